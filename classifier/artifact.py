@@ -1,0 +1,125 @@
+"""One versioned model file: the fitted pipeline (skops, no pickle) plus its model card.
+
+The artifact is a zip archive holding ``pipeline.skops`` and ``card.json``. The
+card records the SHA-256 of the pipeline bytes, the library versions that made
+it, what trained it and how well it did. ``load`` refuses an artifact whose
+pipeline does not match its card (tampered or mixed up), or that was made with
+another scikit-learn version (whose estimators may not behave the same), and
+loads the pipeline with skops restricted to an explicit list of trusted types,
+so a model file cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import platform
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy
+import sklearn
+import skops
+import skops.io as sio
+
+PIPELINE_NAME = "pipeline.skops"
+CARD_NAME = "card.json"
+DEFAULT_MODEL = Path(__file__).with_name("models") / "default.model"
+
+#: The only types a model file may contain besides NumPy arrays and builtins.
+TRUSTED_TYPES = [
+    "classifier.features.HashedTfidf",
+    "classifier.model.CategoryModel",
+    "classifier.model.CommentFeatures",
+    "classifier.model.TextNormalizer",
+    "sklearn.pipeline.Pipeline",
+]
+
+
+class ArtifactError(ValueError):
+    """A model file that cannot or must not be loaded."""
+
+
+def library_versions() -> dict[str, str]:
+    """Return the versions that decide whether a saved pipeline behaves the same."""
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "skops": skops.__version__,
+    }
+
+
+@dataclass
+class Artifact:
+    """A loaded (or about to be saved) pipeline with its card."""
+
+    pipeline: object
+    card: dict
+
+    @property
+    def version(self) -> str:
+        """Return the model version (a hash of the fitted parameters)."""
+        return self.card["version"]
+
+    def save(self, path: Path | str) -> Path:
+        """Write the artifact to ``path`` atomically and return the path."""
+        path = Path(path)
+        data = sio.dumps(self.pipeline, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        card = dict(self.card, pipeline_sha256=hashlib.sha256(data).hexdigest(), libraries=library_versions())
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr(zipfile.ZipInfo(CARD_NAME, date_time=(1980, 1, 1, 0, 0, 0)), json.dumps(card, indent=2, sort_keys=True))
+            zf.writestr(zipfile.ZipInfo(PIPELINE_NAME, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(buffer.getvalue())
+        tmp.replace(path)
+        self.card = card
+        return path
+
+
+def read_card(path: Path | str) -> dict:
+    """Return the card of an artifact without loading its pipeline."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return json.loads(zf.read(CARD_NAME))
+    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{path}: not a model artifact ({exc})") from None
+
+
+def load(path: Path | str | None = None) -> Artifact:
+    """Load and check an artifact (the shipped default model when ``path`` is None)."""
+    path = Path(path) if path else DEFAULT_MODEL
+    try:
+        with zipfile.ZipFile(path) as zf:
+            card = json.loads(zf.read(CARD_NAME))
+            data = zf.read(PIPELINE_NAME)
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: no such model file") from None
+    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{path}: not a model artifact ({exc})") from None
+    if hashlib.sha256(data).hexdigest() != card.get("pipeline_sha256"):
+        raise ArtifactError(f"{path}: the pipeline does not match its card (file altered or corrupted)")
+    made_with = card.get("libraries", {}).get("scikit-learn")
+    if made_with != sklearn.__version__:
+        raise ArtifactError(
+            f"{path}: made with scikit-learn {made_with}, this environment has {sklearn.__version__}; "
+            "install the version the model was trained with or retrain it"
+        )
+    untrusted = [t for t in sio.get_untrusted_types(data=data) if t not in TRUSTED_TYPES]
+    if untrusted:
+        raise ArtifactError(f"{path}: the model file contains types that are not trusted: {untrusted}")
+    try:
+        pipeline = sio.loads(data, trusted=TRUSTED_TYPES)
+    except Exception as exc:  # noqa: BLE001 - skops raises many kinds on malformed input
+        raise ArtifactError(f"{path}: cannot load the pipeline ({type(exc).__name__}: {exc})") from None
+    from .model import digest
+
+    if digest(pipeline)[: len(card.get("version", ""))] != card.get("version"):
+        raise ArtifactError(f"{path}: the pipeline's parameters do not match the card's version")
+    return Artifact(pipeline, card)

@@ -1,0 +1,126 @@
+"""The facade: load a model once, then ``assess(text)`` / ``assess_many(texts)``.
+
+One pass per comment, in one direction: normalise -> rule hits -> model scores
+(the rule hits are model features too) -> policy -> evidence spans mapped back
+to the original text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from . import artifact as artifact_mod
+from .artifact import Artifact
+from .features import word_bounds
+from .model import FastScorer, rule_features
+from .normalize import Normalized
+from .policy import Thresholds, decide, parse_thresholds
+from .rules import RuleSet
+from .types import CATEGORIES, Assessment, Span
+
+log = logging.getLogger(__name__)
+
+#: At most this many evidence spans per category from the model.
+MAX_MODEL_SPANS = 5
+#: A token is evidence when it carries at least this share of the top token's weight.
+EVIDENCE_SHARE = 0.35
+_BATCH = 512
+
+
+class Moderator:
+    """Assess comments with one loaded model, one rule set and one set of thresholds."""
+
+    def __init__(
+        self,
+        model: Artifact,
+        rules: RuleSet | None = None,
+        thresholds: Mapping[str, Thresholds] | None = None,
+        allowed_domains: Iterable[str] = (),
+    ):
+        self.artifact = model
+        self.pipeline = model.pipeline
+        self.normalizer = self.pipeline.named_steps["normalize"].normalizer
+        self.rules = rules if rules is not None else self.pipeline.named_steps["features"].rules
+        trained_with = model.card.get("training", {}).get("rules_fingerprint")
+        if trained_with and trained_with != self.rules.fingerprint:
+            log.warning("rule lists differ from those the model was trained with; retrain to re-weight them")
+        self.thresholds = dict(thresholds) if thresholds else parse_thresholds(model.card["thresholds"])
+        self.allowed_domains = frozenset(d.lower() for d in allowed_domains)
+        self.scorer = FastScorer(self.pipeline)
+
+    @classmethod
+    def load(
+        cls,
+        model_path: Path | str | None = None,
+        rules_dir: Path | str | None = None,
+        thresholds: Mapping[str, Mapping[str, float]] | None = None,
+        allowed_domains: Iterable[str] = (),
+    ) -> Moderator:
+        """Load a model file (default: the shipped model) and, optionally, other rule lists."""
+        model = artifact_mod.load(model_path)
+        rules = RuleSet.load(rules_dir) if rules_dir else RuleSet.load()
+        return cls(model, rules, parse_thresholds(thresholds) if thresholds else None, allowed_domains)
+
+    @property
+    def version(self) -> str:
+        """Return the model version."""
+        return self.artifact.version
+
+    def assess(self, text: str, allowed_domains: Iterable[str] | None = None) -> Assessment:
+        """Assess one comment."""
+        return self.assess_many([text], allowed_domains)[0]
+
+    def assess_many(self, texts: list[str], allowed_domains: Iterable[str] | None = None) -> list[Assessment]:
+        """Assess comments in bulk (same results as ``assess`` one by one)."""
+        allowed = self.allowed_domains if allowed_domains is None else frozenset(d.lower() for d in allowed_domains)
+        out: list[Assessment] = []
+        for start in range(0, len(texts), _BATCH):
+            out.extend(self._assess_batch(texts[start : start + _BATCH], allowed))
+        return out
+
+    def _assess_batch(self, texts: list[str], allowed: frozenset[str]) -> list[Assessment]:
+        norms = [self.normalizer.normalize(t) for t in texts]
+        hits = [self.rules.match(n, allowed) for n in norms]
+        batch = self.scorer.score([n.text for n in norms], rule_features(hits))
+        results = []
+        for i, (norm, rule_hits) in enumerate(zip(norms, hits)):
+            scores = {c: float(batch.probabilities[i, k]) for k, c in enumerate(CATEGORIES)}
+            verdict, reasons = decide(rule_hits, scores, self.thresholds)
+            spans = [Span(h.start, h.end, h.category, h.source) for h in rule_hits]
+            flagged = [k for k, c in enumerate(CATEGORIES) if scores[c] >= self.thresholds[c].review]
+            if flagged:
+                bounds = word_bounds(norm.text)
+                for k in flagged:
+                    if len(bounds):
+                        weights = self.scorer.token_weights(batch, i, k, bounds)
+                        spans.extend(_model_spans(norm, bounds, weights, CATEGORIES[k]))
+            spans = sorted(set(spans), key=lambda s: (s.start, s.end, s.category, s.source))
+            results.append(Assessment(verdict, scores, reasons, spans, rule_hits, self.version, norm.text))
+        return results
+
+
+def _model_spans(norm: Normalized, bounds: np.ndarray, weight: np.ndarray, category: str) -> list[Span]:
+    """Return the words that raised ``category``'s score most, as original-text spans.
+
+    At most ``MAX_MODEL_SPANS`` words, each carrying at least ``EVIDENCE_SHARE``
+    of the top word's weight; adjacent words make one span.
+    """
+    top = weight.max()
+    if top <= 0:
+        return []
+    chosen = sorted(j for j in np.argsort(-weight)[:MAX_MODEL_SPANS] if weight[j] >= EVIDENCE_SHARE * top)
+    spans: list[Span] = []
+    run_start = None
+    for pos, j in enumerate(chosen):
+        if run_start is None:
+            run_start = j
+        if pos + 1 < len(chosen) and chosen[pos + 1] == j + 1:
+            continue
+        a, b = norm.span(int(bounds[run_start, 0]), int(bounds[j, 1]))
+        spans.append(Span(a, b, category, "model"))
+        run_start = None
+    return spans

@@ -1,0 +1,73 @@
+"""The moderation policy: a pure function from rule hits and scores to a verdict.
+
+    reject  if a ``block`` rule hits, or a category's score reaches its reject threshold;
+    review  if a ``review`` rule hits, or a score reaches its review threshold;
+    approve otherwise.
+
+Reasons name what decided, as ``<category>:<rule|model>:<block|review|reject>``,
+strongest first, so a client can show them or act on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .types import CATEGORIES, RuleHit
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score thresholds of one category: review at ``review``, reject at ``reject``."""
+
+    review: float
+    reject: float
+
+    def __post_init__(self):
+        if not (0.0 <= self.review <= self.reject <= 1.0):
+            raise ValueError(f"thresholds must satisfy 0 <= review <= reject <= 1, got {self.review}, {self.reject}")
+
+    def to_dict(self) -> dict:
+        """Return the JSON form."""
+        return {"review": self.review, "reject": self.reject}
+
+
+def parse_thresholds(raw: Mapping[str, Mapping[str, float]]) -> dict[str, Thresholds]:
+    """Return thresholds for every category from ``{"abuse": {"review": .., "reject": ..}, ...}``."""
+    missing = [c for c in CATEGORIES if c not in raw]
+    if missing:
+        raise ValueError(f"thresholds missing for {missing}")
+    return {c: Thresholds(float(raw[c]["review"]), float(raw[c]["reject"])) for c in CATEGORIES}
+
+
+def decide(hits: Iterable[RuleHit], scores: Mapping[str, float], thresholds: Mapping[str, Thresholds]) -> tuple[str, list[str]]:
+    """Return (verdict, reasons) for one comment."""
+    rejects: list[str] = []
+    reviews: list[str] = []
+    hit_levels: dict[str, str] = {}
+    for hit in hits:
+        if hit.severity == "block" or hit_levels.get(hit.category) != "block":
+            hit_levels[hit.category] = hit.severity
+    for category in CATEGORIES:
+        level = hit_levels.get(category)
+        if level == "block":
+            rejects.append(f"{category}:rule:block")
+        elif level == "review":
+            reviews.append(f"{category}:rule:review")
+        score = scores[category]
+        limits = thresholds[category]
+        if score >= limits.reject:
+            rejects.append(f"{category}:model:reject")
+        elif score >= limits.review:
+            reviews.append(f"{category}:model:review")
+    if rejects:
+        return "reject", rejects + reviews
+    if reviews:
+        return "review", reviews
+    return "approve", []
+
+
+def flagged_categories(reasons: Iterable[str]) -> list[str]:
+    """Return the categories named in ``reasons``, in category order."""
+    named = {r.split(":", 1)[0] for r in reasons}
+    return [c for c in CATEGORIES if c in named]

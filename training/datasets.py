@@ -1,0 +1,367 @@
+"""One loader per dataset format, each yielding labelled examples.
+
+A dataset labels only the categories it covers: every other label is ``None``
+(unknown), never 0. Each example carries its ``source`` (the dataset) and a
+``group`` (the unit that must not be split between training and validation:
+a video for YouTube, a file for the others), so splits can keep sources apart.
+
+Text cleanup here is only what a format needs (escapes, HTML entities, tweet
+artefacts such as "RT @user:"), so that the model does not learn a dataset's
+formatting as a proxy for its labels.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from classifier.types import CATEGORIES
+
+csv.field_size_limit(1 << 30)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled comment."""
+
+    text: str
+    labels: dict[str, int | None]
+    source: str
+    group: str
+    spans: tuple[tuple[int, int, str], ...] = field(default=(), compare=False)  # (start, end, category)
+    key: str = ""  # the row's text as the file has it, before cleanup: splits hash this
+
+    def label(self, category: str) -> int | None:
+        """Return the label for ``category``: 1, 0 or None (unknown)."""
+        return self.labels.get(category)
+
+
+def _labels(**known: int | None) -> dict[str, int | None]:
+    return {c: known.get(c) for c in CATEGORIES}
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a dataset is, for the model card."""
+
+    name: str
+    citation: str
+    licence: str
+    covers: tuple[str, ...]
+
+
+# --- format cleanup -------------------------------------------------------------
+
+_HEX = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
+_UESC = re.compile(r"\\u([0-9a-fA-F]{4})")
+_TAG = re.compile(r"<br\s*/?>|</?(?:a|b|i|p|span|div)\b[^>]*>", re.IGNORECASE)
+
+
+def unescape_impermium(raw: str) -> str:
+    """Undo the Impermium escaping: quotes, ``\\xNN`` UTF-8 byte runs, ``\\n``."""
+    text = raw.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+
+    def bytes_run(m: re.Match) -> str:
+        data = bytes(int(h, 16) for h in re.findall(r"[0-9a-fA-F]{2}", m.group()))
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+    text = _HEX.sub(bytes_run, text)
+    text = _UESC.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text.replace("\\n", "\n").replace("\\t", " ").replace('\\"', '"').replace("\\'", "'").replace("\\\\", "\\")
+
+
+def clean_html(text: str) -> str:
+    """Turn HTML line breaks and simple tags into text, decode entities, drop BOMs."""
+    return html.unescape(_TAG.sub(" ", text)).replace("\ufeff", "").strip()
+
+
+def clean_tweet(text: str) -> str:
+    """Decode HTML entities ("&amp;") left in the tweet files.
+
+    Tweet artefacts (@USER, URL, RT, hashtags) are kept: the service will see
+    them in what sites send, and the normaliser turns handles into a
+    placeholder. Per-source label balancing in training keeps them from
+    standing for a label.
+    """
+    return " ".join(html.unescape(text).split())
+
+
+# --- loaders --------------------------------------------------------------------
+
+
+def load_impermium(path: Path) -> Iterator[Example]:
+    """Impermium "Detecting Insults in Social Commentary": ``Insult`` -> attack."""
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            text = unescape_impermium(row["Comment"])
+            if text.strip():
+                yield Example(text, _labels(attack=int(row["Insult"])), "impermium", f"impermium/{path.stem}", key=row["Comment"])
+
+
+def load_olid(path: Path) -> Iterator[Example]:
+    """OLID/OffensEval 2019: NOT -> neither; OFF+TIN+IND -> attack; other OFF -> abuse.
+
+    An insult at a person (TIN+IND) says nothing about obscene language, so its
+    abuse label is unknown; untargeted profanity and offence at a group or a
+    thing (UNT, GRP, OTH) are abusive language, not a personal attack, and
+    their attack label is unknown too (a group insult is not "no attack" either).
+    """
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            a, b, c = row["subtask_a"], row["subtask_b"], row["subtask_c"]
+            if a == "NOT":
+                labels = _labels(abuse=0, attack=0)
+            elif b == "TIN" and c == "IND":
+                labels = _labels(attack=1)
+            else:
+                labels = _labels(abuse=1)
+            # The file is not CSV-quoted: quotes inside tweets come doubled.
+            text = clean_tweet(row["tweet"].replace('""', '"').strip('"'))
+            if text:
+                yield Example(text, labels, "olid", "olid", key=row["tweet"])
+
+
+def load_davidson(path: Path) -> Iterator[Example]:
+    """Davidson et al. 2017: hate speech or offensive -> abuse=1, neither -> abuse=0."""
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            text = clean_tweet(row["tweet"])
+            if text:
+                yield Example(text, _labels(abuse=int(row["class"] in ("0", "1"))), "davidson", "davidson", key=row["tweet"])
+
+
+def load_toxic_spans(directory: Path) -> Iterator[Example]:
+    """ToxicSpans: majority vote of annotators' typed spans -> abuse / attack, with spans.
+
+    Profane/Obscene spans mark abuse; Insult and Threat spans mark attack. A
+    category is positive when more than half of a post's annotators marked a
+    span of that kind, negative when none or a minority did (every post was
+    rated toxic, so this is a hard negative, not a clean one).
+    """
+    comments = {}
+    with open(directory / "comments.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            comments[row["comment_id"]] = row["comment_text"]
+    annotators: dict[str, list[str]] = defaultdict(list)
+    with open(directory / "annotations.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["comment_id"] in comments:
+                annotators[row["comment_id"]].append(row["annotation"])
+    kinds = {"Profane/Obscene": "abuse", "Insult": "attack", "Threat": "attack"}
+    marks: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    with open(directory / "spans.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            category = kinds.get(row["type"])
+            if category and row["start"].isdigit() and row["end"].isdigit():
+                marks[row["annotation"]].append((int(row["start"]), int(row["end"]), category))
+    for comment_id in sorted(annotators, key=int):
+        text = comments[comment_id]
+        people = annotators[comment_id]
+        if len(people) > 9:  # one post has hundreds of test annotations: not a real vote
+            continue
+        votes = {c: sum(any(m[2] == c for m in marks[a]) for a in people) for c in ("abuse", "attack")}
+        labels = _labels(**{c: int(v * 2 > len(people)) for c, v in votes.items()})
+        spans = _majority_spans(text, [marks[a] for a in people])
+        yield Example(text, labels, "toxic-spans", "toxic-spans", spans, key=text)
+
+
+def _majority_spans(text: str, per_annotator: list[list[tuple[int, int, str]]]) -> tuple[tuple[int, int, str], ...]:
+    """Return character ranges that more than half of the annotators marked, per category."""
+    need = len(per_annotator) / 2
+    out = []
+    for category in ("abuse", "attack"):
+        count = [0] * (len(text) + 1)
+        for marks in per_annotator:
+            covered = set()
+            for start, end, c in marks:
+                if c == category:
+                    covered.update(range(max(0, start), min(end, len(text))))
+            for i in covered:
+                count[i] += 1
+        start = None
+        for i in range(len(text) + 1):
+            inside = i < len(text) and count[i] > need
+            if inside and start is None:
+                start = i
+            elif not inside and start is not None:
+                out.append((start, i, category))
+                start = None
+    return tuple(out)
+
+
+def load_youtube(path: Path) -> Iterator[Example]:
+    """YouTube Spam Collection: one video per file; CLASS/TAG 1 -> promotion."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            label = row.get("CLASS", row.get("TAG"))
+            text = clean_html(row["CONTENT"])
+            if text and label in ("0", "1"):
+                yield Example(
+                    text, _labels(promotion=int(label)), "youtube-spam", f"youtube-spam/{path.stem}", key=row["CONTENT"]
+                )
+
+
+def load_sms(path: Path) -> Iterator[Example]:
+    """SMS Spam Collection: ``label<TAB>text``; spam -> promotion."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            label, _, text = line.rstrip("\n").partition("\t")
+            if label in ("ham", "spam") and text.strip():
+                yield Example(html.unescape(text), _labels(promotion=int(label == "spam")), "sms-spam", "sms-spam", key=text)
+
+
+def load_ucc(path: Path) -> Iterator[Example]:
+    """Unhealthy Comments Corpus: healthy news comments are negatives for every category.
+
+    Unhealthy comments (hostile, condescending, ...) are not labelled for our
+    categories: they are kept with unknown labels so evaluation can report on
+    them, and training ignores them.
+    """
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            text = row["comment"].strip()
+            if not text:
+                continue
+            healthy = row["healthy"].strip() in ("1", "1.0")
+            labels = _labels(abuse=0, attack=0, promotion=0) if healthy else _labels()
+            yield Example(text, labels, "ucc", "ucc", (), key=row["comment"])
+
+
+def load_jsonl(path: Path) -> Iterator[Example]:
+    """Generic JSON Lines: ``{"text": ..., "abuse": 0|1, ...}``; an omitted label is unknown."""
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not JSON: {exc.msg}") from None
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
+                raise ValueError(f"{path}:{number}: expected an object with a non-empty 'text'")
+            labels = {}
+            for c in CATEGORIES:
+                value = row.get(c)
+                if value is not None and value not in (0, 1):
+                    raise ValueError(f"{path}:{number}: '{c}' must be 0, 1 or omitted")
+                labels[c] = value
+            source = row.get("source") if isinstance(row.get("source"), str) else path.stem
+            yield Example(row["text"], labels, "extra", f"extra/{source}", key=row["text"])
+
+
+# --- the shared datasets folder ------------------------------------------------
+
+DATASETS: dict[str, DatasetInfo] = {
+    "impermium": DatasetInfo(
+        "impermium-insults",
+        'Impermium, "Detecting Insults in Social Commentary", Kaggle competition, 2012.',
+        "Kaggle competition data, research use",
+        ("attack",),
+    ),
+    "olid": DatasetInfo(
+        "olid",
+        'Zampieri et al., "Predicting the Type and Target of Offensive Posts in Social Media", NAACL 2019 (OLID / OffensEval 2019).',
+        "none stated; cite the paper",
+        ("abuse", "attack"),
+    ),
+    "davidson": DatasetInfo(
+        "davidson",
+        'Davidson et al., "Automated Hate Speech Detection and the Problem of Offensive Language", ICWSM 2017.',
+        "MIT",
+        ("abuse",),
+    ),
+    "toxic-spans": DatasetInfo(
+        "toxic-spans",
+        'Pavlopoulos et al., "From the Detection of Toxic Spans in Online Discussions to the Analysis of Toxic-to-Civil Transfer", ACL 2022 (SemEval-2021 Task 5).',
+        "CC0 1.0",
+        ("abuse", "attack"),
+    ),
+    "youtube-spam": DatasetInfo(
+        "youtube-spam",
+        'Alberto, Lochter and Almeida, "TubeSpam: Comment Spam Filtering on YouTube", ICMLA 2015.',
+        "CC BY 4.0",
+        ("promotion",),
+    ),
+    "sms-spam": DatasetInfo(
+        "sms-spam",
+        'Almeida, Gomez Hidalgo and Yamakami, "Contributions to the Study of SMS Spam Filtering: New Collection and Results", DocEng 2011.',
+        "free for all purposes; cite the paper",
+        ("promotion",),
+    ),
+    "ucc": DatasetInfo(
+        "ucc",
+        'Price et al., "Six Attributes of Unhealthy Conversations", WOAH 2020 (Unhealthy Comments Corpus).',
+        "CC BY-SA 4.0",
+        ("abuse", "attack", "promotion"),
+    ),
+}
+
+# file (relative to the datasets folder) -> (dataset key, loader)
+FILES: dict[str, tuple[str, Callable[[Path], Iterator[Example]]]] = {
+    "impermium-insults/train.csv": ("impermium", load_impermium),
+    "impermium-insults/test_with_solutions.csv": ("impermium", load_impermium),
+    "olid/olid-training-v1.0.tsv": ("olid", load_olid),
+    "davidson/labeled_data.csv": ("davidson", load_davidson),
+    "toxic-spans": ("toxic-spans", load_toxic_spans),
+    "youtube-spam/Youtube01-Psy.csv": ("youtube-spam", load_youtube),
+    "youtube-spam/Youtube02-KatyPerry.csv": ("youtube-spam", load_youtube),
+    "youtube-spam/Youtube03-LMFAO.csv": ("youtube-spam", load_youtube),
+    "youtube-spam/Youtube04-Eminem.csv": ("youtube-spam", load_youtube),
+    "youtube-spam/pilot-KatyPerry_CevxZvSJLk8.csv": ("youtube-spam", load_youtube),
+    "youtube-spam/pilot-Psy_9bZkp7q19f0.csv": ("youtube-spam", load_youtube),
+    "sms-spam/SMSSpamCollection": ("sms-spam", load_sms),
+    "ucc/val.csv": ("ucc", load_ucc),
+}
+
+_TOXIC_SPANS_FILES = ("comments.csv", "annotations.csv", "spans.csv")
+
+
+def default_data_dir() -> Path | None:
+    """Return ``../shared/datasets`` next to the project (or the cwd), if it exists."""
+    for base in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        candidate = base.parent / "shared" / "datasets"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _present(data_dir: Path) -> list[tuple[str, Path, list[Path]]]:
+    """Return (file key, path to load, files read) for every known dataset under ``data_dir``."""
+    found = []
+    for rel in FILES:
+        path = data_dir / rel
+        files = [path / name for name in _TOXIC_SPANS_FILES] if rel == "toxic-spans" else [path]
+        if all(f.is_file() for f in files):
+            found.append((rel, path, files))
+    return found
+
+
+def dataset_files(data_dir: Path) -> list[tuple[str, Path]]:
+    """Return (file key, path) for every file read from ``data_dir``."""
+    return [(rel, f) for rel, _, files in _present(data_dir) for f in files]
+
+
+def load_dir(data_dir: Path) -> list[Example]:
+    """Load every known dataset file under ``data_dir``."""
+    return [ex for rel, path, _ in _present(data_dir) for ex in FILES[rel][1](path)]

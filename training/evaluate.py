@@ -1,0 +1,213 @@
+"""Metrics per dataset and category, and the project's quality targets.
+
+Everything is measured through the facade (``Moderator``), the same path the
+service uses: rules and model together for verdicts, the model's calibrated
+scores for ROC AUC and PR AUC.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+
+from classifier.moderator import Moderator
+from classifier.policy import flagged_categories
+from classifier.types import CATEGORIES
+
+from .datasets import Example, default_data_dir, load_dir, load_jsonl
+from .splits import TEST, VALIDATION, label_matrix, split
+
+
+@dataclass
+class Scored:
+    """Examples with their scores and what the policy flagged."""
+
+    examples: list[Example]
+    scores: np.ndarray  # (n, len(CATEGORIES)) calibrated probabilities
+    flagged: np.ndarray  # (n, len(CATEGORIES)) bool: the category is among the verdict's reasons
+    verdicts: list[str]
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Return (n, len(CATEGORIES)) labels, -1 unknown."""
+        return label_matrix(self.examples)
+
+    def subset(self, rows: np.ndarray) -> Scored:
+        """Return the rows ``rows``."""
+        return Scored([self.examples[i] for i in rows], self.scores[rows], self.flagged[rows], [self.verdicts[i] for i in rows])
+
+
+def score_examples(moderator: Moderator, examples: list[Example]) -> Scored:
+    """Assess every example through the facade."""
+    results = moderator.assess_many([e.text for e in examples])
+    scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
+    flagged = np.array([[c in flagged_categories(r.reasons) for c in CATEGORIES] for r in results], dtype=bool)
+    return Scored(examples, scores, flagged.reshape(-1, len(CATEGORIES)), [r.verdict for r in results])
+
+
+def category_metrics(y: np.ndarray, score: np.ndarray, flagged: np.ndarray, review: float, reject: float) -> dict:
+    """Return ROC AUC, PR AUC and precision/recall at the thresholds and for the policy."""
+    out: dict = {"n": len(y), "positives": int(y.sum())}
+    if 0 < y.sum() < len(y):
+        out["roc_auc"] = round(float(roc_auc_score(y, score)), 4)
+        out["pr_auc"] = round(float(average_precision_score(y, score)), 4)
+    for name, predicted in (
+        ("review_threshold", score >= review),
+        ("reject_threshold", score >= reject),
+        ("policy", flagged),
+    ):
+        tp = int((predicted & (y == 1)).sum())
+        out[name] = {
+            "precision": round(tp / predicted.sum(), 4) if predicted.sum() else None,
+            "recall": round(tp / y.sum(), 4) if y.sum() else None,
+            "flagged_rate": round(float(predicted.mean()), 4) if len(y) else None,
+        }
+    if 0 < y.sum() < len(y):
+        out["policy"]["f1"] = round(float(f1_score(y, flagged)), 4)
+    return out
+
+
+def metrics_by_group(scored: Scored, thresholds: dict) -> dict:
+    """Return {group: {category: metrics}} for every labelled (group, category)."""
+    Y = scored.labels
+    groups = np.array([e.group for e in scored.examples])
+    out: dict = {}
+    for group in sorted(set(groups)):
+        rows = groups == group
+        for k, category in enumerate(CATEGORIES):
+            known = rows & (Y[:, k] >= 0)
+            if not known.any():
+                continue
+            t = thresholds[category]
+            out.setdefault(group, {})[category] = category_metrics(
+                Y[known, k], scored.scores[known, k], scored.flagged[known, k], t["review"], t["reject"]
+            )
+    return out
+
+
+TARGETS = {
+    "attack_roc_auc_impermium_test": (">=", 0.85),
+    "offensive_roc_auc_olid_heldout": (">=", 0.85),
+    "promotion_f1_youtube_heldout_videos": (">=", 0.92),
+    "ucc_healthy_rejected": ("<=", 0.02),
+    "ucc_healthy_reviewed": ("<=", 0.08),
+}
+
+
+def target_values(test: Scored) -> dict[str, float]:
+    """Compute the quality targets on the test split (held out by source)."""
+    values: dict[str, float] = {}
+    groups = np.array([e.group for e in test.examples])
+    Y = test.labels
+    a, k_att, p = CATEGORIES.index("abuse"), CATEGORIES.index("attack"), CATEGORIES.index("promotion")
+    rows = groups == "impermium/test_with_solutions"
+    if rows.any():
+        values["attack_roc_auc_impermium_test"] = float(roc_auc_score(Y[rows, k_att], test.scores[rows, k_att]))
+    rows = groups == "olid"
+    if rows.any():
+        offensive = ((Y[rows, a] == 1) | (Y[rows, k_att] == 1)).astype(int)
+        values["offensive_roc_auc_olid_heldout"] = float(
+            roc_auc_score(offensive, np.maximum(test.scores[rows, a], test.scores[rows, k_att]))
+        )
+    rows = np.array([g.startswith("youtube-spam/") for g in groups], dtype=bool)
+    if rows.any():
+        values["promotion_f1_youtube_heldout_videos"] = float(f1_score(Y[rows, p], test.flagged[rows, p]))
+    rows = np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in test.examples], dtype=bool)
+    if rows.any():
+        verdicts = np.array(test.verdicts)[rows]
+        values["ucc_healthy_rejected"] = float(np.mean(verdicts == "reject"))
+        values["ucc_healthy_reviewed"] = float(np.mean(verdicts == "review"))
+    return values
+
+
+def check_targets(values: dict[str, float]) -> dict[str, dict]:
+    """Return each target with its value, bound and whether it is met."""
+    out = {}
+    for name, (op, bound) in TARGETS.items():
+        if name in values:
+            v = values[name]
+            out[name] = {"value": round(v, 4), "target": f"{op} {bound}", "met": v >= bound if op == ">=" else v <= bound}
+    return out
+
+
+def format_metrics(title: str, by_group: dict) -> str:
+    """Return a text table of per-group, per-category metrics."""
+    header = (
+        f"{'dataset':40s} {'category':10s} {'n':>6s} {'pos':>6s} {'ROC AUC':>8s} {'PR AUC':>7s} "
+        f"{'P@rev':>6s} {'R@rev':>6s} {'P@rej':>6s} {'R@rej':>6s} {'P pol':>6s} {'R pol':>6s}"
+    )
+    lines = [title, header]
+
+    def f(x):
+        return "-" if x is None else f"{x:.3f}"
+
+    for group, cats in by_group.items():
+        for category, m in cats.items():
+            lines.append(
+                f"{group:40s} {category:10s} {m['n']:6d} {m['positives']:6d} {f(m.get('roc_auc')):>8s} {f(m.get('pr_auc')):>7s} "
+                f"{f(m['review_threshold']['precision']):>6s} {f(m['review_threshold']['recall']):>6s} "
+                f"{f(m['reject_threshold']['precision']):>6s} {f(m['reject_threshold']['recall']):>6s} "
+                f"{f(m['policy']['precision']):>6s} {f(m['policy']['recall']):>6s}"
+            )
+    return "\n".join(lines)
+
+
+def format_targets(checked: dict) -> str:
+    """Return a text list of targets."""
+    lines = ["targets (test split, held out by source)"]
+    for name, t in checked.items():
+        lines.append(f"  {'ok  ' if t['met'] else 'MISS'} {name:40s} {t['value']:.4f}  (target {t['target']})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``moderator evaluate``."""
+    parser = argparse.ArgumentParser(prog="moderator evaluate", description="Print metrics per dataset and category.")
+    parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets when it exists)")
+    parser.add_argument(
+        "--extra", type=Path, action="append", default=[], help="JSON Lines file of labelled comments (all rows evaluated)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    args = parser.parse_args(argv)
+    moderator = Moderator.load(args.model)
+    thresholds = {c: t.to_dict() for c, t in moderator.thresholds.items()}
+    report: dict = {"model_version": moderator.version}
+    data_dir = args.data or default_data_dir()
+    if data_dir is not None and data_dir.is_dir():
+        parts = split(load_dir(data_dir))
+        for name in (VALIDATION, TEST):
+            scored = score_examples(moderator, parts[name])
+            report[name] = metrics_by_group(scored, thresholds)
+            if name == TEST:
+                report["targets"] = check_targets(target_values(scored))
+    elif args.data:
+        parser.error(f"{args.data} is not a folder")
+    for path in args.extra:
+        try:
+            examples = list(load_jsonl(path))
+        except (OSError, ValueError) as exc:
+            parser.error(str(exc))
+        report[f"extra:{path}"] = metrics_by_group(score_examples(moderator, examples), thresholds)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"model {moderator.version}")
+    for key, value in report.items():
+        if key in (VALIDATION, TEST) or key.startswith("extra:"):
+            print()
+            print(format_metrics(key, value))
+    if "targets" in report:
+        print()
+        print(format_targets(report["targets"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

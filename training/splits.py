@@ -1,0 +1,149 @@
+"""Deterministic train/validation/test splits that keep sources apart, and sample weights.
+
+Whole groups go to one side where a dataset has groups (a YouTube video, the
+Impermium test file); within a single-source dataset, rows are assigned by a
+hash of their text, so a split never depends on row order or on a random
+generator, and duplicated texts always land on the same side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from classifier.types import CATEGORIES
+
+from .datasets import Example
+
+TRAIN, VALIDATION, TEST = "train", "validation", "test"
+
+# Groups held out entirely. The YouTube videos held out for testing and for
+# validation are different videos from those trained on.
+GROUP_SPLITS = {
+    "impermium/test_with_solutions": TEST,
+    "youtube-spam/Youtube04-Eminem": TEST,
+    "youtube-spam/pilot-Psy_9bZkp7q19f0": TEST,
+    "youtube-spam/Youtube03-LMFAO": VALIDATION,
+}
+
+# (validation share, test share) of rows for sources split by row.
+ROW_SPLITS = {
+    "impermium": (0.15, 0.0),
+    "olid": (0.10, 0.20),
+    "davidson": (0.10, 0.0),
+    "toxic-spans": (0.15, 0.0),
+    "sms-spam": (0.15, 0.0),
+    "ucc": (0.20, 0.40),
+    "youtube-spam": (0.0, 0.0),
+    "extra": (0.15, 0.0),
+}
+
+
+def _fraction(text: str, salt: str) -> float:
+    digest = hashlib.sha256((salt + "\x00" + text).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def split_of(example: Example) -> str:
+    """Return the split of one example."""
+    if example.group in GROUP_SPLITS:
+        return GROUP_SPLITS[example.group]
+    validation, test = ROW_SPLITS.get(example.source, (0.15, 0.0))
+    x = _fraction(example.key or example.text, example.source)
+    if x < test:
+        return TEST
+    if x < test + validation:
+        return VALIDATION
+    return TRAIN
+
+
+def split(examples: list[Example]) -> dict[str, list[Example]]:
+    """Return the examples of each split."""
+    out: dict[str, list[Example]] = {TRAIN: [], VALIDATION: [], TEST: []}
+    for ex in examples:
+        out[split_of(ex)].append(ex)
+    return out
+
+
+def label_matrix(examples: list[Example]) -> np.ndarray:
+    """Return (n, len(CATEGORIES)) labels with -1 for unknown."""
+    return np.array(
+        [[(-1 if ex.labels[c] is None else ex.labels[c]) for c in CATEGORIES] for ex in examples], dtype=np.int64
+    ).reshape(-1, len(CATEGORIES))
+
+
+# Relative weight of each source in training, per category. Sources in a
+# comment register (news sites, forums, YouTube) count more than tweets and
+# text messages, since the service scores news comments.
+SOURCE_WEIGHT = {
+    "impermium": 1.0,
+    "toxic-spans": 1.0,
+    "ucc": 1.0,
+    "youtube-spam": 1.0,
+    "olid": 2.0,
+    "davidson": 0.5,
+    "sms-spam": 0.5,
+    "extra": 1.5,
+}
+
+
+def training_weights(examples: list[Example], balance: float = 1.0) -> np.ndarray:
+    """Return (n, len(CATEGORIES)) sample weights.
+
+    For each category, each source gets a total weight proportional to
+    ``SOURCE_WEIGHT`` times the square root of its number of labelled rows (so
+    a large source does not drown the others), and inside a source the
+    positive and the negative rows share it in proportions moved from their
+    natural ratio towards half and half by ``balance`` (1.0: exactly half).
+    Balancing inside each source means that the source, and with it its
+    register (tweets, SMS, news), cannot predict the label by itself.
+    """
+    Y = label_matrix(examples)
+    W = np.zeros(Y.shape)
+    sources = np.array([ex.source for ex in examples])
+    for k in range(len(CATEGORIES)):
+        for source in np.unique(sources):
+            rows = np.flatnonzero((sources == source) & (Y[:, k] >= 0))
+            if not len(rows):
+                continue
+            total = SOURCE_WEIGHT.get(source, 1.0) * np.sqrt(len(rows))
+            pos = rows[Y[rows, k] == 1]
+            neg = rows[Y[rows, k] == 0]
+            for part, other in ((pos, neg), (neg, pos)):
+                if not len(part):
+                    continue
+                natural = len(part) / len(rows)
+                share = natural if not len(other) else (1 - balance) * natural + balance * 0.5
+                W[part, k] = total * share / len(part)
+        # Mean weight 1 over the labelled rows keeps C comparable across categories.
+        known = Y[:, k] >= 0
+        if known.any():
+            W[known, k] /= W[known, k].mean()
+    return W
+
+
+def evaluation_weights(examples: list[Example]) -> np.ndarray:
+    """Return weights that give every source the same total per category, labels in natural ratio."""
+    Y = label_matrix(examples)
+    W = np.zeros(Y.shape)
+    counts: dict[tuple[int, str], int] = Counter()
+    for i, ex in enumerate(examples):
+        for k in range(len(CATEGORIES)):
+            if Y[i, k] >= 0:
+                counts[(k, ex.source)] += 1
+    for i, ex in enumerate(examples):
+        for k in range(len(CATEGORIES)):
+            if Y[i, k] >= 0:
+                W[i, k] = 1.0 / counts[(k, ex.source)]
+    return W
+
+
+def describe(parts: dict[str, list[Example]]) -> dict[str, dict[str, int]]:
+    """Return row counts per split and source."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, rows in parts.items():
+        for source, n in sorted(Counter(ex.source for ex in rows).items()):
+            out[name][source] = n
+    return dict(out)

@@ -1,0 +1,292 @@
+"""Train, evaluate, gate and save a model: ``moderator train``.
+
+    moderator train [--data DIR] [--extra FILE.jsonl ...] --out PATH [--force]
+
+1. load every known dataset under DIR (default ``../shared/datasets``) and the
+   extra JSON Lines files (moderator decisions);
+2. split by source (whole videos and files held out, rows by text hash);
+3. fit the pipeline on the training split with per-source balanced weights;
+4. calibrate probabilities and choose thresholds on the validation split;
+5. evaluate on validation and test through the facade;
+6. refuse to replace an existing model at PATH that does better on the same
+   validation data, unless ``--force``;
+7. write one artifact (pipeline + model card).
+
+Everything is deterministic: no random split, fixed solver seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import average_precision_score
+
+from classifier import artifact as artifact_mod
+from classifier.artifact import Artifact, ArtifactError
+from classifier.model import build_pipeline, digest
+from classifier.moderator import Moderator
+from classifier.rules import RuleSet
+from classifier.types import CATEGORIES
+
+from . import evaluate as ev
+from .datasets import DATASETS, FILES, Example, dataset_files, default_data_dir, load_dir, load_jsonl, sha256_file
+from .splits import TEST, TRAIN, VALIDATION, describe, evaluation_weights, label_matrix, split, training_weights
+
+#: Hyperparameters of the shipped model, chosen on the validation split.
+PARAMS = {
+    "C": (1.0, 1.0, 1.0),
+    "char_ngrams": (2, 5),
+    "word_ngrams": (1, 2),
+    "min_df": 2,
+    "max_features": 150_000,
+    "balance": 0.5,
+}
+
+#: Threshold rules: the lowest score whose validation precision (sources
+#: weighted equally) reaches the target, within a budget of healthy news
+#: comments (UCC validation) flagged by that category alone.
+THRESHOLD_POLICY = {
+    "reject": {"precision": 0.90, "healthy_budget": 0.004},
+    "review": {"precision": 0.60, "healthy_budget": 0.02},
+}
+FALLBACK_THRESHOLDS = {"review": 0.5, "reject": 0.9}
+
+
+class Progress:
+    """Print timed steps to stderr."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        self.t0 = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.t0:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def _weighted_precision(y: np.ndarray, s: np.ndarray, w: np.ndarray, t: float) -> float:
+    picked = s >= t
+    total = w[picked].sum()
+    return float(w[picked & (y == 1)].sum() / total) if total > 0 else 0.0
+
+
+def choose_thresholds(scores: np.ndarray, Y: np.ndarray, W: np.ndarray, healthy: np.ndarray) -> dict[str, dict[str, float]]:
+    """Choose review and reject thresholds per category on validation data (see THRESHOLD_POLICY)."""
+    grid = np.round(np.arange(0.05, 0.995, 0.005), 3)
+    chosen: dict[str, dict[str, float]] = {}
+    for k, category in enumerate(CATEGORIES):
+        rows = Y[:, k] >= 0
+        y, s, w = Y[rows, k], scores[rows, k], W[rows, k]
+        if y.sum() == 0 or y.sum() == len(y):
+            chosen[category] = dict(FALLBACK_THRESHOLDS)
+            continue
+        found = {}
+        for level, rule in THRESHOLD_POLICY.items():
+            ok = [
+                t
+                for t in grid
+                if _weighted_precision(y, s, w, t) >= rule["precision"]
+                and (not healthy.any() or np.mean(scores[healthy, k] >= t) <= rule["healthy_budget"])
+            ]
+            found[level] = float(ok[0]) if ok else FALLBACK_THRESHOLDS[level]
+        found["review"] = min(found["review"], found["reject"])
+        chosen[category] = found
+    return chosen
+
+
+def gate_score(moderator: Moderator, examples: list[Example]) -> float:
+    """Return the gate metric: mean over categories of validation PR AUC (sources weighted equally)."""
+    scored = ev.score_examples(moderator, examples)
+    Y, W = label_matrix(examples), evaluation_weights(examples)
+    values = []
+    for k in range(len(CATEGORIES)):
+        rows = Y[:, k] >= 0
+        if 0 < Y[rows, k].sum() < rows.sum():
+            values.append(average_precision_score(Y[rows, k], scored.scores[rows, k], sample_weight=W[rows, k]))
+    return float(np.mean(values)) if values else 0.0
+
+
+def training_files(data_dir: Path | None, extras: list[Path]) -> list[dict]:
+    """Describe every file that trained the model, for the card."""
+    files = []
+    if data_dir is not None:
+        keys = {rel: key for rel, (key, _) in FILES.items()}
+        for rel, path in dataset_files(data_dir):
+            info = DATASETS[keys[rel]]
+            files.append(
+                {
+                    "file": str(path.relative_to(data_dir)),
+                    "sha256": sha256_file(path),
+                    "dataset": info.name,
+                    "citation": info.citation,
+                    "licence": info.licence,
+                    "categories": list(info.covers),
+                }
+            )
+    for path in extras:
+        files.append(
+            {
+                "file": str(path),
+                "sha256": sha256_file(path),
+                "dataset": "extra",
+                "citation": "moderator decisions",
+                "licence": "site data",
+                "categories": list(CATEGORIES),
+            }
+        )
+    return files
+
+
+def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progress):
+    """Fit and calibrate a pipeline; return (pipeline, parts, thresholds)."""
+    parts = split(examples)
+    progress(f"split: {', '.join(f'{k} {len(v)}' for k, v in parts.items())}")
+    pipeline = build_pipeline(
+        rules,
+        C=params["C"],
+        char_ngrams=params["char_ngrams"],
+        word_ngrams=params["word_ngrams"],
+        min_df=params["min_df"],
+        max_features=params["max_features"],
+    )
+    normalize, features, model = (pipeline.named_steps[n] for n in ("normalize", "features", "model"))
+    train, valid = parts[TRAIN], parts[VALIDATION]
+    progress(f"normalising and matching rules on {len(train) + len(valid)} comments")
+    norm_train = normalize.fit(None).transform([e.text for e in train])
+    norm_valid = normalize.transform([e.text for e in valid])
+    hits_train = [rules.match(n) for n in norm_train]
+    hits_valid = [rules.match(n) for n in norm_valid]
+    progress("fitting the n-gram vocabulary")
+    features.fit(norm_train)
+    X_train = features.transform(norm_train, hits_train)
+    X_valid = features.transform(norm_valid, hits_valid)
+    progress(f"fitting {len(CATEGORIES)} logistic regressions on {X_train.shape[0]} x {X_train.shape[1]}")
+    Y_train = label_matrix(train)
+    model.fit(X_train, Y_train, training_weights(train, balance=params["balance"]))
+    progress("calibrating on the validation split")
+    Y_valid = label_matrix(valid)
+    W_valid = evaluation_weights(valid)
+    if (W_valid > 0).any():
+        W_valid = W_valid / W_valid[W_valid > 0].mean()
+    model.calibrate(model.decision_function(X_valid), Y_valid, W_valid)
+    probabilities = model.predict_proba(X_valid)
+    healthy = np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in valid], dtype=bool)
+    thresholds = (
+        choose_thresholds(probabilities, Y_valid, W_valid, healthy)
+        if len(valid)
+        else {c: dict(FALLBACK_THRESHOLDS) for c in CATEGORIES}
+    )
+    return pipeline, parts, thresholds
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse ``moderator train`` arguments."""
+    parser = argparse.ArgumentParser(prog="moderator train", description="Train a model from the datasets and moderator labels.")
+    parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets when it exists)")
+    parser.add_argument(
+        "--extra", type=Path, action="append", default=[], help="JSON Lines file of labelled comments (repeatable)"
+    )
+    parser.add_argument("--out", type=Path, required=True, help="where to write the model file")
+    parser.add_argument("--rules", type=Path, help="rule lists folder (default: the package's)")
+    parser.add_argument("--force", action="store_true", help="replace --out even if the existing model does better")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``moderator train``; returns the exit code."""
+    args = parse_args(argv)
+    progress = Progress(args.quiet)
+    data_dir = args.data or default_data_dir()
+    if args.data is not None and not args.data.is_dir():
+        print(f"moderator train: {args.data} is not a folder", file=sys.stderr)
+        return 2
+    examples: list[Example] = []
+    if data_dir is not None:
+        progress(f"loading datasets from {data_dir}")
+        examples.extend(load_dir(data_dir))
+    for path in args.extra:
+        try:
+            examples.extend(load_jsonl(path))
+        except (OSError, ValueError) as exc:
+            print(f"moderator train: {exc}", file=sys.stderr)
+            return 2
+    if not examples:
+        print("moderator train: no training data (give --data or --extra)", file=sys.stderr)
+        return 2
+    progress(f"{len(examples)} labelled comments")
+    rules = RuleSet.load(args.rules) if args.rules else RuleSet.load()
+    params = dict(PARAMS)
+    try:
+        pipeline, parts, thresholds = fit(examples, rules, params, progress)
+    except ValueError as exc:
+        print(f"moderator train: {exc}", file=sys.stderr)
+        return 2
+
+    version = digest(pipeline)[:12]
+    card = {
+        "name": "comment-moderation",
+        "version": version,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "categories": list(CATEGORIES),
+        "thresholds": thresholds,
+        "threshold_policy": THRESHOLD_POLICY,
+        "training": {
+            "files": training_files(data_dir, args.extra),
+            "splits": describe(parts),
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+            "rules_fingerprint": rules.fingerprint,
+            "features": pipeline.named_steps["features"].n_tfidf,
+        },
+    }
+    candidate = Artifact(pipeline, card)
+    moderator = Moderator(candidate, rules)
+    progress("evaluating on the validation and test splits")
+    metrics = {}
+    for name in (VALIDATION, TEST):
+        if parts[name]:
+            scored = ev.score_examples(moderator, parts[name])
+            metrics[name] = ev.metrics_by_group(scored, thresholds)
+            if name == TEST:
+                card["targets"] = ev.check_targets(ev.target_values(scored))
+    card["metrics"] = metrics
+    card["gate"] = {
+        "metric": "mean validation PR AUC over categories",
+        "value": round(gate_score(moderator, parts[VALIDATION]), 4) if parts[VALIDATION] else None,
+    }
+
+    if args.out.exists() and not args.force:
+        try:
+            current = Moderator(artifact_mod.load(args.out), rules)
+        except ArtifactError as exc:
+            print(
+                f"moderator train: cannot compare with the existing {args.out} ({exc}); use --force to replace it",
+                file=sys.stderr,
+            )
+            return 3
+        mine, theirs = card["gate"]["value"] or 0.0, gate_score(current, parts[VALIDATION])
+        progress(f"gate: candidate {mine:.4f} vs existing {theirs:.4f} ({card['gate']['metric']})")
+        if mine < theirs - 1e-9:
+            print(
+                f"moderator train: the candidate ({mine:.4f}) does worse than the existing model at {args.out} "
+                f"({theirs:.4f}) on the same validation data; not replaced (use --force to replace it)",
+                file=sys.stderr,
+            )
+            return 3
+    candidate.save(args.out)
+    progress(f"wrote {args.out} (version {version}, {args.out.stat().st_size / 1e6:.1f} MB)")
+    if not args.quiet:
+        for name, table in metrics.items():
+            print(ev.format_metrics(name, table), file=sys.stderr)
+        if "targets" in card:
+            print(ev.format_targets(card["targets"]), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
