@@ -118,8 +118,12 @@ def load(path: Path | str | None = None) -> Artifact:
         pipeline = sio.loads(data, trusted=TRUSTED_TYPES)
     except Exception as exc:  # noqa: BLE001 - skops raises many kinds on malformed input
         raise ArtifactError(f"{path}: cannot load the pipeline ({type(exc).__name__}: {exc})") from None
+    from sklearn.pipeline import Pipeline
+
     from .model import digest
 
+    if not isinstance(pipeline, Pipeline) or list(pipeline.named_steps) != ["normalize", "features", "model"]:
+        raise ArtifactError(f"{path}: not a moderation pipeline")
     if digest(pipeline)[: len(card.get("version", ""))] != card.get("version"):
         raise ArtifactError(f"{path}: the pipeline's parameters do not match the card's version")
     return Artifact(pipeline, card)

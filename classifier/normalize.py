@@ -195,8 +195,8 @@ def fold_char(ch: str) -> str:
     if ch in _UPPER_LOOKALIKES:
         return _UPPER_LOOKALIKES[ch]
     cat = unicodedata.category(ch)
-    if cat in ("Cf", "Mn", "Me") or ch in _INVISIBLE:
-        return ""
+    if cat in ("Cf", "Mn", "Me", "Cs") or ch in _INVISIBLE:
+        return ""  # invisible, combining, or a lone surrogate (not encodable text)
     if cat in ("Zs", "Zl", "Zp", "Cc"):
         return " "
     out = []
@@ -310,6 +310,8 @@ _TLDS = (
     "io|co|uk|ca|de|fr|ru|cn|jp|au|nz|eu|tv|ly|gl|gg|cc|ws|tk|ml|ga|cf|gq|pw|"
     "nl|es|pl|br|mx|ch|se|dk|fi|ie|za|ua|kr|hk|sg|ph|pk|ng|ke|vn"
 )
+# Short link and messaging hosts whose top-level domain is left out above.
+_LINK_HOSTS = r"(?:t|wa|m|fb|kik|signal|telegram)\.me|youtu\.be|is\.gd|v\.gd|discord\.gg"
 # TLDs accepted when spelled with spaces or "dot" ("example . com").
 _SPACED_TLDS = "com|net|org|info|biz|xyz|ru|tk"
 _DOT = r"(?:\s?\.\s?|\s?[\(\[\{]\s?dot\s?[\)\]\}]\s?)"
@@ -336,14 +338,15 @@ _ENTITY_PATTERNS = (
         "url",
         re.compile(
             r"(?:https?://|www\.)[^\s<>\"]+"
+            rf"|(?<![\w@.-])(?:{_LINK_HOSTS})\b(?:/[^\s<>\"]*)?"
             rf"|(?<![\w@.-]){_LABEL}(?:\.{_LABEL})*\.(?:{_TLDS})\b(?![.-]?\w)(?:/[^\s<>\"]*)?"
             rf"|(?<![\w@.-]){_LABEL}{_DOT}(?:{_SPACED_TLDS})\b(?:\s?/[^\s<>\"]*)?"
         ),
-        re.compile(rf"://|www\.|\.\s?(?:{_TLDS})\b|[\(\[\{{]\s?dot"),
+        re.compile(rf"://|www\.|\.\s?(?:{_TLDS})\b|[\(\[\{{]\s?dot|{_LINK_HOSTS}"),
     ),
     (
         "phone",
-        re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[\s().-]{0,2}\d){8,14}(?!\w)"),
+        re.compile(r"(?<![\w+(])(?:\+|00)?\(?\d(?:[\s().-]{0,2}\d){8,14}(?!\w)"),
         re.compile(r"\d[\d\s().-]{7,}\d"),
     ),
     (
@@ -566,6 +569,8 @@ class Normalizer:
         "covid19" or "mp3" stay as they are; floods become two letters.
         """
         lex = self.lexicon
+        if word in lex.words:
+            return word  # listed as written ("sub4sub")
         options = [_LEET.get(c) or _LEET_AMBIGUOUS.get(c) or c for c in word]
         readings = ["".join(p) for p in itertools.islice(itertools.product(*options), 16)]
         masked = any(c in _MASKS for c in word)

@@ -255,7 +255,7 @@ class RuleList:
             text = re.sub(r"<[^>]*>|\{[^}]*\}", " ", text)
             for w in re.findall(r"[a-z0-9'*-]+", text):
                 core = w.strip("*").replace("-", "")
-                if not re.fullmatch(r"[a-z]{2,}", core):
+                if not re.fullmatch(r"[a-z0-9]{2,}", core) or core.isdigit():
                     continue
                 if w.endswith("*"):
                     stems.add(core)  # "fuck*" and "*fuck*" both recover "fucking"

@@ -84,7 +84,7 @@ def unescape_impermium(raw: str) -> str:
 
 def clean_html(text: str) -> str:
     """Turn HTML line breaks and simple tags into text, decode entities, drop BOMs."""
-    return html.unescape(_TAG.sub(" ", text)).replace("\ufeff", "").strip()
+    return " ".join(html.unescape(_TAG.sub(" ", text)).replace("\ufeff", "").split())
 
 
 def clean_tweet(text: str) -> str:

@@ -1,0 +1,45 @@
+"""Shared fixtures: the shipped model and rule lists, loaded once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.moderator import Moderator
+from classifier.rules import RuleSet
+
+
+@pytest.fixture(scope="session")
+def rules() -> RuleSet:
+    """The package's rule lists."""
+    return RuleSet.load()
+
+
+@pytest.fixture(scope="session")
+def normalizer(rules):
+    """A normaliser with the lexicon of the package's rule lists."""
+    from classifier.normalize import Normalizer
+
+    return Normalizer(rules.lexicon())
+
+
+@pytest.fixture(scope="session")
+def moderator() -> Moderator:
+    """The facade over the shipped default model."""
+    return Moderator.load()
+
+
+@pytest.fixture(scope="session")
+def tiny_artifact(tmp_path_factory):
+    """A small model trained on comments the tests write (fast, no datasets needed)."""
+    from classifier.artifact import Artifact
+    from classifier.model import digest
+    from training.datasets import load_jsonl
+    from training.train import PARAMS, Progress, fit
+
+    from .synthetic import write_jsonl
+
+    path = write_jsonl(tmp_path_factory.mktemp("tiny") / "rows.jsonl")
+    rules = RuleSet.load()
+    params = dict(PARAMS, max_features=20_000)
+    pipeline, _, thresholds = fit(list(load_jsonl(path)), rules, params, Progress(quiet=True))
+    return Artifact(pipeline, {"version": digest(pipeline)[:12], "thresholds": thresholds, "training": {}})
