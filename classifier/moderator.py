@@ -24,10 +24,11 @@ from .types import CATEGORIES, Assessment, Span
 
 log = logging.getLogger(__name__)
 
-#: At most this many evidence spans per category from the model.
-MAX_MODEL_SPANS = 5
-#: A token is evidence when it carries at least this share of the top token's weight.
-EVIDENCE_SHARE = 0.35
+#: At most this many words per category are model evidence, each carrying at
+#: least EVIDENCE_SHARE of the top word's weight. Chosen on the ToxicSpans
+#: validation split (span F1, see training/evaluate.py).
+MAX_MODEL_SPANS = 3
+EVIDENCE_SHARE = 0.7
 _BATCH = 512
 
 

@@ -18,7 +18,7 @@ from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 from classifier.moderator import Moderator
 from classifier.policy import flagged_categories
-from classifier.types import CATEGORIES
+from classifier.types import CATEGORIES, Span
 
 from .datasets import Example, default_data_dir, load_dir, load_jsonl
 from .splits import TEST, VALIDATION, label_matrix, split
@@ -32,6 +32,7 @@ class Scored:
     scores: np.ndarray  # (n, len(CATEGORIES)) calibrated probabilities
     flagged: np.ndarray  # (n, len(CATEGORIES)) bool: the category is among the verdict's reasons
     verdicts: list[str]
+    spans: list[list[Span]]
 
     @property
     def labels(self) -> np.ndarray:
@@ -40,7 +41,13 @@ class Scored:
 
     def subset(self, rows: np.ndarray) -> Scored:
         """Return the rows ``rows``."""
-        return Scored([self.examples[i] for i in rows], self.scores[rows], self.flagged[rows], [self.verdicts[i] for i in rows])
+        return Scored(
+            [self.examples[i] for i in rows],
+            self.scores[rows],
+            self.flagged[rows],
+            [self.verdicts[i] for i in rows],
+            [self.spans[i] for i in rows],
+        )
 
 
 def score_examples(moderator: Moderator, examples: list[Example]) -> Scored:
@@ -48,7 +55,9 @@ def score_examples(moderator: Moderator, examples: list[Example]) -> Scored:
     results = moderator.assess_many([e.text for e in examples])
     scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
     flagged = np.array([[c in flagged_categories(r.reasons) for c in CATEGORIES] for r in results], dtype=bool)
-    return Scored(examples, scores, flagged.reshape(-1, len(CATEGORIES)), [r.verdict for r in results])
+    return Scored(
+        examples, scores, flagged.reshape(-1, len(CATEGORIES)), [r.verdict for r in results], [r.spans for r in results]
+    )
 
 
 def category_metrics(y: np.ndarray, score: np.ndarray, flagged: np.ndarray, review: float, reject: float) -> dict:
@@ -89,6 +98,25 @@ def metrics_by_group(scored: Scored, thresholds: dict) -> dict:
                 Y[known, k], scored.scores[known, k], scored.flagged[known, k], t["review"], t["reject"]
             )
     return out
+
+
+def evidence_f1(scored: Scored) -> dict | None:
+    """Return character-level F1 of abuse/attack evidence against annotated spans (ToxicSpans).
+
+    Per comment that has annotated spans, F1 between the characters our spans
+    cover and the characters the annotators' majority marked (spaces
+    ignored), averaged over comments, as in SemEval-2021 Task 5.
+    """
+    values = []
+    for example, spans in zip(scored.examples, scored.spans):
+        if not example.spans:
+            continue
+        text = example.text
+        gold = {i for a, b, _ in example.spans for i in range(a, b) if not text[i].isspace()}
+        pred = {i for s in spans if s.category in ("abuse", "attack") for i in range(s.start, s.end) if not text[i].isspace()}
+        overlap = len(gold & pred)
+        values.append(2 * overlap / (len(gold) + len(pred)) if overlap else 0.0)
+    return {"comments": len(values), "span_f1": round(float(np.mean(values)), 4)} if values else None
 
 
 TARGETS = {
@@ -140,7 +168,7 @@ def format_metrics(title: str, by_group: dict) -> str:
     """Return a text table of per-group, per-category metrics."""
     header = (
         f"{'dataset':40s} {'category':10s} {'n':>6s} {'pos':>6s} {'ROC AUC':>8s} {'PR AUC':>7s} "
-        f"{'P@rev':>6s} {'R@rev':>6s} {'P@rej':>6s} {'R@rej':>6s} {'P pol':>6s} {'R pol':>6s}"
+        f"{'P@rev':>6s} {'R@rev':>6s} {'P@rej':>6s} {'R@rej':>6s} {'P pol':>6s} {'R pol':>6s} {'flag%':>6s}"
     )
     lines = [title, header]
 
@@ -153,7 +181,8 @@ def format_metrics(title: str, by_group: dict) -> str:
                 f"{group:40s} {category:10s} {m['n']:6d} {m['positives']:6d} {f(m.get('roc_auc')):>8s} {f(m.get('pr_auc')):>7s} "
                 f"{f(m['review_threshold']['precision']):>6s} {f(m['review_threshold']['recall']):>6s} "
                 f"{f(m['reject_threshold']['precision']):>6s} {f(m['reject_threshold']['recall']):>6s} "
-                f"{f(m['policy']['precision']):>6s} {f(m['policy']['recall']):>6s}"
+                f"{f(m['policy']['precision']):>6s} {f(m['policy']['recall']):>6s} "
+                f"{100 * m['policy']['flagged_rate']:6.2f}"
             )
     return "\n".join(lines)
 
@@ -185,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in (VALIDATION, TEST):
             scored = score_examples(moderator, parts[name])
             report[name] = metrics_by_group(scored, thresholds)
+            if name == VALIDATION:
+                report["evidence"] = evidence_f1(scored)
             if name == TEST:
                 report["targets"] = check_targets(target_values(scored))
     elif args.data:
@@ -203,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         if key in (VALIDATION, TEST) or key.startswith("extra:"):
             print()
             print(format_metrics(key, value))
+    if report.get("evidence"):
+        e = report["evidence"]
+        print(f"\nevidence: span F1 {e['span_f1']:.3f} on {e['comments']} ToxicSpans validation comments with annotated spans")
     if "targets" in report:
         print()
         print(format_targets(report["targets"]))

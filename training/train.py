@@ -252,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         if parts[name]:
             scored = ev.score_examples(moderator, parts[name])
             metrics[name] = ev.metrics_by_group(scored, thresholds)
+            if name == VALIDATION:
+                card["evidence"] = ev.evidence_f1(scored)
             if name == TEST:
                 card["targets"] = ev.check_targets(ev.target_values(scored))
     card["metrics"] = metrics
