@@ -135,32 +135,75 @@ class CategoryModel(ClassifierMixin, BaseEstimator):
     ``C`` is one inverse regularisation strength per category. ``fit`` takes
     ``Y`` of shape (n, len(CATEGORIES)) with 1, 0 or -1 (unknown) and an
     optional ``sample_weight`` of the same shape.
+
+    ``shared`` optionally labels a broader target every row may know even when
+    it does not know a category ("offensive": abusive or attacking, as most
+    toxicity datasets label it). A logistic regression on it is fitted first;
+    its out-of-fold logit then joins the features of the ``shared_categories``
+    heads, so that abuse and attack learn from each other's examples without
+    a row ever being given a label it does not have. Because everything is
+    linear, the shared head folds into each category's coefficients after
+    fitting: serving still computes one weighted sum per category.
     """
 
-    def __init__(self, C=(1.0, 1.0, 1.0), max_iter=2000, tol=1e-4, random_state=0):
+    def __init__(
+        self, C=(1.0, 1.0, 1.0), max_iter=2000, tol=1e-4, random_state=0, shared_categories=("abuse", "attack"), shared_folds=3
+    ):
         self.C = C
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.shared_categories = shared_categories
+        self.shared_folds = shared_folds
 
-    def fit(self, X, Y, sample_weight=None):
-        """Fit each category on the rows that know its label."""
+    def _logistic(self, C: float) -> LogisticRegression:
+        return LogisticRegression(C=C, solver="liblinear", max_iter=self.max_iter, tol=self.tol, random_state=self.random_state)
+
+    def _fit_shared(self, X, shared: np.ndarray, weight: np.ndarray):
+        """Return (out-of-fold logits for every row, coefficients, intercept) of the shared head."""
+        rows = np.flatnonzero(shared != UNKNOWN)
+        if len(rows) == 0 or len(np.unique(shared[rows])) < 2:
+            raise ValueError("the shared target needs positive and negative examples")
+        fold = np.empty(X.shape[0], dtype=np.int64)
+        fold[np.random.RandomState(self.random_state).permutation(X.shape[0])] = np.arange(X.shape[0]) % self.shared_folds
+        oof = np.zeros(X.shape[0])
+        for f in range(self.shared_folds):
+            fit_rows = rows[fold[rows] != f]
+            lr = self._logistic(1.0).fit(X[fit_rows], shared[fit_rows], sample_weight=weight[fit_rows])
+            oof[fold == f] = lr.decision_function(X[fold == f])
+        full = self._logistic(1.0).fit(X[rows], shared[rows], sample_weight=weight[rows])
+        return oof, full.coef_[0], full.intercept_[0]
+
+    def fit(self, X, Y, sample_weight=None, shared=None, shared_weight=None):
+        """Fit each category on the rows that know its label (see the class docstring for ``shared``)."""
         Y = np.asarray(Y)
         if Y.ndim != 2 or Y.shape[1] != len(CATEGORIES):
             raise ValueError(f"Y must have shape (n, {len(CATEGORIES)})")
         weights = np.ones(Y.shape, dtype=float) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        use_shared = shared is not None and self.shared_folds > 1
+        if use_shared:
+            shared = np.asarray(shared)
+            shared_w = np.ones(len(shared)) if shared_weight is None else np.asarray(shared_weight, dtype=float)
+            oof, shared_coef, shared_intercept = self._fit_shared(X, shared, shared_w)
+            X_shared = sp.hstack([sp.csr_matrix(X), sp.csr_matrix(oof[:, None])], format="csr")
         coef = np.zeros((X.shape[1], len(CATEGORIES)))
         intercept = np.zeros(len(CATEGORIES))
+        self.shared_beta_ = np.zeros(len(CATEGORIES))
         for k, category in enumerate(CATEGORIES):
             rows = np.flatnonzero(Y[:, k] != UNKNOWN)
             if len(rows) == 0 or len(np.unique(Y[rows, k])) < 2:
                 raise ValueError(f"category {category!r} needs positive and negative examples")
-            lr = LogisticRegression(
-                C=self.C[k], solver="liblinear", max_iter=self.max_iter, tol=self.tol, random_state=self.random_state
-            )
-            lr.fit(X[rows], Y[rows, k], sample_weight=weights[rows, k])
-            coef[:, k] = lr.coef_[0]
-            intercept[k] = lr.intercept_[0]
+            lr = self._logistic(self.C[k])
+            if use_shared and category in self.shared_categories:
+                lr.fit(X_shared[rows], Y[rows, k], sample_weight=weights[rows, k])
+                beta = lr.coef_[0, -1]
+                coef[:, k] = lr.coef_[0, :-1] + beta * shared_coef
+                intercept[k] = lr.intercept_[0] + beta * shared_intercept
+                self.shared_beta_[k] = beta
+            else:
+                lr.fit(X[rows], Y[rows, k], sample_weight=weights[rows, k])
+                coef[:, k] = lr.coef_[0]
+                intercept[k] = lr.intercept_[0]
         self.coef_ = coef.astype(np.float32)
         self.intercept_ = intercept
         self.calibration_ = np.tile([1.0, 0.0], (len(CATEGORIES), 1))

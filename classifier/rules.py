@@ -17,8 +17,10 @@ words with any punctuation or spacing between them:
 - ``word``, ``word*`` (any word starting with it), ``*word`` (ending with it),
   ``*word*`` (containing it); single-element patterns only for the last two;
 - ``(one|two words|three)`` alternatives; ``<NAME>`` a word set;
-- ``{url}`` a link to a host the site has not allowed, ``{url:NAME}`` a link to
-  a host in a domain set, ``{email}``, ``{phone}``, ``{handle}``, ``{number}``;
+- ``{url}`` a link to a host the site has not allowed and that is not in the
+  list's ``reference`` domain set (encyclopaedias, governments, universities,
+  news outlets), ``{url:NAME}`` a link to a host in a domain set, ``{email}``,
+  ``{phone}``, ``{handle}``, ``{number}``;
 - a trailing ``?`` makes an element (not the first) optional.
 
 Rules see the text after normalisation (lower case, obfuscation undone,
@@ -408,10 +410,11 @@ class RuleSet:
             if _kind != "url":
                 continue
             host = entity.value
+            domains = self.lists[rule.category].domains
             if domain_set is not None:
-                if not _host_in(host, self.lists[rule.category].domains[domain_set]):
+                if not _host_in(host, domains[domain_set]):
                     return False
-            elif _host_in(host, allowed):
+            elif _host_in(host, allowed) or _host_in(host, domains.get("reference", ())):
                 return False
         return True
 

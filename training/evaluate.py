@@ -101,22 +101,34 @@ def metrics_by_group(scored: Scored, thresholds: dict) -> dict:
 
 
 def evidence_f1(scored: Scored) -> dict | None:
-    """Return character-level F1 of abuse/attack evidence against annotated spans (ToxicSpans).
+    """Return how well abuse/attack evidence matches annotated spans (ToxicSpans).
 
-    Per comment that has annotated spans, F1 between the characters our spans
-    cover and the characters the annotators' majority marked (spaces
-    ignored), averaged over comments, as in SemEval-2021 Task 5.
+    For every comment with annotated spans that the service flags for abuse or
+    attack: F1 between the characters our spans cover and the characters the
+    annotators' majority marked (spaces ignored), averaged over comments as in
+    SemEval-2021 Task 5. Comments not flagged have no evidence to judge; their
+    share is reported as ``flagged``.
     """
-    values = []
-    for example, spans in zip(scored.examples, scored.spans):
+    values, annotated = [], 0
+    a, t = CATEGORIES.index("abuse"), CATEGORIES.index("attack")
+    for example, spans, flagged in zip(scored.examples, scored.spans, scored.flagged):
         if not example.spans:
             continue
+        annotated += 1
+        if not (flagged[a] or flagged[t]):
+            continue
         text = example.text
-        gold = {i for a, b, _ in example.spans for i in range(a, b) if not text[i].isspace()}
+        gold = {i for x, y, _ in example.spans for i in range(x, y) if not text[i].isspace()}
         pred = {i for s in spans if s.category in ("abuse", "attack") for i in range(s.start, s.end) if not text[i].isspace()}
         overlap = len(gold & pred)
         values.append(2 * overlap / (len(gold) + len(pred)) if overlap else 0.0)
-    return {"comments": len(values), "span_f1": round(float(np.mean(values)), 4)} if values else None
+    if not annotated:
+        return None
+    return {
+        "annotated": annotated,
+        "flagged": round(len(values) / annotated, 4),
+        "span_f1": round(float(np.mean(values)), 4) if values else None,
+    }
 
 
 TARGETS = {
@@ -236,7 +248,10 @@ def main(argv: list[str] | None = None) -> int:
             print(format_metrics(key, value))
     if report.get("evidence"):
         e = report["evidence"]
-        print(f"\nevidence: span F1 {e['span_f1']:.3f} on {e['comments']} ToxicSpans validation comments with annotated spans")
+        print(
+            f"\nevidence: span F1 {e['span_f1']:.3f} on the {100 * e['flagged']:.0f}% of {e['annotated']} "
+            "annotated ToxicSpans validation comments flagged for abuse or attack"
+        )
     if "targets" in report:
         print()
         print(format_targets(report["targets"]))

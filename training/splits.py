@@ -74,6 +74,25 @@ def label_matrix(examples: list[Example]) -> np.ndarray:
     ).reshape(-1, len(CATEGORIES))
 
 
+def offensive_labels(examples: list[Example]) -> np.ndarray:
+    """Return the shared "offensive" target: 1 abusive or attacking, 0 neither, -1 unknown.
+
+    A row is offensive when it is labelled abuse or attack. ToxicSpans posts
+    were all rated toxic, so they are offensive even where the annotators'
+    majority marked no span. A row is not offensive when it is labelled
+    negative for a category and positive for none: the toxicity datasets label
+    what they consider offensive, so their negatives are clean comments.
+    """
+    out = np.full(len(examples), -1, dtype=np.int64)
+    for i, ex in enumerate(examples):
+        known = [ex.labels[c] for c in ("abuse", "attack") if ex.labels[c] is not None]
+        if 1 in known or (ex.source == "toxic-spans" and known):
+            out[i] = 1
+        elif known:
+            out[i] = 0
+    return out
+
+
 # Relative weight of each source in training, per category. Sources in a
 # comment register (news sites, forums, YouTube) count more than tweets and
 # text messages, since the service scores news comments.
@@ -89,7 +108,7 @@ SOURCE_WEIGHT = {
 }
 
 
-def training_weights(examples: list[Example], balance: float = 1.0) -> np.ndarray:
+def training_weights(examples: list[Example], balance: float = 1.0, Y: np.ndarray | None = None) -> np.ndarray:
     """Return (n, len(CATEGORIES)) sample weights.
 
     For each category, each source gets a total weight proportional to
@@ -98,12 +117,13 @@ def training_weights(examples: list[Example], balance: float = 1.0) -> np.ndarra
     positive and the negative rows share it in proportions moved from their
     natural ratio towards half and half by ``balance`` (1.0: exactly half).
     Balancing inside each source means that the source, and with it its
-    register (tweets, SMS, news), cannot predict the label by itself.
+    register (tweets, SMS, news), cannot predict the label by itself. ``Y``
+    gives other labels than the examples' own (one column per target).
     """
-    Y = label_matrix(examples)
+    Y = label_matrix(examples) if Y is None else Y.reshape(len(examples), -1)
     W = np.zeros(Y.shape)
     sources = np.array([ex.source for ex in examples])
-    for k in range(len(CATEGORIES)):
+    for k in range(Y.shape[1]):
         for source in np.unique(sources):
             rows = np.flatnonzero((sources == source) & (Y[:, k] >= 0))
             if not len(rows):
