@@ -19,8 +19,8 @@ words with any punctuation or spacing between them:
 - ``(one|two words|three)`` alternatives; ``<NAME>`` a word set;
 - ``{url}`` a link to a host the site has not allowed and that is not in the
   list's ``reference`` domain set (encyclopaedias, governments, universities,
-  news outlets), ``{url:NAME}`` a link to a host in a domain set, ``{email}``,
-  ``{phone}``, ``{handle}``, ``{number}``;
+  news outlets), ``{url:NAME}`` a link to a host in a domain set, ``{email}``
+  an address at such a host too, ``{phone}``, ``{handle}``, ``{number}``;
 - a trailing ``?`` makes an element (not the first) optional.
 
 Rules see the text after normalisation (lower case, obfuscation undone,
@@ -401,16 +401,17 @@ class RuleSet:
         return any(tok.group() in self.allowlist for tok in _TOKEN.finditer(text, start, end))
 
     def _entities_ok(self, rule: Rule, m: re.Match, norm: Normalized, allowed: frozenset[str]) -> bool:
-        for group, _kind, domain_set in rule.entities:
+        """Check a match's contact details: a link or address at an allowed or reference host does not count."""
+        domains = self.lists[rule.category].domains
+        for group, kind, domain_set in rule.entities:
             if m.start(group) < 0:
                 continue  # optional element not present
             entity = norm.entity_at(m.start(group))
             if entity is None:
                 return False
-            if _kind != "url":
+            if kind not in ("url", "email"):
                 continue
-            host = entity.value
-            domains = self.lists[rule.category].domains
+            host = entity.value.rpartition("@")[2] if kind == "email" else entity.value
             if domain_set is not None:
                 if not _host_in(host, domains[domain_set]):
                     return False

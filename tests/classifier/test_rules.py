@@ -152,6 +152,12 @@ def test_site_domains_are_allowed(rules, normalizer):
     assert ("promotion", "block") in hits_of(rules, normalizer, "see bit.ly/x", allowed={"example.org"})
 
 
+def test_reference_hosts_are_not_promotion(rules, normalizer):
+    for text in ("source: https://en.wikipedia.org/wiki/Bridge", "see www.statcan.gc.ca/table", "write to mp@parl.gc.ca"):
+        assert hits_of(rules, normalizer, text) == [], text
+    assert ("promotion", "review") in hits_of(rules, normalizer, "write to sales@shopnow.net")
+
+
 def test_hit_spans_point_into_the_original(rules, normalizer):
     text = "Well, you f.u.c.k.i.n.g m0r0n!!"
     hits = rules.match(normalizer.normalize(text))
