@@ -1,1 +1,69 @@
-"""The moderation HTTP service (see service/app.py) and the ``moderator`` command line."""
+"""The moderation HTTP service: ``create_app(config=None)`` wires settings, model, store and endpoints."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, request
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Return the app: defaults, then MODERATION_* variables, then ``config``.
+
+    Besides settings (see ``service.config.Settings``), ``config`` may hold
+    ``clock`` (a function returning seconds since the epoch, for tests),
+    ``redis`` (a client) and ``moderator`` (a loaded classifier facade).
+    """
+    from classifier.moderator import Moderator
+
+    from . import errors
+    from .api import admin, comments, health, queue, users
+    from .auth import KeyCache
+    from .config import load_settings
+    from .metrics import Metrics
+    from .moderation import Services
+    from .store import Store, connect
+
+    settings, extras = load_settings(config)
+    client = extras.get("redis")
+    if client is None:
+        if not settings.redis_url:
+            raise RuntimeError("no Redis: set REDIS_URL (moderator serve starts an embedded Redis when it is unset)")
+        client = connect(settings.redis_url, settings.redis_timeout_s)
+    moderator = extras.get("moderator") or Moderator.load(settings.model_path, settings.rules_dir)
+    store = Store(client, history=settings.user_history)
+
+    def queue_depths():
+        return [(site, store.queue.depth(site)) for site in store.apikeys.sites()]
+
+    metrics = Metrics(queue_depths)
+    metrics.model.labels(moderator.version).set(1)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False
+    app.extensions["moderation"] = Services(
+        settings=settings,
+        moderator=moderator,
+        store=store,
+        clock=extras.get("clock", time.time),
+        metrics=metrics,
+        key_cache=KeyCache(settings.key_cache_s),
+    )
+    errors.register(app)
+    for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp):
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def _start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _count(response):
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+        metrics.latency.labels(endpoint).observe(time.perf_counter() - g.get("started", time.perf_counter()))
+        return response
+
+    return app

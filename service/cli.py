@@ -7,6 +7,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO
 
 _BATCH = 256
@@ -90,10 +91,149 @@ def _score_stream(moderator, source: IO[str], sink: IO[str]) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _redis(redis_url: str | None):
+    """Yield a client for REDIS_URL, or for the embedded Redis (started just for this command if it is not running)."""
+    from .config import load_settings
+    from .redis_server import RedisServer
+    from .store import connect
+
+    settings, _ = load_settings({"redis_url": redis_url} if redis_url else None)
+    if settings.redis_url:
+        yield connect(settings.redis_url, 5.0)
+        return
+    server = RedisServer(Path(settings.data_dir) / "redis")
+    started = not server.running()
+    if started:
+        server.start()
+    try:
+        yield connect(server.url, 5.0)
+    finally:
+        if started:
+            server.stop()
+
+
+def keys(argv: list[str]) -> int:
+    """Manage API keys: ``moderator keys create --site S --role R`` prints the new key."""
+    parser = argparse.ArgumentParser(prog="moderator keys", description="Manage API keys.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    create = sub.add_parser("create", help="create a key; prints it (and nothing else) on stdout, once")
+    create.add_argument("--site", required=True)
+    create.add_argument("--role", required=True, choices=["site", "moderator", "admin"])
+    create.add_argument("--name", default="")
+    listing = sub.add_parser("list", help="list a site's keys (ids and roles, never the keys)")
+    listing.add_argument("--site", required=True)
+    revoke = sub.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("--site", required=True)
+    revoke.add_argument("id")
+    for p in (create, listing, revoke):
+        p.add_argument("--redis-url", help="Redis to use (default: REDIS_URL, else the embedded one)")
+    args = parser.parse_args(argv)
+    import re
+    import time
+
+    from .store.apikeys import ApiKeyStore
+
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", args.site):
+        parser.error("--site must be 1 to 100 letters, digits, '.', '_' or '-'")
+    with _redis(args.redis_url) as client:
+        store = ApiKeyStore(client)
+        if args.action == "create":
+            key, key_id = store.create(args.site, args.role, args.name, time.time())
+            print(key)
+            print(f"created key {key_id} ({args.role}) for site {args.site}", file=sys.stderr)
+        elif args.action == "list":
+            for k in store.list(args.site):
+                print(f"{k['id']}  {k['role']:9s}  {k['name']}")
+        elif not store.revoke(args.site, args.id):
+            print(f"moderator keys: no key {args.id} on site {args.site}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def export_labels(argv: list[str]) -> int:
+    """Write the moderators' labels as JSON Lines for ``moderator train --extra``."""
+    parser = argparse.ArgumentParser(prog="moderator export-labels", description="Export moderator labels.")
+    parser.add_argument("--out", required=True, help="JSON Lines file to write, or - for stdout")
+    parser.add_argument("--site", help="only this site (default: every site)")
+    parser.add_argument("--redis-url", help="Redis to use (default: REDIS_URL, else the embedded one)")
+    args = parser.parse_args(argv)
+    from .api.admin import label_row
+    from .store.apikeys import ApiKeyStore
+    from .store.queue import QueueStore
+
+    count = 0
+    with _redis(args.redis_url) as client, contextlib.ExitStack() as stack:
+        sink = sys.stdout if args.out == "-" else stack.enter_context(open(args.out, "w", encoding="utf-8"))
+        queue = QueueStore(client, {})
+        for site in [args.site] if args.site else ApiKeyStore(client).sites():
+            for stored in queue.labels(site):
+                sink.write(json.dumps(label_row(stored), ensure_ascii=False) + "\n")
+                count += 1
+    print(f"moderator export-labels: {count} labels", file=sys.stderr)
+    return 0
+
+
+def serve(argv: list[str]) -> int:
+    """Run the service under gunicorn (never the Flask development server)."""
+    import os
+    import shutil
+
+    parser = argparse.ArgumentParser(prog="moderator serve", description="Run the HTTP service under gunicorn.")
+    parser.add_argument("--bind", default=os.environ.get("MODERATION_BIND", "127.0.0.1:8080"), help="HOST:PORT (default 127.0.0.1:8080)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default 4)")
+    args = parser.parse_args(argv)
+    from gunicorn.app.base import BaseApplication
+
+    from . import gunicorn_conf
+    from .config import load_settings
+    from .redis_server import RedisServer
+
+    settings, _ = load_settings()
+    data_dir = Path(settings.data_dir)
+    metrics_dir = data_dir / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
+    embedded = None
+    if not settings.redis_url:
+        embedded = RedisServer(data_dir / "redis").start()
+        os.environ["MODERATION_REDIS_URL"] = embedded.url
+        print(f"moderator serve: embedded Redis at {embedded.url} (append-only file in {embedded.data_dir})", file=sys.stderr)
+    options = {k: getattr(gunicorn_conf, k) for k in dir(gunicorn_conf) if not k.startswith("_") and k != "os"}
+    options["bind"] = args.bind
+    if args.workers:
+        options["workers"] = args.workers
+    if args.threads:
+        options["threads"] = args.threads
+
+    class Application(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            from service import create_app
+
+            return create_app()
+
+    try:
+        Application().run()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Dispatch ``moderator <command> ...``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {
+        "serve": ("run the HTTP service (gunicorn; embedded Redis when REDIS_URL is unset)", None),
+        "keys": ("create, list and revoke API keys", None),
+        "export-labels": ("write moderator labels as JSON Lines for training", None),
         "train": ("train a model from the datasets and moderator labels", "training.train"),
         "evaluate": ("print a model's metrics per dataset and category", "training.evaluate"),
         "score": ("score JSON Lines comments", None),
@@ -105,8 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(lines), file=sys.stdout if argv and argv[0] in ("-h", "--help") else sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     command, rest = argv[0], argv[1:]
-    if command == "score":
-        return score(rest)
+    local = {"score": score, "serve": serve, "keys": keys, "export-labels": export_labels}
+    if command in local:
+        return local[command](rest)
     import importlib
 
     return importlib.import_module(commands[command][1]).main(rest)

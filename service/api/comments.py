@@ -1,0 +1,108 @@
+"""Comments: submit one or a batch, score without side effects, record a moderator's decision."""
+
+from __future__ import annotations
+
+import redis
+from flask import Blueprint, g, jsonify
+
+from classifier.types import CATEGORIES
+
+from .. import moderation
+from ..auth import require
+from ..errors import ApiError, store_unavailable
+from ..validation import Field, json_body, validate
+from . import services
+
+bp = Blueprint("comments", __name__)
+
+COMMENT = {
+    "id": Field("id"),
+    "user_id": Field("id"),
+    "text": Field("text"),
+    "article_id": Field("id", required=False, nullable=True),
+    "parent_id": Field("id", required=False, nullable=True),
+    "author_name": Field("string", required=False, nullable=True, max_length=200),
+    "created_at": Field("time", required=False, nullable=True),
+}
+DECISION = {
+    "decision": Field("string", choices=("approve", "reject")),
+    "categories": Field("list", required=False, nullable=True, max_length=len(CATEGORIES), items=Field("string", choices=CATEGORIES)),
+    "moderator": Field("id"),
+    "note": Field("string", required=False, nullable=True, max_length=2000),
+}
+
+
+def _limits() -> dict:
+    return {"text": services().settings.max_text_chars}
+
+
+@bp.post("/v1/comments")
+@require("submit")
+def submit_comment():
+    """Moderate one comment: verdict, scores, reasons, spans, the user's strikes."""
+    data = validate(json_body(), COMMENT, _limits())
+    return jsonify(moderation.submit(services(), g.identity.site, data))
+
+
+@bp.post("/v1/comments/batch")
+@require("submit")
+def submit_batch():
+    """Moderate up to ``batch_max`` comments; each result stands alone."""
+    settings = services().settings
+    body = validate(json_body(), {"comments": Field("list", max_length=settings.batch_max)})
+    results = []
+    for index, item in enumerate(body["comments"]):
+        try:
+            data = validate(item, COMMENT, _limits())
+            results.append({"status": 200, "result": moderation.submit(services(), g.identity.site, data)})
+        except ApiError as error:
+            body_ = error.to_dict()
+            body_["error"]["index"] = index
+            results.append({"status": error.status, **body_})
+    return jsonify({"results": results})
+
+
+@bp.post("/v1/score")
+@require("score")
+def score():
+    """Assess a text without storing anything."""
+    data = validate(json_body(), {"text": Field("text")}, _limits())
+    site = g.identity.site
+    assessment = services().moderator.assess(data["text"], allowed_domains=services().policy(site).allowed_domains)
+    return jsonify(moderation.assessment_body(assessment))
+
+
+@bp.get("/v1/comments/<comment_id>")
+@require("queue")
+def get_comment(comment_id: str):
+    """Return a comment's record: its answer, state and latest decision."""
+    store = services().store
+    site = g.identity.site
+    try:
+        user = store.comments.owner(site, comment_id)
+        record = store.comments.record(site, user, comment_id) if user is not None else None
+    except redis.RedisError:
+        services().metrics.redis_error("comment")
+        raise store_unavailable() from None
+    if record is None:
+        raise ApiError(404, f"no comment {comment_id!r} on this site")
+    fields = record["fields"]
+    return jsonify(
+        {
+            "id": comment_id,
+            "user_id": user,
+            "text": fields.get("text"),
+            "article_id": fields.get("article_id"),
+            "state": record["state"],
+            "decision": record["decision"],
+            **{k: record["assessment"][k] for k in ("verdict", "scores", "reasons", "spans", "model_version")},
+        }
+    )
+
+
+@bp.post("/v1/comments/<comment_id>/decision")
+@require("decide")
+def decide(comment_id: str):
+    """Record a moderator's decision (idempotent): strike on reject, lift an overturned strike on approve."""
+    data = validate(json_body(), DECISION)
+    return jsonify(moderation.decide(services(), g.identity.site, comment_id, data, g.identity.key_id))

@@ -1,0 +1,104 @@
+"""The review queue: list pending comments, claim a batch with a lease, read the decision log."""
+
+from __future__ import annotations
+
+import redis
+from flask import Blueprint, g, jsonify, request
+
+from classifier.types import CATEGORIES
+
+from ..auth import require
+from ..errors import invalid, store_unavailable
+from ..validation import Field, iso, json_body, validate
+from . import services
+
+bp = Blueprint("queue", __name__)
+
+
+def _item(item: dict) -> dict:
+    item = dict(item)
+    item["received_at"] = iso(item.get("received_at"))
+    if item.get("lease"):
+        item["lease"] = {"moderator": item["lease"]["moderator"], "expires_at": iso(item["lease"]["expires_at"])}
+    return item
+
+
+def _int_arg(name: str, default: int, low: int, high: int, errors: list) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        errors.append({"field": name, "message": "must be an integer"})
+        return default
+    if not low <= value <= high:
+        errors.append({"field": name, "message": f"must be between {low} and {high}"})
+    return value
+
+
+@bp.get("/v1/queue")
+@require("queue")
+def pending():
+    """Pending comments of the site, highest risk first, oldest first among equals."""
+    errors: list = []
+    limit = _int_arg("limit", 50, 1, 500, errors)
+    category = request.args.get("category") or None
+    if category is not None and category not in CATEGORIES:
+        errors.append({"field": "category", "message": f"must be one of {', '.join(CATEGORIES)}"})
+    if errors:
+        raise invalid(errors)
+    s = services()
+    try:
+        items, depth = s.store.queue.pending(g.identity.site, s.clock(), limit, category)
+    except redis.RedisError:
+        s.metrics.redis_error("queue")
+        raise store_unavailable() from None
+    return jsonify({"items": [_item(i) for i in items], "depth": depth})
+
+
+@bp.post("/v1/queue/claim")
+@require("queue")
+def claim():
+    """Lease up to ``limit`` pending comments to one moderator (others do not get them)."""
+    data = validate(json_body(), {"moderator": Field("id"), "limit": Field("int", required=False, minimum=1, maximum=100)})
+    s = services()
+    try:
+        items = s.store.queue.claim(g.identity.site, data["moderator"], data.get("limit") or 10, s.settings.lease_s, s.clock())
+    except redis.RedisError:
+        s.metrics.redis_error("claim")
+        raise store_unavailable() from None
+    return jsonify({"items": [_item(i) for i in items], "lease_s": s.settings.lease_s})
+
+
+@bp.get("/v1/audit")
+@require("queue")
+def audit():
+    """Recent decisions and user actions, newest first (filter by moderator and decision)."""
+    errors: list = []
+    limit = _int_arg("limit", 100, 1, 1000, errors)
+    decision = request.args.get("decision") or None
+    if decision is not None and decision not in ("approve", "reject", "ban", "unban", "reset"):
+        errors.append({"field": "decision", "message": "must be approve, reject, ban, unban or reset"})
+    if errors:
+        raise invalid(errors)
+    moderator = request.args.get("moderator") or None
+    s = services()
+    try:
+        entries = s.store.queue.audit(g.identity.site, count=5000 if (moderator or decision) else limit)
+    except redis.RedisError:
+        s.metrics.redis_error("audit")
+        raise store_unavailable() from None
+    out = []
+    for entry in entries:
+        if moderator and entry.get("moderator") != moderator:
+            continue
+        if decision and entry.get("decision", entry.get("type")) != decision:
+            continue
+        entry = dict(entry)
+        entry["at"] = iso(float(entry["at"])) if entry.get("at") else None
+        entry.pop("key", None)
+        out.append(entry)
+        if len(out) >= limit:
+            break
+    return jsonify({"entries": out})

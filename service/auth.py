@@ -1,0 +1,106 @@
+"""API key -> (site, role), checked once per request, with a short in-process cache.
+
+A key comes in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Roles:
+``site`` submits and scores comments; ``moderator`` works the queue, decides and
+manages users; ``admin`` can do all of that plus keys, policy and labels. The
+cache (``key_cache_s``) also lets known keys keep scoring while Redis is down.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+from flask import current_app, g, request
+
+from .errors import ApiError, store_unavailable
+from .store.apikeys import digest
+
+PERMISSIONS = {
+    "site": {"submit", "score"},
+    "moderator": {"score", "queue", "decide", "users"},
+    "admin": {"submit", "score", "queue", "decide", "users", "admin"},
+}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling."""
+
+    site: str
+    role: str
+    key_id: str
+
+
+class KeyCache:
+    """Recently verified keys, by digest."""
+
+    def __init__(self, ttl_s: float):
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[float, Identity | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, h: str, fresh_only: bool = True) -> tuple[bool, Identity | None]:
+        with self._lock:
+            entry = self._entries.get(h)
+        if entry is None or (fresh_only and time.monotonic() - entry[0] > self.ttl_s):
+            return False, None
+        return True, entry[1]
+
+    def put(self, h: str, identity: Identity | None) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[h] = (time.monotonic(), identity)
+
+
+def presented_key() -> str | None:
+    """Return the API key the request carries, if any."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return request.headers.get("X-API-Key") or None
+
+
+def identify(key: str | None) -> Identity:
+    """Return the identity of ``key``; 401 when missing or unknown, 503 when it cannot be checked."""
+    if not key:
+        raise ApiError(401, "an API key is required (Authorization: Bearer <key>)", headers={"WWW-Authenticate": "Bearer"})
+    services = current_app.extensions["moderation"]
+    h = digest(key)
+    known, identity = services.key_cache.get(h)
+    if not known:
+        try:
+            info = services.store.apikeys.lookup(key)
+        except redis.RedisError:
+            services.metrics.redis_error("auth")
+            known, identity = services.key_cache.get(h, fresh_only=False)
+            if not known:
+                raise store_unavailable() from None
+        else:
+            identity = Identity(info["site"], info["role"], h[:16]) if info else None
+            services.key_cache.put(h, identity)
+    if identity is None:
+        raise ApiError(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+    return identity
+
+
+def require(permission: str) -> Callable:
+    """Decorate a view: the caller's key must grant ``permission``; sets ``g.identity``."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            identity = identify(presented_key())
+            if permission not in PERMISSIONS.get(identity.role, ()):
+                raise ApiError(403, f"a {identity.role} key cannot do this")
+            g.identity = identity
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,171 @@
+"""Service settings: defaults, then ``MODERATION_*`` environment variables, then a mapping.
+
+Every setting has a documented default; names carry their units. The same
+names (lower case) are the keys of the mapping given to ``create_app`` and
+(upper case, with the ``MODERATION_`` prefix) the environment variables.
+``REDIS_URL`` is also read, as the conventional name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from classifier.types import CATEGORIES
+
+PREFIX = "MODERATION_"
+
+
+@dataclass(frozen=True)
+class SitePolicy:
+    """How rejections turn into strikes and bans, and which links are fine (a site may override it)."""
+
+    #: Strikes one rejection adds, per category the rejection was for (the
+    #: largest of its categories counts).
+    weights: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 1))
+    #: How long a strike counts.
+    strike_ttl_s: int = 30 * 86400
+    #: (active strikes, ban seconds) in increasing order; 0 seconds bans for good.
+    ban_steps: tuple[tuple[int, int], ...] = ((3, 86400), (5, 7 * 86400), (7, 0))
+    #: The site's own domains (and any it trusts): links to them are not promotion.
+    allowed_domains: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if set(self.weights) != set(CATEGORIES) or any(not isinstance(w, int) or w < 0 for w in self.weights.values()):
+            raise ValueError("weights needs a non-negative integer for every category")
+        if self.strike_ttl_s <= 0:
+            raise ValueError("strike_ttl_s must be positive")
+        steps = [tuple(s) for s in self.ban_steps]
+        if any(len(s) != 2 or s[0] <= 0 or s[1] < 0 for s in steps) or [s[0] for s in steps] != sorted({s[0] for s in steps}):
+            raise ValueError("ban_steps must be (strikes > 0, seconds >= 0) pairs with increasing strikes")
+        if any(not isinstance(d, str) or not d or len(d) > 253 for d in self.allowed_domains):
+            raise ValueError("allowed_domains must be host names")
+
+    def weight(self, categories: list[str]) -> int:
+        """Return the strikes a rejection for ``categories`` adds (at least 1 when none is named)."""
+        return max((self.weights[c] for c in categories if c in self.weights), default=1)
+
+    def to_dict(self) -> dict:
+        """Return the JSON form."""
+        return {
+            "weights": dict(self.weights),
+            "strike_ttl_s": self.strike_ttl_s,
+            "ban_steps": [list(s) for s in self.ban_steps],
+            "allowed_domains": list(self.allowed_domains),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], base: SitePolicy | None = None) -> SitePolicy:
+        """Build a policy from its JSON form; missing keys keep ``base``'s values (default: the defaults)."""
+        unknown = set(data) - {"weights", "strike_ttl_s", "ban_steps", "allowed_domains"}
+        if unknown:
+            raise ValueError(f"unknown policy keys: {sorted(unknown)}")
+        base = base or cls()
+        weights = data.get("weights", {})
+        if not isinstance(weights, Mapping) or set(weights) - set(CATEGORIES):
+            raise ValueError(f"weights must map categories ({', '.join(CATEGORIES)}) to integers")
+        steps = data.get("ban_steps", base.ban_steps)
+        if not isinstance(steps, (list, tuple)) or not all(isinstance(s, (list, tuple)) and all(isinstance(x, int) and not isinstance(x, bool) for x in s) for s in steps):
+            raise ValueError("ban_steps must be a list of [strikes, seconds] pairs of integers")
+        ttl = data.get("strike_ttl_s", base.strike_ttl_s)
+        if not isinstance(ttl, int) or isinstance(ttl, bool):
+            raise ValueError("strike_ttl_s must be an integer")
+        domains = data.get("allowed_domains", base.allowed_domains)
+        if not isinstance(domains, (list, tuple)):
+            raise ValueError("allowed_domains must be a list of host names")
+        return cls(
+            weights={**base.weights, **weights},
+            strike_ttl_s=ttl,
+            ban_steps=tuple(tuple(s) for s in steps),
+            allowed_domains=tuple(str(d).lower() for d in domains),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of the service, with their defaults."""
+
+    #: Redis to use; unset: ``moderator serve`` starts an embedded one.
+    redis_url: str | None = None
+    #: Where the embedded Redis keeps its data (AOF) and socket.
+    data_dir: str = "var"
+    #: Seconds a Redis command may take before the call fails.
+    redis_timeout_s: float = 0.5
+    #: Model file; unset: the model shipped in the package.
+    model_path: str | None = None
+    #: Rule lists folder; unset: the package's lists.
+    rules_dir: str | None = None
+    #: Longest comment text accepted, in characters.
+    max_text_chars: int = 10_000
+    #: Largest request body accepted, in bytes.
+    max_body_bytes: int = 64 * 1024
+    #: Most comments in one batch request.
+    batch_max: int = 100
+    #: How long a claimed queue item stays with its moderator.
+    lease_s: int = 600
+    #: When Redis is down, "keep" the verdict or turn "approve" into "review".
+    degraded_verdict: str = "keep"
+    #: Default site policy: strikes, bans, allowed domains (a site can override it through the admin API).
+    site_policy: SitePolicy = field(default_factory=SitePolicy)
+    #: Seconds an API key check is cached in each process (and used while Redis is down).
+    key_cache_s: float = 30.0
+    #: Recent events kept per user (strikes, bans, decisions).
+    user_history: int = 50
+
+    def __post_init__(self):
+        if self.degraded_verdict not in ("keep", "review"):
+            raise ValueError("degraded_verdict must be 'keep' or 'review'")
+        for name in ("max_text_chars", "max_body_bytes", "batch_max", "lease_s", "user_history"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+
+
+def _parse(kind: Any, raw: str) -> Any:
+    if kind == "SitePolicy":
+        return SitePolicy.from_dict(json.loads(raw))
+    text = str(kind)
+    if "tuple" in text:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if "float" in text:
+        return float(raw)
+    if "int" in text:
+        return int(raw)
+    return raw
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Settings, dict[str, Any]]:
+    """Return (settings, extras): defaults, then MODERATION_* variables, then ``overrides``.
+
+    Keys of ``overrides`` that are not settings (``clock``, ``redis`` client,
+    ``moderator`` ...) are returned as extras for the app's wiring.
+    """
+    environ = os.environ if environ is None else environ
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    if environ.get("REDIS_URL"):
+        values["redis_url"] = environ["REDIS_URL"]
+    for name, spec in known.items():
+        raw = environ.get(PREFIX + name.upper())
+        if raw is not None and raw != "":
+            try:
+                values[name] = _parse(spec.type, raw)
+            except (ValueError, json.JSONDecodeError) as exc:
+                raise ValueError(f"{PREFIX}{name.upper()}: {exc}") from None
+    extras: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        name = key.lower()
+        if name in known:
+            if name == "site_policy" and isinstance(value, Mapping):
+                value = SitePolicy.from_dict(value)
+            values[name] = value
+        else:
+            extras[name] = value
+    return replace(Settings(), **values), extras
+
+
+Clock = Callable[[], float]

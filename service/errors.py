@@ -1,0 +1,89 @@
+"""One error type and one JSON shape for every error the service answers.
+
+    {"error": {"status": 422, "code": "invalid_request", "message": "...",
+               "fields": [{"field": "text", "message": "..."}]}}
+
+``fields`` is present only for validation errors and lists every bad field.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error answered to the client as JSON."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, fields: list[dict] | None = None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or _CODES.get(status, "error")
+        self.fields = fields
+        self.headers = headers or {}
+
+    def to_dict(self) -> dict:
+        """Return the JSON body."""
+        body = {"status": self.status, "code": self.code, "message": self.message}
+        if self.fields is not None:
+            body["fields"] = self.fields
+        return {"error": body}
+
+    def response(self):
+        """Return the Flask response."""
+        response = jsonify(self.to_dict())
+        response.status_code = self.status
+        for name, value in self.headers.items():
+            response.headers[name] = value
+        return response
+
+
+def invalid(fields: list[dict]) -> ApiError:
+    """Return the 422 error for a list of ``{"field", "message"}``."""
+    names = ", ".join(f["field"] for f in fields)
+    return ApiError(422, f"invalid fields: {names}", "invalid_request", fields)
+
+
+def store_unavailable() -> ApiError:
+    """Return the 503 error for a Redis outage."""
+    return ApiError(503, "the store (Redis) is unavailable; try again shortly", "store_unavailable", headers={"Retry-After": "5"})
+
+
+def register(app: Flask) -> None:
+    """Answer every error, ours and werkzeug's, in the one JSON shape."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):
+        return error.response()
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        message = error.description or error.name
+        if status == 413:
+            message = f"request body larger than {app.config.get('MAX_CONTENT_LENGTH')} bytes"
+        return ApiError(status, message).response()
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error")
+        return ApiError(500, "internal error").response()

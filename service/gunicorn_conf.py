@@ -1,0 +1,28 @@
+"""gunicorn settings for the moderation service (used by ``moderator serve`` and the container).
+
+The service is CPU-bound per request (scoring) with short waits on Redis:
+one worker process per CPU, each with a few threads. The app is loaded once in
+the master and forked, so the model's arrays are shared between workers.
+"""
+
+import os
+
+bind = os.environ.get("MODERATION_BIND", "127.0.0.1:8080")
+workers = int(os.environ.get("MODERATION_WORKERS") or os.cpu_count() or 2)
+worker_class = "gthread"
+threads = int(os.environ.get("MODERATION_THREADS") or 4)
+preload_app = True
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = os.environ.get("MODERATION_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("MODERATION_LOG_LEVEL", "info")
+
+
+def child_exit(server, worker):
+    """Let the metrics of a finished worker stop counting as live."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,247 @@
+"""What the API does, apart from HTTP: submit a comment, decide on it, manage a user.
+
+Flow of a submission: claim the (site, comment id) -> a repeat returns the
+stored answer without scoring again -> assess -> record (strike and ban in the
+same script) -> enqueue for review -> answer. If Redis fails anywhere, the
+comment is still answered with its scores and verdict, marked
+``"store": "unavailable"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import redis
+
+from classifier.moderator import Moderator
+from classifier.policy import flagged_categories
+from classifier.types import CATEGORIES, Assessment
+
+from .auth import KeyCache
+from .config import Settings, SitePolicy
+from .errors import ApiError, store_unavailable
+from .metrics import Metrics
+from .store import Store
+from .validation import iso
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a request needs, created once per app."""
+
+    settings: Settings
+    moderator: Moderator
+    store: Store
+    clock: Callable[[], float]
+    metrics: Metrics
+    key_cache: KeyCache
+    _policies: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def policy(self, site: str) -> SitePolicy:
+        """Return the site's strike policy (cached for a few seconds; the default if Redis fails)."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._policies.get(site)
+        if cached and now - cached[0] < 5.0:
+            return cached[1]
+        try:
+            policy = self.store.policies.get(site, self.settings.site_policy)
+        except redis.RedisError:
+            self.metrics.redis_error("policy")
+            return cached[1] if cached else self.settings.site_policy
+        with self._lock:
+            self._policies[site] = (now, policy)
+        return policy
+
+    def forget_policy(self, site: str) -> None:
+        """Drop the cached policy of a site (after an admin changed it)."""
+        with self._lock:
+            self._policies.pop(site, None)
+
+
+def assessment_body(assessment: Assessment) -> dict:
+    """Return the stored and answered form of an assessment."""
+    return {
+        "verdict": assessment.verdict,
+        "scores": {c: round(assessment.scores[c], 6) for c in CATEGORIES},
+        "reasons": list(assessment.reasons),
+        "spans": [s.to_dict() for s in assessment.spans],
+        "model_version": assessment.model_version,
+    }
+
+
+def _user_body(state: dict | None) -> dict | None:
+    if state is None:
+        return None
+    return {"strikes": state["strikes"], "banned": state["banned"], "banned_until": iso(state["banned_until"])}
+
+
+def _answer(comment_id: str, stored: dict, banned: bool, user: dict | None, store_ok: bool) -> dict:
+    verdict, reasons = stored["verdict"], stored["reasons"]
+    if banned:
+        verdict, reasons = "reject", ["user_banned", *reasons]
+    return {
+        "id": comment_id,
+        "verdict": verdict,
+        "scores": stored["scores"],
+        "reasons": reasons,
+        "spans": stored["spans"],
+        "user": _user_body(user),
+        "model_version": stored["model_version"],
+        "store": "ok" if store_ok else "unavailable",
+    }
+
+
+def risk(stored: dict) -> float:
+    """Return how urgent a comment is for review: its highest flagged score (or highest score)."""
+    scores = stored["scores"]
+    flagged = flagged_categories(stored["reasons"])
+    return max((scores[c] for c in flagged), default=max(scores.values()))
+
+
+def text_sha(text: str) -> str:
+    """Return the fingerprint of a comment's text (to tell a retry from a reuse of the id)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def submit(services: Services, site: str, data: dict, assessment: Assessment | None = None) -> dict:
+    """Moderate one comment (validated ``data``) of ``site``; return the answer body."""
+    comment_id, user, text = data["id"], data["user_id"], data["text"]
+    sha = text_sha(text)
+    store, metrics = services.store, services.metrics
+    now = services.clock()
+    policy = services.policy(site)
+    try:
+        claim = store.comments.claim(site, comment_id, user, sha)
+        if claim is not None:
+            if claim != (user, sha):
+                raise ApiError(409, "this comment id was already submitted with a different text or user", "id_conflict")
+            record = store.comments.record(site, user, comment_id)
+            if record is not None:
+                if record["state"] == "pending" and not record["banned"] and record["decision"] is None:
+                    _enqueue(services, site, comment_id, user, record["assessment"], record["fields"], record["created"])
+                state = store.users.state(site, user, now)
+                return _answer(comment_id, record["assessment"], record["banned"], state, True)
+    except redis.RedisError:
+        return _degraded(services, comment_id, text, assessment, policy)
+    assessment = assessment or services.moderator.assess(text, allowed_domains=policy.allowed_domains)
+    stored = assessment_body(assessment)
+    categories = flagged_categories(assessment.reasons)
+    strike = (policy.weight(categories), {"categories": categories, "reason": ", ".join(assessment.reasons), "at": now})
+    fields = {k: data.get(k) for k in ("text", "article_id", "parent_id", "author_name", "created_at")}
+    fields["user_id"] = user
+    try:
+        result = store.comments.submit(site, user, comment_id, sha, assessment.verdict, stored, fields, strike, policy, now)
+        if result.sha != sha:
+            raise ApiError(409, "this comment id was already submitted with a different text or user", "id_conflict")
+        answer = _answer(comment_id, result.assessment, result.banned, result.user, True)
+        if result.new:
+            metrics.verdicts.labels(answer["verdict"]).inc()
+            for category in flagged_categories(answer["reasons"]):
+                metrics.flags.labels(category).inc()
+            if answer["verdict"] == "review":
+                _enqueue(services, site, comment_id, user, result.assessment, fields, now)
+        return answer
+    except redis.RedisError:
+        return _degraded(services, comment_id, text, assessment, policy)
+
+
+def _enqueue(services: Services, site: str, comment_id: str, user: str, stored: dict, fields: dict, received: float) -> None:
+    item = {
+        "id": comment_id,
+        "user_id": user,
+        "text": fields.get("text", ""),
+        "article_id": fields.get("article_id"),
+        "parent_id": fields.get("parent_id"),
+        "author_name": fields.get("author_name"),
+        "created_at": iso(fields["created_at"]) if fields.get("created_at") is not None else None,
+        "received_at": received,
+        "scores": stored["scores"],
+        "reasons": stored["reasons"],
+        "spans": stored["spans"],
+        "categories": flagged_categories(stored["reasons"]),
+        "risk": round(risk(stored), 6),
+    }
+    services.store.queue.enqueue(site, comment_id, item["risk"], received, item)
+
+
+def _degraded(services: Services, comment_id: str, text: str, assessment: Assessment | None, policy: SitePolicy) -> dict:
+    """Answer without the store: scores and verdict only (approve may become review)."""
+    services.metrics.redis_error("submit")
+    services.metrics.degraded.inc()
+    assessment = assessment or services.moderator.assess(text, allowed_domains=policy.allowed_domains)
+    stored = assessment_body(assessment)
+    if services.settings.degraded_verdict == "review" and stored["verdict"] == "approve":
+        stored["verdict"] = "review"
+        stored["reasons"] = [*stored["reasons"], "store_unavailable"]
+    return _answer(comment_id, stored, False, None, False)
+
+
+def decide(services: Services, site: str, comment_id: str, data: dict, moderator_key: str) -> dict:
+    """Apply a moderator's decision on a comment of ``site``; return the answer body."""
+    store = services.store
+    now = services.clock()
+    decision = data["decision"]
+    try:
+        user = store.comments.owner(site, comment_id)
+        record = store.comments.record(site, user, comment_id) if user is not None else None
+        if record is None:
+            raise ApiError(404, f"no comment {comment_id!r} on this site")
+        categories = data.get("categories")
+        if categories is None:
+            categories = flagged_categories(record["assessment"]["reasons"]) if decision == "reject" else []
+        categories = sorted(set(categories))
+        policy = services.policy(site)
+        strike = (policy.weight(categories), {"categories": categories, "reason": f"moderator: {data['moderator']}", "at": now})
+        event = {
+            "type": "decision",
+            "comment_id": comment_id,
+            "decision": decision,
+            "categories": categories,
+            "moderator": data["moderator"],
+            "note": data.get("note"),
+            "at": now,
+        }
+        result = store.comments.decide(site, user, comment_id, decision, categories, strike, policy, event, now)
+        if result is None:
+            raise ApiError(404, f"no comment {comment_id!r} on this site")
+        label = {"text": record["fields"].get("text", ""), "source": site, "comment_id": comment_id}
+        for category in CATEGORIES:
+            if decision == "approve":
+                label[category] = 0
+            elif category in categories:
+                label[category] = 1
+        label.update({"decision": decision, "moderator": data["moderator"], "decided_at": now})
+        audit = {
+            "type": "decision",
+            "comment_id": comment_id,
+            "user_id": user,
+            "decision": decision,
+            "categories": ",".join(categories),
+            "previous": result.previous or record["state"],
+            "moderator": data["moderator"],
+            "note": data.get("note") or "",
+            "at": now,
+            "key": moderator_key,
+        }
+        store.queue.record_decision(site, comment_id, result.number, label, audit)
+    except redis.RedisError:
+        services.metrics.redis_error("decide")
+        raise store_unavailable() from None
+    return {
+        "id": comment_id,
+        "decision": decision,
+        "categories": categories,
+        "previous": result.previous,
+        "changed": result.changed,
+        "user_id": user,
+        "user": _user_body(result.user),
+    }

@@ -1,0 +1,142 @@
+"""Comments: idempotent submission (strikes and bans included) and moderator decisions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import redis
+
+from .keys import SiteKeys, UserKeys
+from .users import UserStore, parse_state
+
+
+@dataclass
+class Submitted:
+    """What Redis holds for a submitted comment."""
+
+    new: bool  # False: the id was already recorded (a repeated request)
+    sha: str
+    assessment: dict  # the classifier's answer as stored
+    user: dict  # the user's state after this comment
+    banned: bool  # the user was banned when the comment arrived
+
+
+@dataclass
+class Decided:
+    """The user's side of a decision."""
+
+    changed: bool  # False: the same decision again
+    number: int  # decisions made on the comment so far
+    previous: str | None
+    user: dict
+
+
+class CommentStore:
+    """Comments of a site, keyed by the site's comment id and stored with their user's keys."""
+
+    def __init__(self, client: redis.Redis, scripts: dict, users: UserStore, retention_s: int):
+        self.client = client
+        self.scripts = scripts
+        self.users = users
+        self.retention_s = retention_s
+
+    def claim(self, site: str, comment_id: str, user: str, sha: str) -> tuple[str, str] | None:
+        """Claim ``comment_id`` for ``user`` and text ``sha``; return the earlier (user, sha) if there was one."""
+        raw = self.scripts["claim_id"](keys=[SiteKeys(site).claim(comment_id)], args=[f"{user}\n{sha}", self.retention_s])
+        if not raw:
+            return None
+        owner, _, stored_sha = raw.rpartition("\n")
+        return owner, stored_sha
+
+    def owner(self, site: str, comment_id: str) -> str | None:
+        """Return the user a comment id belongs to, or None when the site has no such comment."""
+        raw = self.client.get(SiteKeys(site).claim(comment_id))
+        return raw.rpartition("\n")[0] if raw else None
+
+    def submit(
+        self,
+        site: str,
+        user: str,
+        comment_id: str,
+        sha: str,
+        verdict: str,
+        assessment: dict,
+        fields: dict,
+        strike: tuple[int, dict],
+        policy,
+        now: float,
+        comments_kept: int = 50,
+    ) -> Submitted:
+        """Record the comment once (see scripts/submit.lua); a repeat returns what was recorded."""
+        keys = UserKeys(site, user)
+        weight, info = strike
+        raw = self.scripts["submit"](
+            keys=[*keys.all(), keys.comment(comment_id)],
+            args=[
+                comment_id,
+                sha,
+                now,
+                verdict,
+                weight,
+                json.dumps(info),
+                policy.strike_ttl_s,
+                json.dumps([list(s) for s in policy.ban_steps]),
+                json.dumps(assessment, separators=(",", ":")),
+                self.users.history,
+                json.dumps(fields, separators=(",", ":")),
+                self.retention_s,
+                comments_kept,
+            ],
+        )
+        status, stored_sha, stored, user_state, banned = raw
+        return Submitted(status == "new", stored_sha, json.loads(stored), parse_state(user_state), int(banned) == 1)
+
+    def record(self, site: str, user: str, comment_id: str) -> dict | None:
+        """Return a comment's stored record, or None."""
+        raw = self.client.hgetall(UserKeys(site, user).comment(comment_id))
+        if not raw:
+            return None
+        return {
+            "state": raw.get("state"),
+            "assessment": json.loads(raw.get("assessment", "{}")),
+            "fields": json.loads(raw.get("fields", "{}")),
+            "banned": raw.get("banned") == "1",
+            "decision": raw.get("decision") or None,
+            "created": float(raw.get("created", 0)),
+        }
+
+    def decide(
+        self,
+        site: str,
+        user: str,
+        comment_id: str,
+        decision: str,
+        categories: list[str],
+        strike: tuple[int, dict],
+        policy,
+        event: dict,
+        now: float,
+    ) -> Decided | None:
+        """Apply a moderator's decision to the user's strikes (see scripts/decide.lua); None: no such comment."""
+        keys = UserKeys(site, user)
+        weight, info = strike
+        raw = self.scripts["decide"](
+            keys=[*keys.all(), keys.comment(comment_id)],
+            args=[
+                comment_id,
+                decision,
+                ",".join(sorted(categories)),
+                now,
+                weight,
+                json.dumps(info),
+                policy.strike_ttl_s,
+                json.dumps([list(s) for s in policy.ban_steps]),
+                self.users.history,
+                json.dumps(event),
+            ],
+        )
+        if raw[0] == "missing":
+            return None
+        status, number, previous, user_state = raw
+        return Decided(status == "changed", int(number), previous or None, parse_state(user_state))

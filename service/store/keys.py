@@ -1,0 +1,126 @@
+"""Every Redis key name, in one place, under one prefix.
+
+Keys of one (site, user) share the hash tag ``{s:<site>:u:<user>}`` and keys of
+one site share ``{s:<site>}``, so each multi-key script touches one Redis
+Cluster slot and the code runs on a cluster unchanged. Identifiers from
+clients are percent-encoded, so no id can end a hash tag early or make two
+different keys look the same.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+PREFIX = "mod"
+
+
+def _id(value: str) -> str:
+    return quote(value, safe="")
+
+
+def api_key(digest: str) -> str:
+    """Hash of one API key: site, role, name, created_at (the key itself is never stored)."""
+    return f"{PREFIX}:apikey:{digest}"
+
+
+def api_keys(site: str) -> str:
+    """Set of the key digests of a site."""
+    return f"{PREFIX}:{{s:{_id(site)}}}:apikeys"
+
+
+class UserKeys:
+    """The keys of one (site, user)."""
+
+    def __init__(self, site: str, user: str):
+        self.tag = f"{PREFIX}:{{s:{_id(site)}:u:{_id(user)}}}"
+
+    @property
+    def strikes(self) -> str:
+        """Sorted set: comment id -> expiry time of the strike it caused."""
+        return f"{self.tag}:strikes"
+
+    @property
+    def strike_info(self) -> str:
+        """Hash: comment id -> JSON {weight, categories, reason, at}."""
+        return f"{self.tag}:strike"
+
+    @property
+    def ban(self) -> str:
+        """Hash: until (0 = for good), reason, by, at, auto, threshold."""
+        return f"{self.tag}:ban"
+
+    @property
+    def history(self) -> str:
+        """List of recent events (JSON), newest first, capped."""
+        return f"{self.tag}:history"
+
+    @property
+    def comments(self) -> str:
+        """List of recent comment ids, newest first, capped."""
+        return f"{self.tag}:comments"
+
+    def comment(self, comment_id: str) -> str:
+        """Hash: the stored answer and state of one comment."""
+        return f"{self.tag}:c:{_id(comment_id)}"
+
+    def all(self) -> list[str]:
+        """Return the keys a user script needs, in the scripts' KEYS order."""
+        return [self.strikes, self.strike_info, self.ban, self.history, self.comments]
+
+
+class SiteKeys:
+    """The keys of one site."""
+
+    def __init__(self, site: str):
+        self.tag = f"{PREFIX}:{{s:{_id(site)}}}"
+
+    def claim(self, comment_id: str) -> str:
+        """String "<user>\\n<text sha>": which user a comment id belongs to (idempotency)."""
+        return f"{self.tag}:cid:{_id(comment_id)}"
+
+    @property
+    def queue(self) -> str:
+        """Sorted set of pending comment ids, scored by priority (lower first)."""
+        return f"{self.tag}:queue"
+
+    @property
+    def items(self) -> str:
+        """Hash: comment id -> JSON of what a moderator needs to see."""
+        return f"{self.tag}:items"
+
+    @property
+    def leases(self) -> str:
+        """Sorted set: claimed comment id -> lease expiry."""
+        return f"{self.tag}:leases"
+
+    @property
+    def lease_owners(self) -> str:
+        """Hash: claimed comment id -> moderator."""
+        return f"{self.tag}:owners"
+
+    @property
+    def audit(self) -> str:
+        """Stream: every moderator decision, append-only."""
+        return f"{self.tag}:audit"
+
+    @property
+    def labels(self) -> str:
+        """Hash: comment id -> JSON training label from the latest decision."""
+        return f"{self.tag}:labels"
+
+    @property
+    def policy(self) -> str:
+        """String: the site's strike policy (JSON), when it overrides the default."""
+        return f"{self.tag}:policy"
+
+    @property
+    def stats(self) -> str:
+        """Hash: counters per hour and verdict/category, for the dashboard."""
+        return f"{self.tag}:stats"
+
+    def queue_keys(self) -> list[str]:
+        """Return the keys the queue scripts need, in their KEYS order."""
+        return [self.queue, self.items, self.leases, self.lease_owners]
+
+#: Set of every site that has API keys (for metrics and exports).
+SITES = f"{PREFIX}:sites"

@@ -1,0 +1,30 @@
+"""Per-site strike policy overrides."""
+
+from __future__ import annotations
+
+import json
+
+import redis
+
+from ..config import SitePolicy
+from .keys import SiteKeys
+
+
+class PolicyStore:
+    """Read and write a site's strike policy."""
+
+    def __init__(self, client: redis.Redis):
+        self.client = client
+
+    def get(self, site: str, default: SitePolicy) -> SitePolicy:
+        """Return the site's policy, or ``default``."""
+        raw = self.client.get(SiteKeys(site).policy)
+        return SitePolicy.from_dict(json.loads(raw)) if raw else default
+
+    def set(self, site: str, policy: SitePolicy) -> None:
+        """Store the site's policy."""
+        self.client.set(SiteKeys(site).policy, json.dumps(policy.to_dict()))
+
+    def clear(self, site: str) -> None:
+        """Return the site to the default policy."""
+        self.client.delete(SiteKeys(site).policy)
