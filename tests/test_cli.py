@@ -13,7 +13,12 @@ from service.cli import main as cli
 
 def run_score(stdin: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", "score", *args], input=stdin, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "service.cli", "score", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

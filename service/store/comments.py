@@ -71,6 +71,7 @@ class CommentStore:
         """Record the comment once (see scripts/submit.lua); a repeat returns what was recorded."""
         keys = UserKeys(site, user)
         weight, info = strike
+        info = dict(info, weight=weight)
         raw = self.scripts["submit"](
             keys=[*keys.all(), keys.comment(comment_id)],
             args=[
@@ -121,6 +122,7 @@ class CommentStore:
         """Apply a moderator's decision to the user's strikes (see scripts/decide.lua); None: no such comment."""
         keys = UserKeys(site, user)
         weight, info = strike
+        info = dict(info, weight=weight)
         raw = self.scripts["decide"](
             keys=[*keys.all(), keys.comment(comment_id)],
             args=[

@@ -1,0 +1,227 @@
+"""POST /v1/comments, /v1/comments/batch, /v1/score and decisions: exact answers and effects."""
+
+from __future__ import annotations
+
+from service.moderation import assessment_body
+
+from .conftest import START, auth
+
+ABUSIVE = "You are a pathetic idiot and everyone knows it."
+CLEAN = "The council should publish the full traffic study before the vote."
+SPAM = "Make $500 a day from home!!! Visit www.easy-cash-now.biz today"
+# Sent to review by the shipped model and rules (asserted where it matters).
+REVIEW = "You clown, read the article first"
+PROMO_REVIEW = "Write to me at someone@example.net"
+
+
+def submit(client, key, cid, user, text, **extra):
+    return client.post("/v1/comments", json={"id": cid, "user_id": user, "text": text, **extra}, headers=auth(key))
+
+
+def expected(moderator, cid, text, user, verdict=None, reasons=None):
+    body = assessment_body(moderator.assess(text))
+    return {
+        "id": cid,
+        "verdict": verdict or body["verdict"],
+        "scores": body["scores"],
+        "reasons": reasons if reasons is not None else body["reasons"],
+        "spans": body["spans"],
+        "user": user,
+        "model_version": moderator.version,
+        "store": "ok",
+    }
+
+
+def test_clean_comment_is_approved_with_exact_answer(client, keys, moderator):
+    response = submit(client, keys["site"], "c1", "alice", CLEAN)
+    assert response.status_code == 200
+    assert response.get_json() == expected(moderator, "c1", CLEAN, {"strikes": 0, "banned": False, "banned_until": None})
+    assert response.get_json()["verdict"] == "approve"
+
+
+def test_rejection_adds_a_strike_with_exact_answer(client, keys, moderator):
+    response = submit(client, keys["site"], "c1", "bob", ABUSIVE)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["verdict"] == "reject"
+    assert body == expected(moderator, "c1", ABUSIVE, {"strikes": 1, "banned": False, "banned_until": None})
+
+
+def test_same_id_again_returns_the_stored_answer_and_changes_nothing(client, keys, app):
+    first = submit(client, keys["site"], "c1", "bob", ABUSIVE).get_json()
+    again = submit(client, keys["site"], "c1", "bob", ABUSIVE)
+    assert again.status_code == 200
+    assert again.get_json() == first
+    state = app.extensions["moderation"].store.users.state("news", "bob", START)
+    assert state["strikes"] == 1
+
+
+def test_same_id_with_other_text_or_user_is_a_conflict(client, keys):
+    submit(client, keys["site"], "c1", "bob", ABUSIVE)
+    for user, text in (("bob", "other text"), ("carol", ABUSIVE)):
+        response = submit(client, keys["site"], "c1", user, text)
+        assert response.status_code == 409
+        assert response.get_json() == {
+            "error": {
+                "status": 409,
+                "code": "id_conflict",
+                "message": "this comment id was already submitted with a different text or user",
+            }
+        }
+
+
+def test_comment_ids_are_per_site(client, keys):
+    assert submit(client, keys["site"], "c1", "bob", CLEAN).status_code == 200
+    assert submit(client, keys["other"], "c1", "zed", "something else entirely").status_code == 200
+
+
+def test_review_enqueues_and_the_others_do_not(client, keys):
+    assert submit(client, keys["site"], "r1", "sam", REVIEW).get_json()["verdict"] == "review"
+    assert submit(client, keys["site"], "s1", "sam", SPAM).get_json()["verdict"] == "reject"
+    assert submit(client, keys["site"], "ok1", "sam", CLEAN).get_json()["verdict"] == "approve"
+    queue = client.get("/v1/queue", headers=auth(keys["moderator"])).get_json()
+    assert [item["id"] for item in queue["items"]] == ["r1"]
+    assert queue["depth"] == 1
+
+
+def test_optional_fields_are_kept_for_moderators(client, keys):
+    text = PROMO_REVIEW
+    response = submit(
+        client,
+        keys["site"],
+        "p1",
+        "pat",
+        text,
+        article_id="a-42",
+        parent_id="p0",
+        author_name="Pat <b>",
+        created_at="2027-01-15T08:00:00Z",
+    )
+    assert response.status_code == 200
+    assert response.get_json()["verdict"] == "review"
+    [item] = client.get("/v1/queue", headers=auth(keys["moderator"])).get_json()["items"]
+    assert (item["article_id"], item["parent_id"], item["author_name"], item["created_at"]) == (
+        "a-42",
+        "p0",
+        "Pat <b>",
+        "2027-01-15T08:00:00.000Z",
+    )
+    assert item["categories"] == ["promotion"] and item["text"] == text and item["user_id"] == "pat"
+    record = client.get("/v1/comments/p1", headers=auth(keys["moderator"])).get_json()
+    assert record["article_id"] == "a-42" and record["text"] == text and record["user_id"] == "pat"
+
+
+def test_score_has_no_side_effects(client, keys, moderator, app):
+    response = client.post("/v1/score", json={"text": ABUSIVE}, headers=auth(keys["site"]))
+    assert response.status_code == 200
+    assert response.get_json() == assessment_body(moderator.assess(ABUSIVE))
+    client_ = app.extensions["moderation"].store.client
+    assert not [k for k in client_.scan_iter("mod:*") if "apikey" not in k and "sites" not in k]
+
+
+def test_batch_handles_each_item_alone(client, keys, moderator):
+    comments = [
+        {"id": "b1", "user_id": "u1", "text": CLEAN},
+        {"id": "b2", "user_id": "u2", "text": "   "},
+        {"id": "b3", "user_id": "u3", "text": ABUSIVE},
+        "not an object",
+        {"id": "b1", "user_id": "u1", "text": "changed"},
+    ]
+    response = client.post("/v1/comments/batch", json={"comments": comments}, headers=auth(keys["site"]))
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == [200, 422, 200, 422, 409]
+    assert results[0]["result"] == expected(moderator, "b1", CLEAN, {"strikes": 0, "banned": False, "banned_until": None})
+    assert results[1]["error"] == {
+        "status": 422,
+        "code": "invalid_request",
+        "message": "invalid fields: text",
+        "fields": [{"field": "text", "message": "must not be empty or only whitespace"}],
+        "index": 1,
+    }
+    assert results[2]["result"]["verdict"] == "reject"
+    assert results[3]["error"]["fields"] == [{"field": "(body)", "message": "must be a JSON object"}]
+    assert results[4]["error"]["code"] == "id_conflict"
+
+
+def test_batch_limit(client, keys):
+    comments = [{"id": f"x{i}", "user_id": "u", "text": "fine"} for i in range(101)]
+    response = client.post("/v1/comments/batch", json={"comments": comments}, headers=auth(keys["site"]))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == [{"field": "comments", "message": "must have at most 100 items"}]
+
+
+def test_site_domains_from_the_policy_are_not_promotion(client, keys):
+    text = "Full story: https://www.mynews.example/2027/budget"
+    first = client.post("/v1/score", json={"text": text}, headers=auth(keys["site"])).get_json()
+    assert any(r.startswith("promotion:") for r in first["reasons"])
+    assert client.put("/v1/policy", json={"allowed_domains": ["mynews.example"]}, headers=auth(keys["admin"])).status_code == 200
+    second = client.post("/v1/score", json={"text": text}, headers=auth(keys["site"])).get_json()
+    assert not any(r.startswith("promotion:rule") for r in second["reasons"])
+
+
+class TestDecisions:
+    def decide(self, client, key, cid, decision, **extra):
+        return client.post(
+            f"/v1/comments/{cid}/decision", json={"decision": decision, "moderator": "mod-1", **extra}, headers=auth(key)
+        )
+
+    def test_reject_from_review_adds_a_strike_once(self, client, keys):
+        assert submit(client, keys["site"], "r1", "rita", PROMO_REVIEW).get_json()["verdict"] == "review"
+        first = self.decide(client, keys["moderator"], "r1", "reject", categories=["promotion"], note="spam")
+        assert first.status_code == 200
+        assert first.get_json() == {
+            "id": "r1",
+            "decision": "reject",
+            "categories": ["promotion"],
+            "previous": None,
+            "changed": True,
+            "user_id": "rita",
+            "user": {"strikes": 1, "banned": False, "banned_until": None},
+        }
+        again = self.decide(client, keys["moderator"], "r1", "reject", categories=["promotion"], note="spam")
+        assert again.get_json()["changed"] is False
+        assert again.get_json()["user"]["strikes"] == 1
+
+    def test_approving_an_auto_rejected_comment_removes_its_strike(self, client, keys):
+        assert submit(client, keys["site"], "a1", "ann", ABUSIVE).get_json()["user"]["strikes"] == 1
+        body = self.decide(client, keys["moderator"], "a1", "approve").get_json()
+        assert body["user"]["strikes"] == 0 and body["changed"] is True
+        # and rejecting again (an undo) puts it back
+        assert self.decide(client, keys["moderator"], "a1", "reject").get_json()["user"]["strikes"] == 1
+
+    def test_decisions_are_audited_and_become_labels(self, client, keys):
+        submit(client, keys["site"], "a1", "ann", ABUSIVE)
+        self.decide(client, keys["moderator"], "a1", "approve", note="quoting someone")
+        self.decide(client, keys["moderator"], "a1", "reject", categories=["attack"])
+        entries = client.get("/v1/audit", headers=auth(keys["moderator"])).get_json()["entries"]
+        assert [(e["decision"], e["comment_id"], e["moderator"]) for e in entries] == [
+            ("reject", "a1", "mod-1"),
+            ("approve", "a1", "mod-1"),
+        ]
+        assert entries[1]["note"] == "quoting someone"
+        labels = client.get("/v1/labels", headers=auth(keys["admin"]))
+        assert labels.mimetype == "application/x-ndjson"
+        assert labels.get_data(as_text=True).splitlines() == ['{"text": "' + ABUSIVE + '", "attack": 1, "source": "news"}']
+
+    def test_a_decided_comment_leaves_the_queue(self, client, keys):
+        submit(client, keys["site"], "q1", "quinn", REVIEW)
+        assert client.get("/v1/queue", headers=auth(keys["moderator"])).get_json()["depth"] == 1
+        self.decide(client, keys["moderator"], "q1", "approve")
+        assert client.get("/v1/queue", headers=auth(keys["moderator"])).get_json() == {"items": [], "depth": 0}
+
+    def test_unknown_comment_is_404(self, client, keys):
+        response = self.decide(client, keys["moderator"], "nope", "approve")
+        assert response.status_code == 404
+        assert response.get_json()["error"]["code"] == "not_found"
+
+    def test_invalid_decision_lists_every_field(self, client, keys):
+        response = client.post(
+            "/v1/comments/x/decision", json={"decision": "maybe", "categories": ["rude"]}, headers=auth(keys["moderator"])
+        )
+        assert response.status_code == 422
+        assert response.get_json()["error"]["fields"] == [
+            {"field": "decision", "message": "must be one of approve, reject"},
+            {"field": "categories[0]", "message": "must be one of abuse, attack, promotion"},
+            {"field": "moderator", "message": "is required"},
+        ]
