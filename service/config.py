@@ -17,6 +17,10 @@ from typing import Any
 from classifier.types import CATEGORIES
 
 PREFIX = "MODERATION_"
+#: Longest strike lifetime or ban a policy may set (ten years).
+MAX_SECONDS = 10 * 365 * 86400
+#: Largest strike count a policy may name.
+MAX_STRIKES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -34,13 +38,21 @@ class SitePolicy:
     allowed_domains: tuple[str, ...] = ()
 
     def __post_init__(self):
-        if set(self.weights) != set(CATEGORIES) or any(not isinstance(w, int) or w < 0 for w in self.weights.values()):
-            raise ValueError("weights needs a non-negative integer for every category")
-        if self.strike_ttl_s <= 0:
-            raise ValueError("strike_ttl_s must be positive")
+        if set(self.weights) != set(CATEGORIES) or any(
+            not isinstance(w, int) or isinstance(w, bool) or not 0 <= w <= MAX_STRIKES for w in self.weights.values()
+        ):
+            raise ValueError(f"weights needs an integer from 0 to {MAX_STRIKES} for every category")
+        if not isinstance(self.strike_ttl_s, int) or not 0 < self.strike_ttl_s <= MAX_SECONDS:
+            raise ValueError(f"strike_ttl_s must be from 1 to {MAX_SECONDS} seconds")
         steps = [tuple(s) for s in self.ban_steps]
-        if any(len(s) != 2 or s[0] <= 0 or s[1] < 0 for s in steps) or [s[0] for s in steps] != sorted({s[0] for s in steps}):
-            raise ValueError("ban_steps must be (strikes > 0, seconds >= 0) pairs with increasing strikes")
+        if (
+            any(len(s) != 2 or not 0 < s[0] <= MAX_STRIKES or not 0 <= s[1] <= MAX_SECONDS for s in steps)
+            or [s[0] for s in steps] != sorted({s[0] for s in steps})
+        ):
+            raise ValueError(
+                f"ban_steps must be [strikes, seconds] pairs with increasing strikes (1 to {MAX_STRIKES}) "
+                f"and seconds from 0 (for good) to {MAX_SECONDS}"
+            )
         if any(not isinstance(d, str) or not d or len(d) > 253 for d in self.allowed_domains):
             raise ValueError("allowed_domains must be host names")
 
@@ -74,8 +86,10 @@ class SitePolicy:
         if not isinstance(ttl, int) or isinstance(ttl, bool):
             raise ValueError("strike_ttl_s must be an integer")
         domains = data.get("allowed_domains", base.allowed_domains)
-        if not isinstance(domains, (list, tuple)):
+        if not isinstance(domains, (list, tuple)) or not all(isinstance(d, str) and d and "\x00" not in d for d in domains):
             raise ValueError("allowed_domains must be a list of host names")
+        if any(not d.isascii() or not d.isprintable() for d in domains):
+            raise ValueError("allowed_domains must be ASCII host names (use the xn-- form for others)")
         return cls(
             weights={**base.weights, **weights},
             strike_ttl_s=ttl,

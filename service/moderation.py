@@ -213,7 +213,9 @@ def decide(services: Services, site: str, comment_id: str, data: dict, moderator
         result = store.comments.decide(site, user, comment_id, decision, categories, strike, policy, event, now)
         if result is None:
             raise ApiError(404, f"no comment {comment_id!r} on this site")
-        label = {"text": record["fields"].get("text", ""), "source": site, "comment_id": comment_id}
+        # Training text must be valid Unicode: an unpaired surrogate becomes U+FFFD.
+        text = record["fields"].get("text", "").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        label = {"text": text, "source": site, "comment_id": comment_id}
         for category in CATEGORIES:
             if decision == "approve":
                 label[category] = 0

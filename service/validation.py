@@ -15,6 +15,11 @@ from .errors import ApiError, invalid
 
 # Identifiers: printable, no control characters, no unpaired surrogates.
 _BAD_ID_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Free text other than the comment itself (names, notes, reasons) is stored as
+# it is: it must be encodable (no unpaired surrogates).
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: Times are accepted from 1970 to the end of 9998 (room for time zones and durations).
+TIME_MAX = 253_370_764_800.0
 
 
 def json_body() -> Any:
@@ -71,6 +76,8 @@ class Field:
                 return value
             if self.max_length is not None and len(value) > self.max_length:
                 bad(f"must be at most {self.max_length} characters")
+            elif _SURROGATE.search(value):
+                bad("must not contain unpaired surrogates")
             if self.choices is not None and value not in self.choices:
                 bad(f"must be one of {', '.join(map(str, self.choices))}")
             return value
@@ -106,23 +113,24 @@ class Field:
 
 
 def _time(value: Any, bad: Callable[[str], None]) -> float | None:
-    """Return seconds since the epoch from an ISO 8601 string or a number."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    if isinstance(value, str):
+    """Return seconds since the epoch (1970 to 9998) from an ISO 8601 string or a number."""
+    seconds = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = float(value) if abs(value) <= TIME_MAX else None
+    elif isinstance(value, float) and math.isfinite(value):
+        seconds = value
+    elif isinstance(value, str) and len(value) <= 40:
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
-            try:
-                return parsed.timestamp()
-            except (OverflowError, OSError, ValueError):
-                pass
-    bad("must be an ISO 8601 time or seconds since the epoch")
-    return None
+            seconds = parsed.timestamp()
+        except (ValueError, OverflowError, OSError):
+            seconds = None
+    if seconds is None or not 0 <= seconds <= TIME_MAX:
+        bad("must be an ISO 8601 time or seconds since the epoch, from 1970 to 9998")
+        return None
+    return seconds
 
 
 def validate(body: Any, spec: Mapping[str, Field], limits: Mapping[str, int] | None = None) -> dict:

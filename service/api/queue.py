@@ -27,11 +27,10 @@ def _int_arg(name: str, default: int, low: int, high: int, errors: list) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
         errors.append({"field": name, "message": "must be an integer"})
         return default
+    value = int(raw)
     if not low <= value <= high:
         errors.append({"field": name, "message": f"must be between {low} and {high}"})
     return value

@@ -109,6 +109,11 @@ class SiteKeys:
         return f"{self.tag}:labels"
 
     @property
+    def recorded(self) -> str:
+        """Hash: comment id -> number of the latest decision recorded in the audit log and labels."""
+        return f"{self.tag}:recorded"
+
+    @property
     def policy(self) -> str:
         """String: the site's strike policy (JSON), when it overrides the default."""
         return f"{self.tag}:policy"

@@ -89,8 +89,8 @@ class QueueStore:
         keys = SiteKeys(site)
         fields = [str(x) for pair in audit.items() for x in pair]
         done = self.scripts["record_decision"](
-            keys=[keys.queue, keys.items, keys.leases, keys.lease_owners, keys.audit, keys.labels],
-            args=[comment_id, number, json.dumps(dict(label, decision_number=number)), *fields],
+            keys=[keys.queue, keys.items, keys.leases, keys.lease_owners, keys.audit, keys.labels, keys.recorded],
+            args=[comment_id, number, json.dumps(label), *fields],
         )
         return bool(done)
 

@@ -99,7 +99,7 @@ class TestBadInput:
                     {"field": "text", "message": "must be a string"},
                     {"field": "article_id", "message": "must not contain control characters"},
                     {"field": "author_name", "message": "must be at most 200 characters"},
-                    {"field": "created_at", "message": "must be an ISO 8601 time or seconds since the epoch"},
+                    {"field": "created_at", "message": "must be an ISO 8601 time or seconds since the epoch, from 1970 to 9998"},
                 ],
             }
         }

@@ -1,10 +1,11 @@
 -- The site's side of a decision: out of the queue, into the audit log, as a training label.
--- KEYS[1] queue, KEYS[2] items, KEYS[3] leases, KEYS[4] lease owners, KEYS[5] audit stream, KEYS[6] labels.
+-- KEYS[1] queue, KEYS[2] items, KEYS[3] leases, KEYS[4] lease owners, KEYS[5] audit stream, KEYS[6] labels,
+-- KEYS[7] decision numbers recorded (hash: comment id -> number).
 -- ARGV: 1 comment id, 2 decision number, 3 label JSON, 4.. audit field/value pairs.
 -- Idempotent: a decision number already recorded is not recorded again.
 local id, number = ARGV[1], tonumber(ARGV[2])
-local seen = redis.call('HGET', KEYS[6], id)
-if seen and (tonumber(cjson.decode(seen).decision_number) or 0) >= number then return 0 end
+if (tonumber(redis.call('HGET', KEYS[7], id) or '0')) >= number then return 0 end
+redis.call('HSET', KEYS[7], id, number)
 redis.call('ZREM', KEYS[1], id)
 redis.call('HDEL', KEYS[2], id)
 redis.call('ZREM', KEYS[3], id)

@@ -1,0 +1,810 @@
+"""The OpenAPI document: it covers every route, it is a sound OpenAPI 3.0 document, and real answers match it.
+
+Every answer the tests get goes through ``Api``, which checks that the status
+is documented for the operation and that the body validates (jsonschema)
+against the schema the document declares for that status.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+import redis
+from jsonschema import Draft202012Validator
+
+from service import create_app
+from service.api.comments import COMMENT, DECISION
+from service.auth import PERMISSIONS
+from service.openapi import document
+from service.store import connect
+from service.store.apikeys import ROLES
+
+from .conftest import auth
+
+CLEAN = "The council should publish the full traffic study before the vote."
+ABUSIVE = "You are a pathetic idiot and everyone knows it."
+REVIEW = "You clown, read the article first"  # sent to review by the shipped model and rules
+
+DOC = document()
+SCHEMAS = DOC["components"]["schemas"]
+METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+HUGE = 70 * 1024  # over the default 64 KB body limit
+
+
+# -- OpenAPI 3.0 schema -> JSON Schema 2020-12 ------------------------------------------------------------------
+
+
+def to_json_schema(node):
+    """Return the JSON Schema form of an OpenAPI 3.0 schema: ``nullable`` becomes ``null`` allowed, refs point to $defs."""
+    if isinstance(node, list):
+        return [to_json_schema(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return {"$ref": node["$ref"].replace("#/components/schemas/", "#/$defs/")}
+    out = {}
+    for key, value in node.items():
+        if key in ("nullable", "example") or key.startswith("x-"):
+            continue
+        if key == "properties":
+            out[key] = {name: to_json_schema(s) for name, s in value.items()}
+        elif key in ("items", "additionalProperties", "not", "allOf", "anyOf", "oneOf"):
+            out[key] = to_json_schema(value)
+        else:
+            out[key] = value
+    if node.get("nullable"):
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+DEFS = {name: to_json_schema(schema) for name, schema in SCHEMAS.items()}
+
+
+def validator(schema: dict) -> Draft202012Validator:
+    """Return a validator for an OpenAPI schema, with every component schema available."""
+    return Draft202012Validator({**to_json_schema(schema), "$defs": DEFS})
+
+
+def errors_of(schema: dict, instance) -> list[str]:
+    """Return the validation errors of ``instance`` (empty: valid)."""
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(schema).iter_errors(instance)]
+
+
+def resolve(node: dict) -> dict:
+    """Follow a local ``$ref``."""
+    while isinstance(node, dict) and "$ref" in node:
+        node = pointer(node["$ref"])
+    return node
+
+
+def pointer(ref: str):
+    """Return what a local JSON pointer names (KeyError when nothing)."""
+    assert ref.startswith("#/"), ref
+    target = DOC
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    return target
+
+
+def operations() -> Iterator[tuple[str, str, dict]]:
+    """Yield (METHOD, path template, operation) of the document."""
+    for template, item in DOC["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield method.upper(), template, item[method]
+
+
+def operation(method: str, template: str) -> dict:
+    return DOC["paths"][template][method.lower()]
+
+
+# -- the client that checks every answer ------------------------------------------------------------------------
+
+
+class Api:
+    """Sends requests through the test client and checks each answer against the document."""
+
+    def __init__(self, client, keys: dict):
+        self.client = client
+        self.keys = keys
+        self.seen: set[tuple[str, str, int]] = set()
+
+    def __call__(self, method, template, *, key="admin", path=None, expect=None, headers=None, **kwargs):
+        url = template.format(**{name: quote(value, safe="") for name, value in (path or {}).items()})
+        sent = dict(headers or {})
+        if key is not None:
+            sent.update(auth(self.keys.get(key, key)))
+        response = self.client.open(url, method=method, headers=sent, **kwargs)
+        conforms(response, method, template)
+        self.seen.add((method, template, response.status_code))
+        if expect is not None:
+            assert response.status_code == expect, (
+                f"{method} {url}: {response.status_code} {response.get_data(as_text=True)[:500]}"
+            )
+        return response
+
+
+def conforms(response, method: str, template: str) -> None:
+    """Assert the status is documented for the operation and the body matches the declared schema."""
+    documented = operation(method, template)["responses"]
+    status = str(response.status_code)
+    text = response.get_data(as_text=True)[:500]
+    assert status in documented, f"{method} {template} answered undocumented {status}: {text}"
+    declared = resolve(documented[status])
+    content = declared.get("content", {})
+    assert response.mimetype in content, f"{method} {template} {status}: {response.mimetype} not in {list(content)}"
+    for header in declared.get("headers", {}):
+        assert header in response.headers, f"{method} {template} {status}: no {header} header"
+    if response.mimetype == "application/json":
+        problems = errors_of(content["application/json"]["schema"], response.get_json())
+        assert not problems, f"{method} {template} {status}: {problems} in {text}"
+        if response.status_code >= 400 and "Error" in json.dumps(content["application/json"]["schema"]):
+            assert response.get_json()["error"]["status"] == response.status_code
+
+
+def fields_of(response) -> set[str]:
+    return {f["field"] for f in response.get_json()["error"]["fields"]}
+
+
+@pytest.fixture
+def api(client, keys) -> Api:
+    return Api(client, keys)
+
+
+def break_redis(client: redis.Redis) -> None:
+    """Point the client's pool at nothing: every later command fails with ConnectionError."""
+    pool = client.connection_pool
+    pool.disconnect()
+    if "path" in pool.connection_kwargs:
+        pool.connection_kwargs["path"] = "/nonexistent/redis.sock"
+    else:
+        pool.connection_kwargs["port"] = 1
+    pool.connection_kwargs["socket_connect_timeout"] = 0.2
+    pool.reset()  # forget the connections made with the old address
+
+
+@pytest.fixture
+def broken_api(redis_url, moderator, clock, keys):
+    """An app whose Redis is gone after the admin key was checked once (cached); other keys are not cached."""
+    own = connect(redis_url, 5.0)
+    app = create_app({"redis_url": redis_url, "redis": own, "moderator": moderator, "clock": clock})
+    api = Api(app.test_client(), keys)
+    api("GET", "/v1/policy", expect=200)
+    break_redis(own)
+    return api
+
+
+# -- (a) routes and document match ------------------------------------------------------------------------------
+
+
+def test_every_route_is_documented_and_every_documented_operation_exists(app):
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        template = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        # Flask adds HEAD to GET routes and OPTIONS to every route by itself.
+        routes |= {(method, template) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(method, template) for method, template, _ in operations()}
+    assert routes - documented == set(), "routes missing from the document"
+    assert documented - routes == set(), "documented operations the app does not have"
+
+
+def test_served_document_is_the_document(client):
+    response = client.get("/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.get_json() == json.loads(json.dumps(DOC))
+
+
+# -- (b) a sound OpenAPI 3.0 document ---------------------------------------------------------------------------
+
+_TOP = {"openapi", "info", "servers", "paths", "components", "security", "tags", "externalDocs"}
+_OPERATION = {
+    "tags",
+    "summary",
+    "description",
+    "externalDocs",
+    "operationId",
+    "parameters",
+    "requestBody",
+    "responses",
+    "callbacks",
+    "deprecated",
+    "security",
+    "servers",
+}
+_SCHEMA = {
+    "title",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "enum",
+    "type",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "not",
+    "items",
+    "properties",
+    "additionalProperties",
+    "description",
+    "format",
+    "default",
+    "nullable",
+    "discriminator",
+    "readOnly",
+    "writeOnly",
+    "xml",
+    "externalDocs",
+    "example",
+    "deprecated",
+}
+_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
+
+
+def known(keys, allowed) -> set:
+    return {k for k in keys if k not in allowed and not k.startswith("x-")}
+
+
+def walk_refs(node, where="#") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield where, value
+            else:
+                yield from walk_refs(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from walk_refs(value, f"{where}/{i}")
+
+
+def schema_nodes(schema, where) -> Iterator[tuple[str, dict]]:
+    """Yield every schema object inside ``schema`` (not following refs)."""
+    yield where, schema
+    if "$ref" in schema:
+        return
+    for name, sub in schema.get("properties", {}).items():
+        yield from schema_nodes(sub, f"{where}.{name}")
+    for key in ("items", "not"):
+        if isinstance(schema.get(key), dict):
+            yield from schema_nodes(schema[key], f"{where}.{key}")
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from schema_nodes(schema["additionalProperties"], f"{where}.additionalProperties")
+    for key in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(schema.get(key, [])):
+            yield from schema_nodes(sub, f"{where}.{key}[{i}]")
+
+
+def all_schemas() -> Iterator[tuple[str, dict]]:
+    """Yield every schema of the document: components, parameters, bodies, responses."""
+    for name, schema in SCHEMAS.items():
+        yield from schema_nodes(schema, name)
+    for method, template, op in operations():
+        for p in op.get("parameters", []):
+            yield from schema_nodes(p["schema"], f"{method} {template} {p['name']}")
+        for media in op.get("requestBody", {}).get("content", {}).values():
+            yield from schema_nodes(media["schema"], f"{method} {template} body")
+        for status, response in op["responses"].items():
+            for media in response.get("content", {}).values():
+                yield from schema_nodes(media["schema"], f"{method} {template} {status}")
+    for name, response in DOC["components"]["responses"].items():
+        for media in response["content"].values():
+            yield from schema_nodes(media["schema"], f"responses.{name}")
+
+
+def test_document_top_level():
+    assert known(DOC, _TOP) == set()
+    assert re.fullmatch(r"3\.0\.\d+", DOC["openapi"])
+    assert DOC["info"]["title"] and DOC["info"]["version"]
+    assert DOC["paths"]
+    declared_tags = {t["name"] for t in DOC["tags"]}
+    used_tags = {tag for _, _, op in operations() for tag in op.get("tags", [])}
+    assert used_tags <= declared_tags
+
+
+def test_every_ref_resolves():
+    refs = list(walk_refs(DOC))
+    assert refs
+    for where, ref in refs:
+        try:
+            pointer(ref)
+        except (KeyError, IndexError, ValueError):
+            pytest.fail(f"{where}: $ref {ref} does not resolve")
+
+
+def test_every_component_schema_is_used():
+    used = {ref.rsplit("/", 1)[1] for _, ref in walk_refs(DOC) if ref.startswith("#/components/schemas/")}
+    # LabelRow describes the lines of GET /v1/labels (JSON Lines, declared as a string).
+    assert set(SCHEMAS) - used == {"LabelRow"}
+
+
+def test_every_operation_is_well_formed():
+    ids = [op["operationId"] for _, _, op in operations()]
+    assert len(ids) == len(set(ids)), "operationIds must be unique"
+    schemes = DOC["components"]["securitySchemes"]
+    for method, template, op in operations():
+        where = f"{method} {template}"
+        assert template.startswith("/"), where
+        assert known(op, _OPERATION) == set(), where
+        assert op["responses"], f"{where}: no responses"
+        for status, response in op["responses"].items():
+            assert re.fullmatch(r"[1-5]\d\d|default", status), f"{where}: status {status}"
+            response = resolve(response)
+            assert response.get("description"), f"{where} {status}: no description"
+            for media, content in response.get("content", {}).items():
+                assert "schema" in content, f"{where} {status} {media}: no schema"
+        assert any(s.startswith("2") for s in op["responses"]), f"{where}: no success response"
+        path_params = set(re.findall(r"{([^{}]+)}", template))
+        declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+        assert path_params == declared, f"{where}: path parameters {path_params} vs {declared}"
+        for p in op.get("parameters", []):
+            assert p["in"] in ("query", "header", "path", "cookie"), where
+            assert "schema" in p and p.get("description"), f"{where} {p['name']}"
+            if p["in"] == "path":
+                assert p["required"] is True, f"{where} {p['name']}"
+        if "requestBody" in op:
+            assert op["requestBody"]["content"], where
+        for requirement in op["security"]:
+            assert set(requirement) <= set(schemes), f"{where}: unknown security scheme"
+        if op["security"]:
+            roles = op["x-roles"]
+            assert roles == [r for r in ROLES if op["x-permission"] in PERMISSIONS[r]], where
+            assert "401" in op["responses"] and "503" in op["responses"], where
+            assert ("403" in op["responses"]) == (len(roles) < len(ROLES)), where
+    for name, scheme in schemes.items():
+        assert scheme["type"] in ("apiKey", "http", "oauth2", "openIdConnect"), name
+        if scheme["type"] == "http":
+            assert scheme["scheme"] == "bearer"
+        if scheme["type"] == "apiKey":
+            assert scheme["in"] == "header" and scheme["name"] == "X-API-Key"
+
+
+def test_every_schema_uses_openapi_3_0_keywords_only():
+    for where, schema in all_schemas():
+        if "$ref" in schema:
+            assert set(schema) == {"$ref"}, f"{where}: siblings of $ref are ignored in OpenAPI 3.0"
+            continue
+        assert known(schema, _SCHEMA) == set(), f"{where}: not OpenAPI 3.0 schema keywords"
+        kind = schema.get("type")
+        if kind is not None:
+            assert kind in _TYPES, f"{where}: type {kind!r} (3.0 has no type lists)"
+        if kind == "array":
+            assert "items" in schema, f"{where}: arrays need items"
+        if "pattern" in schema:
+            re.compile(schema["pattern"])
+        for value in schema.get("enum", []):
+            if value is None:
+                assert schema.get("nullable"), f"{where}: null in enum of a non-nullable schema"
+            elif kind is not None:
+                assert isinstance(value, _TYPES[kind]), f"{where}: enum value {value!r} is not {kind}"
+        if "properties" in schema:
+            assert set(schema.get("required", [])) <= set(schema["properties"]), f"{where}: required names unknown properties"
+        if schema.get("nullable") and "type" not in schema:
+            assert "allOf" in schema or "anyOf" in schema or "oneOf" in schema, f"{where}: nullable without a type"
+
+
+def test_every_schema_is_valid_json_schema():
+    for name, schema in DEFS.items():
+        Draft202012Validator.check_schema(schema)
+        assert name
+    for _, schema in all_schemas():
+        Draft202012Validator.check_schema(to_json_schema(schema))
+
+
+def test_request_schemas_mirror_the_validation_rules():
+    """CommentInput and DecisionInput say what service.api.comments checks: names, required, null, lengths, choices."""
+    for schema_name, spec in (("CommentInput", COMMENT), ("DecisionInput", DECISION)):
+        schema = SCHEMAS[schema_name]
+        assert set(schema["properties"]) == set(spec), schema_name
+        assert set(schema["required"]) == {n for n, f in spec.items() if f.required}, schema_name
+        assert schema["additionalProperties"] is True, f"{schema_name}: the server ignores unknown fields"
+        for name, field in spec.items():
+            prop = schema["properties"][name]
+            inner = prop["allOf"][0] if "allOf" in prop else prop
+            assert bool(prop.get("nullable")) == (field.nullable or not field.required), f"{schema_name}.{name} nullable"
+            if field.kind == "id":
+                assert (inner["minLength"], inner["maxLength"]) == (1, field.max_length or 200), f"{schema_name}.{name}"
+            if field.kind == "string" and field.max_length:
+                assert inner["maxLength"] == field.max_length, f"{schema_name}.{name}"
+            if field.choices:
+                assert [c for c in inner["enum"] if c is not None] == list(field.choices), f"{schema_name}.{name}"
+            if field.kind == "list":
+                assert inner["maxItems"] == field.max_length
+                assert SCHEMAS["Category"]["enum"] == list(field.items.choices)
+
+
+def test_schemas_accept_and_refuse_what_the_server_does():
+    ok = {"id": "c1", "user_id": "u1", "text": "hello", "created_at": None, "extra": {"ignored": True}}
+    assert errors_of({"$ref": "#/components/schemas/CommentInput"}, ok) == []
+    for bad in ({"id": "", "user_id": "u", "text": "x"}, {"id": "a\x00", "user_id": "u", "text": "x"}, {"id": "a", "text": "x"}):
+        assert errors_of({"$ref": "#/components/schemas/CommentInput"}, bad)
+    assert errors_of({"$ref": "#/components/schemas/CommentInput"}, {"id": "a", "user_id": "u", "text": "x" * 10_001})
+    assert errors_of({"$ref": "#/components/schemas/BatchInput"}, {"comments": [ok] * 101})
+    assert errors_of({"$ref": "#/components/schemas/PolicyInput"}, {"unknown": 1})
+    error = {"error": {"status": 422, "code": "invalid_request", "message": "m", "fields": [{"field": "a", "message": "b"}]}}
+    assert errors_of({"$ref": "#/components/schemas/Error"}, error) == []
+    assert errors_of({"$ref": "#/components/schemas/Error"}, {"error": {**error["error"], "extra": 1}})
+
+
+# -- (c) real answers match the document ------------------------------------------------------------------------
+
+
+def comment(cid: str, text: str = CLEAN, user: str = "alice", **extra) -> dict:
+    return {"id": cid, "user_id": user, "text": text, **extra}
+
+
+def tour_comments(api: Api) -> None:
+    post = "/v1/comments"
+    first = api("POST", post, key="site", json=comment("c1"), expect=200).get_json()
+    assert first["verdict"] == "approve" and first["store"] == "ok"
+    assert api("POST", post, key="site", json=comment("c1"), expect=200).get_json() == first
+    assert api("POST", post, key="site", json=comment("c1", ABUSIVE), expect=409).get_json()["error"]["code"] == "id_conflict"
+    api("POST", post, key=None, headers={"X-API-Key": api.keys["site"]}, json=comment("c2"), expect=200)
+    assert api("POST", post, key="admin", json=comment("r1", REVIEW, "bob"), expect=200).get_json()["verdict"] == "review"
+    assert api("POST", post, key="site", json=comment("x1", ABUSIVE, "bob"), expect=200).get_json()["verdict"] == "reject"
+    # auth
+    unauthorized = api("POST", post, key=None, json=comment("c3"), expect=401)
+    assert unauthorized.headers["WWW-Authenticate"] == "Bearer"
+    api("POST", post, key="mk_not-a-key", json=comment("c3"), expect=401)
+    api("POST", post, key=None, headers={"Authorization": "Bearer "}, json=comment("c3"), expect=401)
+    api("POST", post, key="moderator", json=comment("c3"), expect=403)
+    # bodies
+    assert api("POST", post, key="site", data=b"{not json", expect=400).get_json()["error"]["code"] == "bad_json"
+    api("POST", post, key="site", data=b"", expect=400)
+    api("POST", post, key="site", data=b"\xff\xfe\x00", expect=400)
+    invalid = api(
+        "POST",
+        post,
+        key="site",
+        json={
+            "id": "",
+            "user_id": 5,
+            "text": "   ",
+            "article_id": "a\x00b",
+            "parent_id": 7,
+            "author_name": "x" * 201,
+            "created_at": "yesterday",
+        },
+        expect=422,
+    )
+    assert fields_of(invalid) == {"id", "user_id", "text", "article_id", "parent_id", "author_name", "created_at"}
+    assert fields_of(api("POST", post, key="site", json={}, expect=422)) == {"id", "user_id", "text"}
+    assert fields_of(api("POST", post, key="site", json=[1], expect=422)) == {"(body)"}
+    assert fields_of(api("POST", post, key="site", json=comment("c4", "y" * 10_001), expect=422)) == {"text"}
+    api("POST", post, key="site", json=comment("c4", "y" * 10_000), expect=200)
+    assert api("POST", post, key="site", json=comment("c5", "z" * HUGE), expect=413).get_json()["error"]["code"] == "too_large"
+    # batch
+    batch = "/v1/comments/batch"
+    items = [comment("b1"), {"id": 1}, comment("c1", ABUSIVE), "junk", comment("b2", REVIEW, "carol")]
+    results = api("POST", batch, key="site", json={"comments": items}, expect=200).get_json()["results"]
+    assert [r["status"] for r in results] == [200, 422, 409, 422, 200]
+    assert [r["error"]["index"] for r in results if r["status"] != 200] == [1, 2, 3]
+    api("POST", batch, key="site", json={"comments": []}, expect=200)
+    assert fields_of(api("POST", batch, key="site", json={"comments": [comment("b")] * 101}, expect=422)) == {"comments"}
+    assert fields_of(api("POST", batch, key="site", json={"comments": None}, expect=422)) == {"comments"}
+    api("POST", batch, key="site", data=b"[", expect=400)
+    api("POST", batch, key="site", json={"comments": [comment("b3", "w" * HUGE)]}, expect=413)
+    api("POST", batch, key="moderator", json={"comments": []}, expect=403)
+    api("POST", batch, key=None, json={"comments": []}, expect=401)
+    # score: every role may score
+    for role in ROLES:
+        api("POST", "/v1/score", key=role, json={"text": ABUSIVE}, expect=200)
+    assert fields_of(api("POST", "/v1/score", key="site", json={"text": 3}, expect=422)) == {"text"}
+    api("POST", "/v1/score", key="site", data=b"nope", expect=400)
+    api("POST", "/v1/score", key="site", json={"text": "v" * HUGE}, expect=413)
+    api("POST", "/v1/score", key=None, json={"text": "hi"}, expect=401)
+    # a stored comment
+    one = "/v1/comments/{comment_id}"
+    record = api("GET", one, key="moderator", path={"comment_id": "r1"}, expect=200).get_json()
+    assert record["state"] == "pending" and record["decision"] is None
+    api("GET", one, key="site", path={"comment_id": "r1"}, expect=403)
+    api("GET", one, key="other", path={"comment_id": "r1"}, expect=404)
+    api("GET", one, key="moderator", path={"comment_id": "nope"}, expect=404)
+    api("GET", one, key=None, path={"comment_id": "r1"}, expect=401)
+    # decisions
+    decide = "/v1/comments/{comment_id}/decision"
+    answer = api(
+        "POST", decide, key="moderator", path={"comment_id": "r1"}, json={"decision": "reject", "moderator": "m1"}, expect=200
+    )
+    assert answer.get_json()["changed"] is True and answer.get_json()["user"]["strikes"] == 2
+    again = api(
+        "POST", decide, key="moderator", path={"comment_id": "r1"}, json={"decision": "reject", "moderator": "m1"}, expect=200
+    )
+    assert again.get_json()["changed"] is False
+    body = {"decision": "approve", "moderator": "m2", "categories": None, "note": "fine after all"}
+    assert api("POST", decide, key="admin", path={"comment_id": "r1"}, json=body, expect=200).get_json()["previous"] == "reject"
+    api(
+        "POST",
+        decide,
+        key="admin",
+        path={"comment_id": "x1"},
+        json={"decision": "reject", "moderator": "m1", "categories": ["attack"]},
+    )
+    api("POST", decide, key="site", path={"comment_id": "r1"}, json=body, expect=403)
+    api("POST", decide, key="other", path={"comment_id": "r1"}, json=body, expect=404)
+    api("POST", decide, key="moderator", path={"comment_id": "nope"}, json=body, expect=404)
+    invalid = api(
+        "POST",
+        decide,
+        key="moderator",
+        path={"comment_id": "r1"},
+        json={"decision": "maybe", "categories": ["abuse", "nonsense"], "moderator": "", "note": 5},
+        expect=422,
+    )
+    assert fields_of(invalid) == {"decision", "categories[1]", "moderator", "note"}
+    api("POST", decide, key="moderator", path={"comment_id": "r1"}, data=b"{", expect=400)
+    api("POST", decide, key="moderator", path={"comment_id": "r1"}, json={**body, "note": "n" * HUGE}, expect=413)
+    api("POST", decide, key=None, path={"comment_id": "r1"}, json=body, expect=401)
+    record = api("GET", one, key="moderator", path={"comment_id": "r1"}, expect=200).get_json()
+    assert record["state"] == "approved" and record["decision"] == "approve"
+
+
+def tour_queue(api: Api) -> None:
+    for i in range(3):
+        api(
+            "POST",
+            "/v1/comments",
+            key="site",
+            json=comment(f"q{i}", REVIEW, f"user{i}", article_id="a1", created_at="2027-01-01T10:00:00+02:00"),
+        )
+    page = api("GET", "/v1/queue", key="moderator", expect=200).get_json()
+    assert page["depth"] >= 3 and len(page["items"]) == page["depth"] and page["items"][0]["lease"] is None
+    api("GET", "/v1/queue", key="moderator", query_string={"limit": 1, "category": "attack"}, expect=200)
+    invalid = api("GET", "/v1/queue", key="moderator", query_string={"limit": 0, "category": "nope"}, expect=422)
+    assert fields_of(invalid) == {"limit", "category"}
+    assert fields_of(api("GET", "/v1/queue", key="moderator", query_string={"limit": "ten"}, expect=422)) == {"limit"}
+    api("GET", "/v1/queue", key="site", expect=403)
+    api("GET", "/v1/queue", key=None, expect=401)
+    claim = "/v1/queue/claim"
+    claimed = api("POST", claim, key="moderator", json={"moderator": "m1", "limit": 2}, expect=200).get_json()
+    assert len(claimed["items"]) == 2 and all(i["lease"]["moderator"] == "m1" for i in claimed["items"])
+    assert api("GET", "/v1/queue", key="moderator", expect=200).get_json()["items"][0]["lease"] is not None
+    api("POST", claim, key="moderator", json={"moderator": "m2", "limit": None}, expect=200)
+    assert fields_of(api("POST", claim, key="moderator", json={"moderator": "", "limit": 0}, expect=422)) == {
+        "moderator",
+        "limit",
+    }
+    assert fields_of(api("POST", claim, key="moderator", json={"moderator": "m", "limit": 101}, expect=422)) == {"limit"}
+    api("POST", claim, key="moderator", data=b"]", expect=400)
+    api("POST", claim, key="moderator", json={"moderator": "m" * HUGE}, expect=413)
+    api("POST", claim, key="site", json={"moderator": "m1"}, expect=403)
+    api("POST", claim, key=None, json={"moderator": "m1"}, expect=401)
+    decide = "/v1/comments/{comment_id}/decision"
+    api("POST", decide, key="moderator", path={"comment_id": "q0"}, json={"decision": "reject", "moderator": "m1"}, expect=200)
+    api("POST", "/v1/users/{user_id}/ban", key="moderator", path={"user_id": "user1"}, json={"reason": "spam"}, expect=200)
+    entries = api("GET", "/v1/audit", key="moderator", expect=200).get_json()["entries"]
+    assert [e["type"] for e in entries[:2]] == ["ban", "decision"]
+    filtered = api(
+        "GET", "/v1/audit", key="admin", query_string={"moderator": "m1", "decision": "reject", "limit": 5}, expect=200
+    )
+    filtered = filtered.get_json()["entries"]
+    assert filtered[0]["comment_id"] == "q0"
+    assert all(e["moderator"] == "m1" and e["decision"] == "reject" for e in filtered)
+    invalid = api("GET", "/v1/audit", key="moderator", query_string={"limit": 1001, "decision": "shrug"}, expect=422)
+    assert fields_of(invalid) == {"limit", "decision"}
+    api("GET", "/v1/audit", key="site", expect=403)
+    api("GET", "/v1/audit", key=None, expect=401)
+
+
+def tour_users(api: Api) -> None:
+    for i, text in enumerate((ABUSIVE, ABUSIVE, REVIEW, CLEAN)):
+        api("POST", "/v1/comments", key="site", json=comment(f"u{i}", text, "dave"), expect=200)
+    user = "/v1/users/{user_id}"
+    view = api("GET", user, key="moderator", path={"user_id": "dave"}, expect=200).get_json()
+    assert view["strikes"] == 2 and len(view["active_strikes"]) == 2 and len(view["comments"]) == 4
+    api("GET", user, key="moderator", path={"user_id": "nobody"}, expect=200)
+    assert fields_of(api("GET", user, key="moderator", path={"user_id": "a\x01b"}, expect=422)) == {"user_id"}
+    api("GET", user, key="moderator", path={"user_id": "u" * 201}, expect=422)
+    api("GET", user, key="site", path={"user_id": "dave"}, expect=403)
+    api("GET", user, key=None, path={"user_id": "dave"}, expect=401)
+    ban = "/v1/users/{user_id}/ban"
+    banned = api("POST", ban, key="moderator", path={"user_id": "dave"}, json={"duration_s": 3600, "reason": "abuse"}, expect=200)
+    assert banned.get_json()["banned"] is True and banned.get_json()["banned_until"] is not None
+    view = api("GET", user, key="moderator", path={"user_id": "dave"}, expect=200).get_json()
+    assert view["ban"]["automatic"] is False and view["history"][0]["type"] == "ban"
+    rejected = api("POST", "/v1/comments", key="site", json=comment("u9", CLEAN, "dave"), expect=200).get_json()
+    assert rejected["verdict"] == "reject" and rejected["reasons"][0] == "user_banned"
+    forever = api(
+        "POST", ban, key="admin", path={"user_id": "erin"}, json={"reason": "x", "duration_s": None, "moderator": "m"}, expect=200
+    )
+    assert forever.get_json()["banned_until"] is None
+    invalid = api(
+        "POST", ban, key="moderator", path={"user_id": "dave"}, json={"duration_s": 0, "reason": 5, "moderator": ""}, expect=422
+    )
+    assert fields_of(invalid) == {"duration_s", "reason", "moderator"}
+    assert fields_of(api("POST", ban, key="moderator", path={"user_id": "dave"}, json={}, expect=422)) == {"reason"}
+    api("POST", ban, key="moderator", path={"user_id": "dave"}, data=b"reason=x", expect=400)
+    api("POST", ban, key="moderator", path={"user_id": "dave"}, json={"reason": "r" * HUGE}, expect=413)
+    api("POST", ban, key="site", path={"user_id": "dave"}, json={"reason": "x"}, expect=403)
+    api("POST", ban, key=None, path={"user_id": "dave"}, json={"reason": "x"}, expect=401)
+    for action, method in (("/v1/users/{user_id}/ban", "DELETE"), ("/v1/users/{user_id}/strikes/reset", "POST")):
+        api(method, action, key="moderator", path={"user_id": "dave"}, expect=200)
+        api(method, action, key="moderator", path={"user_id": "dave"}, json={"reason": "appeal", "moderator": "m3"}, expect=200)
+        api(method, action, key="moderator", path={"user_id": "dave"}, json={"reason": None, "moderator": None}, expect=200)
+        assert fields_of(
+            api(method, action, key="moderator", path={"user_id": "dave"}, json={"reason": 1, "moderator": ""}, expect=422)
+        ) == {
+            "reason",
+            "moderator",
+        }
+        api(method, action, key="moderator", path={"user_id": "dave"}, json=[], expect=422)
+        api(method, action, key="moderator", path={"user_id": "a\x7f"}, expect=422)
+        api(method, action, key="moderator", path={"user_id": "dave"}, data=b"\x00", expect=400)
+        api(method, action, key="moderator", path={"user_id": "dave"}, json={"reason": "r" * HUGE}, expect=413)
+        api(method, action, key="site", path={"user_id": "dave"}, expect=403)
+        api(method, action, key=None, path={"user_id": "dave"}, expect=401)
+    view = api("GET", user, key="moderator", path={"user_id": "dave"}, expect=200).get_json()
+    assert view["strikes"] == 0 and view["banned"] is False and view["ban"] is None
+
+
+def tour_admin(api: Api) -> None:
+    listed = api("GET", "/v1/keys", expect=200).get_json()["keys"]
+    assert sorted(k["role"] for k in listed) == ["admin", "moderator", "site"]
+    api("GET", "/v1/keys", key="moderator", expect=403)
+    api("GET", "/v1/keys", key=None, expect=401)
+    made = api("POST", "/v1/keys", json={"role": "site", "name": "widget"}, expect=201).get_json()
+    assert made["site"] == "news"
+    api("POST", "/v1/keys", json={"role": "moderator", "name": None}, expect=201)
+    assert fields_of(api("POST", "/v1/keys", json={"role": "root", "name": 5}, expect=422)) == {"role", "name"}
+    api("POST", "/v1/keys", data=b"{'role': 'site'}", expect=400)
+    api("POST", "/v1/keys", json={"role": "site", "name": "n" * HUGE}, expect=413)
+    api("POST", "/v1/keys", key="moderator", json={"role": "site"}, expect=403)
+    api("POST", "/v1/keys", key=None, json={"role": "site"}, expect=401)
+    revoke = "/v1/keys/{key_id}"
+    api("DELETE", revoke, key="moderator", path={"key_id": made["id"]}, expect=403)
+    api("DELETE", revoke, key="other", path={"key_id": made["id"]}, expect=404)
+    assert api("DELETE", revoke, path={"key_id": made["id"]}, expect=200).get_json() == {"revoked": made["id"]}
+    api("DELETE", revoke, path={"key_id": made["id"]}, expect=404)
+    api("DELETE", revoke, path={"key_id": "short"}, expect=404)
+    api("DELETE", revoke, key=None, path={"key_id": made["id"]}, expect=401)
+    api("POST", "/v1/score", key=made["key"], json={"text": "hi"}, expect=401)
+    # policy
+    policy = api("GET", "/v1/policy", expect=200).get_json()
+    api("GET", "/v1/policy", key="moderator", expect=403)
+    api("GET", "/v1/policy", key=None, expect=401)
+    changed = api("PUT", "/v1/policy", json={"weights": {"abuse": 2}, "allowed_domains": ["Example.org"]}, expect=200).get_json()
+    assert changed["weights"]["abuse"] == 2 and changed["allowed_domains"] == ["example.org"]
+    assert changed["ban_steps"] == policy["ban_steps"]
+    api("PUT", "/v1/policy", json={}, expect=200)
+    for bad in ({"unknown": 1}, [], {"ban_steps": [[3, 1], [2, 1]]}, {"strike_ttl_s": 0}, {"weights": {"abuse": -1}}):
+        assert fields_of(api("PUT", "/v1/policy", json=bad, expect=422)) == {"(body)"}
+    api("PUT", "/v1/policy", data=b"{]", expect=400)
+    api("PUT", "/v1/policy", json={"allowed_domains": ["d" * HUGE]}, expect=413)
+    api("PUT", "/v1/policy", key="moderator", json={}, expect=403)
+    api("PUT", "/v1/policy", key=None, json={}, expect=401)
+    # labels
+    api("POST", "/v1/comments", key="site", json=comment("l1", REVIEW), expect=200)
+    api(
+        "POST",
+        "/v1/comments/{comment_id}/decision",
+        path={"comment_id": "l1"},
+        json={"decision": "reject", "moderator": "m"},
+        expect=200,
+    )
+    labels = api("GET", "/v1/labels", expect=200)
+    rows = [json.loads(line) for line in labels.get_data(as_text=True).splitlines()]
+    assert rows
+    for row in rows:
+        assert errors_of({"$ref": "#/components/schemas/LabelRow"}, row) == []
+    api("GET", "/v1/labels", key="moderator", expect=403)
+    api("GET", "/v1/labels", key=None, expect=401)
+
+
+def tour_health(api: Api) -> None:
+    assert api("GET", "/healthz", key=None, expect=200).get_json() == {"status": "ok"}
+    assert api("GET", "/readyz", key=None, expect=200).get_json()["redis"] == "ok"
+    assert b"moderation_requests" in api("GET", "/metrics", key=None, expect=200).get_data()
+    api("GET", "/v1/openapi.json", key=None, expect=200)
+
+
+def tour_outage(api: Api) -> None:
+    """Redis is down; the admin key is cached, the others are not."""
+    answer = api("POST", "/v1/comments", json=comment("o1"), expect=200).get_json()
+    assert answer["store"] == "unavailable" and answer["user"] is None
+    results = api("POST", "/v1/comments/batch", json={"comments": [comment("o2")]}, expect=200).get_json()["results"]
+    assert results[0]["result"]["store"] == "unavailable"
+    api("POST", "/v1/score", json={"text": CLEAN}, expect=200)
+    api("GET", "/v1/policy", expect=200)
+    down = [
+        ("GET", "/v1/comments/{comment_id}", {"comment_id": "o1"}, None),
+        ("POST", "/v1/comments/{comment_id}/decision", {"comment_id": "o1"}, {"decision": "approve", "moderator": "m"}),
+        ("GET", "/v1/queue", None, None),
+        ("POST", "/v1/queue/claim", None, {"moderator": "m"}),
+        ("GET", "/v1/audit", None, None),
+        ("GET", "/v1/users/{user_id}", {"user_id": "u"}, None),
+        ("POST", "/v1/users/{user_id}/ban", {"user_id": "u"}, {"reason": "x"}),
+        ("DELETE", "/v1/users/{user_id}/ban", {"user_id": "u"}, None),
+        ("POST", "/v1/users/{user_id}/strikes/reset", {"user_id": "u"}, None),
+        ("GET", "/v1/keys", None, None),
+        ("POST", "/v1/keys", None, {"role": "site"}),
+        ("DELETE", "/v1/keys/{key_id}", {"key_id": "0123456789abcdef"}, None),
+        ("PUT", "/v1/policy", None, {"strike_ttl_s": 60}),
+        ("GET", "/v1/labels", None, None),
+    ]
+    for method, template, path, body in down:
+        response = api(method, template, path=path, json=body, expect=503)
+        assert response.get_json()["error"]["code"] == "store_unavailable"
+        assert response.headers["Retry-After"] == "5"
+    # A key the process has not seen yet cannot be checked: 503, not 401.
+    api("POST", "/v1/score", key="site", json={"text": CLEAN}, expect=503)
+    api("POST", "/v1/comments", key="site", json=comment("o3"), expect=503)
+    api("POST", "/v1/comments/batch", key="site", json={"comments": []}, expect=503)
+    api("GET", "/v1/policy", key="other", expect=503)
+    ready = api("GET", "/readyz", key=None, expect=503).get_json()
+    assert ready["status"] == "unavailable" and ready["redis"] == "unavailable"
+    api("GET", "/healthz", key=None, expect=200)
+    api("GET", "/metrics", key=None, expect=200)
+
+
+def test_comment_answers_match_the_document(api):
+    tour_comments(api)
+
+
+def test_queue_and_audit_answers_match_the_document(api):
+    tour_queue(api)
+
+
+def test_user_answers_match_the_document(api):
+    tour_users(api)
+
+
+def test_admin_answers_match_the_document(api):
+    tour_admin(api)
+
+
+def test_health_answers_match_the_document(api):
+    tour_health(api)
+
+
+def test_answers_while_redis_is_down_match_the_document(broken_api):
+    tour_outage(broken_api)
+
+
+def test_roles_are_as_documented(api):
+    """Each role's key gets 403 exactly on the operations whose x-roles leave it out."""
+    for method, template, op in operations():
+        if not op["security"]:
+            continue
+        path = {name: "x" for name in re.findall(r"{([^{}]+)}", template)}
+        for role in ROLES:
+            response = api(method, template, key=role, path=path, json={})
+            assert (response.status_code == 403) == (role not in op["x-roles"]), (
+                f"{role} {method} {template}: {response.status_code}"
+            )
+
+
+def test_unknown_routes_and_methods_answer_the_error_shape(client, keys):
+    for method, path, status in (("GET", "/v1/nope", 404), ("PUT", "/v1/comments", 405), ("GET", "/v1/score", 405)):
+        response = client.open(path, method=method, headers=auth(keys["admin"]))
+        assert response.status_code == status
+        assert errors_of({"$ref": "#/components/schemas/Error"}, response.get_json()) == []
+
+
+def test_every_documented_answer_is_exercised(client, keys, redis_url, moderator, clock):
+    """The tours above reach every (operation, status) the document declares, and nothing else."""
+    api = Api(client, keys)
+    for tour in (tour_comments, tour_queue, tour_users, tour_admin, tour_health):
+        tour(api)
+    own = connect(redis_url, 5.0)
+    broken = Api(create_app({"redis_url": redis_url, "redis": own, "moderator": moderator, "clock": clock}).test_client(), keys)
+    broken("GET", "/v1/policy", expect=200)
+    break_redis(own)
+    tour_outage(broken)
+    documented = {(m, t, int(s)) for m, t, op in operations() for s in op["responses"]}
+    assert documented - (api.seen | broken.seen) == set()
