@@ -180,7 +180,9 @@ def serve(argv: list[str]) -> int:
     import shutil
 
     parser = argparse.ArgumentParser(prog="moderator serve", description="Run the HTTP service under gunicorn.")
-    parser.add_argument("--bind", default=os.environ.get("MODERATION_BIND", "127.0.0.1:8080"), help="HOST:PORT (default 127.0.0.1:8080)")
+    parser.add_argument(
+        "--bind", default=os.environ.get("MODERATION_BIND", "127.0.0.1:8080"), help="HOST:PORT (default 127.0.0.1:8080)"
+    )
     parser.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
     parser.add_argument("--threads", type=int, help="threads per worker (default 4)")
     args = parser.parse_args(argv)

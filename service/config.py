@@ -45,10 +45,9 @@ class SitePolicy:
         if not isinstance(self.strike_ttl_s, int) or not 0 < self.strike_ttl_s <= MAX_SECONDS:
             raise ValueError(f"strike_ttl_s must be from 1 to {MAX_SECONDS} seconds")
         steps = [tuple(s) for s in self.ban_steps]
-        if (
-            any(len(s) != 2 or not 0 < s[0] <= MAX_STRIKES or not 0 <= s[1] <= MAX_SECONDS for s in steps)
-            or [s[0] for s in steps] != sorted({s[0] for s in steps})
-        ):
+        if any(len(s) != 2 or not 0 < s[0] <= MAX_STRIKES or not 0 <= s[1] <= MAX_SECONDS for s in steps) or [
+            s[0] for s in steps
+        ] != sorted({s[0] for s in steps}):
             raise ValueError(
                 f"ban_steps must be [strikes, seconds] pairs with increasing strikes (1 to {MAX_STRIKES}) "
                 f"and seconds from 0 (for good) to {MAX_SECONDS}"
@@ -80,7 +79,9 @@ class SitePolicy:
         if not isinstance(weights, Mapping) or set(weights) - set(CATEGORIES):
             raise ValueError(f"weights must map categories ({', '.join(CATEGORIES)}) to integers")
         steps = data.get("ban_steps", base.ban_steps)
-        if not isinstance(steps, (list, tuple)) or not all(isinstance(s, (list, tuple)) and all(isinstance(x, int) and not isinstance(x, bool) for x in s) for s in steps):
+        if not isinstance(steps, (list, tuple)) or not all(
+            isinstance(s, (list, tuple)) and all(isinstance(x, int) and not isinstance(x, bool) for x in s) for s in steps
+        ):
             raise ValueError("ban_steps must be a list of [strikes, seconds] pairs of integers")
         ttl = data.get("strike_ttl_s", base.strike_ttl_s)
         if not isinstance(ttl, int) or isinstance(ttl, bool):

@@ -82,7 +82,11 @@ class RedisServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-                log = (self.data_dir / "redis.log").read_text(errors="replace")[-2000:] if (self.data_dir / "redis.log").exists() else ""
+                log = (
+                    (self.data_dir / "redis.log").read_text(errors="replace")[-2000:]
+                    if (self.data_dir / "redis.log").exists()
+                    else ""
+                )
                 raise RedisServerError(f"redis-server exited: {err or log}")
             if self.running():
                 return self

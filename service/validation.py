@@ -48,6 +48,7 @@ class Field:
 
     def check(self, value: Any, name: str, errors: list[dict], limits: Mapping[str, int]) -> Any:
         """Return the cleaned value or append an error."""
+
         def bad(message: str) -> None:
             errors.append({"field": name, "message": message})
 

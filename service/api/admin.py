@@ -37,7 +37,9 @@ def list_keys():
 @require("admin")
 def create_key():
     """Create a key for this site; the answer is the only time the key is shown."""
-    data = validate(json_body(), {"role": Field("string", choices=ROLES), "name": Field("string", required=False, max_length=200)})
+    data = validate(
+        json_body(), {"role": Field("string", choices=ROLES), "name": Field("string", required=False, max_length=200)}
+    )
     s = services()
     try:
         key, key_id = s.store.apikeys.create(g.identity.site, data["role"], data.get("name") or "", s.clock())

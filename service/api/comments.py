@@ -26,7 +26,9 @@ COMMENT = {
 }
 DECISION = {
     "decision": Field("string", choices=("approve", "reject")),
-    "categories": Field("list", required=False, nullable=True, max_length=len(CATEGORIES), items=Field("string", choices=CATEGORIES)),
+    "categories": Field(
+        "list", required=False, nullable=True, max_length=len(CATEGORIES), items=Field("string", choices=CATEGORIES)
+    ),
     "moderator": Field("id"),
     "note": Field("string", required=False, nullable=True, max_length=2000),
 }

@@ -26,7 +26,11 @@ def readyz():
     except redis.RedisError:
         s.metrics.redis_error("ping")
         redis_ok = False
-    body = {"status": "ok" if redis_ok else "unavailable", "redis": "ok" if redis_ok else "unavailable", "model": s.moderator.version}
+    body = {
+        "status": "ok" if redis_ok else "unavailable",
+        "redis": "ok" if redis_ok else "unavailable",
+        "model": s.moderator.version,
+    }
     response = jsonify(body)
     response.status_code = 200 if redis_ok else 503
     return response

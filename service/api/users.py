@@ -53,10 +53,20 @@ def view(user_id: str):
     ban = found["ban"]
     if ban:
         ban = {**ban, "until": iso(ban["until"]), "at": iso(ban["at"])}
-    history = [{**e, "at": iso(e.get("at")), **({"until": iso(e["until"]) if e.get("until") else None} if "until" in e else {})} for e in found["history"]]
+    history = [
+        {**e, "at": iso(e.get("at")), **({"until": iso(e["until"]) if e.get("until") else None} if "until" in e else {})}
+        for e in found["history"]
+    ]
     comments = [{**c, "received_at": iso(c["received_at"])} for c in found["comments"]]
     return jsonify(
-        {"user_id": user_id, **_state(found["state"]), "active_strikes": strikes, "ban": ban, "history": history, "comments": comments}
+        {
+            "user_id": user_id,
+            **_state(found["state"]),
+            "active_strikes": strikes,
+            "ban": ban,
+            "history": history,
+            "comments": comments,
+        }
     )
 
 
@@ -88,7 +98,9 @@ def ban(user_id: str):
 def _optional_body() -> dict:
     if not request.get_data(cache=True):
         return {}
-    return validate(json_body(), {"reason": Field("string", required=False, max_length=500), "moderator": Field("id", required=False)})
+    return validate(
+        json_body(), {"reason": Field("string", required=False, max_length=500), "moderator": Field("id", required=False)}
+    )
 
 
 @bp.delete("/v1/users/<user_id>/ban")

@@ -47,7 +47,9 @@ class ApiKeyStore:
         for h in sorted(self.client.smembers(api_keys(site))):
             info = self.client.hgetall(api_key(h))
             if info:
-                out.append({"id": h[:16], "role": info["role"], "name": info.get("name", ""), "created_at": float(info["created_at"])})
+                out.append(
+                    {"id": h[:16], "role": info["role"], "name": info.get("name", ""), "created_at": float(info["created_at"])}
+                )
         return out
 
     def revoke(self, site: str, key_id: str) -> bool:

@@ -127,5 +127,6 @@ class SiteKeys:
         """Return the keys the queue scripts need, in their KEYS order."""
         return [self.queue, self.items, self.leases, self.lease_owners]
 
+
 #: Set of every site that has API keys (for metrics and exports).
 SITES = f"{PREFIX}:sites"
