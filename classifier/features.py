@@ -30,7 +30,7 @@ _P = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
 _Q = pow(_P, -1, 1 << 64)
 # Each kind of n-gram gets its own salt, XORed into the raw hash: a plain
 # "raw + width" let " i" (width 2) and "\0 h" (width 3) collide.
-_SALT_CHAR = np.array([0x2545F4914F6CDD1D * (w + 1) % (1 << 64) ^ 0x9E6C63D0676A9A99 for w in range(64)], dtype=np.uint64)
+_SALT_CHAR = [_U64(0x2545F4914F6CDD1D * (w + 1) % (1 << 64) ^ 0x9E6C63D0676A9A99) for w in range(64)]
 _SALT_WORD = _U64(0x5851F42D4C957F2D)
 _SALT_BIGRAM = _U64(0x14057B7EF767814F)
 _BIGRAM_MUL = _U64(0xD6E8FEB86659FD93)
@@ -119,13 +119,23 @@ def chunks(texts: list[str], max_chars: int = _CHUNK_CHARS) -> list[tuple[int, i
 
 @dataclass
 class Occurrences:
-    """Every n-gram occurrence of a batch: document, feature key, and where it is."""
+    """Every n-gram occurrence of a batch: feature key, document, and (on demand) where it is."""
 
-    doc: np.ndarray  # int64, index of the document in the batch
     key: np.ndarray  # uint64, n-gram hash
     lo: np.ndarray  # int64, start in the batch's padded string
     hi: np.ndarray  # int64, end (exclusive) in the batch's padded string
+    doc_of: np.ndarray  # per position of the padded string: its document
     base: np.ndarray  # int64, per document: where its text starts in the padded string
+    single: bool
+
+    @property
+    def doc(self) -> np.ndarray:
+        """Return the document of every occurrence."""
+        cached = self.__dict__.get("_doc")
+        if cached is None:
+            cached = np.zeros(len(self.key), dtype=np.int64) if self.single else np.take(self.doc_of, self.lo).astype(np.int64)
+            self.__dict__["_doc"] = cached
+        return cached
 
     def spans(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (start, end) of occurrences ``index`` relative to their document's text.
@@ -147,55 +157,64 @@ def occurrences(
     into the next are kept: they contain NUL, which no vocabulary holds (fit
     uses exact occurrences), so scoring may skip the filtering. Texts must not
     contain NUL (normalised text never does).
+
+    Character n-gram hashes of one width are computed with slices of the
+    prefix sums (no gathers), which keeps a single comment to a few dozen
+    cheap NumPy calls.
     """
     padded = "\x00".join(" " + t + " " for t in texts)
     codes = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
     n = len(codes)
     _Powers.ensure(n + 1)
     p, q = _Powers.p, _Powers.q
+    single = len(texts) == 1
     separators = codes == 0
     doc_of = np.cumsum(separators)  # a separator belongs to the next document
     with np.errstate(over="ignore"):
-        prefix = np.zeros(n + 1, dtype=_U64)
+        prefix = np.empty(n + 1, dtype=_U64)
+        prefix[0] = 0
         np.cumsum(codes * q[:n], out=prefix[1:])
-
-    lo_parts, width_parts = [], []
-    for width in range(char_ngrams[0], char_ngrams[1] + 1):
-        if n < width:
-            break
-        a = np.arange(n - width + 1)
-        if exact and len(texts) > 1:
-            a = a[(doc_of[a] == doc_of[a + width - 1]) & ~separators[a]]
-        lo_parts.append(a)
-        width_parts.append(np.full(len(a), width, dtype=np.int64))
-    w_lo, w_hi = _word_edges(codes)
-    n_char = sum(len(a) for a in lo_parts)
-    lo = np.concatenate(lo_parts + [w_lo])
-    widths = np.concatenate(width_parts) if width_parts else np.zeros(0, dtype=np.int64)
-    hi = np.concatenate([lo[:n_char] + widths, w_hi])
-    with np.errstate(over="ignore"):
-        raw = np.take(p, hi - 1) * (np.take(prefix, hi) - np.take(prefix, lo))
-        keys = [raw[:n_char] ^ np.take(_SALT_CHAR, widths)]
-        los, his = [lo[:n_char]], [hi[:n_char]]
-        w_raw = raw[n_char:]
-        if word_ngrams[0] <= 1 <= word_ngrams[1]:
-            keys.append(w_raw ^ _SALT_WORD)
-            los.append(w_lo)
-            his.append(w_hi)
-        if word_ngrams[1] >= 2 and len(w_lo) > 1:
-            pair = np.arange(len(w_lo) - 1)
-            if len(texts) > 1:
-                pair = pair[doc_of[w_lo[:-1]] == doc_of[w_lo[1:]]]
-            keys.append((w_raw[pair] * _BIGRAM_MUL + w_raw[pair + 1]) ^ _SALT_BIGRAM)
-            los.append(w_lo[pair])
-            his.append(w_hi[pair + 1])
-    lo, hi = np.concatenate(los), np.concatenate(his)
-    key = _mix(np.concatenate(keys))
+        keys, los, widths = [], [], []
+        for width in range(char_ngrams[0], char_ngrams[1] + 1):
+            count = n - width + 1
+            if count <= 0:
+                break
+            raw = p[width - 1 : n] * (prefix[width : n + 1] - prefix[:count])
+            raw ^= _SALT_CHAR[width]
+            if exact and not single:
+                keep = np.flatnonzero((doc_of[:count] == doc_of[width - 1 :]) & ~separators[:count])
+                raw, lo = raw[keep], keep
+            else:
+                lo = np.arange(count)
+            keys.append(raw)
+            los.append(lo)
+            widths.append(np.full(len(lo), width, dtype=np.int64))
+        his = [lo + w for lo, w in zip(los, widths)]
+        if word_ngrams[1] >= 1:
+            w_lo, w_hi = _word_edges(codes)
+            w_raw = np.take(p, w_hi - 1) * (np.take(prefix, w_hi) - np.take(prefix, w_lo))
+            if word_ngrams[0] <= 1:
+                keys.append(w_raw ^ _SALT_WORD)
+                los.append(w_lo)
+                his.append(w_hi)
+            if word_ngrams[1] >= 2 and len(w_lo) > 1:
+                if single:
+                    keys.append((w_raw[:-1] * _BIGRAM_MUL + w_raw[1:]) ^ _SALT_BIGRAM)
+                    los.append(w_lo[:-1])
+                    his.append(w_hi[1:])
+                else:
+                    pair = np.flatnonzero(doc_of[w_lo[:-1]] == doc_of[w_lo[1:]])
+                    keys.append((w_raw[pair] * _BIGRAM_MUL + w_raw[pair + 1]) ^ _SALT_BIGRAM)
+                    los.append(w_lo[pair])
+                    his.append(w_hi[pair + 1])
+    key = _mix(np.concatenate(keys)) if keys else np.zeros(0, dtype=_U64)
+    lo = np.concatenate(los) if los else np.zeros(0, dtype=np.int64)
+    hi = np.concatenate(his) if his else np.zeros(0, dtype=np.int64)
     base = np.zeros(len(texts), dtype=np.int64)
-    base[1:] = np.flatnonzero(separators) + 1
+    if not single:
+        base[1:] = np.flatnonzero(separators) + 1
     base += 1  # the padding space
-    doc = np.zeros(len(lo), dtype=np.int64) if len(texts) == 1 else doc_of[lo].astype(np.int64)
-    return Occurrences(doc, key, lo, hi, base)
+    return Occurrences(key, lo, hi, doc_of, base, single)
 
 
 @dataclass

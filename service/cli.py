@@ -177,7 +177,6 @@ def export_labels(argv: list[str]) -> int:
 def serve(argv: list[str]) -> int:
     """Run the service under gunicorn (never the Flask development server)."""
     import os
-    import shutil
 
     parser = argparse.ArgumentParser(prog="moderator serve", description="Run the HTTP service under gunicorn.")
     parser.add_argument(
@@ -188,22 +187,20 @@ def serve(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from gunicorn.app.base import BaseApplication
 
-    from . import gunicorn_conf
     from .config import load_settings
     from .redis_server import RedisServer
 
     settings, _ = load_settings()
     data_dir = Path(settings.data_dir)
-    metrics_dir = data_dir / "metrics"
-    shutil.rmtree(metrics_dir, ignore_errors=True)
-    metrics_dir.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str((data_dir / "metrics").resolve())
+    from . import gunicorn_conf  # empties the metrics folder
+
     embedded = None
     if not settings.redis_url:
         embedded = RedisServer(data_dir / "redis").start()
         os.environ["MODERATION_REDIS_URL"] = embedded.url
         print(f"moderator serve: embedded Redis at {embedded.url} (append-only file in {embedded.data_dir})", file=sys.stderr)
-    options = {k: getattr(gunicorn_conf, k) for k in dir(gunicorn_conf) if not k.startswith("_") and k != "os"}
+    options = {k: getattr(gunicorn_conf, k) for k in dir(gunicorn_conf) if not k.startswith("_") and k not in ("os", "shutil")}
     options["bind"] = args.bind
     if args.workers:
         options["workers"] = args.workers

@@ -6,6 +6,15 @@ the master and forked, so the model's arrays are shared between workers.
 """
 
 import os
+import shutil
+
+# Every worker counts its metrics in files of one folder and /metrics adds them
+# up. prometheus_client picks that mode when it is imported, so the folder is
+# set, and emptied of a previous run's files, here, before the app is loaded.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(os.environ.get("MODERATION_DATA_DIR") or "var", "metrics")
+shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 bind = os.environ.get("MODERATION_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("MODERATION_WORKERS") or os.cpu_count() or 2)
