@@ -117,32 +117,55 @@ def chunks(texts: list[str], max_chars: int = _CHUNK_CHARS) -> list[tuple[int, i
     return out
 
 
-@dataclass
 class Occurrences:
-    """Every n-gram occurrence of a batch: feature key, document, and (on demand) where it is."""
+    """Every n-gram occurrence of a batch: feature key, document, and (on demand) where it is.
 
-    key: np.ndarray  # uint64, n-gram hash
-    lo: np.ndarray  # int64, start in the batch's padded string
-    hi: np.ndarray  # int64, end (exclusive) in the batch's padded string
-    doc_of: np.ndarray  # per position of the padded string: its document
-    base: np.ndarray  # int64, per document: where its text starts in the padded string
-    single: bool
+    Positions are kept as parts: a run of every position of one character
+    n-gram width (``count``, ``width``) or explicit arrays (filtered runs,
+    words, bigrams), and only turned into arrays when evidence needs them.
+    """
+
+    def __init__(self, key: np.ndarray, parts: list, doc_of: np.ndarray, base: np.ndarray, single: bool):
+        self.key = key  # uint64, n-gram hash
+        self.parts = parts  # ("run", count, width) or ("at", lo, hi)
+        self.doc_of = doc_of  # per position of the padded string: its document
+        self.base = base  # per document: where its text starts in the padded string
+        self.single = single
+        self._lo = self._hi = self._doc = None
+
+    @property
+    def lo(self) -> np.ndarray:
+        """Return where every occurrence starts in the batch's padded string."""
+        if self._lo is None:
+            self._lo = np.concatenate([np.arange(p[1]) if p[0] == "run" else p[1] for p in self.parts] or [np.zeros(0, np.int64)])
+        return self._lo
+
+    @property
+    def hi(self) -> np.ndarray:
+        """Return where every occurrence ends (exclusive) in the batch's padded string."""
+        if self._hi is None:
+            self._hi = np.concatenate(
+                [np.arange(p[2], p[1] + p[2]) if p[0] == "run" else p[2] for p in self.parts] or [np.zeros(0, np.int64)]
+            )
+        return self._hi
 
     @property
     def doc(self) -> np.ndarray:
         """Return the document of every occurrence."""
-        cached = self.__dict__.get("_doc")
-        if cached is None:
-            cached = np.zeros(len(self.key), dtype=np.int64) if self.single else np.take(self.doc_of, self.lo).astype(np.int64)
-            self.__dict__["_doc"] = cached
-        return cached
+        if self._doc is None:
+            if self.single:
+                self._doc = np.zeros(len(self.key), dtype=np.int64)
+            else:
+                pieces = [self.doc_of[: p[1]] if p[0] == "run" else np.take(self.doc_of, p[1]) for p in self.parts]
+                self._doc = np.concatenate(pieces).astype(np.int64) if pieces else np.zeros(0, np.int64)
+        return self._doc
 
     def spans(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (start, end) of occurrences ``index`` relative to their document's text.
 
         Character n-grams that include a padding space reach -1 or len(text) + 1.
         """
-        base = self.base[self.doc[index]]
+        base = self.base[self.doc[index]] if not self.single else self.base[0]
         return self.lo[index] - base, self.hi[index] - base
 
 
@@ -170,11 +193,11 @@ def occurrences(
     single = len(texts) == 1
     separators = codes == 0
     doc_of = np.cumsum(separators)  # a separator belongs to the next document
+    keys, parts = [], []
     with np.errstate(over="ignore"):
         prefix = np.empty(n + 1, dtype=_U64)
         prefix[0] = 0
         np.cumsum(codes * q[:n], out=prefix[1:])
-        keys, los, widths = [], [], []
         for width in range(char_ngrams[0], char_ngrams[1] + 1):
             count = n - width + 1
             if count <= 0:
@@ -183,38 +206,31 @@ def occurrences(
             raw ^= _SALT_CHAR[width]
             if exact and not single:
                 keep = np.flatnonzero((doc_of[:count] == doc_of[width - 1 :]) & ~separators[:count])
-                raw, lo = raw[keep], keep
+                keys.append(raw[keep])
+                parts.append(("at", keep, keep + width))
             else:
-                lo = np.arange(count)
-            keys.append(raw)
-            los.append(lo)
-            widths.append(np.full(len(lo), width, dtype=np.int64))
-        his = [lo + w for lo, w in zip(los, widths)]
+                keys.append(raw)
+                parts.append(("run", count, width))
         if word_ngrams[1] >= 1:
             w_lo, w_hi = _word_edges(codes)
             w_raw = np.take(p, w_hi - 1) * (np.take(prefix, w_hi) - np.take(prefix, w_lo))
             if word_ngrams[0] <= 1:
                 keys.append(w_raw ^ _SALT_WORD)
-                los.append(w_lo)
-                his.append(w_hi)
+                parts.append(("at", w_lo, w_hi))
             if word_ngrams[1] >= 2 and len(w_lo) > 1:
                 if single:
                     keys.append((w_raw[:-1] * _BIGRAM_MUL + w_raw[1:]) ^ _SALT_BIGRAM)
-                    los.append(w_lo[:-1])
-                    his.append(w_hi[1:])
+                    parts.append(("at", w_lo[:-1], w_hi[1:]))
                 else:
                     pair = np.flatnonzero(doc_of[w_lo[:-1]] == doc_of[w_lo[1:]])
                     keys.append((w_raw[pair] * _BIGRAM_MUL + w_raw[pair + 1]) ^ _SALT_BIGRAM)
-                    los.append(w_lo[pair])
-                    his.append(w_hi[pair + 1])
+                    parts.append(("at", w_lo[pair], w_hi[pair + 1]))
     key = _mix(np.concatenate(keys)) if keys else np.zeros(0, dtype=_U64)
-    lo = np.concatenate(los) if los else np.zeros(0, dtype=np.int64)
-    hi = np.concatenate(his) if his else np.zeros(0, dtype=np.int64)
     base = np.zeros(len(texts), dtype=np.int64)
     if not single:
         base[1:] = np.flatnonzero(separators) + 1
     base += 1  # the padding space
-    return Occurrences(key, lo, hi, doc_of, base, single)
+    return Occurrences(key, parts, doc_of, base, single)
 
 
 @dataclass
@@ -374,7 +390,7 @@ class HashTable:
             slot[pending] = (slot[pending] + 1) & self.mask
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (found, values): whether each key is present, and its values (zeros if not)."""
+        """Return (found, values): whether each key is present, and its values (meaningless where not)."""
         slot = (keys >> self.shift).astype(np.int64)
         rec = np.take(self.table, slot)
         found = rec["key"] == keys
@@ -391,5 +407,4 @@ class HashTable:
             hit = self.sorted_keys[at] == keys[todo]
             found[todo[hit]] = True
             values[todo[hit]] = self.sorted_values[at[hit]]
-        values[~found] = 0
         return found, values

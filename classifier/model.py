@@ -332,8 +332,11 @@ class FastScorer:
             occ = occurrences(texts[a:b], char_ngrams, word_ngrams, exact=False)
             found, values = self.table.lookup(occ.key)
             index = np.flatnonzero(found)
-            doc, values = occ.doc[index], values[index]
+            values = values[index]
             idf = values[:, 0].astype(np.float64)
+            # The same sums for one comment as for many, so assess() and
+            # assess_many() agree to the last bit.
+            doc = occ.doc[index]
             norm = np.sqrt(np.bincount(doc, weights=idf * idf, minlength=b - a))
             contrib = values[:, 1:] * (idf / norm[doc])[:, None]
             for k in range(contrib.shape[1]):

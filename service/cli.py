@@ -183,7 +183,7 @@ def serve(argv: list[str]) -> int:
         "--bind", default=os.environ.get("MODERATION_BIND", "127.0.0.1:8080"), help="HOST:PORT (default 127.0.0.1:8080)"
     )
     parser.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
-    parser.add_argument("--threads", type=int, help="threads per worker (default 4)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default 2)")
     args = parser.parse_args(argv)
     from gunicorn.app.base import BaseApplication
 

@@ -19,7 +19,10 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 bind = os.environ.get("MODERATION_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("MODERATION_WORKERS") or os.cpu_count() or 2)
 worker_class = "gthread"
-threads = int(os.environ.get("MODERATION_THREADS") or 4)
+threads = int(os.environ.get("MODERATION_THREADS") or 2)
+# Each worker listens on its own socket (SO_REUSEPORT): the kernel spreads new
+# connections over the workers instead of letting one worker accept them all.
+reuse_port = True
 preload_app = True
 timeout = 30
 graceful_timeout = 20
