@@ -121,6 +121,8 @@ class Settings:
     batch_max: int = 100
     #: How long a claimed queue item stays with its moderator.
     lease_s: int = 600
+    #: How long a moderator may undo their last decision on a comment.
+    undo_window_s: float = 10.0
     #: When Redis is down, "keep" the verdict or turn "approve" into "review".
     degraded_verdict: str = "keep"
     #: Default site policy: strikes, bans, allowed domains (a site can override it through the admin API).

@@ -127,7 +127,9 @@ def submit(services: Services, site: str, data: dict, assessment: Assessment | N
             record = store.comments.record(site, user, comment_id)
             if record is not None:
                 if record["state"] == "pending" and not record["banned"] and record["decision"] is None:
-                    _enqueue(services, site, comment_id, user, record["assessment"], record["fields"], record["created"])
+                    # a retry after a failure between recording and queueing
+                    item = queue_item(comment_id, user, record["assessment"], record["fields"], record["created"])
+                    store.queue.enqueue(site, comment_id, item)
                 state = store.users.state(site, user, now)
                 return _answer(comment_id, record["assessment"], record["banned"], state, True)
     except redis.RedisError:
@@ -144,18 +146,20 @@ def submit(services: Services, site: str, data: dict, assessment: Assessment | N
             raise ApiError(409, "this comment id was already submitted with a different text or user", "id_conflict")
         answer = _answer(comment_id, result.assessment, result.banned, result.user, True)
         if result.new:
+            flagged = flagged_categories(answer["reasons"])
             metrics.verdicts.labels(answer["verdict"]).inc()
-            for category in flagged_categories(answer["reasons"]):
+            for category in flagged:
                 metrics.flags.labels(category).inc()
-            if answer["verdict"] == "review":
-                _enqueue(services, site, comment_id, user, result.assessment, fields, now)
+            item = queue_item(comment_id, user, result.assessment, fields, now) if answer["verdict"] == "review" else None
+            store.queue.finish(site, comment_id, answer["verdict"], flagged, now, item)
         return answer
     except redis.RedisError:
         return _degraded(services, comment_id, text, assessment, policy)
 
 
-def _enqueue(services: Services, site: str, comment_id: str, user: str, stored: dict, fields: dict, received: float) -> None:
-    item = {
+def queue_item(comment_id: str, user: str, stored: dict, fields: dict, received: float) -> dict:
+    """Return what a moderator sees of a queued comment."""
+    return {
         "id": comment_id,
         "user_id": user,
         "text": fields.get("text", ""),
@@ -170,7 +174,6 @@ def _enqueue(services: Services, site: str, comment_id: str, user: str, stored: 
         "categories": flagged_categories(stored["reasons"]),
         "risk": round(risk(stored), 6),
     }
-    services.store.queue.enqueue(site, comment_id, item["risk"], received, item)
 
 
 def _degraded(services: Services, comment_id: str, text: str, assessment: Assessment | None, policy: SitePolicy) -> dict:
@@ -210,18 +213,24 @@ def decide(services: Services, site: str, comment_id: str, data: dict, moderator
             "note": data.get("note"),
             "at": now,
         }
-        result = store.comments.decide(site, user, comment_id, decision, categories, strike, policy, event, now)
+        result = store.comments.decide(
+            site,
+            user,
+            comment_id,
+            decision,
+            categories,
+            strike,
+            policy,
+            event,
+            now,
+            data["moderator"],
+            services.settings.undo_window_s,
+        )
         if result is None:
             raise ApiError(404, f"no comment {comment_id!r} on this site")
         # Training text must be valid Unicode: an unpaired surrogate becomes U+FFFD.
         text = record["fields"].get("text", "").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-        label = {"text": text, "source": site, "comment_id": comment_id}
-        for category in CATEGORIES:
-            if decision == "approve":
-                label[category] = 0
-            elif category in categories:
-                label[category] = 1
-        label.update({"decision": decision, "moderator": data["moderator"], "decided_at": now})
+        label = _label(text, site, comment_id, decision, categories, data["moderator"], now)
         audit = {
             "type": "decision",
             "comment_id": comment_id,
@@ -247,3 +256,68 @@ def decide(services: Services, site: str, comment_id: str, data: dict, moderator
         "user_id": user,
         "user": _user_body(result.user),
     }
+
+
+def _label(text: str, site: str, comment_id: str, decision: str, categories: list[str], moderator: str, now: float) -> dict:
+    """Return the training label a decision makes: approve says no category; reject says its categories."""
+    label = {"text": text, "source": site, "comment_id": comment_id}
+    for category in CATEGORIES:
+        if decision == "approve":
+            label[category] = 0
+        elif category in categories:
+            label[category] = 1
+    label.update({"decision": decision, "moderator": moderator, "decided_at": now})
+    return label
+
+
+def undo(services: Services, site: str, comment_id: str, moderator: str, key_id: str) -> dict:
+    """Undo the last decision on a comment: same moderator, within ``undo_window_s`` seconds."""
+    store = services.store
+    now = services.clock()
+    try:
+        user = store.comments.owner(site, comment_id)
+        record = store.comments.record(site, user, comment_id) if user is not None else None
+        if record is None:
+            raise ApiError(404, f"no comment {comment_id!r} on this site")
+        policy = services.policy(site)
+        event = {"type": "undo", "comment_id": comment_id, "moderator": moderator, "at": now}
+        result = store.comments.decide(
+            site, user, comment_id, "undo", [], (1, {}), policy, event, now, moderator, services.settings.undo_window_s
+        )
+        if result is None:
+            raise ApiError(404, f"no comment {comment_id!r} on this site")
+        if result.status == "nothing":
+            raise ApiError(409, "there is no decision to undo on this comment", "nothing_to_undo")
+        if result.status == "expired":
+            raise ApiError(
+                409,
+                f"only the moderator who decided can undo, within {services.settings.undo_window_s:g} seconds",
+                "undo_expired",
+            )
+        restored = store.comments.record(site, user, comment_id)
+        text = record["fields"].get("text", "").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        decision = restored["decision"] if restored else None
+        label = None
+        if decision:
+            categories = sorted(c for c in (restored.get("decided_categories") or "").split(",") if c)
+            label = _label(text, site, comment_id, decision, categories, moderator, now)
+        requeue = None
+        if result.state == "pending":
+            requeue = queue_item(comment_id, user, record["assessment"], record["fields"], record["created"])
+        audit = {
+            "type": "undo",
+            "comment_id": comment_id,
+            "user_id": user,
+            "decision": "undo",
+            "categories": "",
+            "previous": result.previous or "",
+            "moderator": moderator,
+            "note": "",
+            "at": now,
+            "key": key_id,
+        }
+        store.queue.record_decision(site, comment_id, result.number, label, audit, requeue)
+    except redis.RedisError:
+        services.metrics.redis_error("undo")
+        raise store_unavailable() from None
+    return {"id": comment_id, "undone": result.previous, "state": result.state, "user_id": user, "user": _user_body(result.user)}

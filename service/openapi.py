@@ -27,7 +27,7 @@ TEN_YEARS_S = 10 * 365 * 86400
 VERDICTS = ("approve", "review", "reject")
 STATES = ("pending", "approved", "rejected")
 DECISIONS = ("approve", "reject")
-AUDIT_DECISIONS = ("approve", "reject", "ban", "unban", "reset")
+AUDIT_DECISIONS = ("approve", "reject", "undo", "ban", "unban", "reset")
 ERROR_CODES = (
     "bad_request",
     "bad_json",
@@ -37,6 +37,8 @@ ERROR_CODES = (
     "method_not_allowed",
     "conflict",
     "id_conflict",
+    "nothing_to_undo",
+    "undo_expired",
     "too_large",
     "unsupported_media_type",
     "invalid_request",
@@ -395,6 +397,22 @@ def schemas() -> dict[str, Schema]:
             },
             ("id", "decision", "categories", "previous", "changed", "user_id", "user"),
         ),
+        "UndoInput": obj(
+            {"moderator": identifier("Who undoes: the moderator who made the decision.")},
+            ("moderator",),
+            "Undo the last decision on a comment. Unknown fields are ignored.",
+            extra=True,
+        ),
+        "UndoAnswer": obj(
+            {
+                "id": string(),
+                "undone": nullable(enum(DECISIONS, "The decision taken back.")),
+                "state": enum(("pending", "approved", "rejected"), "The comment's state now."),
+                "user_id": string(),
+                "user": ref("UserState"),
+            },
+            ("id", "undone", "state", "user_id", "user"),
+        ),
         # Queue and audit
         "Lease": obj({"moderator": string(), "expires_at": timestamp()}, ("moderator", "expires_at")),
         "QueueItem": obj(
@@ -447,7 +465,7 @@ def schemas() -> dict[str, Schema]:
             "required": ["entry", "type", "decision", "user_id", "moderator", "note", "at"],
             "properties": {
                 "entry": string("Stream entry id."),
-                "type": enum(("decision", "ban", "unban", "reset")),
+                "type": enum(("decision", "undo", "ban", "unban", "reset")),
                 "decision": enum(AUDIT_DECISIONS),
                 "comment_id": string(),
                 "user_id": string(),
@@ -488,7 +506,7 @@ def schemas() -> dict[str, Schema]:
             "description": "A recent event: strike, ban, unban, reset or decision; fields depend on the type.",
             "required": ["type", "at"],
             "properties": {
-                "type": enum(("strike", "ban", "unban", "reset", "decision")),
+                "type": enum(("strike", "ban", "unban", "reset", "decision", "undo")),
                 "at": nullable(timestamp()),
                 "until": nullable(timestamp("Ban end; null when for good or not a ban.")),
             },
@@ -718,6 +736,23 @@ def paths() -> dict:
                 parameters=[_COMMENT_ID],
                 request=body("DecisionInput"),
                 description="Idempotent. Reject adds a strike; approve lifts a strike the comment caused.",
+            )
+        },
+        "/v1/comments/{comment_id}/undo": {
+            "post": operation(
+                "undoDecision",
+                "Undo the last decision on a comment",
+                "comments",
+                {"200": ok("What was undone and the user's state after it.", ref("UndoAnswer"))},
+                permission="decide",
+                errors=(404, 409),
+                parameters=[_COMMENT_ID],
+                request=body("UndoInput"),
+                description=(
+                    "Only the moderator who decided, within `undo_window_s` seconds (10 by default): a strike the decision "
+                    "added is lifted, one it lifted comes back, and a comment that was pending returns to the queue. 409 when "
+                    "there is nothing to undo or the window has passed."
+                ),
             )
         },
         "/v1/queue": {

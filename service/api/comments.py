@@ -102,6 +102,14 @@ def get_comment(comment_id: str):
     )
 
 
+@bp.post("/v1/comments/<comment_id>/undo")
+@require("decide")
+def undo(comment_id: str):
+    """Undo the last decision on a comment (the same moderator, within ``undo_window_s`` seconds)."""
+    data = validate(json_body(), {"moderator": Field("id")})
+    return jsonify(moderation.undo(services(), g.identity.site, comment_id, data["moderator"], g.identity.key_id))
+
+
 @bp.post("/v1/comments/<comment_id>/decision")
 @require("decide")
 def decide(comment_id: str):

@@ -26,10 +26,16 @@ class Submitted:
 class Decided:
     """The user's side of a decision."""
 
-    changed: bool  # False: the same decision again
+    status: str  # "changed"; "same" (a repeated request); for undo "nothing" or "expired"
     number: int  # decisions made on the comment so far
-    previous: str | None
+    previous: str | None  # the decision before this one (for undo: the decision undone)
     user: dict
+    state: str  # the comment's state now: pending, approved or rejected
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether this call changed anything."""
+        return self.status == "changed"
 
 
 class CommentStore:
@@ -104,6 +110,7 @@ class CommentStore:
             "fields": json.loads(raw.get("fields", "{}")),
             "banned": raw.get("banned") == "1",
             "decision": raw.get("decision") or None,
+            "decided_categories": raw.get("decided_categories") or "",
             "created": float(raw.get("created", 0)),
         }
 
@@ -118,8 +125,10 @@ class CommentStore:
         policy,
         event: dict,
         now: float,
+        moderator: str = "",
+        undo_window_s: float = 10.0,
     ) -> Decided | None:
-        """Apply a moderator's decision to the user's strikes (see scripts/decide.lua); None: no such comment."""
+        """Apply a moderator's decision, or "undo", to the user's strikes (see scripts/decide.lua); None: no such comment."""
         keys = UserKeys(site, user)
         weight, info = strike
         info = dict(info, weight=weight)
@@ -136,9 +145,11 @@ class CommentStore:
                 json.dumps([list(s) for s in policy.ban_steps]),
                 self.users.history,
                 json.dumps(event),
+                moderator,
+                undo_window_s,
             ],
         )
         if raw[0] == "missing":
             return None
-        status, number, previous, user_state = raw
-        return Decided(status == "changed", int(number), previous or None, parse_state(user_state))
+        status, number, previous, user_state, state = raw
+        return Decided(status, int(number), previous or None, parse_state(user_state), state)

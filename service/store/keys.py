@@ -118,10 +118,9 @@ class SiteKeys:
         """String: the site's strike policy (JSON), when it overrides the default."""
         return f"{self.tag}:policy"
 
-    @property
-    def stats(self) -> str:
-        """Hash: counters per hour and verdict/category, for the dashboard."""
-        return f"{self.tag}:stats"
+    def stats(self, hour: int) -> str:
+        """Hash: counts of one hour (seconds since the epoch // 3600): all, verdict:<v>, category:<c>."""
+        return f"{self.tag}:stats:{hour}"
 
     def queue_keys(self) -> list[str]:
         """Return the keys the queue scripts need, in their KEYS order."""

@@ -9,6 +9,9 @@ import redis
 
 from .keys import SiteKeys
 
+#: Hourly counts are kept this long (the dashboard shows the last day).
+STATS_KEPT_S = 3 * 86400
+
 # Priority: riskier first, then older first. Risk in thousandths above the
 # arrival second keeps the score an exact integer in a double.
 _SECONDS = 2**33
@@ -26,12 +29,39 @@ class QueueStore:
         self.client = client
         self.scripts = scripts
 
-    def enqueue(self, site: str, comment_id: str, risk: float, received_at: float, item: dict) -> None:
-        """Add a comment to the site's queue (once)."""
+    def finish(self, site: str, comment_id: str, verdict: str, categories: list[str], now: float, item: dict | None) -> None:
+        """Count a new comment in its hour and, with an ``item``, queue it for review (once)."""
         keys = SiteKeys(site)
-        self.scripts["enqueue"](
-            keys=[keys.queue, keys.items], args=[comment_id, priority(risk, received_at), json.dumps(item, separators=(",", ":"))]
+        self.scripts["finish"](
+            keys=[keys.queue, keys.items, keys.stats(int(now // 3600))],
+            args=[
+                comment_id,
+                1 if item else 0,
+                priority(item["risk"], item["received_at"]) if item else 0,
+                json.dumps(item, separators=(",", ":")) if item else "",
+                verdict,
+                ",".join(categories),
+                STATS_KEPT_S,
+            ],
         )
+
+    def enqueue(self, site: str, comment_id: str, item: dict) -> None:
+        """Queue a comment for review (once), without counting it."""
+        keys = SiteKeys(site)
+        self.client.zadd(keys.queue, {comment_id: priority(item["risk"], item["received_at"])}, nx=True)
+        self.client.hsetnx(keys.items, comment_id, json.dumps(item, separators=(",", ":")))
+
+    def hourly(self, site: str, now: float, hours: int = 24) -> list[tuple[int, dict[str, int]]]:
+        """Return (hour start, counts) for the last ``hours`` hours, oldest first."""
+        keys = SiteKeys(site)
+        last = int(now // 3600)
+        pipe = self.client.pipeline(transaction=False)
+        for hour in range(last - hours + 1, last + 1):
+            pipe.hgetall(keys.stats(hour))
+        return [
+            (hour * 3600, {k: int(v) for k, v in counts.items()})
+            for hour, counts in zip(range(last - hours + 1, last + 1), pipe.execute())
+        ]
 
     def pending(self, site: str, now: float, limit: int, category: str | None = None) -> tuple[list[dict], int]:
         """Return up to ``limit`` pending items in queue order (with their lease, if any) and the queue depth."""
@@ -84,13 +114,24 @@ class QueueStore:
         times = [json.loads(x)["received_at"] for x in self.client.hmget(keys.items, ids) if x] if ids else []
         return min(times) if times else None
 
-    def record_decision(self, site: str, comment_id: str, number: int, label: dict, audit: dict) -> bool:
-        """Take the comment out of the queue, log the decision, keep the label; False if already recorded."""
+    def record_decision(
+        self, site: str, comment_id: str, number: int, label: dict | None, audit: dict, requeue: dict | None = None
+    ) -> bool:
+        """Log decision ``number``, keep (or drop: None) its label, take the comment out of the queue
+        (or put it back: ``requeue`` is its queue item); False if that decision was already recorded."""
         keys = SiteKeys(site)
         fields = [str(x) for pair in audit.items() for x in pair]
         done = self.scripts["record_decision"](
             keys=[keys.queue, keys.items, keys.leases, keys.lease_owners, keys.audit, keys.labels, keys.recorded],
-            args=[comment_id, number, json.dumps(label), *fields],
+            args=[
+                comment_id,
+                number,
+                json.dumps(label) if label is not None else "",
+                1 if requeue else 0,
+                priority(requeue["risk"], requeue["received_at"]) if requeue else 0,
+                json.dumps(requeue, separators=(",", ":")) if requeue else "",
+                *fields,
+            ],
         )
         return bool(done)
 

@@ -553,6 +553,18 @@ def tour_comments(api: Api) -> None:
     api("POST", decide, key=None, path={"comment_id": "r1"}, json=body, expect=401)
     record = api("GET", one, key="moderator", path={"comment_id": "r1"}, expect=200).get_json()
     assert record["state"] == "approved" and record["decision"] == "approve"
+    # undo: only the moderator who decided
+    undo = "/v1/comments/{comment_id}/undo"
+    undone = api("POST", undo, key="admin", path={"comment_id": "r1"}, json={"moderator": "m2"}, expect=200).get_json()
+    assert undone["undone"] == "approve" and undone["state"] == "rejected"
+    api("POST", undo, key="moderator", path={"comment_id": "r1"}, json={"moderator": "m2"}, expect=409)
+    api("POST", undo, key="moderator", path={"comment_id": "nope"}, json={"moderator": "m2"}, expect=404)
+    api("POST", undo, key="other", path={"comment_id": "r1"}, json={"moderator": "m2"}, expect=404)
+    api("POST", undo, key="site", path={"comment_id": "r1"}, json={"moderator": "m2"}, expect=403)
+    assert fields_of(api("POST", undo, key="moderator", path={"comment_id": "r1"}, json={}, expect=422)) == {"moderator"}
+    api("POST", undo, key="moderator", path={"comment_id": "r1"}, data=b"{", expect=400)
+    api("POST", undo, key="moderator", path={"comment_id": "r1"}, json={"moderator": "m" * HUGE}, expect=413)
+    api("POST", undo, key=None, path={"comment_id": "r1"}, json={"moderator": "m2"}, expect=401)
 
 
 def tour_queue(api: Api) -> None:
@@ -724,6 +736,7 @@ def tour_outage(api: Api) -> None:
     down = [
         ("GET", "/v1/comments/{comment_id}", {"comment_id": "o1"}, None),
         ("POST", "/v1/comments/{comment_id}/decision", {"comment_id": "o1"}, {"decision": "approve", "moderator": "m"}),
+        ("POST", "/v1/comments/{comment_id}/undo", {"comment_id": "o1"}, {"moderator": "m"}),
         ("GET", "/v1/queue", None, None),
         ("POST", "/v1/queue/claim", None, {"moderator": "m"}),
         ("GET", "/v1/audit", None, None),

@@ -18,6 +18,7 @@ if banned then
   state = 'rejected'
 elseif verdict == 'reject' then
   add_strike(id, tonumber(ARGV[5]), ARGV[6], now, tonumber(ARGV[7]), cjson.decode(ARGV[8]), tonumber(ARGV[10]))
+  redis.call('HSET', KEYS[6], 'strike_weight', ARGV[5], 'strike_info', ARGV[6])
   state, struck = 'rejected', 1
 elseif verdict == 'review' then
   state = 'pending'
