@@ -19,8 +19,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/moderator serve
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+# The console tests need a real Chromium: Debian's package, installed here when missing.
+CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = 1
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+		|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+	else echo "The console tests need Chromium: install Debian's 'chromium' package (or set CHROMIUM=/path/to/chromium)." >&2; exit 1; fi
+
+test: $(STAMP) $(CHROMIUM)
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q
 
 # Benchmarks compare against peers installed from the "bench" extra.
 $(VENV)/.bench: $(STAMP)

@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .api import admin, comments, health, queue, users
     from .auth import KeyCache
     from .config import load_settings
+    from .console import bp as console_bp
     from .metrics import Metrics
     from .moderation import Services
     from .store import Store, connect
@@ -52,7 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         key_cache=KeyCache(settings.key_cache_s),
     )
     errors.register(app)
-    for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp):
+    for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp, console_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

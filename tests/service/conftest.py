@@ -105,3 +105,12 @@ def keys(app, clock):
 def auth(key: str) -> dict:
     """Return the header that carries ``key``."""
     return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember on the test item whether it failed (the browser tests screenshot their pages then)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        item.failed = True

@@ -185,7 +185,7 @@ def broken_api(redis_url, moderator, clock, keys):
 def test_every_route_is_documented_and_every_documented_operation_exists(app):
     routes = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.endpoint.startswith("console."):  # the console is HTML, not the API
             continue
         template = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         # Flask adds HEAD to GET routes and OPTIONS to every route by itself.

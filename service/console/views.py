@@ -1,0 +1,389 @@
+"""The moderator console: server-rendered pages under /console.
+
+Every page needs a signed-in moderator (or admin) key; every POST needs the
+session's CSRF token. Forms work without JavaScript (they post and redirect);
+``static/console.js`` adds the keyboard and posts decisions without reloading,
+asking for ``application/json`` answers.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from functools import wraps
+
+import redis
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from classifier.types import CATEGORIES
+
+from .. import moderation
+from ..auth import identify
+from ..errors import ApiError
+from ..validation import Field, validate
+from . import render
+from .sessions import COOKIE, LOGIN_COOKIE, SESSION_S, SessionStore, same_token
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
+
+CONSOLE_ROLES = ("moderator", "admin")
+BATCH = 10
+BAN_CHOICES = (("3600", "1 hour"), ("86400", "24 hours"), ("604800", "7 days"), ("2592000", "30 days"), ("", "for good"))
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def services() -> moderation.Services:
+    return current_app.extensions["moderation"]
+
+
+def sessions() -> SessionStore:
+    return SessionStore(services().store.client)
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.is_json
+
+
+@bp.after_request
+def _headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(redis.RedisError)
+def _store_down(error):
+    services().metrics.redis_error("console")
+    if wants_json():
+        return ApiError(503, "the store (Redis) is unavailable; try again shortly", "store_unavailable").response()
+    return render_template("error.html", status=503, message="The store (Redis) is unavailable. Try again in a moment."), 503
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    if wants_json():
+        return error.response()
+    return render_template("error.html", status=error.status, message=error.message), error.status
+
+
+def _cookie(response, name: str, value: str, max_age: int | None) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="Strict", secure=request.is_secure, path="/console")
+
+
+def signed_in(view):
+    """Decorate a view: a console session is needed (else: to the sign-in page); POSTs need its CSRF token."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        session = sessions().get(request.cookies.get(COOKIE))
+        if session is None:
+            if wants_json():
+                raise ApiError(401, "sign in again")
+            return redirect(url_for("console.login"))
+        if request.method == "POST":
+            given = request.headers.get("X-CSRF-Token") or request.form.get("csrf")
+            if not same_token(session.csrf, given):
+                raise ApiError(403, "the form is out of date; reload the page", "csrf")
+        g.console = session
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+# --- sign-in -------------------------------------------------------------------
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("console.queue"))
+
+
+@bp.get("/login")
+def login():
+    token = secrets.token_urlsafe(24)
+    response = current_app.make_response(render_template("login.html", login_token=token, error=None))
+    _cookie(response, LOGIN_COOKIE, token, 600)
+    return response
+
+
+@bp.post("/login")
+def login_submit():
+    token = request.form.get("login_token")
+    if not same_token(request.cookies.get(LOGIN_COOKIE, ""), token):
+        raise ApiError(403, "the sign-in form is out of date; reload the page", "csrf")
+    key = (request.form.get("key") or "").strip()
+    name = (request.form.get("moderator") or "").strip()
+    error = None
+    identity = None
+    try:
+        validate({"moderator": name}, {"moderator": Field("id", max_length=100)})
+    except ApiError:
+        error = "Give your name (1 to 100 characters): it goes into the decision log."
+    if error is None:
+        try:
+            identity = identify(key)
+        except ApiError as exc:
+            if exc.status == 503:
+                raise
+            error = "That key is not valid."
+        else:
+            if identity.role not in CONSOLE_ROLES:
+                error = "A moderator or admin key is needed to use the console."
+    if error:
+        fresh = secrets.token_urlsafe(24)
+        response = current_app.make_response((render_template("login.html", login_token=fresh, error=error, moderator=name), 401))
+        _cookie(response, LOGIN_COOKIE, fresh, 600)
+        return response
+    session_id = sessions().create(identity.site, identity.role, identity.key_id, name)
+    response = redirect(url_for("console.queue"))
+    _cookie(response, COOKIE, session_id, SESSION_S)
+    response.delete_cookie(LOGIN_COOKIE, path="/console")
+    return response
+
+
+@bp.post("/logout")
+@signed_in
+def logout():
+    sessions().end(request.cookies.get(COOKIE))
+    response = redirect(url_for("console.login"))
+    response.delete_cookie(COOKIE, path="/console")
+    return response
+
+
+# --- queue ----------------------------------------------------------------------
+
+
+def _view_item(item: dict) -> dict:
+    item = dict(item)
+    item["segments"] = render.segments(item.get("text", ""), item.get("spans", []))
+    item["received"] = render.when(item.get("received_at"))
+    item["written"] = render.when(render.parse_iso(item.get("created_at")))
+    item["rules"] = [r for r in item.get("reasons", []) if ":rule:" in r]
+    item["model"] = [r for r in item.get("reasons", []) if ":model:" in r]
+    return item
+
+
+@bp.get("/queue")
+@signed_in
+def queue():
+    s = services()
+    session = g.console
+    items = s.store.queue.claim(session.site, session.moderator, BATCH, s.settings.lease_s, s.clock())
+    depth = s.store.queue.depth(session.site)
+    return render_template(
+        "queue.html",
+        items=[_view_item(i) for i in items],
+        depth=depth,
+        categories=CATEGORIES,
+        lease_s=s.settings.lease_s,
+        undo_s=s.settings.undo_window_s,
+    )
+
+
+def _back(default: str):
+    target = request.form.get("next") or ""
+    # Only paths inside the console: never an open redirect.
+    if target.startswith("/console/") and "//" not in target and "\\" not in target:
+        return redirect(target)
+    return redirect(default)
+
+
+@bp.post("/decide")
+@signed_in
+def decide():
+    session = g.console
+    source = request.get_json(silent=True) if request.is_json else None
+    if source is None:
+        source = {
+            "comment_id": request.form.get("comment_id"),
+            "decision": request.form.get("decision"),
+            "categories": request.form.getlist("categories"),
+            "note": request.form.get("note") or None,
+        }
+    data = validate(
+        source,
+        {
+            "comment_id": Field("id"),
+            "decision": Field("string", choices=("approve", "reject")),
+            "categories": Field(
+                "list", required=False, nullable=True, max_length=len(CATEGORIES), items=Field("string", choices=CATEGORIES)
+            ),
+            "note": Field("string", required=False, nullable=True, max_length=2000),
+        },
+    )
+    body = {"decision": data["decision"], "moderator": session.moderator, "note": data.get("note")}
+    if data["decision"] == "reject":
+        body["categories"] = data.get("categories") or None
+    result = moderation.decide(services(), session.site, data["comment_id"], body, session.key_id)
+    if wants_json():
+        return jsonify(result)
+    return _back(url_for("console.queue"))
+
+
+@bp.post("/undo")
+@signed_in
+def undo():
+    session = g.console
+    source = request.get_json(silent=True) if request.is_json else {"comment_id": request.form.get("comment_id")}
+    data = validate(source, {"comment_id": Field("id")})
+    result = moderation.undo(services(), session.site, data["comment_id"], session.moderator, session.key_id)
+    if wants_json():
+        return jsonify(result)
+    return _back(url_for("console.queue"))
+
+
+# --- users ----------------------------------------------------------------------
+
+
+@bp.get("/users/<user_id>")
+@signed_in
+def user(user_id: str):
+    validate({"user_id": user_id}, {"user_id": Field("id")})
+    s = services()
+    found = s.store.users.view(g.console.site, user_id, s.clock())
+    now = s.clock()
+    strikes = [
+        {
+            **x,
+            "at_text": render.when(x.get("at")),
+            "expires_text": render.when(x["expires_at"]),
+            "left": render.age(x["expires_at"] - now),
+        }
+        for x in found["strikes"]
+    ]
+    history = [{**e, "at_text": render.when(e.get("at"))} for e in found["history"]]
+    comments = [{**c, "received": render.when(c["received_at"])} for c in found["comments"]]
+    ban = found["ban"]
+    if ban:
+        ban = {**ban, "until_text": render.when(ban["until"]) if ban["until"] else "for good", "at_text": render.when(ban["at"])}
+    return render_template(
+        "user.html",
+        user_id=user_id,
+        state=found["state"],
+        strikes=strikes,
+        ban=ban,
+        history=history,
+        comments=comments,
+        ban_choices=BAN_CHOICES,
+    )
+
+
+def _user_action(user_id: str, action: str):
+    validate({"user_id": user_id}, {"user_id": Field("id")})
+    spec = {
+        "reason": Field("string", required=action == "ban", max_length=500),
+        "duration_s": Field("string", required=False, max_length=12),
+    }
+    data = validate({k: v for k, v in request.form.items() if k in spec}, spec)
+    reason = (data.get("reason") or "").strip()
+    if action == "ban" and not reason:
+        raise ApiError(422, "a ban needs a reason", fields=[{"field": "reason", "message": "must not be empty"}])
+    duration = data.get("duration_s") or ""
+    if duration and (not duration.isdigit() or not 0 < int(duration) <= 10 * 365 * 86400):
+        raise ApiError(422, "unknown ban length", fields=[{"field": "duration_s", "message": "must be a number of seconds"}])
+    s = services()
+    session = g.console
+    now = s.clock()
+    users = s.store.users
+    if action == "ban":
+        users.ban(session.site, user_id, now, int(duration) if duration else None, reason, session.moderator)
+    elif action == "unban":
+        users.unban(session.site, user_id, now, reason, session.moderator)
+    else:
+        users.reset(session.site, user_id, now, reason, session.moderator)
+    fields = {"type": action, "decision": action, "user_id": user_id, "moderator": session.moderator, "note": reason, "at": now}
+    if action == "ban":
+        fields["duration_s"] = int(duration) if duration else 0
+    s.store.queue.log(session.site, fields)
+    return redirect(url_for("console.user", user_id=user_id))
+
+
+@bp.post("/users/<user_id>/ban")
+@signed_in
+def ban(user_id: str):
+    return _user_action(user_id, "ban")
+
+
+@bp.post("/users/<user_id>/unban")
+@signed_in
+def unban(user_id: str):
+    return _user_action(user_id, "unban")
+
+
+@bp.post("/users/<user_id>/reset")
+@signed_in
+def reset(user_id: str):
+    return _user_action(user_id, "reset")
+
+
+# --- decision log and dashboard ----------------------------------------------------
+
+
+LOG_CHOICES = ("approve", "reject", "undo", "ban", "unban", "reset")
+
+
+@bp.get("/log")
+@signed_in
+def log():
+    moderator_filter = (request.args.get("moderator") or "").strip()[:100]
+    decision = request.args.get("decision") or ""
+    if decision not in LOG_CHOICES:
+        decision = ""
+    entries = services().store.queue.audit(g.console.site, count=5000 if (moderator_filter or decision) else 200)
+    shown = []
+    for entry in entries:
+        if moderator_filter and entry.get("moderator") != moderator_filter:
+            continue
+        if decision and entry.get("decision") != decision:
+            continue
+        shown.append({**entry, "at_text": render.when(float(entry["at"])) if entry.get("at") else "-"})
+        if len(shown) >= 200:
+            break
+    return render_template("log.html", entries=shown, moderator=moderator_filter, decision=decision, choices=LOG_CHOICES)
+
+
+@bp.get("/dashboard")
+@signed_in
+def dashboard():
+    s = services()
+    now = s.clock()
+    site = g.console.site
+    hours = s.store.queue.hourly(site, now, 24)
+    oldest = s.store.queue.oldest(site)
+    totals = {v: sum(c.get(f"verdict:{v}", 0) for _, c in hours) for v in render.VERDICTS}
+    flagged = {c: sum(x.get(f"category:{c}", 0) for _, x in hours) for c in CATEGORIES}
+    # The charts are SVG made from numbers and fixed labels only (see render.hourly_chart).
+    verdict_chart = Markup(render.hourly_chart(hours, render.VERDICTS, "verdict", "Comments per hour by verdict, last 24 hours"))
+    category_chart = Markup(
+        render.hourly_chart(hours, CATEGORIES, "category", "Flagged comments per hour by category, last 24 hours")
+    )
+    return render_template(
+        "dashboard.html",
+        verdict_chart=verdict_chart,
+        category_chart=category_chart,
+        totals=totals,
+        flagged=flagged,
+        total=sum(c.get("all", 0) for _, c in hours),
+        depth=s.store.queue.depth(site),
+        oldest_age=render.age(now - oldest) if oldest else None,
+        verdicts=render.VERDICTS,
+        categories=CATEGORIES,
+    )
+
+
+@bp.app_template_filter("pct")
+def pct(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+@bp.app_context_processor
+def _context():
+    session = g.get("console")
+    return {"console": session, "now_text": render.when(time.time())}
