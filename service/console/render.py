@@ -91,8 +91,10 @@ def hourly_chart(hours: list[tuple[int, dict[str, int]]], series: tuple[str, ...
     ceiling = step * -(-peak // step)
     bar_w = plot_w / max(1, len(hours))
     parts = [
-        (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{prefix}-title" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="{prefix}-title">{escape(title)}</title>')
+        (
+            f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{prefix}-title" '
+            f'xmlns="http://www.w3.org/2000/svg"><title id="{prefix}-title">{escape(title)}</title>'
+        )
     ]
     for value in range(0, ceiling + 1, step):
         y = top + plot_h - plot_h * value / ceiling
