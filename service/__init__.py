@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import errors
     from .api import admin, comments, health, queue, users
+    from .compat import BLUEPRINTS as COMPAT_BLUEPRINTS
     from .auth import KeyCache
     from .config import load_settings
     from .console import bp as console_bp
@@ -53,7 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         key_cache=KeyCache(settings.key_cache_s),
     )
     errors.register(app)
-    for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp, console_bp):
+    for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp, console_bp, *COMPAT_BLUEPRINTS):
         app.register_blueprint(blueprint)
 
     @app.before_request

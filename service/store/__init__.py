@@ -3,7 +3,7 @@
 One class per concept, all sharing one client and one set of registered Lua
 scripts: ``comments`` (idempotent submission, decisions), ``users`` (strikes,
 bans, history), ``queue`` (review queue with leases, audit log, labels),
-``apikeys`` and ``policies``. Multi-step updates are single Lua scripts
+``apikeys``, ``policies`` and ``integrations``. Multi-step updates are single Lua scripts
 (``scripts/*.lua``); key names come from ``keys.py``.
 """
 
@@ -17,6 +17,7 @@ from redis.retry import Retry
 
 from .apikeys import ApiKeyStore
 from .comments import CommentStore
+from .integrations import IntegrationStore
 from .policies import PolicyStore
 from .queue import QueueStore
 from .users import UserStore
@@ -65,6 +66,7 @@ class Store:
         self.queue = QueueStore(client, scripts)
         self.apikeys = ApiKeyStore(client)
         self.policies = PolicyStore(client)
+        self.integrations = IntegrationStore(client)
 
     def ping(self) -> bool:
         """Tell whether Redis answers."""

@@ -118,6 +118,21 @@ class SiteKeys:
         """String: the site's strike policy (JSON), when it overrides the default."""
         return f"{self.tag}:policy"
 
+    @property
+    def integrations(self) -> str:
+        """Hash: integration name (``coral``) -> JSON of its settings for this site."""
+        return f"{self.tag}:integrations"
+
+    @property
+    def shadow_counts(self) -> str:
+        """Hash: "<shadow version>|<active verdict>|<shadow verdict>" -> comments compared."""
+        return f"{self.tag}:shadow:counts"
+
+    @property
+    def shadow_disagreements(self) -> str:
+        """List of recent disagreements between the active and the shadow model (JSON), newest first, capped."""
+        return f"{self.tag}:shadow:disagreements"
+
     def stats(self, hour: int) -> str:
         """Hash: counts of one hour (seconds since the epoch // 3600): all, verdict:<v>, category:<c>."""
         return f"{self.tag}:stats:{hour}"

@@ -144,6 +144,11 @@ class QueueStore:
         entries = self.client.xrevrange(SiteKeys(site).audit, max=before, count=count)
         return [{"entry": entry_id, **fields} for entry_id, fields in entries]
 
+    def put_label(self, site: str, name: str, label: dict) -> None:
+        """Keep a training label that no queue decision made (feedback such as Akismet's submit-spam),
+        under ``name`` (e.g. ``akismet:<comment id>``); a later label of the same name replaces it."""
+        self.client.hset(SiteKeys(site).labels, name, json.dumps(label))
+
     def labels(self, site: str) -> Iterator[dict]:
         """Yield the site's training labels."""
         for _, raw in self.client.hscan_iter(SiteKeys(site).labels, count=500):

@@ -1,0 +1,7 @@
+"""Akismet compatibility (to be written)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("akismet", __name__)

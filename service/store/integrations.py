@@ -1,0 +1,29 @@
+"""Per-site settings of the integrations with other platforms (Coral Talk's signing secrets)."""
+
+from __future__ import annotations
+
+import json
+
+import redis
+
+from .keys import SiteKeys
+
+
+class IntegrationStore:
+    """Read and write one site's settings for a named integration (a JSON object)."""
+
+    def __init__(self, client: redis.Redis):
+        self.client = client
+
+    def get(self, site: str, name: str) -> dict | None:
+        """Return the site's settings for ``name``, or None when it has none."""
+        raw = self.client.hget(SiteKeys(site).integrations, name)
+        return json.loads(raw) if raw else None
+
+    def set(self, site: str, name: str, settings: dict) -> None:
+        """Store the site's settings for ``name``."""
+        self.client.hset(SiteKeys(site).integrations, name, json.dumps(settings))
+
+    def clear(self, site: str, name: str) -> None:
+        """Forget the site's settings for ``name``."""
+        self.client.hdel(SiteKeys(site).integrations, name)
