@@ -1,7 +1,216 @@
-"""Akismet compatibility (to be written)."""
+"""Akismet's REST API (1.1) under ``/akismet``: a client written for Akismet only changes its base URL.
+
+* ``POST /akismet/1.1/comment-check`` answers ``true`` when our promotion (spam) category is flagged,
+  with ``X-akismet-pro-tip: discard`` when it is flagged at the block/reject level; ``false`` otherwise.
+  It scores only: nothing is stored, no strike is given.
+* ``POST /akismet/1.1/submit-spam`` and ``/submit-ham`` record a training label for the site:
+  ``promotion`` 1 or 0, the other categories unknown. The label feeds ``GET /v1/labels`` and
+  ``moderator export-labels``, hence ``moderator train --extra``.
+* ``POST /akismet/1.1/verify-key`` answers ``valid`` for any of our API keys.
+
+Requests are form-encoded like Akismet's; ``api_key`` is one of our API keys (any role: all may score
+and give feedback). Answers are Akismet's plain-text ones, errors included: HTTP 200 with
+``invalid`` for an unknown key and ``Missing required field: <name>.`` with an
+``X-akismet-debug-help`` header for a missing parameter. See docs/COMPATIBILITY.md.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+
+import redis
+from flask import Blueprint, Response, request
+
+from classifier.policy import flagged_categories
+
+from ..api import services
+from ..auth import PERMISSIONS, Identity, identify
+from ..errors import ApiError
+from ..validation import Field
 
 bp = Blueprint("akismet", __name__)
+
+PREFIX = "/akismet/1.1"
+THANKS = "Thanks for making the web a better place."
+DEBUG = "X-akismet-debug-help"
+PRO_TIP = "X-akismet-pro-tip"
+#: Akismet's documented test values: this author (or e-mail) is always spam, this role never.
+GUARANTEED_SPAM_AUTHOR = "akismet-guaranteed-spam"
+GUARANTEED_SPAM_EMAIL = "akismet-guaranteed-spam@example.com"
+NEVER_SPAM_ROLE = "administrator"
+_ID = Field("id")
+
+
+class _Answer(Exception):
+    """An Akismet-style answer that ends the request early (a missing field, an invalid key ...)."""
+
+    def __init__(self, response: Response):
+        super().__init__()
+        self.response = response
+
+
+@bp.errorhandler(_Answer)
+def _early(answer: _Answer) -> Response:
+    return answer.response
+
+
+def text_answer(body: str, status: int = 200, headers: dict | None = None) -> Response:
+    """Return a plain-text answer, as Akismet gives."""
+    response = Response(body, status=status, mimetype="text/plain")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def param(name: str) -> str:
+    """Return a form parameter, stripped ('' when absent)."""
+    return (request.form.get(name) or "").strip()
+
+
+def required(name: str, *aliases: str) -> str:
+    """Return a required parameter, or end the request as Akismet does when it is missing."""
+    for candidate in (name, *aliases):
+        value = param(candidate)
+        if value:
+            return value
+    raise _Answer(text_answer(f"Missing required field: {name}.", headers={DEBUG: f'Empty "{name}" value'}))
+
+
+def truthy(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+def unavailable() -> _Answer:
+    return _Answer(text_answer("The moderation store is unavailable; try again shortly.", 503, {"Retry-After": "5"}))
+
+
+def caller(*permissions: str) -> Identity:
+    """Return who calls (``api_key``, or ``key`` as older clients send it); Akismet's ``invalid`` otherwise."""
+    key = required("api_key", "key")
+    try:
+        identity = identify(key)
+    except ApiError as error:
+        if error.status == 503:
+            raise unavailable() from None
+        raise _Answer(text_answer("invalid", headers={DEBUG: "Unknown API key: use one of this service's API keys"})) from None
+    if not any(p in PERMISSIONS.get(identity.role, ()) for p in permissions):
+        raise _Answer(text_answer("invalid", headers={DEBUG: f"A {identity.role} key cannot do this"}))
+    return identity
+
+
+def clean(text: str) -> str:
+    """Return text fit for the store and training: valid Unicode, at most ``max_text_chars`` characters."""
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text[: services().settings.max_text_chars]
+
+
+def stored_text(site: str, comment_id: str) -> str | None:
+    """Return the text of one of the site's stored comments, or None when there is no such comment."""
+    store = services().store
+    try:
+        user = store.comments.owner(site, comment_id)
+        record = store.comments.record(site, user, comment_id) if user is not None else None
+    except redis.RedisError:
+        services().metrics.redis_error("akismet")
+        raise unavailable() from None
+    return record["fields"].get("text") if record else None
+
+
+def our_comment_id() -> str | None:
+    """Return the optional ``comment_id`` parameter (our comment id: not an Akismet parameter)."""
+    value = param("comment_id")
+    if not value:
+        return None
+    problems: list[dict] = []
+    _ID.check(value, "comment_id", problems, {})
+    if problems:
+        raise _Answer(text_answer("Invalid field: comment_id.", headers={DEBUG: problems[0]["message"]}))
+    return value
+
+
+@bp.post(f"{PREFIX}/verify-key")
+def verify_key():
+    """``valid`` for one of our API keys (with a ``blog``), ``invalid`` otherwise."""
+    key = param("api_key") or param("key")
+    if not key:
+        return text_answer("invalid", headers={DEBUG: 'Empty "api_key" value'})
+    if not param("blog"):
+        return text_answer("invalid", headers={DEBUG: 'Empty "blog" value'})
+    try:
+        identify(key)
+    except ApiError as error:
+        if error.status == 503:
+            raise unavailable() from None
+        return text_answer("invalid", headers={DEBUG: "Unknown API key: use one of this service's API keys"})
+    return text_answer("valid")
+
+
+@bp.post(f"{PREFIX}/comment-check")
+def comment_check():
+    """``true`` when the promotion (spam) category is flagged; ``X-akismet-pro-tip: discard`` when it is blocked."""
+    identity = caller("score")
+    required("blog")
+    required("user_ip")
+    if param("comment_author") == GUARANTEED_SPAM_AUTHOR or param("comment_author_email") == GUARANTEED_SPAM_EMAIL:
+        return text_answer("true", headers={"X-Moderation-Verdict": "test"})
+    if param("user_role").lower() == NEVER_SPAM_ROLE:
+        return text_answer("false", headers={"X-Moderation-Verdict": "test"})
+    site = identity.site
+    text = request.form.get("comment_content") or ""
+    comment_id = our_comment_id()
+    if not text.strip() and comment_id:
+        text = stored_text(site, comment_id) or ""
+    if not text.strip():
+        return text_answer("false", headers={"X-Moderation-Verdict": "none"})
+    s = services()
+    assessment = s.moderator.assess(clean(text), allowed_domains=s.policy(site).allowed_domains)
+    reasons = list(assessment.reasons)
+    headers = {"X-Moderation-Verdict": assessment.verdict}
+    if reasons:
+        headers["X-Moderation-Reasons"] = ",".join(reasons)
+    if "promotion" not in flagged_categories(reasons):
+        return text_answer("false", headers=headers)
+    if any(r.startswith("promotion:") and r.rsplit(":", 1)[1] in ("block", "reject") for r in reasons):
+        headers[PRO_TIP] = "discard"
+    return text_answer("true", headers=headers)
+
+
+def _feedback(kind: str, promotion: int) -> Response:
+    """Record what the site says about a comment: a ``promotion`` label for training."""
+    identity = caller("submit", "decide")
+    required("blog")
+    required("user_ip")
+    site = identity.site
+    comment_id = our_comment_id()
+    text = stored_text(site, comment_id) if comment_id else None
+    if text is None:
+        text = request.form.get("comment_content") or ""
+    if not text.strip():
+        raise _Answer(text_answer("Missing required field: comment_content.", headers={DEBUG: 'Empty "comment_content" value'}))
+    text = clean(text)
+    name = f"akismet:{comment_id}" if comment_id else "akismet:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if truthy(param("is_test")):
+        # Akismet learns nothing from a test request; neither do we.
+        return text_answer(THANKS, headers={"X-Moderation-Label": "none (is_test)"})
+    label: dict = {"text": text, "promotion": promotion, "source": site}
+    if comment_id:
+        label["comment_id"] = comment_id
+    label.update({"feedback": f"akismet:{kind}", "decided_at": services().clock()})
+    try:
+        services().store.queue.put_label(site, name, label)
+    except redis.RedisError:
+        services().metrics.redis_error("akismet")
+        raise unavailable() from None
+    return text_answer(THANKS, headers={"X-Moderation-Label": name})
+
+
+@bp.post(f"{PREFIX}/submit-spam")
+def submit_spam():
+    """A comment the site found to be spam: label it ``promotion: 1``."""
+    return _feedback("submit-spam", 1)
+
+
+@bp.post(f"{PREFIX}/submit-ham")
+def submit_ham():
+    """A comment the site found not to be spam: label it ``promotion: 0``."""
+    return _feedback("submit-ham", 0)

@@ -1,7 +1,377 @@
-"""Coral compatibility (to be written)."""
+"""Coral Talk's "external moderation phase": Coral posts each new or edited comment here and applies our answer.
+
+The contract (Coral v6 and later; see docs/COMPATIBILITY.md for the sources):
+
+* Coral sends ``POST <url>`` with a JSON body ``{action: NEW|EDIT, comment: {body, parentID},
+  author: {id, role}, story: {id, url}, site: {id}, tenantID, tenantDomain}`` and the header
+  ``X-Coral-Signature: sha256=<hex>[,sha256=<hex>...]``: an HMAC-SHA256 of the raw body with each of
+  the phase's active signing secrets (two while a rotated secret is still active).
+* It waits the phase's timeout (milliseconds). A 204, an empty body or ``{}`` means "no opinion";
+  a 200 JSON ``{status?, actions?: [{actionType: FLAG, reason: COMMENT_DETECTED_TOXIC|COMMENT_DETECTED_SPAM}],
+  tags?}`` is applied; a status ends Coral's pipeline. Any other status, a timeout or an invalid
+  answer is logged by Coral and the phase is skipped.
+* The request carries no comment id, so ours is derived from the comment itself (see ``comment_id``).
+
+Endpoints: ``POST /coral/<site>/moderate`` (Coral calls it; authenticated by the signature) and
+``GET|PUT|DELETE /v1/integrations/coral`` (an admin key of the site manages the signing secrets).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import hmac
+import json
+import threading
+import time
+from html.parser import HTMLParser
+
+import redis
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+
+from classifier.policy import flagged_categories
+
+from .. import moderation
+from ..api import services
+from ..api.comments import COMMENT
+from ..auth import require
+from ..errors import ApiError, invalid, store_unavailable
+from ..validation import Field, iso, json_body, validate
 
 bp = Blueprint("coral", __name__)
+
+NAME = "coral"
+SIGNATURE_HEADER = "X-Coral-Signature"
+FORMATS = ("PLAIN_TEXT", "HTML")
+SECRETS_MAX = 5
+SECRET_MIN, SECRET_MAX = 16, 512
+SETTINGS_FRESH_S = 5.0
+TOXIC, SPAM = "COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"
+#: Which Coral flag reason each of our categories raises.
+FLAG_REASONS = {"abuse": TOXIC, "attack": TOXIC, "promotion": SPAM}
+
+_REQUEST = {
+    "action": Field("string", choices=("NEW", "EDIT")),
+    "comment": Field("object"),
+    "author": Field("object"),
+    "story": Field("object"),
+}
+_COMMENT = {"body": Field("string", max_length=None), "parentID": Field("id", required=False, nullable=True)}
+_AUTHOR = {"id": Field("id")}
+_STORY = {"id": Field("id")}
+_SETTINGS = {
+    "secrets": Field("list", max_length=SECRETS_MAX, items=Field("string", max_length=SECRET_MAX)),
+    "format": Field("string", required=False, nullable=True, choices=FORMATS),
+}
+
+
+# -- settings, with a short in-process cache so that Coral is still answered while Redis is down -------------------
+
+
+class _SettingsCache:
+    """The sites' Coral settings as last read from Redis: (monotonic time read, settings or None)."""
+
+    def __init__(self):
+        self.entries: dict[str, tuple[float, dict | None]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, site: str) -> tuple[float, dict | None] | None:
+        with self.lock:
+            return self.entries.get(site)
+
+    def put(self, site: str, settings: dict | None) -> None:
+        with self.lock:
+            if len(self.entries) > 10_000:
+                self.entries.clear()
+            self.entries[site] = (time.monotonic(), settings)
+
+
+def _cache() -> _SettingsCache:
+    return current_app.extensions.setdefault("coral_settings", _SettingsCache())
+
+
+def site_settings(site: str) -> dict | None:
+    """Return the site's Coral settings (None: not configured); 503 when Redis fails and nothing is cached."""
+    cache = _cache()
+    cached = cache.get(site)
+    if cached is not None and time.monotonic() - cached[0] < SETTINGS_FRESH_S:
+        return cached[1]
+    try:
+        settings = services().store.integrations.get(site, NAME)
+    except redis.RedisError:
+        services().metrics.redis_error("integrations")
+        if cached is None:
+            raise store_unavailable() from None
+        return cached[1]
+    cache.put(site, settings)
+    return settings
+
+
+# -- the signature ---------------------------------------------------------------------------------------------
+
+
+def signatures(header: str | None) -> list[str]:
+    """Return the ``sha256=`` values of an ``X-Coral-Signature`` header (comma-separated ``prefix=value`` pairs)."""
+    found = []
+    for element in (header or "").split(","):
+        prefix, _, value = element.strip().partition("=")
+        if prefix == "sha256" and value:
+            found.append(value.strip())
+    return found
+
+
+def sign(secret: str, body: bytes) -> str:
+    """Return Coral's signature of ``body`` with ``secret``: the hex HMAC-SHA256."""
+    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def verify(secrets: list[str], body: bytes, header: str | None) -> bool:
+    """Tell whether one of the header's signatures is the body's signature with one of ``secrets``."""
+    given = [s.lower().encode("utf-8", "replace") for s in signatures(header)]
+    ok = False
+    for secret in secrets:
+        expected = sign(secret, body).encode("ascii")
+        for signature in given:
+            # Compare every pair (no early exit) in constant time.
+            ok |= hmac.compare_digest(expected, signature)
+    return ok
+
+
+# -- the comment -----------------------------------------------------------------------------------------------
+
+
+_BREAKS = frozenset({"p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
+
+
+class _TextOf(HTMLParser):
+    """The text of an HTML fragment: tags dropped, entities decoded, line breaks at block ends."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BREAKS:
+            self.parts.append("\n")
+
+
+def html_text(fragment: str) -> str:
+    """Return the text of an HTML comment body (Coral phases set to the HTML format)."""
+    parser = _TextOf()
+    parser.feed(fragment)
+    parser.close()
+    return "".join(parser.parts).strip()
+
+
+def comment_id(tenant: str, story: str, author: str, parent: str | None, text: str) -> str:
+    """Return our id for a Coral comment revision.
+
+    Coral sends no comment id, so the id is a fingerprint of who wrote what where: a retry of the
+    same request, or the same text posted again by the same author in the same place, is the same
+    comment (answered from the store, one strike at most); an edit (new text) is a new comment.
+    """
+    material = "\x1f".join((tenant, story, author, parent or "", text))
+    return "coral:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _nested(body: dict, name: str, spec: dict) -> dict:
+    """Validate an object field of the request, naming bad fields ``object.field``."""
+    try:
+        return validate(body[name], spec)
+    except ApiError as error:
+        for field in error.fields or []:
+            if field["field"] == "(body)":
+                field["field"] = name
+            else:
+                field["field"] = f"{name}.{field['field']}"
+        raise invalid(error.fields or []) from None
+
+
+def parse(raw: bytes, settings: dict) -> tuple[str, dict]:
+    """Return (action, our comment data without the text check) from Coral's request body."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "the request body is not valid JSON", "bad_json") from None
+    top = validate(body, _REQUEST)
+    problems: list[dict] = []
+    parts = {}
+    for name, spec in (("comment", _COMMENT), ("author", _AUTHOR), ("story", _STORY)):
+        try:
+            parts[name] = _nested(body, name, spec)
+        except ApiError as error:
+            problems.extend(error.fields or [])
+    if problems:
+        raise invalid(problems)
+    text = parts["comment"]["body"]
+    if (settings.get("format") or "PLAIN_TEXT") == "HTML":
+        text = html_text(text)
+    tenant = body.get("tenantID") if isinstance(body.get("tenantID"), str) else ""
+    parent = parts["comment"].get("parentID")
+    author, story = parts["author"]["id"], parts["story"]["id"]
+    data = {
+        "id": comment_id(tenant, story, author, parent, text),
+        "user_id": author,
+        "text": text,
+        "article_id": story,
+        "parent_id": parent,
+        "author_name": None,
+        "created_at": None,
+    }
+    return top["action"], data
+
+
+# -- our answer in Coral's terms -------------------------------------------------------------------------------
+
+
+def coral_response(answer: dict) -> dict | None:
+    """Return Coral's External Moderation Response for our answer (None: no opinion, answered 204).
+
+    reject -> status REJECTED; review -> status SYSTEM_WITHHELD (held for a moderator, as Coral's own
+    toxicity and spam phases do); approve -> nothing, so Coral's later phases (site-wide
+    pre-moderation) and defaults still decide. Each flagged category adds a system FLAG whose reason
+    Coral shows to its moderators: abuse and attack -> COMMENT_DETECTED_TOXIC, promotion ->
+    COMMENT_DETECTED_SPAM.
+    """
+    verdict = answer["verdict"]
+    if verdict == "approve":
+        return None
+    reasons: list[str] = []
+    for category in flagged_categories(answer["reasons"]):
+        if FLAG_REASONS[category] not in reasons:
+            reasons.append(FLAG_REASONS[category])
+    out: dict = {"status": "REJECTED" if verdict == "reject" else "SYSTEM_WITHHELD"}
+    if reasons:
+        out["actions"] = [{"actionType": "FLAG", "reason": reason} for reason in reasons]
+    return out
+
+
+def _answer(body: dict | None, headers: dict) -> Response:
+    response = Response(status=204) if body is None else jsonify(body)
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response
+
+
+@bp.post("/coral/<site>/moderate")
+def moderate(site: str):
+    """Coral's external moderation phase for ``site``: verify the signature, moderate, answer in Coral's terms."""
+    settings = site_settings(site)
+    if not settings or not settings.get("secrets"):
+        raise ApiError(404, f"no Coral integration is configured for site {site!r}")
+    raw = request.get_data(cache=True)
+    header = request.headers.get(SIGNATURE_HEADER)
+    if not signatures(header):
+        raise ApiError(401, f"the {SIGNATURE_HEADER} header with a sha256 signature is required")
+    if not verify(settings["secrets"], raw, header):
+        raise ApiError(401, f"the {SIGNATURE_HEADER} signature does not match the body and this site's secrets")
+    action, data = parse(raw, settings)
+    headers = {"X-Moderation-Comment-Id": data["id"], "X-Moderation-Action": action}
+    if not data["text"].strip():
+        return _answer(None, {**headers, "X-Moderation-Verdict": "none"})
+    limit = services().settings.max_text_chars
+    if len(data["text"]) > limit:
+        # Too long to check: hold it for Coral's moderators rather than let it through unread.
+        return _answer({"status": "SYSTEM_WITHHELD"}, {**headers, "X-Moderation-Verdict": "text_too_long"})
+    data = validate(data, COMMENT, {"text": limit})
+    answer = moderation.submit(services(), site, data)
+    headers["X-Moderation-Verdict"] = answer["verdict"]
+    if answer["reasons"]:
+        headers["X-Moderation-Reasons"] = ",".join(answer["reasons"])
+    if answer.get("store") == "unavailable":
+        headers["X-Moderation-Store"] = "unavailable"
+    return _answer(coral_response(answer), headers)
+
+
+# -- the site admin's settings ---------------------------------------------------------------------------------
+
+
+def fingerprint(secret: str) -> str:
+    """Return a short fingerprint of a secret (to tell secrets apart without showing them)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]
+
+
+def _view(site: str, settings: dict | None) -> dict:
+    """Return what the admin endpoints answer: never the secrets themselves."""
+    view = {
+        "integration": NAME,
+        "configured": bool(settings and settings.get("secrets")),
+        "url": url_for("coral.moderate", site=site, _external=True),
+    }
+    if settings:
+        view["format"] = settings.get("format") or "PLAIN_TEXT"
+        view["secrets"] = [
+            {"fingerprint": fingerprint(s), "prefix": s.split("_", 1)[0] if "_" in s else ""} for s in settings["secrets"]
+        ]
+        view["updated_at"] = iso(settings.get("updated_at"))
+    return view
+
+
+def _secrets(values: list) -> list[str]:
+    """Return the secrets without duplicates, or 422 when one is unusable."""
+    problems = []
+    if not values:
+        problems.append({"field": "secrets", "message": "must hold at least one signing secret"})
+    for index, secret in enumerate(values):
+        if secret is None:
+            problems.append({"field": f"secrets[{index}]", "message": "must be a string"})
+        elif len(secret) < SECRET_MIN or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in secret):
+            problems.append(
+                {"field": f"secrets[{index}]", "message": f"must be {SECRET_MIN} to {SECRET_MAX} characters without spaces"}
+            )
+    if problems:
+        raise invalid(problems)
+    return list(dict.fromkeys(values))
+
+
+@bp.get("/v1/integrations/coral")
+@require("admin")
+def get_settings():
+    """Whether the site's Coral integration is configured, the URL to give Coral and the secrets' fingerprints."""
+    site = g.identity.site
+    try:
+        settings = services().store.integrations.get(site, NAME)
+    except redis.RedisError:
+        services().metrics.redis_error("integrations")
+        raise store_unavailable() from None
+    return jsonify(_view(site, settings))
+
+
+@bp.put("/v1/integrations/coral")
+@require("admin")
+def put_settings():
+    """Set the signing secrets Coral shows for the phase (two while a rotated secret is still active)."""
+    data = validate(json_body(), _SETTINGS)
+    site = g.identity.site
+    settings = {
+        "secrets": _secrets(data["secrets"]),
+        "format": data.get("format") or "PLAIN_TEXT",
+        "updated_at": services().clock(),
+    }
+    try:
+        services().store.integrations.set(site, NAME, settings)
+    except redis.RedisError:
+        services().metrics.redis_error("integrations")
+        raise store_unavailable() from None
+    _cache().put(site, settings)
+    return jsonify(_view(site, settings))
+
+
+@bp.delete("/v1/integrations/coral")
+@require("admin")
+def delete_settings():
+    """Forget the site's Coral settings: Coral's requests are refused (404) from then on."""
+    site = g.identity.site
+    try:
+        services().store.integrations.clear(site, NAME)
+    except redis.RedisError:
+        services().metrics.redis_error("integrations")
+        raise store_unavailable() from None
+    _cache().put(site, None)
+    return jsonify(_view(site, None))
