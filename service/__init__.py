@@ -14,17 +14,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Besides settings (see ``service.config.Settings``), ``config`` may hold
     ``clock`` (a function returning seconds since the epoch, for tests),
-    ``redis`` (a client) and ``moderator`` (a loaded classifier facade).
+    ``redis`` (a client) and ``moderator`` (a loaded classifier facade, served
+    as is; without it the active version of the model directory is served and
+    followed as it changes).
     """
-    from classifier.moderator import Moderator
+    from classifier.registry import ModelRegistry
 
     from . import errors
     from .api import admin, comments, health, queue, users
-    from .compat import BLUEPRINTS as COMPAT_BLUEPRINTS
+    from .api import models as models_api
     from .auth import KeyCache
+    from .compat import BLUEPRINTS as COMPAT_BLUEPRINTS
     from .config import load_settings
     from .console import bp as console_bp
     from .metrics import Metrics
+    from .models import LiveModels, ShadowScorer
     from .moderation import Services
     from .store import Store, connect
 
@@ -34,32 +38,43 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if not settings.redis_url:
             raise RuntimeError("no Redis: set REDIS_URL (moderator serve starts an embedded Redis when it is unset)")
         client = connect(settings.redis_url, settings.redis_timeout_s)
-    moderator = extras.get("moderator") or Moderator.load(settings.model_path, settings.rules_dir)
     store = Store(client, history=settings.user_history)
+    # An injected ``moderator`` (tests, embedding) is served as is; otherwise the model directory decides.
+    fixed = extras.get("moderator")
+    registry = None if fixed is not None else ModelRegistry(settings.models_root, settings.model_path)
 
     def queue_depths():
         return [(site, store.queue.depth(site)) for site in store.apikeys.sites()]
 
     metrics = Metrics(queue_depths)
-    metrics.model.labels(moderator.version).set(1)
+
+    def switched(old: str, new: str) -> None:
+        metrics.model.labels(old).set(0)
+        metrics.model.labels(new).set(1)
+
+    models = LiveModels(registry, settings.rules_dir, settings.model_poll_s, fixed=fixed, on_switch=switched)
+    metrics.model.labels(models.moderator.version).set(1)
+    clock = extras.get("clock", time.time)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     app.extensions["moderation"] = Services(
         settings=settings,
-        moderator=moderator,
+        models=models,
         store=store,
-        clock=extras.get("clock", time.time),
+        clock=clock,
         metrics=metrics,
         key_cache=KeyCache(settings.key_cache_s),
+        shadow=ShadowScorer(models, store, metrics, clock),
     )
     errors.register(app)
-    for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp, console_bp, *COMPAT_BLUEPRINTS):
+    for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp, models_api.bp, console_bp, *COMPAT_BLUEPRINTS):
         app.register_blueprint(blueprint)
 
     @app.before_request
     def _start_timer():
         g.started = time.perf_counter()
+        models.refresh()  # cheap; at most every model_poll_s seconds it reads the model directory
 
     @app.after_request
     def _count(response):

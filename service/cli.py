@@ -174,6 +174,114 @@ def export_labels(argv: list[str]) -> int:
     return 0
 
 
+def _settings():
+    from .config import load_settings
+
+    return load_settings()[0]
+
+
+def _registry(model_dir: str | None):
+    from classifier.registry import ModelRegistry
+
+    settings = _settings()
+    return ModelRegistry(model_dir or settings.models_root, settings.model_path)
+
+
+def retrain(argv: list[str]) -> int:
+    """Train a candidate on the datasets plus the moderators' labels; publish it if it is not worse."""
+    parser = argparse.ArgumentParser(
+        prog="moderator retrain",
+        description="Train a candidate on the datasets plus the recorded moderator labels, judge it against the active "
+        "model on the fixed validation data and on the newest decisions (held out), and publish it to the model "
+        "directory only if it is not worse. Exit 0: published; 3: kept the active model; 2: bad input.",
+    )
+    parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets when it exists)")
+    parser.add_argument("--extra", type=Path, action="append", default=[], help="more JSON Lines training files")
+    parser.add_argument("--labels", type=Path, help="read labels from this JSON Lines file instead of Redis")
+    parser.add_argument("--site", help="only this site's labels (default: every site)")
+    parser.add_argument("--redis-url", help="Redis to read labels from (default: REDIS_URL, else the embedded one)")
+    parser.add_argument("--model-dir", help="model directory (default: MODERATION_MODEL_DIR, else <data dir>/models)")
+    parser.add_argument("--rules", type=Path, help="rule lists folder (default: the package's)")
+    parser.add_argument("--holdout", type=float, default=0.2, help="share of the newest decisions held out (default 0.2)")
+    parser.add_argument("--tolerance", type=float, default=0.005, help="validation PR AUC the candidate may lose (default 0.005)")
+    parser.add_argument("--dry-run", action="store_true", help="judge, report, publish nothing")
+    parser.add_argument("--force", action="store_true", help="publish even if the candidate is worse")
+    parser.add_argument("--report", help="also write the report as JSON to this file")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    args = parser.parse_args(argv)
+    if not 0.0 <= args.holdout < 1.0:
+        parser.error("--holdout must be in [0, 1)")
+    from training.retrain import main_with_labels
+
+    if args.labels:
+        from training.datasets import load_jsonl  # validates the file
+
+        try:
+            list(load_jsonl(args.labels))
+            labels = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, ValueError) as exc:
+            print(f"moderator retrain: {exc}", file=sys.stderr)
+            return 2
+    else:
+        from .store.apikeys import ApiKeyStore
+        from .store.queue import QueueStore
+
+        with _redis(args.redis_url) as client:
+            queue = QueueStore(client, {})
+            sites = [args.site] if args.site else ApiKeyStore(client).sites()
+            labels = [dict(row, source=row.get("source", site)) for site in sites for row in queue.labels(site)]
+    return main_with_labels(labels, _registry(args.model_dir), args)
+
+
+def model(argv: list[str]) -> int:
+    """List model versions, roll back, set or stop a shadow, publish a file."""
+    parser = argparse.ArgumentParser(prog="moderator model", description="Manage the model directory.")
+    parser.add_argument("--model-dir", help="model directory (default: MODERATION_MODEL_DIR, else <data dir>/models)")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("list", help="published versions, newest first; * active, s shadow")
+    rollback = sub.add_parser("rollback", help="make an earlier version active again")
+    rollback.add_argument("version")
+    rollback.add_argument("--reason", default="", help="why (kept in the directory's history)")
+    shadow = sub.add_parser("shadow", help="let a version score live traffic beside the active one (or --off)")
+    shadow.add_argument("version", nargs="?")
+    shadow.add_argument("--off", action="store_true", help="stop shadowing")
+    publish = sub.add_parser("publish", help="add a model file as a version (active unless --shadow or --inactive)")
+    publish.add_argument("file", type=Path)
+    publish.add_argument("--shadow", action="store_true", help="make it the shadow instead")
+    publish.add_argument("--inactive", action="store_true", help="only add it")
+    args = parser.parse_args(argv)
+    from classifier.artifact import ArtifactError
+    from classifier.registry import RegistryError
+
+    registry = _registry(args.model_dir)
+    try:
+        if args.action == "list":
+            for row in registry.list():
+                mark = ("*" if row["active"] else " ") + ("s" if row["shadow"] else " ")
+                gate = "-" if row["gate"] is None else f"{row['gate']:.4f}"
+                where = "shipped/fallback" if row["fallback"] else ""
+                print(f"{mark} {row['version']}  {row['created_at'] or '-':25s}  gate {gate}  {where}".rstrip())
+        elif args.action == "rollback":
+            registry.activate(args.version, "rollback", args.reason)
+            print(f"active: {args.version}", file=sys.stderr)
+        elif args.action == "shadow":
+            if args.off == bool(args.version):
+                parser.error("give a VERSION or --off")
+            registry.set_shadow(None if args.off else args.version)
+            print(f"shadow: {args.version or 'none'}", file=sys.stderr)
+        else:
+            version = registry.publish(
+                args.file, {"reason": "moderator model publish"}, activate=not (args.shadow or args.inactive)
+            )
+            if args.shadow:
+                registry.set_shadow(version)
+            print(version)
+    except (RegistryError, ArtifactError, OSError) as exc:
+        print(f"moderator model: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def serve(argv: list[str]) -> int:
     """Run the service under gunicorn (never the Flask development server)."""
     import os
@@ -234,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         "keys": ("create, list and revoke API keys", None),
         "export-labels": ("write moderator labels as JSON Lines for training", None),
         "train": ("train a model from the datasets and moderator labels", "training.train"),
+        "retrain": ("train on the datasets plus moderator labels; publish if not worse", None),
+        "model": ("list model versions, roll back, shadow, publish", None),
         "evaluate": ("print a model's metrics per dataset and category", "training.evaluate"),
         "score": ("score JSON Lines comments", None),
     }
@@ -244,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(lines), file=sys.stdout if argv and argv[0] in ("-h", "--help") else sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     command, rest = argv[0], argv[1:]
-    local = {"score": score, "serve": serve, "keys": keys, "export-labels": export_labels}
+    local = {"score": score, "serve": serve, "keys": keys, "export-labels": export_labels, "retrain": retrain, "model": model}
     if command in local:
         return local[command](rest)
     import importlib

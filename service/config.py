@@ -109,8 +109,12 @@ class Settings:
     data_dir: str = "var"
     #: Seconds a Redis command may take before the call fails.
     redis_timeout_s: float = 0.5
-    #: Model file; unset: the model shipped in the package.
+    #: Model file used until a version is published to the model directory; unset: the model shipped in the package.
     model_path: str | None = None
+    #: Model directory (published versions, the active one, the shadow); unset: ``<data_dir>/models``.
+    model_dir: str | None = None
+    #: How often (seconds) each worker looks at the model directory for a new active or shadow version.
+    model_poll_s: float = 2.0
     #: Rule lists folder; unset: the package's lists.
     rules_dir: str | None = None
     #: Longest comment text accepted, in characters.
@@ -132,10 +136,15 @@ class Settings:
     #: Recent events kept per user (strikes, bans, decisions).
     user_history: int = 50
 
+    @property
+    def models_root(self) -> str:
+        """Return the model directory."""
+        return self.model_dir or os.path.join(self.data_dir, "models")
+
     def __post_init__(self):
         if self.degraded_verdict not in ("keep", "review"):
             raise ValueError("degraded_verdict must be 'keep' or 'review'")
-        for name in ("max_text_chars", "max_body_bytes", "batch_max", "lease_s", "user_history"):
+        for name in ("max_text_chars", "max_body_bytes", "batch_max", "lease_s", "user_history", "model_poll_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
 

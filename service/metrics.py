@@ -29,6 +29,13 @@ class Metrics:
         self.redis_errors = Counter("moderation_redis_errors", "Redis calls that failed", ["operation"], registry=r)
         self.degraded = Counter("moderation_store_unavailable", "Comments answered without the store", registry=r)
         self.model = Gauge("moderation_model_info", "The loaded model", ["version"], registry=r, multiprocess_mode="max")
+        self.shadow = Counter(
+            "moderation_shadow_comparisons",
+            "New comments scored by the shadow model too, by the active and the shadow verdict",
+            ["shadow_version", "active_verdict", "shadow_verdict"],
+            registry=r,
+        )
+        self.shadow_dropped = Counter("moderation_shadow_dropped", "Shadow comparisons skipped (queue full)", registry=r)
         self._queue_depths = queue_depths
 
     def redis_error(self, operation: str) -> None:

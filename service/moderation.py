@@ -26,6 +26,7 @@ from .auth import KeyCache
 from .config import Settings, SitePolicy
 from .errors import ApiError, store_unavailable
 from .metrics import Metrics
+from .models import Comparison, LiveModels, ShadowScorer
 from .store import Store
 from .validation import iso
 
@@ -37,13 +38,19 @@ class Services:
     """Everything a request needs, created once per app."""
 
     settings: Settings
-    moderator: Moderator
+    models: LiveModels
     store: Store
     clock: Callable[[], float]
     metrics: Metrics
     key_cache: KeyCache
+    shadow: ShadowScorer
     _policies: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def moderator(self) -> Moderator:
+        """Return the active model (read it once per request: it can change between requests)."""
+        return self.models.moderator
 
     def policy(self, site: str) -> SitePolicy:
         """Return the site's strike policy (cached for a few seconds; the default if Redis fails)."""
@@ -152,6 +159,7 @@ def submit(services: Services, site: str, data: dict, assessment: Assessment | N
                 metrics.flags.labels(category).inc()
             item = queue_item(comment_id, user, result.assessment, fields, now) if answer["verdict"] == "review" else None
             store.queue.finish(site, comment_id, answer["verdict"], flagged, now, item)
+            services.shadow.offer(Comparison(site, comment_id, text, frozenset(policy.allowed_domains), stored))
         return answer
     except redis.RedisError:
         return _degraded(services, comment_id, text, assessment, policy)

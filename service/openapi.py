@@ -619,6 +619,60 @@ def schemas() -> dict[str, Schema]:
             ("text", "source"),
             "One line of GET /v1/labels: a training row for `moderator train --extra`.",
         ),
+        # Models
+        "ModelInfo": obj(
+            {
+                "version": string("The active model version."),
+                "thresholds": obj(
+                    {c: obj({"review": number(), "reject": number()}, ("review", "reject")) for c in CATEGORIES},
+                    tuple(CATEGORIES),
+                ),
+                "card": {"type": "object", "description": "The model card: training files, metrics, thresholds, libraries."},
+                "shadow": nullable(obj({"version": string()}, ("version",), "The shadow model, when one is set.")),
+            },
+            ("version", "thresholds", "card", "shadow"),
+        ),
+        "ShadowVerdicts": obj(
+            {
+                "version": string(),
+                "verdict": enum(("approve", "review", "reject")),
+                "scores": categories_scores(),
+                "reasons": array(string()),
+            },
+            ("version", "verdict", "scores", "reasons"),
+        ),
+        "ShadowSummary": obj(
+            {
+                "active": string("The active model version."),
+                "shadow": nullable(string("The shadow model version, when one is set.")),
+                "versions": {
+                    "type": "object",
+                    "description": "Per shadow version: comments compared, agreed, agreement rate, counts per verdict pair.",
+                    "additionalProperties": obj(
+                        {
+                            "compared": integer(minimum=0),
+                            "agreed": integer(minimum=0),
+                            "agreement": nullable(number(minimum=0, maximum=1)),
+                            "pairs": {"type": "object", "additionalProperties": integer(minimum=0)},
+                        },
+                        ("compared", "agreed", "agreement", "pairs"),
+                    ),
+                },
+                "disagreements": array(
+                    obj(
+                        {
+                            "comment_id": string(),
+                            "at": number("Seconds since the epoch."),
+                            "active": ref("ShadowVerdicts"),
+                            "shadow": ref("ShadowVerdicts"),
+                        },
+                        ("comment_id", "at", "active", "shadow"),
+                    ),
+                    "Newest first.",
+                ),
+            },
+            ("active", "shadow", "versions", "disagreements"),
+        ),
         # Health
         "Health": obj({"status": enum(("ok",))}, ("status",)),
         "Readiness": obj(
@@ -895,6 +949,27 @@ def paths() -> dict:
                 permission="admin",
             )
         },
+        "/v1/model": {
+            "get": operation(
+                "getModel",
+                "The model being served",
+                "models",
+                {"200": ok("The active version, its thresholds and card, and the shadow version.", ref("ModelInfo"))},
+                permission="score",
+                description="Each worker follows the model directory and switches within `MODERATION_MODEL_POLL_S` seconds.",
+            )
+        },
+        "/v1/shadow": {
+            "get": operation(
+                "getShadow",
+                "How the shadow model compares with the active one",
+                "models",
+                {"200": ok("Agreement counts on this site's new comments, and the latest disagreements.", ref("ShadowSummary"))},
+                permission="queue",
+                errors=(422,),
+                parameters=[param("limit", "query", integer(minimum=1, maximum=500, default=50), "Most disagreements to return.")],
+            )
+        },
         "/v1/openapi.json": {
             "get": operation(
                 "getOpenApi",
@@ -950,6 +1025,7 @@ def document() -> dict:
             {"name": "queue", "description": "The review queue and the audit log."},
             {"name": "users", "description": "Strikes and bans."},
             {"name": "admin", "description": "API keys, policy and training labels."},
+            {"name": "models", "description": "The model being served and its shadow."},
             {"name": "health", "description": "Probes, metrics and this document."},
         ],
         "paths": paths(),

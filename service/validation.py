@@ -156,3 +156,17 @@ def iso(seconds: float | None) -> str | None:
     if seconds is None:
         return None
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def query_int(name: str, default: int, low: int, high: int, errors: list) -> int:
+    """Return the query argument ``name`` as an integer in [low, high]; problems go to ``errors``."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        errors.append({"field": name, "message": "must be an integer"})
+        return default
+    value = int(raw)
+    if not low <= value <= high:
+        errors.append({"field": name, "message": f"must be between {low} and {high}"})
+    return value

@@ -204,6 +204,52 @@ def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progres
     return pipeline, parts, thresholds
 
 
+def build(
+    examples: list[Example], rules: RuleSet, files: list[dict], progress: Progress, params: dict | None = None
+) -> tuple[Artifact, Moderator, dict[str, list[Example]]]:
+    """Fit, calibrate and evaluate a candidate; return (artifact with its card, facade, splits).
+
+    ``files`` describes the training files for the card (see ``training_files``).
+    """
+    params = dict(params or PARAMS)
+    pipeline, parts, thresholds = fit(examples, rules, params, progress)
+    version = digest(pipeline)[:12]
+    card = {
+        "name": "comment-moderation",
+        "version": version,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "categories": list(CATEGORIES),
+        "thresholds": thresholds,
+        "threshold_policy": THRESHOLD_POLICY,
+        "training": {
+            "files": files,
+            "splits": describe(parts),
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+            "rules_fingerprint": rules.fingerprint,
+            "features": pipeline.named_steps["features"].n_tfidf,
+            "shared_offensive_weight": dict(zip(CATEGORIES, np.round(pipeline.named_steps["model"].shared_beta_, 4).tolist())),
+        },
+    }
+    candidate = Artifact(pipeline, card)
+    moderator = Moderator(candidate, rules)
+    progress("evaluating on the validation and test splits")
+    metrics = {}
+    for name in (VALIDATION, TEST):
+        if parts[name]:
+            scored = ev.score_examples(moderator, parts[name])
+            metrics[name] = ev.metrics_by_group(scored, thresholds)
+            if name == VALIDATION:
+                card["evidence"] = ev.evidence_f1(scored)
+            if name == TEST:
+                card["targets"] = ev.check_targets(ev.target_values(scored))
+    card["metrics"] = metrics
+    card["gate"] = {
+        "metric": "mean validation PR AUC over categories",
+        "value": round(gate_score(moderator, parts[VALIDATION]), 4) if parts[VALIDATION] else None,
+    }
+    return candidate, moderator, parts
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse ``moderator train`` arguments."""
     parser = argparse.ArgumentParser(prog="moderator train", description="Train a model from the datasets and moderator labels.")
@@ -241,47 +287,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     progress(f"{len(examples)} labelled comments")
     rules = RuleSet.load(args.rules) if args.rules else RuleSet.load()
-    params = dict(PARAMS)
     try:
-        pipeline, parts, thresholds = fit(examples, rules, params, progress)
+        candidate, _, parts = build(examples, rules, training_files(data_dir, args.extra), progress)
     except ValueError as exc:
         print(f"moderator train: {exc}", file=sys.stderr)
         return 2
-
-    version = digest(pipeline)[:12]
-    card = {
-        "name": "comment-moderation",
-        "version": version,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "categories": list(CATEGORIES),
-        "thresholds": thresholds,
-        "threshold_policy": THRESHOLD_POLICY,
-        "training": {
-            "files": training_files(data_dir, args.extra),
-            "splits": describe(parts),
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
-            "rules_fingerprint": rules.fingerprint,
-            "features": pipeline.named_steps["features"].n_tfidf,
-            "shared_offensive_weight": dict(zip(CATEGORIES, np.round(pipeline.named_steps["model"].shared_beta_, 4).tolist())),
-        },
-    }
-    candidate = Artifact(pipeline, card)
-    moderator = Moderator(candidate, rules)
-    progress("evaluating on the validation and test splits")
-    metrics = {}
-    for name in (VALIDATION, TEST):
-        if parts[name]:
-            scored = ev.score_examples(moderator, parts[name])
-            metrics[name] = ev.metrics_by_group(scored, thresholds)
-            if name == VALIDATION:
-                card["evidence"] = ev.evidence_f1(scored)
-            if name == TEST:
-                card["targets"] = ev.check_targets(ev.target_values(scored))
-    card["metrics"] = metrics
-    card["gate"] = {
-        "metric": "mean validation PR AUC over categories",
-        "value": round(gate_score(moderator, parts[VALIDATION]), 4) if parts[VALIDATION] else None,
-    }
+    card, metrics = candidate.card, candidate.card["metrics"]
+    version = candidate.version
 
     if args.out.exists() and not args.force:
         try:

@@ -9,7 +9,7 @@ from classifier.types import CATEGORIES
 
 from ..auth import require
 from ..errors import invalid, store_unavailable
-from ..validation import Field, iso, json_body, validate
+from ..validation import Field, iso, json_body, query_int, validate
 from . import services
 
 bp = Blueprint("queue", __name__)
@@ -23,25 +23,12 @@ def _item(item: dict) -> dict:
     return item
 
 
-def _int_arg(name: str, default: int, low: int, high: int, errors: list) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        errors.append({"field": name, "message": "must be an integer"})
-        return default
-    value = int(raw)
-    if not low <= value <= high:
-        errors.append({"field": name, "message": f"must be between {low} and {high}"})
-    return value
-
-
 @bp.get("/v1/queue")
 @require("queue")
 def pending():
     """Pending comments of the site, highest risk first, oldest first among equals."""
     errors: list = []
-    limit = _int_arg("limit", 50, 1, 500, errors)
+    limit = query_int("limit", 50, 1, 500, errors)
     category = request.args.get("category") or None
     if category is not None and category not in CATEGORIES:
         errors.append({"field": "category", "message": f"must be one of {', '.join(CATEGORIES)}"})
@@ -75,7 +62,7 @@ def claim():
 def audit():
     """Recent decisions and user actions, newest first (filter by moderator and decision)."""
     errors: list = []
-    limit = _int_arg("limit", 100, 1, 1000, errors)
+    limit = query_int("limit", 100, 1, 1000, errors)
     decision = request.args.get("decision") or None
     if decision is not None and decision not in ("approve", "reject", "ban", "unban", "reset"):
         errors.append({"field": "decision", "message": "must be approve, reject, ban, unban or reset"})

@@ -3,7 +3,8 @@
 One class per concept, all sharing one client and one set of registered Lua
 scripts: ``comments`` (idempotent submission, decisions), ``users`` (strikes,
 bans, history), ``queue`` (review queue with leases, audit log, labels),
-``apikeys``, ``policies`` and ``integrations``. Multi-step updates are single Lua scripts
+``apikeys``, ``policies``, ``integrations`` and ``shadow``
+(comparisons of a shadow model with the active one). Multi-step updates are single Lua scripts
 (``scripts/*.lua``); key names come from ``keys.py``.
 """
 
@@ -20,6 +21,7 @@ from .comments import CommentStore
 from .integrations import IntegrationStore
 from .policies import PolicyStore
 from .queue import QueueStore
+from .shadow import ShadowStore
 from .users import UserStore
 
 SCRIPTS_DIR = Path(__file__).with_name("scripts")
@@ -67,6 +69,7 @@ class Store:
         self.apikeys = ApiKeyStore(client)
         self.policies = PolicyStore(client)
         self.integrations = IntegrationStore(client)
+        self.shadow = ShadowStore(client)
 
     def ping(self) -> bool:
         """Tell whether Redis answers."""

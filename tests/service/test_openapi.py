@@ -726,6 +726,17 @@ def tour_health(api: Api) -> None:
     api("GET", "/v1/openapi.json", key=None, expect=200)
 
 
+def tour_models(api: Api) -> None:
+    info = api("GET", "/v1/model", key="site", expect=200).get_json()
+    assert info["version"] == info["card"]["version"] and info["shadow"] is None
+    api("GET", "/v1/model", key=None, expect=401)
+    shadow = api("GET", "/v1/shadow", key="moderator", expect=200).get_json()
+    assert shadow["shadow"] is None and shadow["disagreements"] == []
+    api("GET", "/v1/shadow", key=None, expect=401)
+    api("GET", "/v1/shadow", key="site", expect=403)
+    api("GET", "/v1/shadow", query_string={"limit": "0"}, expect=422)
+
+
 def tour_outage(api: Api) -> None:
     """Redis is down; the admin key is cached, the others are not."""
     answer = api("POST", "/v1/comments", json=comment("o1"), expect=200).get_json()
@@ -750,6 +761,7 @@ def tour_outage(api: Api) -> None:
         ("DELETE", "/v1/keys/{key_id}", {"key_id": "0123456789abcdef"}, None),
         ("PUT", "/v1/policy", None, {"strike_ttl_s": 60}),
         ("GET", "/v1/labels", None, None),
+        ("GET", "/v1/shadow", None, None),
     ]
     for method, template, path, body in down:
         response = api(method, template, path=path, json=body, expect=503)
@@ -757,6 +769,7 @@ def tour_outage(api: Api) -> None:
         assert response.headers["Retry-After"] == "5"
     # A key the process has not seen yet cannot be checked: 503, not 401.
     api("POST", "/v1/score", key="site", json={"text": CLEAN}, expect=503)
+    api("GET", "/v1/model", key="site", expect=503)
     api("POST", "/v1/comments", key="site", json=comment("o3"), expect=503)
     api("POST", "/v1/comments/batch", key="site", json={"comments": []}, expect=503)
     api("GET", "/v1/policy", key="other", expect=503)
@@ -786,6 +799,10 @@ def test_health_answers_match_the_document(api):
     tour_health(api)
 
 
+def test_model_answers_match_the_document(api):
+    tour_models(api)
+
+
 def test_answers_while_redis_is_down_match_the_document(broken_api):
     tour_outage(broken_api)
 
@@ -813,7 +830,7 @@ def test_unknown_routes_and_methods_answer_the_error_shape(client, keys):
 def test_every_documented_answer_is_exercised(client, keys, redis_url, moderator, clock):
     """The tours above reach every (operation, status) the document declares, and nothing else."""
     api = Api(client, keys)
-    for tour in (tour_comments, tour_queue, tour_users, tour_admin, tour_health):
+    for tour in (tour_comments, tour_queue, tour_users, tour_admin, tour_health, tour_models):
         tour(api)
     own = connect(redis_url, 5.0)
     broken = Api(create_app({"redis_url": redis_url, "redis": own, "moderator": moderator, "clock": clock}).test_client(), keys)

@@ -1,0 +1,57 @@
+"""The model being served and, when one is set, how its shadow compares."""
+
+from __future__ import annotations
+
+import redis
+from flask import Blueprint, g, jsonify
+
+from ..auth import require
+from ..errors import invalid, store_unavailable
+from ..validation import query_int
+from . import services
+
+bp = Blueprint("models", __name__)
+
+
+def _describe(loaded) -> dict:
+    moderator = loaded.moderator
+    return {
+        "version": moderator.version,
+        "thresholds": {c: {"review": t.review, "reject": t.reject} for c, t in moderator.thresholds.items()},
+        "card": moderator.artifact.card,
+    }
+
+
+@bp.get("/v1/model")
+@require("score")
+def model():
+    """The active model's version and card (this worker's; every worker follows the model directory within seconds)."""
+    models = services().models
+    active, shadow = models.active, models.shadow
+    body = _describe(active)
+    body["shadow"] = {"version": shadow.moderator.version} if shadow else None
+    return jsonify(body)
+
+
+@bp.get("/v1/shadow")
+@require("queue")
+def shadow():
+    """How the shadow model's verdicts compare with the active model's on this site's new comments."""
+    s = services()
+    errors: list = []
+    limit = query_int("limit", 50, 1, 500, errors)
+    if errors:
+        raise invalid(errors)
+    try:
+        summary = s.store.shadow.summary(g.identity.site, limit)
+    except redis.RedisError:
+        s.metrics.redis_error("shadow")
+        raise store_unavailable() from None
+    shadow_model = s.models.shadow
+    return jsonify(
+        {
+            "active": s.moderator.version,
+            "shadow": shadow_model.moderator.version if shadow_model else None,
+            **summary,
+        }
+    )
