@@ -1,7 +1,592 @@
-"""Perspective compatibility (to be written)."""
+"""Perspective API (Comment Analyzer v1alpha1) compatibility: ``POST /v1alpha1/comments:analyze``.
+
+A client written for Google's Perspective API works here by changing its base
+URL only. The request and answer shapes, the error shape (Google's
+``{"error": {"code", "message", "status", "details"}}``) and the error
+messages follow Perspective's; the scores come from this service's three
+categories (abuse, attack, promotion) through the mapping in ``ATTRIBUTES``.
+``docs/COMPATIBILITY.md`` describes the contract, the mapping and its reasons.
+
+Nothing is stored: the endpoint only reads the API key and the site's allowed
+domains, so ``doNotStore`` holds whatever its value.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import logging
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from classifier.types import Assessment
+
+from ..api import services
+from ..auth import PERMISSIONS, identify
+from ..errors import ApiError
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("perspective", __name__)
+
+PATH = "/v1alpha1/comments:analyze"
+#: Perspective's own limit on the comment text: 20 KB of UTF-8.
+MAX_TEXT_BYTES = 20 * 1024
+#: The only language the model was trained on.
+LANGUAGE = "en"
+PACKAGE = "google.commentanalyzer.v1alpha1"
+ERROR_TYPE = f"type.googleapis.com/{PACKAGE}.Error"
+ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
+BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
+#: ErrorInfo ``domain`` of the key errors this service raises (Google's are "googleapis.com").
+DOMAIN = "comment-moderation"
+#: HTTP status -> google.rpc.Code name, for errors raised outside this module.
+GOOGLE_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    415: "INVALID_ARGUMENT",
+    422: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+
+# -- attributes --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """How one Perspective attribute is scored from a comment's category probabilities.
+
+    ``score`` takes ``(evidence, model, text)``: ``evidence`` is the category
+    probabilities raised to 1.0 where a ``block`` rule of that category matched,
+    ``model`` the model's probabilities alone. ``spans`` says whether the
+    attribute is scored per sentence (attributes that carry no signal are not).
+    """
+
+    score: Callable[[dict, dict, str], float]
+    spans: bool = True
+
+
+def _toxicity(e: dict, m: dict, text: str) -> float:
+    return max(e["abuse"], e["attack"])
+
+
+def _severe(e: dict, m: dict, text: str) -> float:
+    return max(m["abuse"], m["attack"]) ** 2
+
+
+def _category(name: str) -> Callable[[dict, dict, str], float]:
+    return lambda e, m, text: e[name]
+
+
+def _likely_to_reject(e: dict, m: dict, text: str) -> float:
+    return max(e.values())
+
+
+def _respect(e: dict, m: dict, text: str) -> float:
+    return 1.0 - _toxicity(e, m, text)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _unsubstantial(e: dict, m: dict, text: str) -> float:
+    """A length heuristic, not the model: 3 words or fewer 1.0, falling linearly to 0.0 at 30 words."""
+    words = len(_WORD.findall(text))
+    return min(1.0, max(0.0, (30 - words) / 27))
+
+
+def _nothing(e: dict, m: dict, text: str) -> float:
+    return 0.0
+
+
+_TOXICITY = Attribute(_toxicity)
+_SEVERE = Attribute(_severe)
+_ABUSE = Attribute(_category("abuse"))
+_ATTACK = Attribute(_category("attack"))
+_PROMOTION = Attribute(_category("promotion"))
+_NO_SIGNAL = Attribute(_nothing, spans=False)
+
+#: Every attribute Perspective documents (production, experimental, New York Times, bridging) -> how it is scored.
+ATTRIBUTES: dict[str, Attribute] = {
+    # production
+    "TOXICITY": _TOXICITY,
+    "SEVERE_TOXICITY": _SEVERE,
+    "IDENTITY_ATTACK": _ABUSE,
+    "INSULT": _ATTACK,
+    "PROFANITY": _ABUSE,
+    "THREAT": _ATTACK,
+    # experimental
+    "TOXICITY_EXPERIMENTAL": _TOXICITY,
+    "SEVERE_TOXICITY_EXPERIMENTAL": _SEVERE,
+    "IDENTITY_ATTACK_EXPERIMENTAL": _ABUSE,
+    "INSULT_EXPERIMENTAL": _ATTACK,
+    "PROFANITY_EXPERIMENTAL": _ABUSE,
+    "THREAT_EXPERIMENTAL": _ATTACK,
+    "SEXUALLY_EXPLICIT": _ABUSE,
+    "FLIRTATION": _NO_SIGNAL,
+    # trained on New York Times moderation
+    "ATTACK_ON_AUTHOR": _ATTACK,
+    "ATTACK_ON_COMMENTER": _ATTACK,
+    "INCOHERENT": _NO_SIGNAL,
+    "INFLAMMATORY": _TOXICITY,
+    "LIKELY_TO_REJECT": Attribute(_likely_to_reject),
+    "OBSCENE": _ABUSE,
+    "SPAM": _PROMOTION,
+    "UNSUBSTANTIAL": Attribute(_unsubstantial, spans=False),
+    # bridging (experimental)
+    "AFFINITY_EXPERIMENTAL": _NO_SIGNAL,
+    "COMPASSION_EXPERIMENTAL": _NO_SIGNAL,
+    "CURIOSITY_EXPERIMENTAL": _NO_SIGNAL,
+    "NUANCE_EXPERIMENTAL": _NO_SIGNAL,
+    "PERSONAL_STORY_EXPERIMENTAL": _NO_SIGNAL,
+    "REASONING_EXPERIMENTAL": _NO_SIGNAL,
+    "RESPECT_EXPERIMENTAL": Attribute(_respect),
+}
+#: ``NAME@VERSION`` asks for a version of an attribute; every version is answered by the one model.
+_VERSIONED = re.compile(r"^([A-Z_]+)@[0-9]+$")
+_SCORE_TYPES = ("PROBABILITY", "STD_DEV_SCORE", "PERCENTILE", "RAW")
+
+
+def attribute_of(name: str) -> Attribute | None:
+    """Return how ``name`` (``ATTR`` or ``ATTR@VERSION``) is scored; None when Perspective has no such attribute."""
+    match = _VERSIONED.match(name)
+    return ATTRIBUTES.get(match.group(1) if match else name)
+
+
+def evidence(assessment: Assessment) -> tuple[dict, dict]:
+    """Return (evidence, model) probabilities: evidence counts a ``block`` rule's category as certain."""
+    model = dict(assessment.scores)
+    raised = dict(model)
+    for hit in assessment.rule_hits:
+        if hit.severity == "block" and hit.category in raised:
+            raised[hit.category] = 1.0
+    return raised, model
+
+
+# -- errors ------------------------------------------------------------------------------------------------------
+
+
+class PerspectiveError(Exception):
+    """An error answered in Google's error shape."""
+
+    def __init__(self, code: int, status: str, message: str, details: list[dict] | None = None, headers=None):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.message = message
+        self.details = details or []
+        self.headers = headers or {}
+
+    def response(self):
+        """Return the Flask response."""
+        body = {"code": self.code, "message": self.message, "status": self.status}
+        if self.details:
+            body["details"] = self.details
+        response = jsonify({"error": body})
+        response.status_code = self.code
+        for name, value in self.headers.items():
+            response.headers[name] = value
+        return response
+
+
+def invalid(message: str, error_type: str = "INVALID_REQUEST", **extra) -> PerspectiveError:
+    """Return a 400 with Comment Analyzer's own error detail (``errorType`` as Perspective names it)."""
+    return PerspectiveError(400, "INVALID_ARGUMENT", message, [{"@type": ERROR_TYPE, "errorType": error_type, **extra}])
+
+
+def bad_payload(message: str, field: str | None = None) -> PerspectiveError:
+    """Return a 400 for a body that does not parse into the request message (Google's JSON mapping errors)."""
+    violation = {"field": field, "description": message} if field else {"description": message}
+    return PerspectiveError(400, "INVALID_ARGUMENT", message, [{"@type": BAD_REQUEST, "fieldViolations": [violation]}])
+
+
+def key_error(code: int, status: str, message: str, reason: str) -> PerspectiveError:
+    """Return an API key error with a google.rpc.ErrorInfo detail."""
+    info = {"@type": ERROR_INFO, "reason": reason, "domain": DOMAIN, "metadata": {"service": "commentanalyzer"}}
+    return PerspectiveError(code, status, message, [info])
+
+
+def from_api_error(error: ApiError) -> PerspectiveError:
+    """Return the Google-shaped form of one of the service's own errors (e.g. the store being down)."""
+    status = GOOGLE_STATUS.get(error.status, "UNKNOWN")
+    if error.status == 503:
+        message = "The service is currently unavailable."
+    else:
+        message = error.message
+    info = {"@type": ERROR_INFO, "reason": error.code.upper(), "domain": DOMAIN}
+    headers = {k: v for k, v in error.headers.items() if k.lower() != "www-authenticate"}
+    return PerspectiveError(error.status, status, message, [info], headers)
+
+
+@bp.errorhandler(PerspectiveError)
+def _perspective_error(error: PerspectiveError):
+    return error.response()
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    return from_api_error(error).response()
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    code = error.code or 500
+    if code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return bad_payload(f"Request payload size exceeds the limit: {limit} bytes.").response()
+    if code == 400:
+        return bad_payload("Invalid JSON payload received.").response()
+    status = GOOGLE_STATUS.get(code, "UNKNOWN")
+    return PerspectiveError(code, status, error.description or error.name).response()
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception):
+    log.exception("unhandled error in the Perspective endpoint")
+    return PerspectiveError(500, "INTERNAL", "Internal error encountered.").response()
+
+
+# -- request parsing ---------------------------------------------------------------------------------------------
+
+# Field name (lowerCamel as in the JSON mapping) -> its proto name; Google's JSON parser accepts both.
+_REQUEST_FIELDS = {
+    "comment": "comment",
+    "context": "context",
+    "requestedAttributes": "requested_attributes",
+    "languages": "languages",
+    "doNotStore": "do_not_store",
+    "clientToken": "client_token",
+    "sessionId": "session_id",
+    "communityId": "community_id",
+    "spanAnnotations": "span_annotations",
+    "dropUnsupportedAttributes": "drop_unsupported_attributes",
+}
+_TEXT_ENTRY_FIELDS = {"text": "text", "type": "type"}
+_CONTEXT_FIELDS = {"entries": "entries", "articleAndParentComment": "article_and_parent_comment"}
+_ARTICLE_FIELDS = {"article": "article", "parentComment": "parent_comment"}
+_PARAMETER_FIELDS = {"scoreType": "score_type", "scoreThreshold": "score_threshold"}
+_TEXT_TYPES = ("TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML")
+
+
+def _message(value: Any, fields: dict[str, str], path: str, type_name: str) -> dict:
+    """Return the fields of a JSON object as {lowerCamel name: value}; unknown names and non-objects are refused."""
+    if not isinstance(value, dict):
+        if not path:
+            raise bad_payload("Invalid JSON payload received. Root element must be a message.")
+        raise bad_payload(f"Invalid value at '{path}' (type.googleapis.com/{PACKAGE}.{type_name}), {_show(value)}", path)
+    by_proto = {proto: camel for camel, proto in fields.items()}
+    out: dict[str, Any] = {}
+    for name, item in value.items():
+        camel = name if name in fields else by_proto.get(name)
+        if camel is None:
+            where = f" at '{path}'" if path else ""
+            raise bad_payload(f'Invalid JSON payload received. Unknown name "{name}"{where}: Cannot find field.', path or None)
+        if item is not None:  # null means "not set" in Google's JSON mapping
+            out[camel] = item
+    return out
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _string(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise bad_payload(f"Invalid value at '{path}' (TYPE_STRING), {_show(value)}", path)
+    return value
+
+
+def _bool(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise bad_payload(f"Invalid value at '{path}' (TYPE_BOOL), {_show(value)}", path)
+    return value
+
+
+def _float(value: Any, path: str) -> float:
+    """Return a proto float: a JSON number or a numeric string (as Google's JSON mapping allows), finite."""
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str) and value.strip() and len(value) <= 40:
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        raise bad_payload(f"Invalid value at '{path}' (TYPE_FLOAT), {_show(value)}", path)
+    return number
+
+
+def _enum(value: Any, choices: tuple[str, ...], enum_name: str, path: str) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise bad_payload(f"Invalid value at '{path}' (type.googleapis.com/{PACKAGE}.{enum_name}), {_show(value)}", path)
+    return value
+
+
+def _text_entry(value: Any, path: str) -> dict:
+    entry = _message(value, _TEXT_ENTRY_FIELDS, path, "TextEntry")
+    if "text" in entry:
+        entry["text"] = _string(entry["text"], f"{path}.text")
+    if "type" in entry:
+        entry["type"] = _enum(entry["type"], _TEXT_TYPES, "TextEntry.TextType", f"{path}.type")
+    return entry
+
+
+@dataclass
+class AnalyzeRequest:
+    """A parsed AnalyzeCommentRequest."""
+
+    text: str
+    attributes: list[tuple[str, Attribute, float | None]]  # (requested name, attribute, threshold)
+    languages: list[str]
+    span_annotations: bool
+    drop_unsupported: bool
+    client_token: str | None
+
+
+def parse(body: Any, max_chars: int) -> AnalyzeRequest:
+    """Return the request ``body`` parsed and checked, or raise the error Perspective answers."""
+    data = _message(body, _REQUEST_FIELDS, "", "AnalyzeCommentRequest")
+    comment = _text_entry(data["comment"], "comment") if "comment" in data else {}
+    for name in ("clientToken", "sessionId", "communityId"):
+        if name in data:
+            data[name] = _string(data[name], _REQUEST_FIELDS[name])
+    for name in ("doNotStore", "spanAnnotations", "dropUnsupportedAttributes"):
+        if name in data:
+            data[name] = _bool(data[name], _REQUEST_FIELDS[name])
+    languages = data.get("languages", [])
+    if not isinstance(languages, list):
+        raise bad_payload(f"Invalid value at 'languages' (TYPE_STRING), {_show(languages)}", "languages")
+    languages = [_string(code, f"languages[{i}]") for i, code in enumerate(languages)]
+    context = _message(data["context"], _CONTEXT_FIELDS, "context", "Context") if "context" in data else {}
+    if "entries" in context:
+        if not isinstance(context["entries"], list):
+            raise bad_payload(
+                f"Invalid value at 'context.entries' (TYPE_MESSAGE), {_show(context['entries'])}", "context.entries"
+            )
+        for i, entry in enumerate(context["entries"]):
+            _text_entry(entry, f"context.entries[{i}]")
+    if "articleAndParentComment" in context:
+        parts = _message(
+            context["articleAndParentComment"], _ARTICLE_FIELDS, "context.article_and_parent_comment", "ArticleAndParentComment"
+        )
+        for camel, item in parts.items():
+            _text_entry(item, f"context.article_and_parent_comment.{_ARTICLE_FIELDS[camel]}")
+    requested = data.get("requestedAttributes", {})
+    if not isinstance(requested, dict):
+        raise bad_payload(f"Invalid value at 'requested_attributes' (TYPE_MESSAGE), {_show(requested)}", "requested_attributes")
+    parameters = {}
+    for name, value in requested.items():
+        path = f"requested_attributes[{name}].value"
+        params = _message(value if value is not None else {}, _PARAMETER_FIELDS, path, "AttributeParameters")
+        if "scoreType" in params:
+            params["scoreType"] = _enum(
+                params["scoreType"],
+                ("SCORE_TYPE_UNSPECIFIED", *_SCORE_TYPES),
+                "AttributeParameters.ScoreType",
+                f"{path}.score_type",
+            )
+        if "scoreThreshold" in params:
+            params["scoreThreshold"] = _float(params["scoreThreshold"], f"{path}.score_threshold")
+        parameters[name] = params
+
+    # What Comment Analyzer itself checks, in its order.
+    text = comment.get("text", "")
+    if not text.strip():
+        raise invalid("Comment must be non-empty.", "COMMENT_EMPTY")
+    if comment.get("type") == "HTML":
+        raise invalid("Currently, only 'PLAIN_TEXT' comments are supported")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES or len(text) > max_chars:
+        raise invalid("Comment text too long.", "COMMENT_TOO_LONG")
+    if not parameters:
+        raise invalid("Missing requested_attributes", "NO_REQUESTED_ATTRIBUTES")
+    attributes = []
+    for name, params in parameters.items():
+        attribute = attribute_of(name)
+        if attribute is None:
+            raise invalid(f"Unknown requested attribute: {name}")
+        if params.get("scoreType", "PROBABILITY") not in ("PROBABILITY", "SCORE_TYPE_UNSPECIFIED"):
+            raise invalid(f"Requested score type {params['scoreType']} is not supported by attribute {name}")
+        attributes.append((name, attribute, params.get("scoreThreshold")))
+    if "entries" in context and "articleAndParentComment" in context:
+        raise invalid("Context can have either entries or article_and_parent_comment, but both fields were populated.")
+    return AnalyzeRequest(
+        text=text,
+        attributes=attributes,
+        languages=languages,
+        span_annotations=data.get("spanAnnotations", False),
+        drop_unsupported=data.get("dropUnsupportedAttributes", False),
+        client_token=data.get("clientToken") or None,
+    )
+
+
+def is_english(code: str) -> bool:
+    """Return whether an ISO 639-1 / BCP-47 code names English ("en", "en-US", "en_GB", any case)."""
+    return re.split(r"[-_]", code, maxsplit=1)[0].lower() == LANGUAGE
+
+
+# -- sentences and offsets ---------------------------------------------------------------------------------------
+
+# A sentence ends after . ! ? or … (and any closing quotes or brackets) followed by white space; a line break
+# always ends one.
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s)|\n")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Return the [start, end) of each sentence of ``text`` (Python indices), without surrounding white space."""
+    bounds = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        bounds.append((start, match.end()))
+        start = match.end()
+    bounds.append((start, len(text)))
+    out = []
+    for a, b in bounds:
+        piece = text[a:b]
+        stripped = piece.strip()
+        if stripped:
+            a += len(piece) - len(piece.lstrip())
+            out.append((a, a + len(stripped)))
+    return out
+
+
+def utf16_offsets(text: str) -> list[int]:
+    """Return, for each Python index 0..len(text), the UTF-16 code unit offset (astral characters count twice)."""
+    offsets = [0] * (len(text) + 1)
+    units = 0
+    for i, char in enumerate(text):
+        offsets[i] = units
+        units += 2 if ord(char) > 0xFFFF else 1
+    offsets[len(text)] = units
+    return offsets
+
+
+# -- the endpoint ------------------------------------------------------------------------------------------------
+
+
+def _presented_key() -> str | None:
+    """Return the key from ``?key=`` (Perspective's way), ``X-Goog-Api-Key``, ``Authorization: Bearer`` or ``X-API-Key``."""
+    key = request.args.get("key") or request.headers.get("X-Goog-Api-Key")
+    if key:
+        return key
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return request.headers.get("X-API-Key") or None
+
+
+def _authenticate():
+    key = _presented_key()
+    if not key:
+        raise key_error(
+            403,
+            "PERMISSION_DENIED",
+            "Method doesn't allow unregistered callers (callers without established identity). "
+            "Please use API Key or other form of API consumer identity to call this API.",
+            "API_KEY_MISSING",
+        )
+    try:
+        identity = identify(key)
+    except ApiError as error:
+        if error.status == 401:
+            raise key_error(
+                400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", "API_KEY_INVALID"
+            ) from None
+        raise
+    if "score" not in PERMISSIONS.get(identity.role, ()):
+        raise key_error(403, "PERMISSION_DENIED", "The caller does not have permission", "ROLE_CANNOT_SCORE")
+    return identity
+
+
+def _body() -> Any:
+    raw = request.get_data(cache=True)  # may raise 413 (MAX_CONTENT_LENGTH): answered by _http_error
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise bad_payload("Invalid JSON payload received. Invalid UTF-8 in the request body.") from None
+    except json.JSONDecodeError as error:
+        raise bad_payload(f"Invalid JSON payload received. {error.msg} at line {error.lineno} column {error.colno}.") from None
+    except RecursionError:
+        raise bad_payload("Invalid JSON payload received. Nesting too deep.") from None
+
+
+def _score(value: float, kind: str = "PROBABILITY") -> dict:
+    return {"value": round(min(1.0, max(0.0, value)), 6), "type": kind}
+
+
+@bp.route(PATH, methods=["POST", "GET", "PUT", "PATCH", "DELETE"])
+def analyze():
+    """Score a comment for the requested Perspective attributes (nothing is stored)."""
+    if request.method != "POST":
+        # Google's front end answers a wrong HTTP method on an API method this way.
+        raise PerspectiveError(404, "NOT_FOUND", "Method not found.", headers={"Allow": "POST"})
+    identity = _authenticate()
+    svc = services()
+    req = parse(_body(), svc.settings.max_text_chars)
+
+    unsupported = [code for code in req.languages if not is_english(code)]
+    attributes = req.attributes
+    if unsupported:
+        if not req.drop_unsupported:
+            name = attributes[0][0]
+            raise invalid(
+                f"Attribute {name} does not support request languages: {', '.join(req.languages)}",
+                "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+                languageNotSupportedByAttributeError={"requestedLanguages": req.languages, "attribute": name},
+            )
+        attributes = []
+
+    scores: dict[str, dict] = {}
+    if attributes:
+        domains = svc.policy(identity.site).allowed_domains
+        moderator = svc.moderator  # read per request: the active model may change
+        whole = moderator.assess(req.text, allowed_domains=domains)
+        e, m = evidence(whole)
+        parts: list[tuple[int, int, dict, dict]] = []
+        if req.span_annotations and any(a.spans for _, a, _ in attributes):
+            bounds = sentences(req.text)
+            if len(bounds) == 1 and bounds[0] == (0, len(req.text)):
+                assessed = [whole]
+            else:
+                assessed = moderator.assess_many([req.text[a:b] for a, b in bounds], allowed_domains=domains)
+            offsets = utf16_offsets(req.text)
+            parts = [(offsets[a], offsets[b], *evidence(x)) for (a, b), x in zip(bounds, assessed)]
+        for name, attribute, threshold in attributes:
+            summary = attribute.score(e, m, req.text)
+            if threshold is not None and summary < threshold:
+                continue  # Perspective leaves out scores below the requested threshold
+            entry: dict[str, Any] = {}
+            if parts and attribute.spans:
+                spans = []
+                for begin, end, pe, pm in parts:
+                    value = attribute.score(pe, pm, req.text)
+                    if threshold is None or value >= threshold:
+                        spans.append({"begin": begin, "end": end, "score": _score(value)})
+                if spans:
+                    entry["spanScores"] = spans
+            entry["summaryScore"] = _score(summary)
+            scores[name] = entry
+
+    answer: dict[str, Any] = {}
+    if scores:  # Google's JSON mapping leaves out empty fields
+        answer["attributeScores"] = scores
+    answer["languages"] = req.languages or [LANGUAGE]
+    answer["detectedLanguages"] = [LANGUAGE]
+    if req.client_token:
+        answer["clientToken"] = req.client_token
+    return jsonify(answer)
