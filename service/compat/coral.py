@@ -212,7 +212,11 @@ def parse(raw: bytes, settings: dict) -> tuple[str, dict]:
     text = parts["comment"]["body"]
     if (settings.get("format") or "PLAIN_TEXT") == "HTML":
         text = html_text(text)
-    tenant = body.get("tenantID") if isinstance(body.get("tenantID"), str) else ""
+    # Coral v6 sent the tenant as {"tenant": {"id", "domain"}}; later versions as "tenantID".
+    tenant = body.get("tenantID")
+    if tenant is None and isinstance(body.get("tenant"), dict):
+        tenant = body["tenant"].get("id")
+    tenant = tenant if isinstance(tenant, str) else ""
     parent = parts["comment"].get("parentID")
     author, story = parts["author"]["id"], parts["story"]["id"]
     data = {

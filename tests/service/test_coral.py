@@ -25,7 +25,7 @@ from .test_openapi import break_redis
 EXAMPLES = Path(__file__).with_name("compat_examples")
 URL = "/coral/news/moderate"
 SETTINGS = "/v1/integrations/coral"
-# Coral's phase secrets are "empsec_" and 64 to 74 hex digits; these are made up.
+# Coral's phase secrets are "empsec_" and 64 to 72 hex digits; these are made up.
 SECRET = "empsec_" + "3f7a" * 17
 OLD_SECRET = "empsec_" + "a1c9" * 16
 CLEAN = "The council should publish the full traffic study before the vote."
@@ -229,6 +229,17 @@ def test_recorded_examples(client, keys, configured):
     assert answers["coral_new.json"] == (204, None, "NEW")
     assert answers["coral_reply.json"] == (200, {"status": "SYSTEM_WITHHELD", "actions": [TOXIC]}, "NEW")
     assert answers["coral_edit.json"] == (200, {"status": "REJECTED", "actions": [TOXIC]}, "EDIT")
+
+
+def test_the_older_request_shape(client, keys, configured):
+    """Coral v6 sent the tenant as an object; the comment id is the same as for the newer shape."""
+    newer = example(text=ABUSIVE, author="old-coral")
+    older = {k: v for k, v in newer.items() if k not in ("tenantID", "tenantDomain")}
+    older["tenant"] = {"id": newer["tenantID"], "domain": newer["tenantDomain"]}
+    first, second = moderate(client, older), moderate(client, newer)
+    assert first.get_json() == second.get_json() == {"status": "REJECTED", "actions": [TOXIC]}
+    assert first.headers["X-Moderation-Comment-Id"] == second.headers["X-Moderation-Comment-Id"]
+    assert strikes(client, keys, "old-coral") == 1
 
 
 def test_the_comment_is_stored_like_any_other(client, keys, configured):
