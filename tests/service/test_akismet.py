@@ -274,6 +274,19 @@ def test_feedback_rows_load_as_training_data(client, keys, tmp_path):
     assert examples[CLEAN] == {"abuse": None, "attack": None, "promotion": 0}
 
 
+def test_feedback_labels_are_read_by_moderator_retrain(client, keys, app, clock):
+    """``moderator retrain`` reads the stored labels: feedback counts, ordered by ``decided_at``, promotion only."""
+    retrain = pytest.importorskip("training.retrain")
+    feedback(client, "submit-spam", keys["site"], comment_content=SPAM)
+    clock.advance(10)
+    feedback(client, "submit-ham", keys["site"], comment_content=CLEAN)
+    examples = retrain.label_examples(labels(app))
+    assert [(at, e.text, e.labels) for at, e in examples] == [
+        (clock() - 10, SPAM, {"abuse": None, "attack": None, "promotion": 1}),
+        (clock(), CLEAN, {"abuse": None, "attack": None, "promotion": 0}),
+    ]
+
+
 def test_is_test_records_nothing(client, keys, app):
     response = feedback(client, "submit-spam", keys["site"], is_test="1")
     is_text(response, THANKS)
