@@ -619,6 +619,34 @@ def schemas() -> dict[str, Schema]:
             ("text", "source"),
             "One line of GET /v1/labels: a training row for `moderator train --extra`.",
         ),
+        # Integrations
+        "CoralSettingsInput": obj(
+            {
+                "secrets": array(
+                    string(minLength=16, maxLength=512),
+                    "The phase's signing secrets as Coral shows them (two while a rotated one is still active).",
+                    minItems=1,
+                    maxItems=5,
+                ),
+                "format": nullable(enum(("PLAIN_TEXT", "HTML"), "The phase's body format (default PLAIN_TEXT).")),
+            },
+            ("secrets",),
+            extra=True,
+        ),
+        "CoralSettings": obj(
+            {
+                "integration": enum(("coral",)),
+                "configured": boolean(),
+                "url": string("The URL to enter as the phase's endpoint in Coral."),
+                "format": enum(("PLAIN_TEXT", "HTML")),
+                "secrets": array(
+                    obj({"fingerprint": string("First 12 hex digits of the secret's SHA-256."), "prefix": string()}),
+                    "Never the secrets themselves.",
+                ),
+                "updated_at": nullable(timestamp()),
+            },
+            ("integration", "configured", "url"),
+        ),
         # Models
         "ModelInfo": obj(
             {
@@ -949,6 +977,31 @@ def paths() -> dict:
                 permission="admin",
             )
         },
+        "/v1/integrations/coral": {
+            "get": operation(
+                "getCoralSettings",
+                "Read the Coral Talk integration settings",
+                "admin",
+                {"200": ok("Whether it is configured, the URL to give Coral, secret fingerprints.", ref("CoralSettings"))},
+                permission="admin",
+                description="See docs/COMPATIBILITY.md for the Coral external moderation phase.",
+            ),
+            "put": operation(
+                "putCoralSettings",
+                "Set the Coral Talk signing secrets",
+                "admin",
+                {"200": ok("The settings as stored (without the secrets).", ref("CoralSettings"))},
+                permission="admin",
+                request=body("CoralSettingsInput"),
+            ),
+            "delete": operation(
+                "deleteCoralSettings",
+                "Forget the Coral Talk settings (Coral's requests are refused from then on)",
+                "admin",
+                {"200": ok("The settings, now empty.", ref("CoralSettings"))},
+                permission="admin",
+            ),
+        },
         "/v1/model": {
             "get": operation(
                 "getModel",
@@ -967,7 +1020,9 @@ def paths() -> dict:
                 {"200": ok("Agreement counts on this site's new comments, and the latest disagreements.", ref("ShadowSummary"))},
                 permission="queue",
                 errors=(422,),
-                parameters=[param("limit", "query", integer(minimum=1, maximum=500, default=50), "Most disagreements to return.")],
+                parameters=[
+                    param("limit", "query", integer(minimum=1, maximum=500, default=50), "Most disagreements to return.")
+                ],
             )
         },
         "/v1/openapi.json": {

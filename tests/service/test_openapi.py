@@ -185,8 +185,13 @@ def broken_api(redis_url, moderator, clock, keys):
 def test_every_route_is_documented_and_every_documented_operation_exists(app):
     routes = set()
     for rule in app.url_map.iter_rules():
-        # the console is HTML; the compatibility endpoints follow other services' contracts (docs/COMPATIBILITY.md)
-        if rule.endpoint == "static" or rule.endpoint.split(".")[0] in ("console", "perspective", "coral", "akismet"):
+        # the console is HTML; the compatibility endpoints outside /v1 follow other services' contracts (docs/COMPATIBILITY.md)
+        blueprint = rule.endpoint.split(".")[0]
+        if (
+            rule.endpoint == "static"
+            or blueprint == "console"
+            or (blueprint in ("perspective", "coral", "akismet") and not rule.rule.startswith("/v1/"))
+        ):
             continue
         template = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         # Flask adds HEAD to GET routes and OPTIONS to every route by itself.
@@ -737,6 +742,24 @@ def tour_models(api: Api) -> None:
     api("GET", "/v1/shadow", query_string={"limit": "0"}, expect=422)
 
 
+def tour_integrations(api: Api) -> None:
+    path = "/v1/integrations/coral"
+    assert api("GET", path, expect=200).get_json()["configured"] is False
+    secret = "empsec_" + "ab" * 32
+    stored = api("PUT", path, json={"secrets": [secret], "format": "PLAIN_TEXT"}, expect=200).get_json()
+    assert stored["configured"] is True and secret not in json.dumps(stored)
+    api("PUT", path, json={"secrets": []}, expect=422)
+    api("PUT", path, data=b"{]", expect=400)
+    api("PUT", path, json={"secrets": ["s" * HUGE]}, expect=413)
+    api("GET", path, key=None, expect=401)
+    api("GET", path, key="moderator", expect=403)
+    api("PUT", path, key="site", json={"secrets": [secret]}, expect=403)
+    api("DELETE", path, key="moderator", expect=403)
+    api("PUT", path, key=None, json={"secrets": [secret]}, expect=401)
+    api("DELETE", path, key=None, expect=401)
+    assert api("DELETE", path, expect=200).get_json()["configured"] is False
+
+
 def tour_outage(api: Api) -> None:
     """Redis is down; the admin key is cached, the others are not."""
     answer = api("POST", "/v1/comments", json=comment("o1"), expect=200).get_json()
@@ -762,6 +785,9 @@ def tour_outage(api: Api) -> None:
         ("PUT", "/v1/policy", None, {"strike_ttl_s": 60}),
         ("GET", "/v1/labels", None, None),
         ("GET", "/v1/shadow", None, None),
+        ("GET", "/v1/integrations/coral", None, None),
+        ("PUT", "/v1/integrations/coral", None, {"secrets": ["empsec_" + "cd" * 32]}),
+        ("DELETE", "/v1/integrations/coral", None, None),
     ]
     for method, template, path, body in down:
         response = api(method, template, path=path, json=body, expect=503)
@@ -803,6 +829,10 @@ def test_model_answers_match_the_document(api):
     tour_models(api)
 
 
+def test_integration_answers_match_the_document(api):
+    tour_integrations(api)
+
+
 def test_answers_while_redis_is_down_match_the_document(broken_api):
     tour_outage(broken_api)
 
@@ -830,7 +860,7 @@ def test_unknown_routes_and_methods_answer_the_error_shape(client, keys):
 def test_every_documented_answer_is_exercised(client, keys, redis_url, moderator, clock):
     """The tours above reach every (operation, status) the document declares, and nothing else."""
     api = Api(client, keys)
-    for tour in (tour_comments, tour_queue, tour_users, tour_admin, tour_health, tour_models):
+    for tour in (tour_comments, tour_queue, tour_users, tour_admin, tour_health, tour_models, tour_integrations):
         tour(api)
     own = connect(redis_url, 5.0)
     broken = Api(create_app({"redis_url": redis_url, "redis": own, "moderator": moderator, "clock": clock}).test_client(), keys)

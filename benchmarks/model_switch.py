@@ -1,0 +1,286 @@
+"""Benchmark a model switch under load: how long until every worker serves the new version, and what fails.
+
+One run:
+
+1. a second model version is trained (``moderator train`` on the shared
+   datasets plus a few made-up labelled comments, so its version differs from
+   the shipped model; about a minute), unless ``--model FILE`` gives one;
+2. ``moderator serve`` starts (gunicorn, 2 workers by default, private
+   embedded Redis, a temporary data and model directory whose active version
+   is the shipped model) and a ``site`` key is made;
+3. load threads POST ``/v1/score`` continuously, each request on a new
+   connection so the kernel spreads them over the workers (``reuse_port``);
+4. after a warm-up, ``moderator model publish`` makes the second version
+   active; later ``moderator model rollback`` makes the first active again;
+5. for each switch: the time from the publish until the last answer from the
+   old version (the slowest worker's switch), answers that were not 200,
+   and latency percentiles before and during the switch.
+
+    .venv/bin/python benchmarks/model_switch.py [--workers 2] [--model FILE]
+
+Results are printed and written into docs/BENCHMARKS.md between
+``<!-- switch:start -->`` and ``<!-- switch:end -->``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/http.py would shadow the standard library's ``http`` package: put the project root first instead.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+
+from classifier import artifact
+
+START, END = "<!-- switch:start -->", "<!-- switch:end -->"
+TEXTS = [
+    "The council should publish the full traffic study before the vote.",
+    "You clown, read the article first",
+    "Great reporting, thanks for covering the school budget.",
+    "Check out my channel for more videos like this",
+]
+EXTRA = [
+    {"text": f"the {thing} report was {word}", "abuse": label, "attack": 0, "promotion": 0}
+    for thing in ("bus", "budget", "bridge", "school", "stadium", "hospital")
+    for word, label in (("thorough", 0), ("useful", 0), ("bollocks", 1))
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def moderator() -> list[str]:
+    script = Path(sys.executable).with_name("moderator")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "service.cli"]
+
+
+def call(port: int, method: str, path: str, body: dict | None = None, key: str | None = None) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        headers = {"Content-Type": "application/json", "Connection": "close"}
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+    finally:
+        conn.close()
+
+
+class Load:
+    """Threads POSTing /v1/score; every answer recorded as (time, status, version, seconds)."""
+
+    def __init__(self, port: int, key: str, threads: int):
+        self.port, self.key = port, key
+        self.records: list[tuple[float, int, str | None, float]] = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(threads)]
+
+    def run(self, index: int) -> None:
+        n = index
+        while not self.stop.is_set():
+            n += 1
+            started = time.time()  # wall clock: comparable with the pointer file's modification time
+            try:
+                status, body = call(self.port, "POST", "/v1/score", {"text": TEXTS[n % len(TEXTS)]}, self.key)
+                version = body.get("model_version") if status == 200 else None
+            except (OSError, http.client.HTTPException, ValueError):
+                status, version = 0, None
+            with self.lock:
+                self.records.append((started, status, version, time.time() - started))
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(10)
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p * len(values)))] * 1000 if values else float("nan")
+
+
+def switch(load: Load, command: list[str], pointer: Path, old: str, new: str, settle_s: float) -> dict:
+    """Run ``command`` (publish or rollback) under load; return what happened."""
+    with load.lock:
+        before = [r for r in load.records if r[0] > time.time() - 3]
+    t0 = time.time()
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    command_s = time.time() - t0
+    t1 = pointer.stat().st_mtime  # when the active pointer changed
+    time.sleep(settle_s)
+    with load.lock:
+        during = [r for r in load.records if r[0] >= t0]
+    last_old = max((r[0] + r[3] for r in during if r[2] == old), default=t1)
+    first_new = min((r[0] + r[3] for r in during if r[2] == new), default=float("nan"))
+    tail = [r for r in during if r[0] > last_old]
+    # The command checks that the file loads, then renames the pointer at its very end: times count from then.
+    return {
+        "command_s": command_s,
+        "first_new_s": first_new - t1,
+        "last_old_s": last_old - t1,
+        "answers": len(during),
+        "failed": sum(1 for r in during if r[1] != 200),
+        "after_all_new": bool(tail) and all(r[2] == new for r in tail),
+        "p50_before_ms": percentile([r[3] for r in before], 0.50),
+        "p99_before_ms": percentile([r[3] for r in before], 0.99),
+        "p99_during_ms": percentile([r[3] for r in during if r[0] <= t1 + 5], 0.99),
+        "max_during_ms": max((r[3] for r in during if r[0] <= t1 + 5), default=0) * 1000,
+    }
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}"
+
+
+def write_section(path: Path, section: str) -> None:
+    block = f"{START}\n{section}\n{END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    start, end = text.find(START), text.find(END)
+    if start != -1 and end > start:
+        text = text[:start] + block + text[end + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="load threads")
+    parser.add_argument("--model", type=Path, help="the second version (default: train one, about a minute)")
+    parser.add_argument("--settle", type=float, default=8.0, help="seconds of load after each switch")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="switch-bench-") as tmp:
+        tmp = Path(tmp)
+        second = args.model
+        if second is None:
+            extra = tmp / "extra.jsonl"
+            extra.write_text("".join(json.dumps(r) + "\n" for r in EXTRA), encoding="utf-8")
+            second = tmp / "second.model"
+            print("training a second version (about a minute)...", file=sys.stderr)
+            subprocess.run([*moderator(), "train", "--extra", str(extra), "--out", str(second), "--quiet"], check=True)
+        old = artifact.read_card(artifact.DEFAULT_MODEL)["version"]
+        new = artifact.read_card(second)["version"]
+        if old == new:
+            print("the second model has the shipped model's version; give another --model", file=sys.stderr)
+            return 2
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_") and k not in ("REDIS_URL",)}
+        env["MODERATION_DATA_DIR"] = str(tmp / "var")
+        models = ["--model-dir", str(tmp / "var" / "models")]
+        pointer = tmp / "var" / "models" / "active"
+        subprocess.run([*moderator(), "model", *models, "rollback", old], check=True, env=env, capture_output=True)
+        port = free_port()
+        server = subprocess.Popen(
+            [*moderator(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                with contextlib.suppress(OSError, http.client.HTTPException, ValueError):
+                    if call(port, "GET", "/readyz")[0] == 200:
+                        break
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the service did not start")
+                time.sleep(0.2)
+            key = subprocess.run(
+                [*moderator(), "keys", "create", "--site", "bench", "--role", "site"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            with Load(port, key, args.threads) as load:
+                time.sleep(5)
+                forward = switch(load, [*moderator(), "model", *models, "publish", str(second)], pointer, old, new, args.settle)
+                back = switch(load, [*moderator(), "model", *models, "rollback", old], pointer, new, old, args.settle)
+                total = len(load.records)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(30)
+
+    poll = 2.0
+    rows = [("publish (shipped -> second)", forward), ("rollback (second -> shipped)", back)]
+    lines = [
+        "## Model switch under load",
+        "",
+        (
+            f"Command: `.venv/bin/python benchmarks/model_switch.py --workers {args.workers}"
+            f"{' --model ' + str(args.model) if args.model else ''}` "
+            f"({datetime.now(UTC).strftime('%Y-%m-%d')}; {machine()})."
+        ),
+        "",
+        (
+            f"`moderator serve` with {args.workers} workers (2 threads each) and its embedded Redis; {args.threads} load "
+            f"threads POST `/v1/score` on new connections (spread over the workers); {total:,} requests in all. "
+            "The second version was trained by `moderator train` on the shared datasets plus the script's few made-up rows. "
+            f"Each worker looks at the model directory at most every {poll:g} s (`MODERATION_MODEL_POLL_S`) and loads a "
+            "new version on a background thread."
+        ),
+        "",
+        (
+            "| switch | command | first answer from the new version | last answer from the old version "
+            "| answers during the switch | failed | p50 / p99 before (ms) | p99 / max during (ms) |"
+        ),
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['command_s']:.2f} s | {r['first_new_s']:.2f} s | {r['last_old_s']:.2f} s | {r['answers']:,} | {r['failed']} "
+            f"| {r['p50_before_ms']:.1f} / {r['p99_before_ms']:.1f} | {r['p99_during_ms']:.1f} / {r['max_during_ms']:.1f} |"
+        )
+    ok = all(r["failed"] == 0 and r["after_all_new"] and r["last_old_s"] <= poll + 3 for _, r in rows)
+    lines += [
+        "",
+        (
+            "`command` is how long `moderator model publish/rollback` ran (Python start-up, copying the file, checking "
+            "that it loads, on a machine busy with the load); the other times count from the moment it renamed the "
+            "`active` pointer (the file's modification time). Target: every worker on the new version within a few seconds (at most the poll "
+            f"interval plus 3 s) and no failed request: **{'met' if ok else 'not met'}**. Loading a version costs each worker a few tenths of a second "
+            "of CPU on its background thread; requests go on meanwhile, slower for that moment (the max column)."
+        ),
+    ]
+    section = "\n".join(lines)
+    print(section)
+    write_section(args.out, section)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
