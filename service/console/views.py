@@ -378,6 +378,39 @@ def dashboard():
     )
 
 
+@bp.get("/model")
+@signed_in
+def model():
+    """The model in service and, with a shadow model set, where the two disagree (for a moderator to judge)."""
+    s = services()
+    site = g.console.site
+    active, shadow = s.models.active.moderator, s.models.shadow
+    summary = s.store.shadow.summary(site, 100)
+    rows = []
+    for d in summary["disagreements"]:
+        user = s.store.comments.owner(site, d["comment_id"])
+        record = s.store.comments.record(site, user, d["comment_id"]) if user is not None else None
+        rows.append(
+            {
+                **d,
+                "user_id": user,
+                "text": record["fields"].get("text", "") if record else None,
+                "state": record["state"] if record else None,
+                "at_text": render.when(float(d["at"])),
+            }
+        )
+    versions = [{"version": v, **counts} for v, counts in sorted(summary["versions"].items(), key=lambda kv: -kv[1]["compared"])]
+    return render_template(
+        "model.html",
+        active=active,
+        card=active.artifact.card,
+        shadow=shadow.moderator if shadow else None,
+        versions=versions,
+        disagreements=rows,
+        categories=CATEGORIES,
+    )
+
+
 @bp.app_template_filter("pct")
 def pct(value: float) -> str:
     return f"{100 * value:.0f}%"

@@ -215,7 +215,7 @@ def test_pages_fit_the_screen(page, live, width):
     seed(live, REVIEW)
     page.set_viewport_size({"width": width, "height": 800})
     sign_in(page, live)
-    for path in ("/console/queue", "/console/users/u0", "/console/log", "/console/dashboard"):
+    for path in ("/console/queue", "/console/users/u0", "/console/log", "/console/dashboard", "/console/model"):
         page.goto(live["url"] + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{path} scrolls sideways at {width} px ({overflow} px)"

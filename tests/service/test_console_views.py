@@ -38,7 +38,7 @@ def csrf_of(html: str) -> str:
 
 
 def test_pages_need_a_session(client):
-    for path in ("/console/queue", "/console/log", "/console/dashboard", "/console/users/u1"):
+    for path in ("/console/queue", "/console/log", "/console/dashboard", "/console/model", "/console/users/u1"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"].endswith("/console/login")
     assert client.get("/console/").headers["Location"].endswith("/console/queue")
@@ -185,3 +185,28 @@ def test_open_redirects_are_refused(client, keys):
     for target in ("https://evil.example/", "//evil.example/", "/console//evil", "/elsewhere"):
         response = client.post("/console/decide", data={"comment_id": "c0", "decision": "approve", "csrf": token, "next": target})
         assert response.headers["Location"].endswith("/console/queue")
+
+
+def test_model_page_lists_shadow_disagreements_escaped(client, keys, app, moderator):
+    from classifier.moderator import Moderator
+    from classifier.policy import Thresholds
+    from service.models import Loaded
+
+    services = app.extensions["moderation"]
+    # a shadow that flags everything: same model, far lower thresholds
+    eager = Moderator(moderator.artifact, moderator.rules, {c: Thresholds(0.0, 0.0) for c in moderator.thresholds})
+    services.models.shadow = Loaded(eager, None)
+    text = "Lovely weather " + XSS[1]
+    assert (
+        client.post("/v1/comments", json={"id": "m1", "user_id": "mu", "text": text}, headers=auth(keys["site"])).status_code
+        == 200
+    )
+    assert services.shadow.drain()
+    sign_in(client, keys["moderator"])
+    page = client.get("/console/model").get_data(as_text=True)
+    assert f"<dd>{moderator.version}</dd>" in page
+    assert "scores every new comment too" in page
+    assert "approve → reject: 1" in page and "0%" in page  # agreement
+    assert htmllib.escape(text, quote=False) in page.replace("&#34;", '"').replace("&#39;", "'")
+    assert "<img src=x" not in page
+    assert 'href="/console/users/mu"' in page
