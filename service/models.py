@@ -66,8 +66,9 @@ class LiveModels:
             return
         pointers = registry.pointers()
         path = pointers.active or registry.fallback
-        self.active = Loaded(Moderator.load(path, rules_dir), path)
-        self.shadow = Loaded(Moderator.load(pointers.shadow, rules_dir), pointers.shadow) if pointers.shadow else None
+        # A broken active version must not keep the service from starting: serve the fallback and say so.
+        self.active = self._try_load(path) or Loaded(Moderator.load(registry.fallback, rules_dir), registry.fallback)
+        self.shadow = self._try_load(pointers.shadow) if pointers.shadow else None
         self._checked = time.monotonic()
 
     @property

@@ -261,3 +261,11 @@ def test_shadow_scores_beside_the_active_model_without_changing_verdicts(base, m
     while client.get("/v1/model", headers=auth(keys["site"])).get_json()["shadow"] is not None:
         assert time.monotonic() < deadline, "the shadow was not dropped"
         time.sleep(0.05)
+
+
+def test_a_broken_active_version_at_start_serves_the_fallback(models, redis_url, clock):
+    bogus = "deadbeef0001"
+    (models.versions_dir / f"{bogus}.model").write_bytes(b"not a model")
+    (models.root / "active").write_text(bogus + "\n")
+    app = create_app({"redis_url": redis_url, "model_dir": str(models.root), "clock": clock})
+    assert app.extensions["moderation"].moderator.version == artifact.read_card(artifact.DEFAULT_MODEL)["version"]
