@@ -58,7 +58,9 @@ WORKDIR /app
 # The only writable place (besides /tmp): logs, if MODERATION_ACCESS_LOG
 # names a file here, and the per-worker metrics files below. Redis data lives
 # in the external Redis, never here.
-RUN mkdir -p /app/var && chown moderator:moderator /app/var
+# /app/var/models holds the published model versions (a volume in docker-compose.yml; created here so
+# a named volume mounted on it starts owned by the service's user).
+RUN mkdir -p /app/var/models && chown -R moderator:moderator /app/var
 
 USER 10001:10001
 EXPOSE 8080
