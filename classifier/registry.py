@@ -149,11 +149,7 @@ class ModelRegistry:
                     self.publish(self.fallback, {"reason": "the fallback model, published to be activated"}, activate=False)
             except ArtifactError:
                 pass
-        path = self.path_of(version)
-        try:
-            artifact_mod.load(path)
-        except ArtifactError as exc:
-            raise RegistryError(f"version {version} cannot be loaded: {exc}") from None
+        self._loadable(version)
         self._log({"event": event, "version": version, "previous": self.active_version(), "reason": reason})
         self._set("active", version)
 
@@ -166,13 +162,18 @@ class ModelRegistry:
                 pass
             self._log({"event": "shadow", "version": None})
             return
+        self._loadable(version)
+        self._log({"event": "shadow", "version": version})
+        self._set("shadow", version)
+
+    def _loadable(self, version: str) -> Path:
+        """Return the file of a published version after checking that it loads; RegistryError otherwise."""
         path = self.path_of(version)
         try:
             artifact_mod.load(path)
         except ArtifactError as exc:
             raise RegistryError(f"version {version} cannot be loaded: {exc}") from None
-        self._log({"event": "shadow", "version": version})
-        self._set("shadow", version)
+        return path
 
     def _set(self, name: str, version: str) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -202,8 +202,7 @@ def decide(services: Services, site: str, comment_id: str, data: dict, moderator
     now = services.clock()
     decision = data["decision"]
     try:
-        user = store.comments.owner(site, comment_id)
-        record = store.comments.record(site, user, comment_id) if user is not None else None
+        user, record = store.comments.find(site, comment_id)
         if record is None:
             raise ApiError(404, f"no comment {comment_id!r} on this site")
         categories = data.get("categories")
@@ -283,8 +282,7 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
     store = services.store
     now = services.clock()
     try:
-        user = store.comments.owner(site, comment_id)
-        record = store.comments.record(site, user, comment_id) if user is not None else None
+        user, record = store.comments.find(site, comment_id)
         if record is None:
             raise ApiError(404, f"no comment {comment_id!r} on this site")
         policy = services.policy(site)

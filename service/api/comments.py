@@ -81,8 +81,7 @@ def get_comment(comment_id: str):
     store = services().store
     site = g.identity.site
     try:
-        user = store.comments.owner(site, comment_id)
-        record = store.comments.record(site, user, comment_id) if user is not None else None
+        user, record = store.comments.find(site, comment_id)
     except redis.RedisError:
         services().metrics.redis_error("comment")
         raise store_unavailable() from None

@@ -108,8 +108,7 @@ def stored_text(site: str, comment_id: str) -> str | None:
     """Return the text of one of the site's stored comments, or None when there is no such comment."""
     store = services().store
     try:
-        user = store.comments.owner(site, comment_id)
-        record = store.comments.record(site, user, comment_id) if user is not None else None
+        _, record = store.comments.find(site, comment_id)
     except redis.RedisError:
         services().metrics.redis_error("akismet")
         raise unavailable() from None

@@ -388,8 +388,7 @@ def model():
     summary = s.store.shadow.summary(site, 100)
     rows = []
     for d in summary["disagreements"]:
-        user = s.store.comments.owner(site, d["comment_id"])
-        record = s.store.comments.record(site, user, d["comment_id"]) if user is not None else None
+        user, record = s.store.comments.find(site, d["comment_id"])
         rows.append(
             {
                 **d,

@@ -60,6 +60,11 @@ class CommentStore:
         raw = self.client.get(SiteKeys(site).claim(comment_id))
         return raw.rpartition("\n")[0] if raw else None
 
+    def find(self, site: str, comment_id: str) -> tuple[str | None, dict | None]:
+        """Return (user, record) of one of the site's comments; (None, None) when there is no such comment."""
+        user = self.owner(site, comment_id)
+        return (user, self.record(site, user, comment_id)) if user is not None else (None, None)
+
     def submit(
         self,
         site: str,
