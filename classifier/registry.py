@@ -143,18 +143,12 @@ class ModelRegistry:
 
     def activate(self, version: str, event: str = "rollback", reason: str = "") -> None:
         """Make a published version (or the fallback model's version) active, after checking that it loads."""
-        if not (self.versions_dir / f"{version}.model").is_file() and _VERSION.fullmatch(version or ""):
-            try:
-                if artifact_mod.read_card(self.fallback).get("version") == version:
-                    self.publish(self.fallback, {"reason": "the fallback model, published to be activated"}, activate=False)
-            except ArtifactError:
-                pass
         self._loadable(version)
         self._log({"event": event, "version": version, "previous": self.active_version(), "reason": reason})
         self._set("active", version)
 
     def set_shadow(self, version: str | None) -> None:
-        """Let ``version`` score live traffic beside the active model (None: stop)."""
+        """Let ``version`` (a published one, or the fallback's) score live traffic beside the active model (None: stop)."""
         if version is None:
             try:
                 (self.root / "shadow").unlink()
@@ -167,7 +161,16 @@ class ModelRegistry:
         self._set("shadow", version)
 
     def _loadable(self, version: str) -> Path:
-        """Return the file of a published version after checking that it loads; RegistryError otherwise."""
+        """Return the file of a version after checking that it loads; RegistryError otherwise.
+
+        The fallback model's version counts as published: it is copied in when first asked for.
+        """
+        if not (self.versions_dir / f"{version}.model").is_file() and _VERSION.fullmatch(version or ""):
+            try:
+                if artifact_mod.read_card(self.fallback).get("version") == version:
+                    self.publish(self.fallback, {"reason": "the fallback model, published to be used by version"}, activate=False)
+            except ArtifactError:
+                pass
         path = self.path_of(version)
         try:
             artifact_mod.load(path)
@@ -196,11 +199,19 @@ class ModelRegistry:
         return [json.loads(line) for line in lines if line.strip()]
 
     def list(self) -> list[dict]:
-        """Return every published version with its card summary, newest first, plus the fallback."""
+        """Return every published version with its card summary, newest first, then the fallback model
+        (listed once: a published copy of it is marked as the fallback)."""
         active, shadow = self.active_version(), self.shadow_version()
+        try:
+            fallback_version = artifact_mod.read_card(self.fallback).get("version")
+        except ArtifactError:
+            fallback_version = None
         rows = []
         paths = sorted(self.versions_dir.glob("*.model")) if self.versions_dir.is_dir() else []
-        for path in [*paths, self.fallback]:
+        published = {p.stem for p in paths}
+        if fallback_version not in published:
+            paths.append(self.fallback)
+        for path in paths:
             try:
                 card = artifact_mod.read_card(path)
             except ArtifactError:
@@ -213,9 +224,9 @@ class ModelRegistry:
                     "gate": (card.get("gate") or {}).get("value"),
                     "labels": (card.get("training") or {}).get("moderator_labels"),
                     "path": str(path),
-                    "active": (version == active) if active else path == self.fallback,
+                    "active": version == (active or fallback_version),
                     "shadow": version == shadow,
-                    "fallback": path == self.fallback,
+                    "fallback": version == fallback_version,
                 }
             )
         rows.sort(key=lambda r: (r["fallback"], -(_timestamp(r["created_at"]))))

@@ -57,6 +57,16 @@ def test_rollback_to_the_fallback_version_publishes_it_first(tmp_path):
     assert registry.active_path().is_file()
 
 
+def test_the_fallback_version_can_be_the_shadow(tmp_path):
+    registry = ModelRegistry(tmp_path / "models")
+    registry.set_shadow(SHIPPED_VERSION)
+    assert registry.shadow_version() == SHIPPED_VERSION
+    assert registry.pointers().shadow.is_file()
+    assert registry.active_version() is None  # the fallback stays active
+    rows = registry.list()  # listed once, though it is both the fallback and a published copy
+    assert [(r["version"], r["active"], r["shadow"], r["fallback"]) for r in rows] == [(SHIPPED_VERSION, True, True, True)]
+
+
 @pytest.mark.parametrize("version", ["", "nothex!", "../../etc/passwd", "0123456789ab"])
 def test_unknown_or_malformed_versions_are_refused(tmp_path, version):
     registry = ModelRegistry(tmp_path / "models")
