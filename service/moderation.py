@@ -9,11 +9,12 @@ comment is still answered with its scores and verdict, marked
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import redis
@@ -67,6 +68,15 @@ class Services:
         with self._lock:
             self._policies[site] = (now, policy)
         return policy
+
+    @contextlib.contextmanager
+    def store_errors(self, operation: str, unavailable: Callable[[], Exception] = store_unavailable) -> Iterator[None]:
+        """Turn a Redis failure inside the block into ``unavailable()`` (503), counted under ``operation``."""
+        try:
+            yield
+        except redis.RedisError:
+            self.metrics.redis_error(operation)
+            raise unavailable() from None
 
     def forget_policy(self, site: str) -> None:
         """Drop the cached policy of a site (after an admin changed it)."""
@@ -201,7 +211,7 @@ def decide(services: Services, site: str, comment_id: str, data: dict, moderator
     store = services.store
     now = services.clock()
     decision = data["decision"]
-    try:
+    with services.store_errors("decide"):
         user, record = store.comments.find(site, comment_id)
         if record is None:
             raise ApiError(404, f"no comment {comment_id!r} on this site")
@@ -251,9 +261,6 @@ def decide(services: Services, site: str, comment_id: str, data: dict, moderator
             "key": moderator_key,
         }
         store.queue.record_decision(site, comment_id, result.number, label, audit)
-    except redis.RedisError:
-        services.metrics.redis_error("decide")
-        raise store_unavailable() from None
     return {
         "id": comment_id,
         "decision": decision,
@@ -281,7 +288,7 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
     """Undo the last decision on a comment: same moderator, within ``undo_window_s`` seconds."""
     store = services.store
     now = services.clock()
-    try:
+    with services.store_errors("undo"):
         user, record = store.comments.find(site, comment_id)
         if record is None:
             raise ApiError(404, f"no comment {comment_id!r} on this site")
@@ -323,7 +330,4 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
             "key": key_id,
         }
         store.queue.record_decision(site, comment_id, result.number, label, audit, requeue)
-    except redis.RedisError:
-        services.metrics.redis_error("undo")
-        raise store_unavailable() from None
     return {"id": comment_id, "undone": result.previous, "state": result.state, "user_id": user, "user": _user_body(result.user)}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import redis
 from flask import Blueprint, g, jsonify
 
 from classifier.types import CATEGORIES
 
 from .. import moderation
 from ..auth import require
-from ..errors import ApiError, store_unavailable
+from ..errors import ApiError
 from ..validation import Field, json_body, validate
 from . import services
 
@@ -80,11 +79,8 @@ def get_comment(comment_id: str):
     """Return a comment's record: its answer, state and latest decision."""
     store = services().store
     site = g.identity.site
-    try:
+    with services().store_errors("comment"):
         user, record = store.comments.find(site, comment_id)
-    except redis.RedisError:
-        services().metrics.redis_error("comment")
-        raise store_unavailable() from None
     if record is None:
         raise ApiError(404, f"no comment {comment_id!r} on this site")
     fields = record["fields"]

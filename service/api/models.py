@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import redis
 from flask import Blueprint, g, jsonify
 
 from ..auth import require
-from ..errors import invalid, store_unavailable
+from ..errors import invalid
 from ..validation import query_int
 from . import services
 
@@ -42,11 +41,8 @@ def shadow():
     limit = query_int("limit", 50, 1, 500, errors)
     if errors:
         raise invalid(errors)
-    try:
+    with s.store_errors("shadow"):
         summary = s.store.shadow.summary(g.identity.site, limit)
-    except redis.RedisError:
-        s.metrics.redis_error("shadow")
-        raise store_unavailable() from None
     shadow_model = s.models.shadow
     return jsonify(
         {

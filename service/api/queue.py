@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import redis
 from flask import Blueprint, g, jsonify, request
 
 from classifier.types import CATEGORIES
 
 from ..auth import require
-from ..errors import invalid, store_unavailable
+from ..errors import invalid
 from ..validation import Field, iso, json_body, query_int, validate
 from . import services
 
@@ -35,11 +34,8 @@ def pending():
     if errors:
         raise invalid(errors)
     s = services()
-    try:
+    with s.store_errors("queue"):
         items, depth = s.store.queue.pending(g.identity.site, s.clock(), limit, category)
-    except redis.RedisError:
-        s.metrics.redis_error("queue")
-        raise store_unavailable() from None
     return jsonify({"items": [_item(i) for i in items], "depth": depth})
 
 
@@ -49,11 +45,8 @@ def claim():
     """Lease up to ``limit`` pending comments to one moderator (others do not get them)."""
     data = validate(json_body(), {"moderator": Field("id"), "limit": Field("int", required=False, minimum=1, maximum=100)})
     s = services()
-    try:
+    with s.store_errors("claim"):
         items = s.store.queue.claim(g.identity.site, data["moderator"], data.get("limit") or 10, s.settings.lease_s, s.clock())
-    except redis.RedisError:
-        s.metrics.redis_error("claim")
-        raise store_unavailable() from None
     return jsonify({"items": [_item(i) for i in items], "lease_s": s.settings.lease_s})
 
 
@@ -70,11 +63,8 @@ def audit():
         raise invalid(errors)
     moderator = request.args.get("moderator") or None
     s = services()
-    try:
+    with s.store_errors("audit"):
         entries = s.store.queue.audit(g.identity.site, count=5000 if (moderator or decision) else limit)
-    except redis.RedisError:
-        s.metrics.redis_error("audit")
-        raise store_unavailable() from None
     out = []
     for entry in entries:
         if moderator and entry.get("moderator") != moderator:

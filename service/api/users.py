@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import redis
 from flask import Blueprint, g, jsonify, request
 
 from ..auth import require
-from ..errors import store_unavailable
 from ..validation import Field, iso, json_body, validate
 from . import services
 
@@ -34,11 +32,8 @@ def view(user_id: str):
     """A user's active strikes (reason, expiry), ban, recent events and comments."""
     _check_user(user_id)
     s = services()
-    try:
+    with s.store_errors("users"):
         found = s.store.users.view(g.identity.site, user_id, s.clock())
-    except redis.RedisError:
-        s.metrics.redis_error("users")
-        raise store_unavailable() from None
     strikes = [
         {
             "comment_id": x["comment_id"],
@@ -86,12 +81,9 @@ def ban(user_id: str):
     s = services()
     moderator = data.get("moderator") or g.identity.key_id
     now = s.clock()
-    try:
+    with s.store_errors("ban"):
         state = s.store.users.ban(g.identity.site, user_id, now, data.get("duration_s"), data["reason"], moderator)
         _log(g.identity.site, "ban", user_id, moderator, data["reason"], now, {"duration_s": data.get("duration_s") or 0})
-    except redis.RedisError:
-        s.metrics.redis_error("ban")
-        raise store_unavailable() from None
     return jsonify({"user_id": user_id, **_state(state)})
 
 
@@ -112,12 +104,9 @@ def unban(user_id: str):
     s = services()
     moderator = data.get("moderator") or g.identity.key_id
     now = s.clock()
-    try:
+    with s.store_errors("unban"):
         state = s.store.users.unban(g.identity.site, user_id, now, data.get("reason") or "", moderator)
         _log(g.identity.site, "unban", user_id, moderator, data.get("reason") or "", now)
-    except redis.RedisError:
-        s.metrics.redis_error("unban")
-        raise store_unavailable() from None
     return jsonify({"user_id": user_id, **_state(state)})
 
 
@@ -130,10 +119,7 @@ def reset(user_id: str):
     s = services()
     moderator = data.get("moderator") or g.identity.key_id
     now = s.clock()
-    try:
+    with s.store_errors("reset"):
         state = s.store.users.reset(g.identity.site, user_id, now, data.get("reason") or "", moderator)
         _log(g.identity.site, "reset", user_id, moderator, data.get("reason") or "", now)
-    except redis.RedisError:
-        s.metrics.redis_error("reset")
-        raise store_unavailable() from None
     return jsonify({"user_id": user_id, **_state(state)})

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 
-import redis
 from flask import Blueprint, Response, request
 
 from classifier.policy import flagged_categories
@@ -107,11 +106,8 @@ def clean(text: str) -> str:
 def stored_text(site: str, comment_id: str) -> str | None:
     """Return the text of one of the site's stored comments, or None when there is no such comment."""
     store = services().store
-    try:
+    with services().store_errors("akismet", unavailable):
         _, record = store.comments.find(site, comment_id)
-    except redis.RedisError:
-        services().metrics.redis_error("akismet")
-        raise unavailable() from None
     return record["fields"].get("text") if record else None
 
 
@@ -195,11 +191,8 @@ def _feedback(kind: str, promotion: int) -> Response:
     if comment_id:
         label["comment_id"] = comment_id
     label.update({"feedback": f"akismet:{kind}", "decided_at": services().clock()})
-    try:
+    with services().store_errors("akismet", unavailable):
         services().store.queue.put_label(site, name, label)
-    except redis.RedisError:
-        services().metrics.redis_error("akismet")
-        raise unavailable() from None
     return text_answer(THANKS, headers={"X-Moderation-Label": name})
 
 

@@ -339,11 +339,8 @@ def _secrets(values: list) -> list[str]:
 def get_settings():
     """Whether the site's Coral integration is configured, the URL to give Coral and the secrets' fingerprints."""
     site = g.identity.site
-    try:
+    with services().store_errors("integrations"):
         settings = services().store.integrations.get(site, NAME)
-    except redis.RedisError:
-        services().metrics.redis_error("integrations")
-        raise store_unavailable() from None
     return jsonify(_view(site, settings))
 
 
@@ -358,11 +355,8 @@ def put_settings():
         "format": data.get("format") or "PLAIN_TEXT",
         "updated_at": services().clock(),
     }
-    try:
+    with services().store_errors("integrations"):
         services().store.integrations.set(site, NAME, settings)
-    except redis.RedisError:
-        services().metrics.redis_error("integrations")
-        raise store_unavailable() from None
     _cache().put(site, settings)
     return jsonify(_view(site, settings))
 
@@ -372,10 +366,7 @@ def put_settings():
 def delete_settings():
     """Forget the site's Coral settings: Coral's requests are refused (404) from then on."""
     site = g.identity.site
-    try:
+    with services().store_errors("integrations"):
         services().store.integrations.clear(site, NAME)
-    except redis.RedisError:
-        services().metrics.redis_error("integrations")
-        raise store_unavailable() from None
     _cache().put(site, None)
     return jsonify(_view(site, None))
