@@ -169,7 +169,8 @@ def submit(services: Services, site: str, data: dict, assessment: Assessment | N
                 metrics.flags.labels(category).inc()
             item = queue_item(comment_id, user, result.assessment, fields, now) if answer["verdict"] == "review" else None
             store.queue.finish(site, comment_id, answer["verdict"], flagged, now, item)
-            services.shadow.offer(Comparison(site, comment_id, text, frozenset(policy.allowed_domains), stored))
+            if services.models.shadow is not None:
+                services.shadow.offer(Comparison(site, comment_id, text, frozenset(policy.allowed_domains), stored))
         return answer
     except redis.RedisError:
         return _degraded(services, comment_id, text, assessment, policy)
