@@ -23,6 +23,8 @@ occurrence), which the facade turns into evidence spans.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,31 +39,43 @@ from .rules import HIT_KINDS, RuleSet, hit_counts
 from .types import CATEGORIES, RuleHit
 
 UNKNOWN = -1
+_LETTERS = re.compile("[a-z]+")
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):
     """Pipeline step: raw text -> normalised text (see ``classifier.normalize``).
 
     ``words`` and ``stems`` are the lexicon the normaliser uses to settle
-    ambiguous obfuscation; they are stored with the model so that serving
-    normalises exactly as training did.
+    ambiguous obfuscation; ``fit`` learns the vocabulary of ordinary words
+    (letters only, at least 3 of them, in at least ``min_df`` training
+    comments), which recovers obfuscated words the lists do not name and
+    keeps ordinary words from being joined. All of it is stored with the
+    model, so that serving normalises exactly as training did.
     """
 
-    def __init__(self, words=(), stems=()):
+    def __init__(self, words=(), stems=(), min_df=20):
         self.words = words
         self.stems = stems
+        self.min_df = min_df
 
     def fit(self, X, y=None):
-        """Do nothing: the normaliser has no learned state."""
+        """Learn the vocabulary of ordinary words from raw texts (None: no vocabulary)."""
+        counts: Counter[str] = Counter()
+        for text in X if X is not None else ():
+            counts.update(set(_LETTERS.findall(text.lower())))
+        # One newline-separated string: a handful of bytes per word in the model file.
+        self.vocabulary_ = "\n".join(sorted(w for w, c in counts.items() if c >= self.min_df and len(w) >= 3))
         self.n_features_in_ = 1
         return self
 
     @property
     def normalizer(self) -> Normalizer:
-        """Return the (cached) normaliser built from the lexicon."""
+        """Return the (cached) normaliser built from the lexicon and the vocabulary."""
         cached = self.__dict__.get("_normalizer")
         if cached is None:
-            cached = self.__dict__["_normalizer"] = Normalizer(Lexicon(self.words, self.stems))
+            vocabulary = getattr(self, "vocabulary_", "")
+            lexicon = Lexicon(self.words, self.stems, vocabulary.split("\n") if vocabulary else ())
+            cached = self.__dict__["_normalizer"] = Normalizer(lexicon)
         return cached
 
     def __getstate__(self):
@@ -262,6 +276,7 @@ def digest(pipeline: Pipeline) -> str:
     tfidf = features.tfidf_
     norm = pipeline.named_steps["normalize"]
     h.update(repr((sorted(norm.words), sorted(norm.stems), features.rule_texts)).encode())
+    h.update(getattr(norm, "vocabulary_", "").encode())
     h.update(repr(sorted(tfidf.get_params().items())).encode())
     h.update(repr(sorted(model.get_params().items())).encode())
     for array in (tfidf.vocabulary_, tfidf.idf_, model.coef_, model.intercept_, model.calibration_):

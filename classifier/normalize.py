@@ -7,16 +7,23 @@ normalised text can be reported as offsets into the original.
 
 Stages, in order (each keeps the offset map):
 
-1. fold characters: drop zero-width/format characters and combining marks,
-   NFKC compatibility forms (fullwidth, mathematical alphanumerics), casefold,
-   Cyrillic/Greek/small-capital look-alikes to Latin;
+1. fold characters: drop every character that does not change what a reader
+   sees inside a word (C0 and C1 control characters such as NUL, backspace,
+   DEL and NEL; all ``Cf`` format characters; variation selectors and other
+   combining marks; Hangul and Braille fillers), NFKC compatibility forms
+   (fullwidth, mathematical alphanumerics), casefold, Cyrillic/Greek/
+   small-capital look-alikes to Latin; tabs and line breaks become spaces;
 2. collapse runs of whitespace to one space, trim;
 3. entities: URLs, e-mail addresses, phone numbers and @handles become the
    placeholder tokens in ``PLACEHOLDERS`` (their values are kept as entities);
 4. join letters split by spaces, dots, dashes or asterisks ("f.u.c.k");
 5. canonicalise word chunks: leetspeak, masked letters ("f*ck") and letter
    floods ("fuuuuck"), using a lexicon of words worth recovering to settle
-   ambiguous cases (is "1" an "i" or an "l"?) and to leave the rest alone.
+   ambiguous cases (is "1" an "i" or an "l"?) and to leave the rest alone,
+   then the vocabulary of ordinary words ("1gn0r4nt" is "ignorant");
+6. bridge a listed word split in two or three pieces by a space or a line
+   break ("mo ron", "as\nshole") when not every piece is an ordinary word, so
+   "pen is" and "dumb ass" stay as they are.
 """
 
 from __future__ import annotations
@@ -181,10 +188,12 @@ for _base in (0x1F130, 0x1F150, 0x1F170, 0x1F1E6):
 # Invisible characters that are not in category Cf but are used to split words.
 _INVISIBLE = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u180e", "\u2800"}
 
-# ASCII: upper case to lower, control characters to spaces (1:1, offsets kept).
+# ASCII: upper case to lower, whitespace controls (tab, line breaks) to spaces
+# (1:1, offsets kept). Other control characters are invisible and are dropped
+# first (``_ASCII_CONTROL``): "fu<NUL>ck" and "m<BS>oron" read as one word.
 _ASCII_TABLE = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
-_ASCII_TABLE.update({c: 32 for c in range(32)})
-_ASCII_TABLE[127] = 32
+_ASCII_TABLE.update({c: 32 for c in (9, 10, 11, 12, 13)})
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]+")
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _SPACES = re.compile(r"^ +| +$| {2,}")
@@ -195,9 +204,9 @@ def fold_char(ch: str) -> str:
     if ch in _UPPER_LOOKALIKES:
         return _UPPER_LOOKALIKES[ch]
     cat = unicodedata.category(ch)
-    if cat in ("Cf", "Mn", "Me", "Cs") or ch in _INVISIBLE:
-        return ""  # invisible, combining, or a lone surrogate (not encodable text)
-    if cat in ("Zs", "Zl", "Zp", "Cc"):
+    if cat in ("Cf", "Mn", "Me", "Cs", "Cc") or ch in _INVISIBLE:
+        return ""  # invisible (C1 controls too), combining, or a lone surrogate (not encodable text)
+    if cat in ("Zs", "Zl", "Zp"):
         return " "
     out = []
     for part in unicodedata.normalize("NFKD", ch):
@@ -236,7 +245,12 @@ class Normalized:
             return (0, 0)
         start = max(0, min(start, len(self.text) - 1))
         end = max(start + 1, min(end, len(self.text)))
-        return self.starts[start], self.ends[end - 1]
+        a, z = self.starts[start], self.ends[end - 1]
+        # A span keeps the combining marks of its last letter (and variation selectors).
+        original = self.original
+        while z < len(original) and not original[z].isascii() and unicodedata.category(original[z]) in ("Mn", "Me"):
+            z += 1
+        return a, z
 
     def entity_at(self, start: int) -> Entity | None:
         """Return the entity whose placeholder starts at normalised ``start``."""
@@ -411,27 +425,64 @@ _RUN3 = re.compile(r"([a-z])\1{2,}")
 _SPLIT = re.compile(r"(?<![\w@$*])([a-z0-9@$])([ ._*~+-]{1,2})(?:[a-z0-9@$]\2){1,}[a-z0-9@$](?![\w@$])")
 _INNER_LEET = re.compile(r"[a-z]+(?:[0-9@$!|]+[a-z]+)+")
 _PUNCT_RUN = re.compile(r"([^\w\s])\1{3,}")
+# Tokens for bridging split words: letters only, bounded by anything but word characters.
+_TOKEN = re.compile(r"(?<![\w'@$*-])[a-z]+(?![\w'@$*-])")
+
+
+#: One- and two-letter English words. Longer ordinary words come from the
+#: vocabulary a model learns from its training comments (``Lexicon.vocabulary``).
+SHORT_WORDS = frozenset(
+    "a i o ad ah am an as at aw ay be bs by do eh er ex go ha he hi hm if in is it la lo ma me mr ms my no of "
+    "oh ok on or ow ox pa pc pm re so tv uh um up us vs we ya ye yo".split()
+)
+#: Recovered readings shorter than this are not taken from the vocabulary ("i7" is a processor).
+_MIN_VOCABULARY_READING = 4
 
 
 class Lexicon:
-    """Words the normaliser should recover from obfuscation.
+    """Words the normaliser should recover from obfuscation, and ordinary words.
 
-    ``words`` are whole words; ``stems`` match any word that starts with them.
+    ``words`` are whole words worth recovering (the rule lists' words);
+    ``stems`` match any word that starts with them. ``vocabulary`` holds
+    ordinary words (a model's training vocabulary): an obfuscated word whose
+    only reading is one of them is recovered too ("1gn0r4nt"), and a word
+    split into pieces that are all ordinary words is never joined.
     """
 
-    def __init__(self, words: Iterable[str] = (), stems: Iterable[str] = ()):
+    def __init__(self, words: Iterable[str] = (), stems: Iterable[str] = (), vocabulary: Iterable[str] = ()):
         self.words = frozenset(words)
         self.stems = tuple(sorted(set(stems)))
+        self.vocabulary = frozenset(vocabulary)
         self._stem_lengths = sorted({len(s) for s in self.stems})
         self._stem_set = frozenset(self.stems)
         self._by_length: dict[int, list[str]] = {}
         for w in self.words:
             self._by_length.setdefault(len(w), []).append(w)
+        self._vocabulary_by_length: dict[int, list[str]] = {}
 
     def __contains__(self, word: str) -> bool:
         if word in self.words:
             return True
         return any(word[:n] in self._stem_set for n in self._stem_lengths if n <= len(word))
+
+    def is_word(self, piece: str) -> bool:
+        """Tell whether ``piece`` is a word by itself (ordinary, short or listed)."""
+        return piece in SHORT_WORDS or piece in self.vocabulary or piece in self.words
+
+    def ordinary(self, reading: str) -> bool:
+        """Tell whether ``reading`` is an ordinary word long enough to recover."""
+        return len(reading) >= _MIN_VOCABULARY_READING and reading in self.vocabulary
+
+    def fill_ordinary(self, masked: str) -> str | None:
+        """Return the one vocabulary word that ``masked`` (one or two * or #) can be, or None."""
+        if len(masked) < _MIN_VOCABULARY_READING or sum(c in _MASKS for c in masked) > 2:
+            return None
+        if not self._vocabulary_by_length and self.vocabulary:
+            for w in self.vocabulary:
+                self._vocabulary_by_length.setdefault(len(w), []).append(w)
+        whole = re.compile("".join("[a-z]" if c in _MASKS else re.escape(c) for c in masked))
+        found = [w for w in self._vocabulary_by_length.get(len(masked), ()) if whole.fullmatch(w)]
+        return found[0] if len(found) == 1 else None
 
     def fill(self, masked: str) -> str | None:
         """Return the one lexicon word that ``masked`` (with * or #) can be, or None."""
@@ -440,6 +491,9 @@ class Lexicon:
             return re.compile("".join("[a-z]" if c in _MASKS else re.escape(c) for c in part))
 
         whole = pattern(masked)
+        found = {w for w in self._by_length.get(len(masked), ()) if whole.fullmatch(w)}
+        if len(found) == 1:
+            return found.pop()  # "c*ntact" is "contact", not the stem "cunt" plus "act"
         by_stem = set()
         for stem in self.stems:
             # "f*cking" against the stem "fuck": the stem explains the masked head.
@@ -447,18 +501,16 @@ class Lexicon:
             tail = masked[n:]
             if n <= len(masked) and not any(c in _MASKS for c in tail) and pattern(masked[:n]).fullmatch(stem):
                 by_stem.add(stem + tail)
-        if by_stem:
-            # Stems are the canonical spellings; listed variants ("shyt") only
-            # decide when no stem fits.
-            return by_stem.pop() if len(by_stem) == 1 else None
-        found = {w for w in self._by_length.get(len(masked), ()) if whole.fullmatch(w)}
-        return found.pop() if len(found) == 1 else None
+        # Stems are the canonical spellings where several listed words fit ("sh*t": shit, shyt).
+        return by_stem.pop() if len(by_stem) == 1 else None
 
     def fingerprint(self) -> str:
         """Return a stable description used in the model card."""
         import hashlib
 
         data = "\n".join(sorted(self.words)) + "\n--\n" + "\n".join(self.stems)
+        if self.vocabulary:
+            data += "\n--\n" + "\n".join(sorted(self.vocabulary))
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -480,6 +532,12 @@ class Normalizer:
     """Normalise comment text for rules and model, keeping an offset map."""
 
     lexicon: Lexicon = field(default_factory=Lexicon)
+    _bridge_prefixes: frozenset[str] = field(init=False, repr=False, default=frozenset())
+
+    def __post_init__(self):
+        lex = self.lexicon
+        # A split word is only looked at when its first letters begin a listed word.
+        self._bridge_prefixes = frozenset(w[:3] for w in (*lex.words, *lex.stems) if len(w) >= 3)
 
     def normalize(self, text: str) -> Normalized:
         """Return the normalised form of ``text`` with its offset map."""
@@ -488,6 +546,8 @@ class Normalizer:
         if not text.isascii():
             cache = _FOLD_CACHE
             b.rewrite(_NON_ASCII, lambda m: _fold_run(m.group(), cache))
+        if _ASCII_CONTROL.search(b.text):
+            b.rewrite(_ASCII_CONTROL, lambda m: "")
         b.text = b.text.translate(_ASCII_TABLE)
         t = b.text
         if "  " in t or t[:1] == " " or t[-1:] == " ":
@@ -502,6 +562,8 @@ class Normalizer:
         spots += [m.start() for m in _FLOOD.finditer(b.text)]
         if spots:
             b.apply(self._chunk_edits(b.text, sorted(spots)))
+        if " " in b.text and self._bridge_prefixes:
+            b.apply(self._bridges(b.text))
         if _PUNCT_RUN.search(b.text):
             b.rewrite(_PUNCT_RUN, lambda m: m.group(1) * 3)
         return Normalized(text, b.text, b.starts, b.ends, tuple(entities))
@@ -531,6 +593,42 @@ class Normalizer:
             return joined
         return joined, list(range(0, len(group), sep_len + 1))
 
+    def _bridges(self, text: str) -> Iterator[tuple[int, int, tuple[str, list[int]]]]:
+        """Yield edits joining a listed word split by single spaces into 2 or 3 pieces ("mo ron").
+
+        Pieces are joined only when the joined word is listed, the pieces
+        before the last are not already a listed word, not every piece is a
+        word by itself, a joined word shorter than 4 letters has no word among
+        its pieces, and a one-letter word ("a", "i") only starts a word of 5
+        letters or more: "pen is", "dumb ass", "fuck off" and "a ss" stay apart.
+        """
+        lex, prefixes = self.lexicon, self._bridge_prefixes
+        tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        i, n = 0, len(tokens)
+        while i < n - 1:
+            for k in (3, 2):
+                window = tokens[i : i + k]
+                if len(window) < k or any(window[j + 1][0] != window[j][1] + 1 for j in range(k - 1)):
+                    continue
+                pieces = [text[a:b] for a, b in window]
+                joined = "".join(pieces)
+                if joined[:3] not in prefixes or joined not in lex:
+                    continue
+                words = [lex.is_word(p) for p in pieces]
+                if all(words) or (any(words) and len(joined) < 4):
+                    continue
+                if "".join(pieces[:-1]) in lex:
+                    continue  # "fuck off", "assholes then": the listed word is already whole
+                if any(len(p) == 1 and w and (j > 0 or len(joined) < 5) for j, (p, w) in enumerate(zip(pieces, words))):
+                    continue
+                start, end = window[0][0], window[-1][1]
+                sources = [a - start + x for a, b in window for x in range(b - a)]
+                yield start, end, (joined, sources)
+                i += k
+                break
+            else:
+                i += 1
+
     def _chunk_edits(self, text: str, spots: list[int]) -> Iterator[tuple[int, int, str]]:
         """Yield edits for the word chunks around ``spots`` (leet, mask or flood characters)."""
         done = 0
@@ -550,12 +648,22 @@ class Normalizer:
         # Edge punctuation is punctuation: "hello!", "*sigh*", "#tag".
         lead = len(chunk) - len(chunk.lstrip("!|*#"))
         core = chunk[lead:].rstrip("!|*#")
-        if not core or _UNIT.fullmatch(core) or not _HAS_LETTER.search(core):
+        if not core or not _HAS_LETTER.search(core):
             return None
+        if _UNIT.fullmatch(core):
+            # "2nd", "10am" and "$5m" are numbers, unless a listed word reads there ("574b" is "stab").
+            new = self._listed_reading(core)
+            return None if new is None else chunk[:lead] + new + chunk[lead + len(core) :]
         new = self._canonical(core)
         if new == core:
             return None
         return chunk[:lead] + new + chunk[lead + len(core) :]
+
+    def _listed_reading(self, word: str) -> str | None:
+        """Return the one listed word (3 letters or more) that ``word``'s leetspeak reads as, or None."""
+        options = [_LEET.get(c) or _LEET_AMBIGUOUS.get(c) or c for c in word]
+        found = {r for r in ("".join(p) for p in itertools.islice(itertools.product(*options), 16)) if r in self.lexicon.words}
+        return found.pop() if len(found) == 1 and len(word) >= 3 else None
 
     def _decode(self, word: str) -> str:
         """Decode leetspeak with the default reading of ambiguous characters."""
@@ -575,13 +683,30 @@ class Normalizer:
         readings = ["".join(p) for p in itertools.islice(itertools.product(*options), 16)]
         masked = any(c in _MASKS for c in word)
         for reading in readings:
-            for spelled in _squeeze_options(reading):
-                if masked:
+            options = _squeeze_options(reading)
+            if masked:
+                for spelled in options:
                     filled = lex.fill(spelled)
                     if filled:
                         return filled
-                elif spelled in lex:
-                    return spelled
+                continue
+            # A listed word as written beats a stem's reading; of a stem's
+            # readings the shortest ("fuuuucking": "fucking", not "fuucking").
+            exact = [o for o in options if o in lex.words]
+            if exact:
+                return exact[0]
+            stemmed = [o for o in options if o in lex]
+            if stemmed:
+                return min(stemmed, key=len)
+        if lex.vocabulary:
+            for reading in readings:
+                for spelled in _squeeze_options(reading):
+                    if masked:
+                        filled = lex.fill_ordinary(spelled)
+                        if filled:
+                            return filled
+                    elif lex.ordinary(spelled):
+                        return spelled
         if not masked and _INNER_LEET.fullmatch(word):
             return _squeeze_options(readings[0])[0]
         return _squeeze_options(word)[0]

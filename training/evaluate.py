@@ -216,7 +216,20 @@ def main(argv: list[str] | None = None) -> int:
         "--extra", type=Path, action="append", default=[], help="JSON Lines file of labelled comments (all rows evaluated)"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="for each dataset, train a model without it and score it (several minutes; --model is not used)",
+    )
+    parser.add_argument("--only", action="append", help="with --leave-one-out: only this dataset (repeatable)")
     args = parser.parse_args(argv)
+    if args.leave_one_out:
+        from .lodo import main as leave_one_out
+
+        data_dir = args.data or default_data_dir()
+        if data_dir is None or not data_dir.is_dir():
+            parser.error("--leave-one-out needs the datasets folder (--data)")
+        return leave_one_out(load_dir(data_dir), args.only, args.json)
     moderator = Moderator.load(args.model)
     thresholds = {c: t.to_dict() for c, t in moderator.thresholds.items()}
     report: dict = {"model_version": moderator.version}

@@ -170,7 +170,7 @@ def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progres
     normalize, features, model = (pipeline.named_steps[n] for n in ("normalize", "features", "model"))
     train, valid = parts[TRAIN], parts[VALIDATION]
     progress(f"normalising and matching rules on {len(train) + len(valid)} comments")
-    norm_train = normalize.fit(None).transform([e.text for e in train])
+    norm_train = normalize.fit([e.text for e in train]).transform([e.text for e in train])
     norm_valid = normalize.transform([e.text for e in valid])
     hits_train = [rules.match(n) for n in norm_train]
     hits_valid = [rules.match(n) for n in norm_valid]

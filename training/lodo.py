@@ -1,0 +1,117 @@
+"""Leave one dataset out: for each dataset, train without it, then score all of it.
+
+A held-out split of a dataset the model trains on flatters it: the register,
+the topics and the annotators are the ones it learned. Scoring a dataset the
+model never saw says how it will do on a site's comments. For each dataset:
+
+* ``impermium``: attack (``Insult``), both files;
+* ``olid``: abuse, attack and "offensive" (either, scored by the larger score);
+* ``davidson``: abuse;
+* ``toxic-spans``: abuse and attack among posts that were all rated toxic
+  (does the model tell obscenity from insults?);
+* ``ucc``: unhealthy (any unhealthy attribute) against healthy news comments,
+  scored by max(abuse, attack): the register the service serves;
+* ``youtube-spam`` and ``sms-spam``: promotion.
+
+    moderator evaluate --leave-one-out [--data DIR] [--only NAME ...] [--json]
+
+Each round fits a full model (about a minute on one core), so a run takes
+several minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from classifier.artifact import Artifact
+from classifier.moderator import Moderator
+from classifier.rules import RuleSet
+from classifier.types import CATEGORIES
+
+from .datasets import Example
+
+#: The datasets, in report order.
+DATASETS = ("impermium", "olid", "davidson", "toxic-spans", "ucc", "youtube-spam", "sms-spam")
+
+_A, _T, _P = (CATEGORIES.index(c) for c in ("abuse", "attack", "promotion"))
+
+
+def targets(dataset: str, examples: list[Example], scores: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return {row name: (labels, scores)} judged for ``dataset`` (see the module docstring)."""
+    label = {c: np.array([-1 if e.labels[c] is None else e.labels[c] for e in examples]) for c in CATEGORIES}
+    offensive = np.maximum(scores[:, _A], scores[:, _T])
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def add(name: str, y: np.ndarray, s: np.ndarray, rows: np.ndarray) -> None:
+        if rows.any() and 0 < y[rows].sum() < rows.sum():
+            out[name] = (y[rows], s[rows])
+
+    if dataset == "ucc":
+        unhealthy = np.array([all(e.labels[c] is None for c in CATEGORIES) for e in examples], dtype=int)
+        add("unhealthy (max abuse, attack)", unhealthy, offensive, np.ones(len(examples), bool))
+        return out
+    for k, category in enumerate(CATEGORIES):
+        add(category, label[category], scores[:, k], label[category] >= 0)
+    if dataset == "olid":
+        y = ((label["abuse"] == 1) | (label["attack"] == 1)).astype(int)
+        add("offensive (max abuse, attack)", y, offensive, np.ones(len(examples), bool))
+    return out
+
+
+def leave_one_out(
+    examples: list[Example],
+    rules: RuleSet,
+    fit: Callable,
+    params: dict,
+    only: tuple[str, ...] = DATASETS,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> dict[str, dict[str, dict]]:
+    """Return {dataset: {row: {"n", "positives", "roc_auc"}}} for models trained without each dataset.
+
+    ``fit(examples, rules, params, progress)`` returns ``(pipeline, parts,
+    thresholds)`` like ``training.train.fit``.
+    """
+    report: dict[str, dict[str, dict]] = {}
+    for dataset in only:
+        held = [e for e in examples if e.source == dataset]
+        rest = [e for e in examples if e.source != dataset]
+        if not held:
+            continue
+        progress(f"leave out {dataset}: training on {len(rest)} comments, scoring {len(held)}")
+        pipeline, _, thresholds = fit(rest, rules, params, progress)
+        moderator = Moderator(Artifact(pipeline, {"version": f"without-{dataset}", "thresholds": thresholds}), rules)
+        results = moderator.assess_many([e.text for e in held])
+        scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
+        rows = {}
+        for name, (y, s) in targets(dataset, held, scores).items():
+            rows[name] = {"n": int(len(y)), "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, s)), 4)}
+        report[dataset] = rows
+        progress(f"  {dataset}: " + ", ".join(f"{k} {v['roc_auc']:.3f}" for k, v in rows.items()))
+    return report
+
+
+def format_report(report: dict[str, dict[str, dict]]) -> str:
+    """Return the report as a text table."""
+    lines = ["leave one dataset out: trained without the dataset, scored on all of it", f"{'dataset':14s} {'row':32s} {'n':>6s} {'pos':>6s} {'ROC AUC':>8s}"]
+    for dataset, rows in report.items():
+        for name, m in rows.items():
+            lines.append(f"{dataset:14s} {name:32s} {m['n']:6d} {m['positives']:6d} {m['roc_auc']:8.3f}")
+    return "\n".join(lines)
+
+
+def main(examples: list[Example], only: list[str] | None, as_json: bool) -> int:
+    """Run the evaluation for ``moderator evaluate --leave-one-out`` and print it."""
+    from .train import PARAMS, Progress, fit
+
+    unknown = [d for d in only or () if d not in DATASETS]
+    if unknown:
+        print(f"moderator evaluate: unknown dataset(s) {unknown}; choose from {list(DATASETS)}", file=sys.stderr)
+        return 2
+    report = leave_one_out(examples, RuleSet.load(), fit, PARAMS, tuple(only or DATASETS), Progress())
+    print(json.dumps(report, indent=2) if as_json else format_report(report))
+    return 0
