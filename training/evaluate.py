@@ -20,6 +20,7 @@ from classifier.moderator import Moderator
 from classifier.policy import flagged_categories
 from classifier.types import CATEGORIES, Span
 
+from . import thresholds as th
 from .datasets import Example, default_data_dir, load_dir, load_jsonl
 from .splits import TEST, VALIDATION, label_matrix, split
 
@@ -33,6 +34,7 @@ class Scored:
     flagged: np.ndarray  # (n, len(CATEGORIES)) bool: the category is among the verdict's reasons
     verdicts: list[str]
     spans: list[list[Span]]
+    rule_levels: np.ndarray  # (n,) 2 a block rule hit, 1 only review rules, 0 none
 
     @property
     def labels(self) -> np.ndarray:
@@ -47,6 +49,7 @@ class Scored:
             self.flagged[rows],
             [self.verdicts[i] for i in rows],
             [self.spans[i] for i in rows],
+            self.rule_levels[rows],
         )
 
 
@@ -56,7 +59,12 @@ def score_examples(moderator: Moderator, examples: list[Example]) -> Scored:
     scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
     flagged = np.array([[c in flagged_categories(r.reasons) for c in CATEGORIES] for r in results], dtype=bool)
     return Scored(
-        examples, scores, flagged.reshape(-1, len(CATEGORIES)), [r.verdict for r in results], [r.spans for r in results]
+        examples,
+        scores,
+        flagged.reshape(-1, len(CATEGORIES)),
+        [r.verdict for r in results],
+        [r.spans for r in results],
+        th.rule_levels([r.rule_hits for r in results]),
     )
 
 
@@ -103,11 +111,12 @@ def metrics_by_group(scored: Scored, thresholds: dict) -> dict:
 def evidence_f1(scored: Scored) -> dict | None:
     """Return how well abuse/attack evidence matches annotated spans (ToxicSpans).
 
-    For every comment with annotated spans that the service flags for abuse or
-    attack: F1 between the characters our spans cover and the characters the
-    annotators' majority marked (spaces ignored), averaged over comments as in
-    SemEval-2021 Task 5. Comments not flagged have no evidence to judge; their
-    share is reported as ``flagged``.
+    Per comment with annotated spans: F1 between the characters our abuse and
+    attack spans cover and the characters the annotators' majority marked
+    (spaces ignored), averaged over comments as in SemEval-2021 Task 5.
+    ``span_f1`` averages over the comments the service flags for abuse or
+    attack (the ones that show evidence); ``span_f1_all`` over every annotated
+    comment, an unflagged one counting 0.
     """
     values, annotated = [], 0
     a, t = CATEGORIES.index("abuse"), CATEGORIES.index("attack")
@@ -128,15 +137,31 @@ def evidence_f1(scored: Scored) -> dict | None:
         "annotated": annotated,
         "flagged": round(len(values) / annotated, 4),
         "span_f1": round(float(np.mean(values)), 4) if values else None,
+        "span_f1_all": round(float(np.sum(values)) / annotated, 4),
     }
+
+
+def news_rates(scored: Scored, thresholds: dict) -> dict[str, float]:
+    """Return the news-comment operating point: healthy UCC rejected/reviewed, ToxicSpans flagged/rejected."""
+    healthy = np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in scored.examples], dtype=bool)
+    toxic = np.array([e.source == "toxic-spans" for e in scored.examples], dtype=bool)
+    out = th.rates(scored.scores, scored.rule_levels, thresholds, healthy, toxic)
+    Y = scored.labels
+    for category in ("abuse", "attack"):
+        k = CATEGORIES.index(category)
+        rows = toxic & (Y[:, k] == 1)
+        if rows.any():
+            out[f"toxic_{category}_flagged_for_{category}"] = float(scored.flagged[rows, k].mean())
+    return {key: round(v, 4) for key, v in out.items()}
 
 
 TARGETS = {
     "attack_roc_auc_impermium_test": (">=", 0.85),
     "offensive_roc_auc_olid_heldout": (">=", 0.85),
     "promotion_f1_youtube_heldout_videos": (">=", 0.92),
-    "ucc_healthy_rejected": ("<=", 0.02),
-    "ucc_healthy_reviewed": ("<=", 0.08),
+    "ucc_healthy_rejected": ("<=", 0.01),
+    "ucc_healthy_reviewed": ("<=", 0.05),
+    "toxic_news_flagged": (">=", 0.75),
 }
 
 
@@ -163,6 +188,9 @@ def target_values(test: Scored) -> dict[str, float]:
         verdicts = np.array(test.verdicts)[rows]
         values["ucc_healthy_rejected"] = float(np.mean(verdicts == "reject"))
         values["ucc_healthy_reviewed"] = float(np.mean(verdicts == "review"))
+    rows = np.array([e.source == "toxic-spans" for e in test.examples], dtype=bool)
+    if rows.any():
+        values["toxic_news_flagged"] = float(np.mean(np.array(test.verdicts)[rows] != "approve"))
     return values
 
 
@@ -239,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in (VALIDATION, TEST):
             scored = score_examples(moderator, parts[name])
             report[name] = metrics_by_group(scored, thresholds)
-            if name == VALIDATION:
-                report["evidence"] = evidence_f1(scored)
+            report[f"evidence_{name}"] = evidence_f1(scored)
+            report[f"news_{name}"] = news_rates(scored, thresholds)
             if name == TEST:
                 report["targets"] = check_targets(target_values(scored))
     elif args.data:
@@ -259,12 +287,15 @@ def main(argv: list[str] | None = None) -> int:
         if key in (VALIDATION, TEST) or key.startswith("extra:"):
             print()
             print(format_metrics(key, value))
-    if report.get("evidence"):
-        e = report["evidence"]
-        print(
-            f"\nevidence: span F1 {e['span_f1']:.3f} on the {100 * e['flagged']:.0f}% of {e['annotated']} "
-            "annotated ToxicSpans validation comments flagged for abuse or attack"
-        )
+    for name in (VALIDATION, TEST):
+        e = report.get(f"evidence_{name}")
+        if e and e["span_f1"] is not None:
+            print(
+                f"\nevidence ({name}): span F1 {e['span_f1']:.3f} on the {100 * e['flagged']:.0f}% of {e['annotated']} "
+                f"annotated ToxicSpans comments flagged for abuse or attack; {e['span_f1_all']:.3f} on all of them"
+            )
+        if report.get(f"news_{name}"):
+            print(f"news comments ({name}): " + ", ".join(f"{k} {v:.3f}" for k, v in report[f"news_{name}"].items()))
     if "targets" in report:
         print()
         print(format_targets(report["targets"]))

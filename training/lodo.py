@@ -89,7 +89,7 @@ def leave_one_out(
         scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
         rows = {}
         for name, (y, s) in targets(dataset, held, scores).items():
-            rows[name] = {"n": int(len(y)), "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, s)), 4)}
+            rows[name] = {"n": len(y), "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, s)), 4)}
         report[dataset] = rows
         progress(f"  {dataset}: " + ", ".join(f"{k} {v['roc_auc']:.3f}" for k, v in rows.items()))
     return report
@@ -97,7 +97,10 @@ def leave_one_out(
 
 def format_report(report: dict[str, dict[str, dict]]) -> str:
     """Return the report as a text table."""
-    lines = ["leave one dataset out: trained without the dataset, scored on all of it", f"{'dataset':14s} {'row':32s} {'n':>6s} {'pos':>6s} {'ROC AUC':>8s}"]
+    lines = [
+        "leave one dataset out: trained without the dataset, scored on all of it",
+        f"{'dataset':14s} {'row':32s} {'n':>6s} {'pos':>6s} {'ROC AUC':>8s}",
+    ]
     for dataset, rows in report.items():
         for name, m in rows.items():
             lines.append(f"{dataset:14s} {name:32s} {m['n']:6d} {m['positives']:6d} {m['roc_auc']:8.3f}")

@@ -33,9 +33,10 @@ ROW_SPLITS = {
     "impermium": (0.15, 0.0),
     "olid": (0.10, 0.20),
     "davidson": (0.10, 0.0),
-    "toxic-spans": (0.15, 0.0),
+    # a quarter of the ToxicSpans posts never trains: the toxic news comments the operating point is judged on
+    "toxic-spans": (0.15, 0.25),
     "sms-spam": (0.15, 0.0),
-    "ucc": (0.20, 0.40),
+    "ucc": (0.30, 0.40),
     "youtube-spam": (0.0, 0.0),
     "extra": (0.15, 0.0),
     # moderator labels in `moderator retrain` all train; it judges on the newest decisions it holds out itself

@@ -6,7 +6,9 @@
    extra JSON Lines files (moderator decisions);
 2. split by source (whole videos and files held out, rows by text hash);
 3. fit the pipeline on the training split with per-source balanced weights;
-4. calibrate probabilities and choose thresholds on the validation split;
+4. calibrate probabilities and choose thresholds on the validation split
+   (``training/thresholds.py``: precision per category, then the operating
+   point for news comments);
 5. evaluate on validation and test through the facade;
 6. refuse to replace an existing model at PATH that does better on the same
    validation data, unless ``--force``;
@@ -34,6 +36,7 @@ from classifier.rules import RuleSet
 from classifier.types import CATEGORIES
 
 from . import evaluate as ev
+from . import thresholds as th
 from .datasets import DATASETS, FILES, Example, dataset_files, default_data_dir, load_dir, load_jsonl, sha256_file
 from .splits import (
     TEST,
@@ -57,18 +60,6 @@ PARAMS = {
     "balance": 0.5,
 }
 
-#: Threshold rules: the lowest score whose validation precision (sources
-#: weighted equally) reaches the target, within a budget of healthy news
-#: comments (UCC validation) that the category's score alone may flag. The
-#: budgets keep the total under the service's promise for ordinary comments
-#: (at most 2% rejected, 8% reviewed); promotion gets more review room because
-#: spam that carries no link or contact detail is only caught by the score.
-THRESHOLD_POLICY = {
-    "reject": {"precision": 0.90, "healthy_budget": {"abuse": 0.003, "attack": 0.003, "promotion": 0.003}},
-    "review": {"precision": 0.70, "healthy_budget": {"abuse": 0.007, "attack": 0.007, "promotion": 0.02}},
-}
-FALLBACK_THRESHOLDS = {"review": 0.5, "reject": 0.9}
-
 
 class Progress:
     """Print timed steps to stderr."""
@@ -80,36 +71,6 @@ class Progress:
     def __call__(self, message: str) -> None:
         if not self.quiet:
             print(f"[{time.perf_counter() - self.t0:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def _weighted_precision(y: np.ndarray, s: np.ndarray, w: np.ndarray, t: float) -> float:
-    picked = s >= t
-    total = w[picked].sum()
-    return float(w[picked & (y == 1)].sum() / total) if total > 0 else 0.0
-
-
-def choose_thresholds(scores: np.ndarray, Y: np.ndarray, W: np.ndarray, healthy: np.ndarray) -> dict[str, dict[str, float]]:
-    """Choose review and reject thresholds per category on validation data (see THRESHOLD_POLICY)."""
-    grid = np.round(np.arange(0.05, 0.995, 0.005), 3)
-    chosen: dict[str, dict[str, float]] = {}
-    for k, category in enumerate(CATEGORIES):
-        rows = Y[:, k] >= 0
-        y, s, w = Y[rows, k], scores[rows, k], W[rows, k]
-        if y.sum() == 0 or y.sum() == len(y):
-            chosen[category] = dict(FALLBACK_THRESHOLDS)
-            continue
-        found = {}
-        for level, rule in THRESHOLD_POLICY.items():
-            ok = [
-                t
-                for t in grid
-                if _weighted_precision(y, s, w, t) >= rule["precision"]
-                and (not healthy.any() or np.mean(scores[healthy, k] >= t) <= rule["healthy_budget"][category])
-            ]
-            found[level] = float(ok[0]) if ok else FALLBACK_THRESHOLDS[level]
-        found["review"] = min(found["review"], found["reject"])
-        chosen[category] = found
-    return chosen
 
 
 def gate_score(moderator: Moderator, examples: list[Example]) -> float:
@@ -196,10 +157,11 @@ def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progres
     model.calibrate(model.decision_function(X_valid), Y_valid, W_valid)
     probabilities = model.predict_proba(X_valid)
     healthy = np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in valid], dtype=bool)
+    toxic = np.array([e.source == "toxic-spans" for e in valid], dtype=bool)
     thresholds = (
-        choose_thresholds(probabilities, Y_valid, W_valid, healthy)
+        th.choose(probabilities, Y_valid, W_valid, healthy, toxic, th.rule_levels(hits_valid))
         if len(valid)
-        else {c: dict(FALLBACK_THRESHOLDS) for c in CATEGORIES}
+        else {c: dict(th.FALLBACK) for c in CATEGORIES}
     )
     return pipeline, parts, thresholds
 
@@ -220,7 +182,11 @@ def build(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "categories": list(CATEGORIES),
         "thresholds": thresholds,
-        "threshold_policy": THRESHOLD_POLICY,
+        "threshold_policy": {
+            "precision": th.PRECISION_POLICY,
+            "healthy_budget": th.HEALTHY_BUDGET,
+            "min_review_precision": th.MIN_REVIEW_PRECISION,
+        },
         "training": {
             "files": files,
             "splits": describe(parts),
@@ -238,8 +204,8 @@ def build(
         if parts[name]:
             scored = ev.score_examples(moderator, parts[name])
             metrics[name] = ev.metrics_by_group(scored, thresholds)
-            if name == VALIDATION:
-                card["evidence"] = ev.evidence_f1(scored)
+            card.setdefault("evidence", {})[name] = ev.evidence_f1(scored)
+            card.setdefault("news_comments", {})[name] = ev.news_rates(scored, thresholds)
             if name == TEST:
                 card["targets"] = ev.check_targets(ev.target_values(scored))
     card["metrics"] = metrics
