@@ -49,7 +49,7 @@ ORDINARY = [
 # Wikipedia-style discussion: links to reference sites, quotes, headings and markup.
 REFERENCE_TALK = [
     "== Sources ==\nThe figure comes from https://en.wikipedia.org/wiki/Gross_domestic_product and the census.",
-    "See the report at https://www.statcan.gc.ca/en/start and the quote: \"rents rose 8%\".",
+    'See the report at https://www.statcan.gc.ca/en/start and the quote: "rents rose 8%".',
     "'''Note''': per [[Reliable sources]], the BBC piece (https://www.bbc.co.uk/news) is the better citation.",
     "=== Background ===\n* the 2019 study (doi.org/10.1000/xyz123)\n* the council minutes",
 ]
