@@ -82,14 +82,14 @@ def offensive_labels(examples: list[Example]) -> np.ndarray:
 
     A row is offensive when it is labelled abuse or attack. ToxicSpans posts
     were all rated toxic, so they are offensive even where the annotators'
-    majority marked no span. A row is not offensive when it is labelled
+    majority marked no span (and their categories are unknown). A row is not offensive when it is labelled
     negative for a category and positive for none: the toxicity datasets label
     what they consider offensive, so their negatives are clean comments.
     """
     out = np.full(len(examples), -1, dtype=np.int64)
     for i, ex in enumerate(examples):
         known = [ex.labels[c] for c in ("abuse", "attack") if ex.labels[c] is not None]
-        if 1 in known or (ex.source == "toxic-spans" and known):
+        if 1 in known or ex.source == "toxic-spans":
             out[i] = 1
         elif known:
             out[i] = 0
