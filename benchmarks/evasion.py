@@ -87,11 +87,12 @@ def main(argv=None) -> int:
     parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--encoder", choices=("off", "uncertain", "all"), help="second stage mode (default: the model's)")
     args = parser.parse_args(argv)
     data = args.data or default_data_dir()
     if data is None:
         parser.error("no datasets folder")
-    moderator = Moderator.load(args.model)
+    moderator = Moderator.load(args.model, encoder=args.encoder)
     lexicon = moderator.normalizer.lexicon
     posts = [e for e in split(load_dir(data))[TEST] if e.source == "toxic-spans" and e.spans]
     first = moderator.assess_many([e.text for e in posts])
@@ -114,7 +115,7 @@ def main(argv=None) -> int:
         "## Evasion",
         "",
         f"- Command: `{' '.join(shlex.quote(a) for a in ['.venv/bin/python', 'benchmarks/evasion.py', *(argv or sys.argv[1:])])}`",
-        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d')}; model `{moderator.version}`",
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d')}; model `{moderator.version}`, encoder `{moderator.encoder_mode}`",
         (
             f"- Data: the {len(posts)} held-out ToxicSpans posts with annotated spans (test split), of which the "
             f"{len(flagged)} the classifier flags; every word inside the annotators' majority spans disguised"

@@ -1,8 +1,9 @@
 """The facade: load a model once, then ``assess(text)`` / ``assess_many(texts)``.
 
 One pass per comment, in one direction: normalise -> rule hits -> model scores
-(the rule hits are model features too) -> policy -> evidence spans mapped back
-to the original text.
+(the rule hits are model features too) -> the encoder's second stage where the
+mode asks for it (``classifier/encoder.py``) -> policy -> evidence spans mapped
+back to the original text.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from . import artifact as artifact_mod
 from .artifact import Artifact
+from .encoder import MODES, SecondStage, shared_encoder
 from .features import word_bounds
 from .model import FastScorer, rule_features
 from .normalize import Normalized
@@ -41,6 +43,7 @@ class Moderator:
         rules: RuleSet | None = None,
         thresholds: Mapping[str, Thresholds] | None = None,
         allowed_domains: Iterable[str] = (),
+        encoder: str | None = None,
     ):
         self.artifact = model
         self.pipeline = model.pipeline
@@ -49,7 +52,22 @@ class Moderator:
         trained_with = model.card.get("training", {}).get("rules_fingerprint")
         if trained_with and trained_with != self.rules.fingerprint:
             log.warning("rule lists differ from those the model was trained with; retrain to re-weight them")
-        self.thresholds = dict(thresholds) if thresholds else parse_thresholds(model.card["thresholds"])
+        self.second_stage = SecondStage.from_card(model.card.get("second_stage"))
+        mode = encoder or (self.second_stage.default_mode if self.second_stage else "off")
+        if mode not in MODES:
+            raise ValueError(f"encoder mode must be one of {MODES}, not {mode!r}")
+        if self.second_stage is None:
+            mode = "off"  # a model trained without the encoder has nothing to stack
+        self.encoder_mode = mode
+        self.encoder = None
+        if mode != "off":
+            self.encoder = shared_encoder()
+            if self.encoder.sha256 != self.second_stage.encoder_sha256:
+                raise ValueError("the model was trained with another encoder file; retrain it or set the encoder mode to off")
+        card_thresholds = model.card["thresholds"]
+        if mode != "off" and mode in self.second_stage.thresholds:
+            card_thresholds = self.second_stage.thresholds[mode]
+        self.thresholds = dict(thresholds) if thresholds else parse_thresholds(card_thresholds)
         self.allowed_domains = frozenset(d.lower() for d in allowed_domains)
         self.scorer = FastScorer(self.pipeline)
 
@@ -60,11 +78,12 @@ class Moderator:
         rules_dir: Path | str | None = None,
         thresholds: Mapping[str, Mapping[str, float]] | None = None,
         allowed_domains: Iterable[str] = (),
+        encoder: str | None = None,
     ) -> Moderator:
-        """Load a model file (default: the shipped model) and, optionally, other rule lists."""
+        """Load a model file (default: the shipped model) and, optionally, other rule lists and an encoder mode."""
         model = artifact_mod.load(model_path)
         rules = RuleSet.load(rules_dir) if rules_dir else RuleSet.load()
-        return cls(model, rules, parse_thresholds(thresholds) if thresholds else None, allowed_domains)
+        return cls(model, rules, parse_thresholds(thresholds) if thresholds else None, allowed_domains, encoder)
 
     @property
     def version(self) -> str:
@@ -87,9 +106,16 @@ class Moderator:
         norms = [self.normalizer.normalize(t) for t in texts]
         hits = [self.rules.match(n, allowed) for n in norms]
         batch = self.scorer.score([n.text for n in norms], rule_features(hits))
+        probabilities = batch.probabilities
+        if self.encoder is not None:
+            rows = np.arange(len(norms)) if self.encoder_mode == "all" else np.flatnonzero(self.second_stage.in_band(probabilities))
+            if len(rows):
+                embeddings = self.encoder.embed([norms[i].text for i in rows])
+                probabilities = probabilities.copy()
+                probabilities[rows] = self.second_stage.combine(batch.logits[rows], probabilities[rows], embeddings)
         results = []
         for i, (norm, rule_hits) in enumerate(zip(norms, hits)):
-            scores = {c: float(batch.probabilities[i, k]) for k, c in enumerate(CATEGORIES)}
+            scores = {c: float(probabilities[i, k]) for k, c in enumerate(CATEGORIES)}
             verdict, reasons = decide(rule_hits, scores, self.thresholds)
             spans = [Span(h.start, h.end, h.category, h.source) for h in rule_hits]
             flagged = [k for k, c in enumerate(CATEGORIES) if scores[c] >= self.thresholds[c].review]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,14 +38,18 @@ def score(argv: list[str]) -> int:
     parser.add_argument("--input", default="-", help="JSON Lines file, or - for stdin (default)")
     parser.add_argument("--output", default="-", help="output file, or - for stdout (default)")
     parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument(
+        "--encoder", choices=("off", "uncertain", "all"), help="second stage mode (default: MODERATION_ENCODER, else the model's)"
+    )
     args = parser.parse_args(argv)
 
     from classifier.artifact import ArtifactError
+    from classifier.encoder import EncoderError
     from classifier.moderator import Moderator
 
     try:
-        moderator = Moderator.load(args.model)
-    except ArtifactError as exc:
+        moderator = Moderator.load(args.model, encoder=args.encoder or os.environ.get("MODERATION_ENCODER") or None)
+    except (ArtifactError, EncoderError, ValueError) as exc:
         print(f"moderator score: {exc}", file=sys.stderr)
         return 2
     with contextlib.ExitStack() as stack:

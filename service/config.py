@@ -117,6 +117,9 @@ class Settings:
     model_poll_s: float = 2.0
     #: Rule lists folder; unset: the package's lists.
     rules_dir: str | None = None
+    #: The sentence encoder's second stage: "off", "uncertain" (only comments the n-gram model is unsure of)
+    #: or "all"; unset: what the model was trained to default to (docs/MODEL.md).
+    encoder: str | None = None
     #: Longest comment text accepted, in characters.
     max_text_chars: int = 10_000
     #: Largest request body accepted, in bytes.
@@ -144,6 +147,8 @@ class Settings:
     def __post_init__(self):
         if self.degraded_verdict not in ("keep", "review"):
             raise ValueError("degraded_verdict must be 'keep' or 'review'")
+        if self.encoder not in (None, "off", "uncertain", "all"):
+            raise ValueError("encoder must be 'off', 'uncertain' or 'all'")
         for name in ("max_text_chars", "max_body_bytes", "batch_max", "lease_s", "user_history", "model_poll_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")

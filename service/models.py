@@ -50,9 +50,11 @@ class LiveModels:
         poll_s: float = 2.0,
         fixed: Moderator | None = None,
         on_switch=None,
+        encoder: str | None = None,
     ):
         self.registry = registry
         self.rules_dir = rules_dir
+        self.encoder = encoder
         self.poll_s = poll_s
         self.on_switch = on_switch
         self._lock = threading.Lock()
@@ -60,14 +62,14 @@ class LiveModels:
         self._checked = 0.0
         self._failed: dict[Path, float] = {}
         if fixed is not None or registry is None:
-            self.active = Loaded(fixed or Moderator.load(None, rules_dir), None)
+            self.active = Loaded(fixed or Moderator.load(None, rules_dir, encoder=encoder), None)
             self.shadow: Loaded | None = None
             self.registry = None if fixed is not None else registry
             return
         pointers = registry.pointers()
         path = pointers.active or registry.fallback
         # A broken active version must not keep the service from starting: serve the fallback and say so.
-        self.active = self._try_load(path) or Loaded(Moderator.load(registry.fallback, rules_dir), registry.fallback)
+        self.active = self._try_load(path) or Loaded(Moderator.load(registry.fallback, rules_dir, encoder=encoder), registry.fallback)
         self.shadow = self._try_load(pointers.shadow) if pointers.shadow else None
         self._checked = time.monotonic()
 
@@ -127,7 +129,7 @@ class LiveModels:
         if path in self._failed and time.monotonic() - self._failed[path] < 60:
             return None
         try:
-            return Loaded(Moderator.load(path, self.rules_dir), path)
+            return Loaded(Moderator.load(path, self.rules_dir, encoder=self.encoder), path)
         except Exception as exc:  # noqa: BLE001 - a bad file must not take the worker down
             log.error("cannot load model %s: %s", path, exc)
             self._failed[path] = time.monotonic()

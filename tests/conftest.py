@@ -40,6 +40,6 @@ def tiny_artifact(tmp_path_factory):
 
     path = write_jsonl(tmp_path_factory.mktemp("tiny") / "rows.jsonl")
     rules = RuleSet.load()
-    params = dict(PARAMS, max_features=20_000)
-    pipeline, _, thresholds = fit(list(load_jsonl(path)), rules, params, Progress(quiet=True))
+    params = dict(PARAMS, max_features=20_000, encoder=False)
+    pipeline, _, thresholds, _, _ = fit(list(load_jsonl(path)), rules, params, Progress(quiet=True))
     return Artifact(pipeline, {"version": digest(pipeline)[:12], "thresholds": thresholds, "training": {}})

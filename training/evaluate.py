@@ -244,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "--extra", type=Path, action="append", default=[], help="JSON Lines file of labelled comments (all rows evaluated)"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--encoder", choices=("off", "uncertain", "all"), help="second stage mode (default: the model's)")
     parser.add_argument(
         "--leave-one-out",
         action="store_true",
@@ -258,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         if data_dir is None or not data_dir.is_dir():
             parser.error("--leave-one-out needs the datasets folder (--data)")
         return leave_one_out(load_dir(data_dir), args.only, args.json)
-    moderator = Moderator.load(args.model)
+    moderator = Moderator.load(args.model, encoder=args.encoder)
     thresholds = {c: t.to_dict() for c, t in moderator.thresholds.items()}
-    report: dict = {"model_version": moderator.version}
+    report: dict = {"model_version": moderator.version, "encoder": moderator.encoder_mode}
     data_dir = args.data or default_data_dir()
     if data_dir is not None and data_dir.is_dir():
         parts = split(load_dir(data_dir))
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"model {moderator.version}")
+    print(f"model {moderator.version}, encoder {moderator.encoder_mode}")
     for key, value in report.items():
         if key in (VALIDATION, TEST) or key.startswith("extra:"):
             print()

@@ -73,8 +73,9 @@ def leave_one_out(
 ) -> dict[str, dict[str, dict]]:
     """Return {dataset: {row: {"n", "positives", "roc_auc"}}} for models trained without each dataset.
 
-    ``fit(examples, rules, params, progress)`` returns ``(pipeline, parts,
-    thresholds)`` like ``training.train.fit``.
+    ``fit(examples, rules, params, progress)`` is ``training.train.fit``.
+    With a second stage, each encoder mode is scored (rows named
+    ``<row> [mode]``).
     """
     report: dict[str, dict[str, dict]] = {}
     for dataset in only:
@@ -103,7 +104,7 @@ def format_report(report: dict[str, dict[str, dict]]) -> str:
     ]
     for dataset, rows in report.items():
         for name, m in rows.items():
-            lines.append(f"{dataset:14s} {name:32s} {m['n']:6d} {m['positives']:6d} {m['roc_auc']:8.3f}")
+            lines.append(f"{dataset:14s} {name:44s} {m['n']:6d} {m['positives']:6d} {m['roc_auc']:8.3f}")
     return "\n".join(lines)
 
 

@@ -167,14 +167,16 @@ def choose(
 
 
 def rates(scores: np.ndarray, rules: np.ndarray, thresholds: dict, healthy: np.ndarray, toxic: np.ndarray) -> dict[str, float]:
-    """Return healthy rejected / reviewed and toxic flagged / rejected shares under ``thresholds``."""
+    """Return healthy rejected / reviewed and toxic flagged / rejected shares under ``thresholds`` (where there are such rows)."""
     level = verdict_levels(scores, rules, thresholds)
-    return {
-        "healthy_rejected": float(np.mean(level[healthy] == REJECT)) if healthy.any() else float("nan"),
-        "healthy_reviewed": float(np.mean(level[healthy] == REVIEW)) if healthy.any() else float("nan"),
-        "toxic_flagged": float(np.mean(level[toxic] >= REVIEW)) if toxic.any() else float("nan"),
-        "toxic_rejected": float(np.mean(level[toxic] == REJECT)) if toxic.any() else float("nan"),
-    }
+    out = {}
+    if healthy.any():
+        out["healthy_rejected"] = round(float(np.mean(level[healthy] == REJECT)), 4)
+        out["healthy_reviewed"] = round(float(np.mean(level[healthy] == REVIEW)), 4)
+    if toxic.any():
+        out["toxic_flagged"] = round(float(np.mean(level[toxic] >= REVIEW)), 4)
+        out["toxic_rejected"] = round(float(np.mean(level[toxic] == REJECT)), 4)
+    return out
 
 
 def operating_curve(validation: dict, test: dict, base: dict, precision_ok=None, budgets=None) -> list[dict]:

@@ -24,18 +24,21 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.metrics import average_precision_score
 
 from classifier import artifact as artifact_mod
 from classifier.artifact import Artifact, ArtifactError
+from classifier.encoder import SecondStage
 from classifier.model import build_pipeline, digest
 from classifier.moderator import Moderator
 from classifier.rules import RuleSet
 from classifier.types import CATEGORIES
 
 from . import evaluate as ev
+from . import second_stage
 from . import thresholds as th
 from .datasets import DATASETS, FILES, Example, dataset_files, default_data_dir, load_dir, load_jsonl, sha256_file
 from .splits import (
@@ -58,7 +61,21 @@ PARAMS = {
     "min_df": 2,
     "max_features": 150_000,
     "balance": 0.5,
+    # the second stage (classifier/encoder.py): fitted unless False; its mode when MODERATION_ENCODER is unset
+    "encoder": True,
+    "encoder_C": 1.0,
+    "encoder_default": "uncertain",
 }
+
+
+class Fitted(NamedTuple):
+    """What ``fit`` returns."""
+
+    pipeline: object
+    parts: dict[str, list[Example]]
+    thresholds: dict[str, dict[str, float]]
+    second_stage: SecondStage | None
+    second_stage_report: dict | None
 
 
 class Progress:
@@ -116,8 +133,8 @@ def training_files(data_dir: Path | None, extras: list[Path]) -> list[dict]:
     return files
 
 
-def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progress):
-    """Fit and calibrate a pipeline; return (pipeline, parts, thresholds)."""
+def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progress) -> Fitted:
+    """Fit and calibrate a pipeline and, if ``params["encoder"]``, the second stage on top of it."""
     parts = split(examples)
     progress(f"split: {', '.join(f'{k} {len(v)}' for k, v in parts.items())}")
     pipeline = build_pipeline(
@@ -158,12 +175,31 @@ def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progres
     probabilities = model.predict_proba(X_valid)
     healthy = np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in valid], dtype=bool)
     toxic = np.array([e.source == "toxic-spans" for e in valid], dtype=bool)
+    levels = th.rule_levels(hits_valid)
     thresholds = (
-        th.choose(probabilities, Y_valid, W_valid, healthy, toxic, th.rule_levels(hits_valid))
-        if len(valid)
-        else {c: dict(th.FALLBACK) for c in CATEGORIES}
+        th.choose(probabilities, Y_valid, W_valid, healthy, toxic, levels) if len(valid) else {c: dict(th.FALLBACK) for c in CATEGORIES}
     )
-    return pipeline, parts, thresholds
+    stage = report = None
+    if params.get("encoder", True) and len(valid):
+        progress("fitting the second stage (sentence encoder heads)")
+        stage, report = second_stage.fit(
+            [n.text for n in norm_train],
+            [n.text for n in norm_valid],
+            Y_train,
+            training_weights(train, balance=params["balance"]),
+            Y_valid,
+            W_valid,
+            probabilities,
+            model.decision_function(X_valid),
+            levels,
+            healthy,
+            toxic,
+            np.array([e.source == "ucc" for e in valid], dtype=bool),
+            C=params.get("encoder_C", 1.0),
+            progress=progress,
+        )
+        stage.default_mode = params.get("encoder_default", "uncertain")
+    return Fitted(pipeline, parts, thresholds, stage, report)
 
 
 def build(
@@ -174,8 +210,8 @@ def build(
     ``files`` describes the training files for the card (see ``training_files``).
     """
     params = dict(params or PARAMS)
-    pipeline, parts, thresholds = fit(examples, rules, params, progress)
-    version = digest(pipeline)[:12]
+    pipeline, parts, thresholds, stage, stage_report = fit(examples, rules, params, progress)
+    version = digest(pipeline)[:12]  # the second stage is fitted deterministically on top of it
     card = {
         "name": "comment-moderation",
         "version": version,
@@ -193,9 +229,12 @@ def build(
             "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
             "rules_fingerprint": rules.fingerprint,
             "features": pipeline.named_steps["features"].n_tfidf,
+            "second_stage": stage_report,
             "shared_offensive_weight": dict(zip(CATEGORIES, np.round(pipeline.named_steps["model"].shared_beta_, 4).tolist())),
         },
     }
+    if stage is not None:
+        card["second_stage"] = stage.to_card()
     candidate = Artifact(pipeline, card)
     moderator = Moderator(candidate, rules)
     progress("evaluating on the validation and test splits")

@@ -1,0 +1,132 @@
+"""The second stage: the shipped sentence encoder, its checks, and the cascade through the facade."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from classifier.encoder import ENCODER_DIR, EncoderError, SecondStage, SentenceEncoder, shared_encoder
+from classifier.moderator import Moderator
+from classifier.types import CATEGORIES
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return shared_encoder()
+
+
+def test_the_shipped_encoder_is_the_published_model(encoder):
+    manifest = encoder.manifest
+    assert manifest["config"] == {
+        "num_hidden_layers": 6,
+        "hidden_size": 384,
+        "num_attention_heads": 12,
+        "intermediate_size": 1536,
+        "vocab_size": 30522,
+        "max_position_embeddings": 512,
+    }
+    assert encoder.tokenizer.get_vocab_size() == 30522
+    # The example of the model's card: similarities of the first sentence to the others.
+    a, *others = encoder.embed(["That is a happy person", "That is a happy dog", "That is a very happy person", "Today is a sunny day"])
+    similarities = [float(a @ b) for b in others]
+    published = [0.695, 0.943, 0.257]
+    assert np.argsort(similarities).tolist() == np.argsort(published).tolist()
+    assert np.allclose(similarities, published, atol=0.06), similarities  # int8 against the published fp32 figures
+
+
+def test_embeddings_are_unit_vectors_independent_of_their_batch(encoder):
+    texts = ["You are an idiot.", "The council meets on Tuesday to discuss the budget.", "x" * 3000, ""]
+    together = encoder.embed(texts)
+    assert together.shape == (4, 384) and together.dtype == np.float32
+    assert np.allclose(np.linalg.norm(together[:3], axis=1), 1.0, atol=1e-5)
+    for i, text in enumerate(texts):
+        assert np.array_equal(encoder.embed([text])[0], together[i])
+
+
+def test_an_altered_encoder_file_is_refused(tmp_path):
+    copy = tmp_path / "encoder"
+    shutil.copytree(ENCODER_DIR, copy)
+    data = bytearray((copy / "tokenizer.json").read_bytes())
+    data[100] ^= 1
+    (copy / "tokenizer.json").write_bytes(bytes(data))
+    with pytest.raises(EncoderError, match="SHA-256"):
+        SentenceEncoder(copy)
+    (copy / "manifest.json").unlink()
+    with pytest.raises(EncoderError, match="cannot read"):
+        SentenceEncoder(copy)
+
+
+def test_second_stage_blends_both_stages_as_written_in_the_card():
+    rng = np.random.default_rng(0)
+    heads = {
+        "abuse": {"coef": rng.normal(size=384).tolist(), "intercept": -1.0, "blend": [0.5, 2.0, 0.1]},
+        "attack": {"coef": rng.normal(size=384).tolist(), "intercept": 0.5, "blend": [1.0, 0.0, -0.2]},
+    }
+    stage = SecondStage.from_card(SecondStage("sha", heads, (0.1, 0.9), {"all": {}}).to_card())
+    embeddings = rng.normal(size=(2, 384)).astype(np.float32)
+    logits = rng.normal(size=(2, 3))
+    first = np.full((2, 3), 0.3)
+    out = stage.combine(logits, first, embeddings)
+    z = embeddings.astype(np.float64) @ np.array(heads["abuse"]["coef"]) - 1.0
+    expected = 1 / (1 + np.exp(-(0.5 * logits[:, 0] + 2.0 * z + 0.1)))
+    assert np.allclose(out[:, 0], expected)
+    assert np.allclose(out[:, 1], 1 / (1 + np.exp(-(logits[:, 1] - 0.2))))
+    assert np.array_equal(out[:, 2], first[:, 2])  # promotion has no head: the first stage's score stays
+    assert stage.in_band(np.array([[0.05, 0.0, 0.9], [0.2, 0.95, 0.0], [0.5, 0.2, 0.0]])).tolist() == [False, False, True]
+
+
+@pytest.fixture(scope="module")
+def modes() -> dict[str, Moderator]:
+    shipped = Moderator.load(encoder="off")
+    if shipped.second_stage is None:
+        pytest.fail("the shipped model has no second stage")
+    return {mode: Moderator(shipped.artifact, shipped.rules, encoder=mode) for mode in ("off", "uncertain", "all")}
+
+
+COMMENTS = [
+    "Thanks for the thorough reporting on the transit budget.",
+    "People like you are the reason this country is going down the drain.",
+    "What a pathetic excuse for a journalist, go back to school.",
+    "You are a complete idiot.",
+    "I disagree: the numbers in paragraph three do not add up.",
+    "Only a fool would believe this nonsense.",
+]
+
+
+def test_each_mode_has_its_own_thresholds_and_agrees_with_itself_one_by_one(modes):
+    stage = modes["off"].second_stage
+    assert modes["off"].thresholds == Moderator(modes["off"].artifact, modes["off"].rules, encoder="off").thresholds
+    for mode in ("uncertain", "all"):
+        assert {c: modes[mode].thresholds[c].to_dict() for c in CATEGORIES} == {
+            c: {"review": stage.thresholds[mode][c]["review"], "reject": stage.thresholds[mode][c]["reject"]} for c in CATEGORIES
+        }
+    for mode, moderator in modes.items():
+        bulk = moderator.assess_many(COMMENTS)
+        for text, result in zip(COMMENTS, bulk):
+            assert moderator.assess(text).scores == result.scores, mode
+
+
+def test_uncertain_mode_runs_the_encoder_only_inside_the_band(modes, monkeypatch):
+    off, uncertain, everything = modes["off"], modes["uncertain"], modes["all"]
+    first = np.array([[r.scores[c] for c in CATEGORIES] for r in off.assess_many(COMMENTS)])
+    inside = uncertain.second_stage.in_band(first)
+    calls = []
+    real = uncertain.encoder.embed
+    monkeypatch.setattr(uncertain.encoder, "embed", lambda texts: calls.append(list(texts)) or real(texts))
+    results = uncertain.assess_many(COMMENTS)
+    assert sum(len(c) for c in calls) == int(inside.sum())
+    for i, result in enumerate(results):
+        expected = everything.assess(COMMENTS[i]) if inside[i] else off.assess(COMMENTS[i])
+        for category in ("abuse", "attack"):
+            assert result.scores[category] == pytest.approx(expected.scores[category], abs=1e-12)
+
+
+def test_a_model_trained_with_another_encoder_is_refused(modes):
+    shipped = modes["off"].artifact
+    card = dict(shipped.card, second_stage=dict(shipped.card["second_stage"], encoder_sha256="0" * 64))
+    other = type(shipped)(shipped.pipeline, card)
+    with pytest.raises(ValueError, match="another encoder"):
+        Moderator(other, modes["off"].rules, encoder="all")
+    assert Moderator(other, modes["off"].rules, encoder="off").encoder is None
