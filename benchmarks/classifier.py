@@ -86,7 +86,7 @@ OURS_PROBE = """
 import sys, time
 from classifier.moderator import Moderator
 start = time.perf_counter()
-m = Moderator.load(sys.argv[1] or None)
+m = Moderator.load(sys.argv[1] or None, encoder=sys.argv[2] or None)
 seconds = time.perf_counter() - start
 m.assess("A short comment, scored once.")
 print(seconds, peak_mb())
@@ -126,12 +126,13 @@ class Peer:
 
 @dataclass
 class Row:
-    """A quality row: test-split positions, labels (None: healthy only) and our categories."""
+    """A quality row: test-split positions, labels (None: one kind only) and our categories."""
 
     name: str
     index: np.ndarray
     labels: np.ndarray | None
     categories: tuple[str, ...]
+    kind: str = "labelled"  # "labelled", "healthy" (share flagged, lower is better) or "toxic" (share flagged, higher)
 
 
 @dataclass
@@ -205,16 +206,19 @@ def quality_rows(examples: list[Example], limit: int | None) -> list[Row]:
     sources = np.array([e.source for e in examples])
     labels = {c: np.array([-1 if e.labels[c] is None else e.labels[c] for e in examples]) for c in CATEGORIES}
     offensive = ((labels["abuse"] == 1) | (labels["attack"] == 1)).astype(int)
+    unhealthy = np.array([e.source == "ucc" and all(e.labels[c] is None for c in CATEGORIES) for e in examples], dtype=int)
     picks = [
-        ("attack, Impermium test", groups == "impermium/test_with_solutions", labels["attack"], ("attack",)),
-        ("offensive, held-out OLID", sources == "olid", offensive, ("abuse", "attack")),
-        ("promotion, held-out YouTube videos", sources == "youtube-spam", labels["promotion"], ("promotion",)),
-        ("healthy UCC news comments", (sources == "ucc") & (labels["abuse"] == 0), None, CATEGORIES),
+        ("attack, Impermium test", groups == "impermium/test_with_solutions", labels["attack"], ("attack",), "labelled"),
+        ("offensive, held-out OLID", sources == "olid", offensive, ("abuse", "attack"), "labelled"),
+        ("promotion, held-out YouTube videos", sources == "youtube-spam", labels["promotion"], ("promotion",), "labelled"),
+        ("unhealthy vs healthy UCC news comments", sources == "ucc", unhealthy, ("abuse", "attack"), "labelled"),
+        ("healthy UCC news comments", (sources == "ucc") & (labels["abuse"] == 0), None, CATEGORIES, "healthy"),
+        ("toxic news comments, held-out ToxicSpans", sources == "toxic-spans", None, CATEGORIES, "toxic"),
     ]
     rows = []
-    for name, mask, y, categories in picks:
+    for name, mask, y, categories, kind in picks:
         index = sample(np.flatnonzero(mask & ((y >= 0) if y is not None else True)), limit)
-        rows.append(Row(name, index, None if y is None else y[index], tuple(categories)))
+        rows.append(Row(name, index, None if y is None else y[index], tuple(categories), kind))
     return rows
 
 
@@ -305,6 +309,7 @@ def our_quality(rows: list[Row], position: dict[int, int], assessments: list) ->
         if row.labels is None:
             verdicts = np.array([a.verdict for a in found])
             out[row.name] = {"rejected": float(np.mean(verdicts == "reject")), "review": float(np.mean(verdicts == "review"))}
+            out[row.name]["flagged"] = out[row.name]["rejected"] + out[row.name]["review"]
         else:
             out[row.name] = quality(row.labels, score, positive)
     return out
@@ -360,7 +365,7 @@ def quality_cell(result: dict | None, tool: str) -> tuple[str, str]:
     if result is None:
         return "n/a", "n/a"
     if "rejected" in result:
-        return "–", f"rejected {pct(result['rejected'])}, review {pct(result['review'])}"
+        return "–", f"rejected {pct(result['rejected'])}, review {pct(result['review'])}, flagged {pct(result['flagged'])}"
     if "flagged" in result:
         return "–", f"flagged {pct(result['flagged'])}"
     auc = fmt(result["auc"], ".3f")
@@ -411,33 +416,39 @@ def check(value: float | None, op: str, bound: float | None) -> str:
     return "met" if ok else "not met"
 
 
-def targets_table(rows: list[Row], results: dict[str, dict | None], speeds: dict[str, Speed | None]) -> str:
+def targets_table(rows: list[Row], results: dict[str, dict | None], speeds: dict[str, Speed | None], encoder: str) -> str:
     """Return the project's targets next to the measured values, as markdown."""
-    attack, offensive, promotion, healthy = (r.name for r in rows)
+    attack, offensive, promotion, unhealthy, healthy, toxic = (r.name for r in rows)
     ours = results[OURS]
     apc = results.get(APC)
 
     def get(by_row: dict | None, row: str, key: str) -> float | None:
         return None if by_row is None else by_row[row].get(key)
 
-    our_flagged = ours[healthy]["rejected"] + ours[healthy]["review"]
     s_ours, s_apc = speeds[OURS], speeds.get(APC) or Speed()
+    # docs/MODEL.md: the n-gram model alone, or with the sentence encoder's second stage
+    fast = encoder == "off"
+    p50, p99, per_s, mb = (1000.0, 3000.0, 5000.0, 300.0) if fast else (2000.0, 30000.0, 1000.0, 500.0)
     items = [
         ("attack ROC AUC, Impermium test", ">= 0.85", get(ours, attack, "auc"), ">=", 0.85, ".3f"),
         ("offensive ROC AUC, held-out OLID", ">= 0.85", get(ours, offensive, "auc"), ">=", 0.85, ".3f"),
         ("promotion F1, held-out YouTube videos", ">= 0.92", get(ours, promotion, "f1"), ">=", 0.92, ".3f"),
-        ("healthy UCC comments rejected", "<= 2%", ours[healthy]["rejected"], "<=", 0.02, "%"),
-        ("healthy UCC comments sent to review", "<= 8%", ours[healthy]["review"], "<=", 0.08, "%"),
-        ("attack ROC AUC vs alt-profanity-check", "higher", get(ours, attack, "auc"), ">", get(apc, attack, "auc"), ".3f"),
-        (
-            "offensive ROC AUC vs alt-profanity-check",
-            "higher",
-            get(ours, offensive, "auc"),
-            ">",
-            get(apc, offensive, "auc"),
-            ".3f",
-        ),
-        ("promotion F1 vs alt-profanity-check", "higher", get(ours, promotion, "f1"), ">", get(apc, promotion, "f1"), ".3f"),
+        ("healthy UCC comments rejected", "<= 1%", ours[healthy]["rejected"], "<=", 0.01, "%"),
+        ("healthy UCC comments sent to review", "<= 5%", ours[healthy]["review"], "<=", 0.05, "%"),
+        ("held-out toxic news comments held or removed", ">= 75%", ours[toxic]["flagged"], ">=", 0.75, "%"),
+    ]
+    for row, key in ((attack, "auc"), (offensive, "auc"), (promotion, "f1"), (unhealthy, "auc")):
+        items.append(
+            (
+                f"{row}: {key.replace('auc', 'ROC AUC')} vs alt-profanity-check",
+                "higher",
+                get(ours, row, key),
+                ">",
+                get(apc, row, key),
+                ".3f",
+            )
+        )
+    items += [
         (
             "healthy UCC removed (ours: rejected) vs alt-profanity-check",
             "lower",
@@ -449,16 +460,17 @@ def targets_table(rows: list[Row], results: dict[str, dict | None], speeds: dict
         (
             "healthy UCC flagged (ours: rejected or review) vs alt-profanity-check ²",
             "lower",
-            our_flagged,
+            ours[healthy]["flagged"],
             "<",
             get(apc, healthy, "flagged"),
             "%",
         ),
-        ("single comment p50", "<= 1,000 µs", s_ours.p50_us, "<=", 1000.0, ",.0f"),
-        ("single comment p99", "<= 3,000 µs", s_ours.p99_us, "<=", 3000.0, ",.0f"),
-        ("bulk, one core (comments/s)", ">= 5,000", s_ours.bulk_per_s, ">=", 5000.0, ",.0f"),
+        ("toxic news flagged vs alt-profanity-check", "higher", ours[toxic]["flagged"], ">", get(apc, toxic, "flagged"), "%"),
+        ("single comment p50", f"<= {p50:,.0f} µs", s_ours.p50_us, "<=", p50, ",.0f"),
+        ("single comment p99", f"<= {p99:,.0f} µs", s_ours.p99_us, "<=", p99, ",.0f"),
+        ("bulk, one core (comments/s)", f">= {per_s:,.0f}", s_ours.bulk_per_s, ">=", per_s, ",.0f"),
         ("model load (s)", "<= 2", s_ours.load_s, "<=", 2.0, ".2f"),
-        ("peak resident memory (MB)", "<= 300", s_ours.rss_mb, "<=", 300.0, ".0f"),
+        ("peak resident memory (MB)", f"<= {mb:.0f}", s_ours.rss_mb, "<=", mb, ".0f"),
         ("single comment p50 vs alt-profanity-check predict_prob", "lower", s_ours.p50_us, "<", s_apc.p50_us, ",.0f"),
     ]
     lines = ["| Target | Goal | Measured | alt-profanity-check | Result |", "|---|---|---|---|---|"]
@@ -484,6 +496,11 @@ def notes(n_test: int, n_latency: int, n_bulk: int, quick: bool) -> str:
         "",
         "- ¹ better-profanity only answers yes/no; its ROC AUC is that of the 0/1 answer (one operating point).",
         "- ² Ours counts a comment as flagged when it is rejected or sent to review.",
+        (
+            "- Unhealthy vs healthy UCC: every Globe and Mail comment of the test split, positive when its raters "
+            "found any unhealthy attribute; our score max(abuse, attack). Toxic news comments: held-out ToxicSpans "
+            "posts (all rated toxic by Civil Comments raters), the share each tool flags with its own decision."
+        ),
         (
             "- The peers give one profanity score; the same score is used on every row. Offensive = OLID abuse or "
             "attack; our score there is max(abuse, attack), elsewhere the row's category."
@@ -540,6 +557,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md", help="markdown file to update")
+    parser.add_argument("--encoder", choices=("off", "uncertain", "all"), help="second stage mode (default: the model's)")
     parser.add_argument("--quick", action="store_true", help=f"smoke run: {QUICK_ROWS} comments per row, {QUICK_LATENCY} samples")
     return parser.parse_args(argv)
 
@@ -559,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     examples = load_test_split(args.data or default_data_dir())
     cpu = pin_one_core()
-    moderator = Moderator.load(args.model)
+    moderator = Moderator.load(args.model, encoder=args.encoder)
     peers = {name: loader() for name, loader in ((APC, load_apc), (BP, load_bp))}
     tools = [OURS, *peers]
     for name, peer in peers.items():
@@ -580,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"ours: latency over {len(comments)} comments")
     p50, p99 = latency_us(moderator.assess, comments)
     log("ours: load and memory")
-    load_s, rss = probe(OURS_PROBE, str(Path(args.model).resolve()) if args.model else "")
+    load_s, rss = probe(OURS_PROBE, str(Path(args.model).resolve()) if args.model else "", args.encoder or "")
     speeds[OURS] = Speed(p50, p99, rate, load_s, rss)
 
     for name, peer in peers.items():
@@ -604,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
             f"- Command: `{command_line()}`" + (" (quick run)" if args.quick else ""),
             f"- Date (UTC): {datetime.now(UTC).isoformat(timespec='seconds')}",
             f"- Machine: {machine(cpu)}",
-            f"- Model: `{moderator.version}`; {rules_note(moderator)}; peers: {peer_versions}",
+            f"- Model: `{moderator.version}`, encoder `{moderator.encoder_mode}`; {rules_note(moderator)}; peers: {peer_versions}",
             "- Data: held-out test split of the shared datasets (`training.splits`), the same comments for every tool.",
             "",
             "### Quality",
@@ -617,7 +635,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             "### Targets",
             "",
-            targets_table(rows, results, speeds),
+            targets_table(rows, results, speeds, moderator.encoder_mode),
             "",
             notes(len(examples), len(comments), len(texts), args.quick),
         ]

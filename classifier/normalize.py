@@ -492,6 +492,8 @@ SHORT_WORDS = frozenset(
         "yo",
     ]
 )
+#: Endings a stem may take when split pieces are joined back into a listed word.
+_INFLECTIONS = frozenset("|s|es|ed|d|er|ers|ing|in|y|ies|ied|ness|head|heads|hole|holes|face|tard|tards|wit|wits".split("|"))
 #: Recovered readings shorter than this are not taken from the vocabulary ("i7" is a processor).
 _MIN_VOCABULARY_READING = 4
 
@@ -521,6 +523,12 @@ class Lexicon:
         if word in self.words:
             return True
         return any(word[:n] in self._stem_set for n in self._stem_lengths if n <= len(word))
+
+    def listed_form(self, word: str) -> bool:
+        """Tell whether ``word`` is a listed word, or a stem plus an inflection ("fuckers", not "whoresigned")."""
+        if word in self.words:
+            return True
+        return any(word[:n] in self._stem_set and word[n:] in _INFLECTIONS for n in self._stem_lengths if n <= len(word))
 
     def is_word(self, piece: str) -> bool:
         """Tell whether ``piece`` is a word by itself (ordinary, short or listed)."""
@@ -653,7 +661,8 @@ class Normalizer:
     def _bridges(self, text: str) -> Iterator[tuple[int, int, tuple[str, list[int]]]]:
         """Yield edits joining a listed word split by single spaces into 2 or 3 pieces ("mo ron").
 
-        Pieces are joined only when the joined word is listed, the pieces
+        Pieces are joined only when the joined word is listed (or a listed
+        stem with an inflection: "fu ckers", never "who resigned"), the pieces
         before the last are not already a listed word, not every piece is a
         word by itself, a joined word shorter than 4 letters has no word among
         its pieces, and a one-letter word ("a", "i") only starts a word of 5
@@ -669,7 +678,7 @@ class Normalizer:
                     continue
                 pieces = [text[a:b] for a, b in window]
                 joined = "".join(pieces)
-                if joined[:3] not in prefixes or joined not in lex:
+                if joined[:3] not in prefixes or not lex.listed_form(joined):
                     continue
                 words = [lex.is_word(p) for p in pieces]
                 if all(words) or (any(words) and len(joined) < 4):

@@ -29,7 +29,10 @@ from classifier.types import CATEGORIES
 #: Step 1: precision targets and per-category healthy budgets.
 PRECISION_POLICY = {
     "reject": {"precision": 0.90, "healthy_budget": {"abuse": 0.003, "attack": 0.003, "promotion": 0.003}},
-    "review": {"precision": 0.70, "healthy_budget": {"abuse": 0.007, "attack": 0.007, "promotion": 0.02}},
+    # Promotion's score may flag 1.5% of healthy news comments (2% before): the rules catch most news spam,
+    # and every healthy comment its score holds is one that abuse and attack cannot flag within the
+    # verdict's budget. At 1% the threshold jumps to 0.885 and YouTube promotion F1 falls to 0.79.
+    "review": {"precision": 0.70, "healthy_budget": {"abuse": 0.007, "attack": 0.007, "promotion": 0.015}},
 }
 #: Step 2: shares of healthy news comments the verdict may reject and send to review.
 HEALTHY_BUDGET = {"reject": 0.01, "review": 0.05}

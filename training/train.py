@@ -237,7 +237,9 @@ def build(
         card["second_stage"] = stage.to_card()
     candidate = Artifact(pipeline, card)
     moderator = Moderator(candidate, rules)
-    progress("evaluating on the validation and test splits")
+    # Judge the model as it serves by default: the encoder mode's own thresholds.
+    thresholds = {c: t.to_dict() for c, t in moderator.thresholds.items()}
+    progress(f"evaluating on the validation and test splits (encoder {moderator.encoder_mode})")
     metrics = {}
     for name in (VALIDATION, TEST):
         if parts[name]:

@@ -113,6 +113,10 @@ def test_invisible_characters_and_split_words(shipped, raw, expected):
         "is hit",
         "cock tail",
         "the 2nd and 3rd floors, 10am, $5m, 4th",
+        "the minister who resigned",
+        "the person who rewires my house",
+        "who repeats post after post",
+        "as signed by the council",
     ],
 )
 def test_ordinary_words_are_not_joined(shipped, text):
