@@ -90,25 +90,50 @@ class Moderator:
         """Return the model version."""
         return self.artifact.version
 
-    def assess(self, text: str, allowed_domains: Iterable[str] | None = None) -> Assessment:
+    def assess(
+        self, text: str, allowed_domains: Iterable[str] | None = None, thresholds: Mapping[str, Mapping[str, float]] | None = None
+    ) -> Assessment:
         """Assess one comment."""
-        return self.assess_many([text], allowed_domains)[0]
+        return self.assess_many([text], allowed_domains, thresholds)[0]
 
-    def assess_many(self, texts: list[str], allowed_domains: Iterable[str] | None = None) -> list[Assessment]:
-        """Assess comments in bulk (same results as ``assess`` one by one)."""
+    def assess_many(
+        self,
+        texts: list[str],
+        allowed_domains: Iterable[str] | None = None,
+        thresholds: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> list[Assessment]:
+        """Assess comments in bulk (same results as ``assess`` one by one).
+
+        ``thresholds`` overrides some of the model's (``{category: {"review": p, "reject": p}}``, either
+        key may be left out): a site's own operating point.
+        """
         allowed = self.allowed_domains if allowed_domains is None else frozenset(d.lower() for d in allowed_domains)
+        limits = self._limits(thresholds)
         out: list[Assessment] = []
         for start in range(0, len(texts), _BATCH):
-            out.extend(self._assess_batch(texts[start : start + _BATCH], allowed))
+            out.extend(self._assess_batch(texts[start : start + _BATCH], allowed, limits))
         return out
 
-    def _assess_batch(self, texts: list[str], allowed: frozenset[str]) -> list[Assessment]:
+    def _limits(self, overrides: Mapping[str, Mapping[str, float]] | None) -> Mapping[str, Thresholds]:
+        if not overrides:
+            return self.thresholds
+        merged = dict(self.thresholds)
+        for category, limits in overrides.items():
+            own = merged[category]
+            merged[category] = Thresholds(float(limits.get("review", own.review)), float(limits.get("reject", own.reject)))
+            if merged[category].review > merged[category].reject:  # only one side overridden, past the other
+                merged[category] = Thresholds(merged[category].review, merged[category].review)
+        return merged
+
+    def _assess_batch(self, texts: list[str], allowed: frozenset[str], limits: Mapping[str, Thresholds]) -> list[Assessment]:
         norms = [self.normalizer.normalize(t) for t in texts]
         hits = [self.rules.match(n, allowed) for n in norms]
         batch = self.scorer.score([n.text for n in norms], rule_features(hits))
         probabilities = batch.probabilities
         if self.encoder is not None:
-            rows = np.arange(len(norms)) if self.encoder_mode == "all" else np.flatnonzero(self.second_stage.in_band(probabilities))
+            rows = (
+                np.arange(len(norms)) if self.encoder_mode == "all" else np.flatnonzero(self.second_stage.in_band(probabilities))
+            )
             if len(rows):
                 embeddings = self.encoder.embed([norms[i].text for i in rows])
                 probabilities = probabilities.copy()
@@ -116,9 +141,9 @@ class Moderator:
         results = []
         for i, (norm, rule_hits) in enumerate(zip(norms, hits)):
             scores = {c: float(probabilities[i, k]) for k, c in enumerate(CATEGORIES)}
-            verdict, reasons = decide(rule_hits, scores, self.thresholds)
+            verdict, reasons = decide(rule_hits, scores, limits)
             spans = [Span(h.start, h.end, h.category, h.source) for h in rule_hits]
-            flagged = [k for k, c in enumerate(CATEGORIES) if scores[c] >= self.thresholds[c].review]
+            flagged = [k for k, c in enumerate(CATEGORIES) if scores[c] >= limits[c].review]
             if flagged:
                 bounds = word_bounds(norm.text)
                 for k in flagged:

@@ -493,7 +493,32 @@ SHORT_WORDS = frozenset(
     ]
 )
 #: Endings a stem may take when split pieces are joined back into a listed word.
-_INFLECTIONS = frozenset("|s|es|ed|d|er|ers|ing|in|y|ies|ied|ness|head|heads|hole|holes|face|tard|tards|wit|wits".split("|"))
+_INFLECTIONS = frozenset(
+    [
+        "",
+        "s",
+        "es",
+        "ed",
+        "d",
+        "er",
+        "ers",
+        "ing",
+        "in",
+        "y",
+        "ies",
+        "ied",
+        "ness",
+        "head",
+        "heads",
+        "hole",
+        "holes",
+        "face",
+        "tard",
+        "tards",
+        "wit",
+        "wits",
+    ]
+)
 #: Recovered readings shorter than this are not taken from the vocabulary ("i7" is a processor).
 _MIN_VOCABULARY_READING = 4
 

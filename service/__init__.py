@@ -52,7 +52,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         metrics.model.labels(old).set(0)
         metrics.model.labels(new).set(1)
 
-    models = LiveModels(registry, settings.rules_dir, settings.model_poll_s, fixed=fixed, on_switch=switched, encoder=settings.encoder)
+    models = LiveModels(
+        registry, settings.rules_dir, settings.model_poll_s, fixed=fixed, on_switch=switched, encoder=settings.encoder
+    )
     metrics.model.labels(models.moderator.version).set(1)
     clock = extras.get("clock", time.time)
     app = Flask(__name__)

@@ -23,6 +23,23 @@ MAX_SECONDS = 10 * 365 * 86400
 MAX_STRIKES = 1_000_000
 
 
+def _check_thresholds(raw: Any) -> None:
+    """Refuse thresholds that are not {category: {"review"/"reject": 0..1}} with review <= reject."""
+    message = (
+        'thresholds must map categories to {"review": p, "reject": p} with 0 <= review <= reject <= 1 (either may be left out)'
+    )
+    if not isinstance(raw, Mapping) or set(raw) - set(CATEGORIES):
+        raise ValueError(message)
+    for limits in raw.values():
+        if not isinstance(limits, Mapping) or not limits or set(limits) - {"review", "reject"}:
+            raise ValueError(message)
+        values = list(limits.values())
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1 for v in values):
+            raise ValueError(message)
+        if "review" in limits and "reject" in limits and limits["review"] > limits["reject"]:
+            raise ValueError(message)
+
+
 @dataclass(frozen=True)
 class SitePolicy:
     """How rejections turn into strikes and bans, and which links are fine (a site may override it)."""
@@ -36,6 +53,9 @@ class SitePolicy:
     ban_steps: tuple[tuple[int, int], ...] = ((3, 86400), (5, 7 * 86400), (7, 0))
     #: The site's own domains (and any it trusts): links to them are not promotion.
     allowed_domains: tuple[str, ...] = ()
+    #: The site's own operating point: ``{category: {"review": p, "reject": p}}`` overriding the model's
+    #: thresholds (calibrated probabilities; docs/MODEL.md has the curve to choose from). Empty: the model's.
+    thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def __post_init__(self):
         if set(self.weights) != set(CATEGORIES) or any(
@@ -54,6 +74,7 @@ class SitePolicy:
             )
         if any(not isinstance(d, str) or not d or len(d) > 253 for d in self.allowed_domains):
             raise ValueError("allowed_domains must be host names")
+        _check_thresholds(self.thresholds)
 
     def weight(self, categories: list[str]) -> int:
         """Return the strikes a rejection for ``categories`` adds (at least 1 when none is named)."""
@@ -66,12 +87,13 @@ class SitePolicy:
             "strike_ttl_s": self.strike_ttl_s,
             "ban_steps": [list(s) for s in self.ban_steps],
             "allowed_domains": list(self.allowed_domains),
+            "thresholds": {c: dict(t) for c, t in self.thresholds.items()},
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], base: SitePolicy | None = None) -> SitePolicy:
         """Build a policy from its JSON form; missing keys keep ``base``'s values (default: the defaults)."""
-        unknown = set(data) - {"weights", "strike_ttl_s", "ban_steps", "allowed_domains"}
+        unknown = set(data) - {"weights", "strike_ttl_s", "ban_steps", "allowed_domains", "thresholds"}
         if unknown:
             raise ValueError(f"unknown policy keys: {sorted(unknown)}")
         base = base or cls()
@@ -91,11 +113,14 @@ class SitePolicy:
             raise ValueError("allowed_domains must be a list of host names")
         if any(not d.isascii() or not d.isprintable() for d in domains):
             raise ValueError("allowed_domains must be ASCII host names (use the xn-- form for others)")
+        thresholds = data.get("thresholds", base.thresholds)
+        _check_thresholds(thresholds)
         return cls(
             weights={**base.weights, **weights},
             strike_ttl_s=ttl,
             ban_steps=tuple(tuple(s) for s in steps),
             allowed_domains=tuple(str(d).lower() for d in domains),
+            thresholds={c: {k: float(v) for k, v in t.items()} for c, t in thresholds.items()},
         )
 
 

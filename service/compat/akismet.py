@@ -158,7 +158,8 @@ def comment_check():
     if not text.strip():
         return text_answer("false", headers={"X-Moderation-Verdict": "none"})
     s = services()
-    assessment = s.moderator.assess(clean(text), allowed_domains=s.policy(site).allowed_domains)
+    policy = s.policy(site)
+    assessment = s.moderator.assess(clean(text), allowed_domains=policy.allowed_domains, thresholds=policy.thresholds)
     reasons = list(assessment.reasons)
     headers = {"X-Moderation-Verdict": assessment.verdict}
     if reasons:

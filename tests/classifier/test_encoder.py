@@ -29,7 +29,9 @@ def test_the_shipped_encoder_is_the_published_model(encoder):
     }
     assert encoder.tokenizer.get_vocab_size() == 30522
     # The example of the model's card: similarities of the first sentence to the others.
-    a, *others = encoder.embed(["That is a happy person", "That is a happy dog", "That is a very happy person", "Today is a sunny day"])
+    a, *others = encoder.embed(
+        ["That is a happy person", "That is a happy dog", "That is a very happy person", "Today is a sunny day"]
+    )
     similarities = [float(a @ b) for b in others]
     published = [0.695, 0.943, 0.257]
     assert np.argsort(similarities).tolist() == np.argsort(published).tolist()

@@ -64,6 +64,7 @@ def test_a_site_can_change_its_policy(client, keys, clock):
         "strike_ttl_s": 7 * DAY,
         "ban_steps": [[3, 3600]],
         "allowed_domains": [],
+        "thresholds": {},
     }
     first = reject(client, keys["site"], 1)  # an attack weighs 3: banned at once
     assert first["user"] == {"strikes": 3, "banned": True, "banned_until": iso(clock() + 3600)}
@@ -72,8 +73,33 @@ def test_a_site_can_change_its_policy(client, keys, clock):
     )  # other sites keep the default
 
 
+def test_a_site_chooses_its_own_operating_point(client, keys):
+    text = {"text": "The council approved the new bike lanes on Main Street.", "user_id": "carol"}
+    first = client.post("/v1/comments", json={**text, "id": "op-1"}, headers=auth(keys["site"])).get_json()
+    assert first["verdict"] == "approve"
+    score = first["scores"]["attack"]
+    # A site that wants everything at least this likely to be an attack held for a moderator:
+    policy = {"thresholds": {"attack": {"review": score / 2}}}
+    response = client.put("/v1/policy", json=policy, headers=auth(keys["admin"]))
+    assert response.status_code == 200
+    assert response.get_json()["thresholds"] == {"attack": {"review": score / 2}}
+    second = client.post("/v1/comments", json={**text, "id": "op-2"}, headers=auth(keys["site"])).get_json()
+    assert second["verdict"] == "review" and second["reasons"] == ["attack:model:review"]
+    other = client.post("/v1/comments", json={**text, "id": "op-3"}, headers=auth(keys["other"])).get_json()
+    assert other["verdict"] == "approve"  # other sites keep the model's thresholds
+
+
 def test_bad_policies_are_refused(client, keys):
-    for body in ({"ban_steps": [[5, 10], [3, 10]]}, {"weights": {"spam": 1}}, {"strike_ttl_s": -1}, {"colour": "red"}, [1]):
+    bad_thresholds = (
+        {"thresholds": {"attack": {"review": 0.9, "reject": 0.5}}},
+        {"thresholds": {"attack": {"review": 1.5}}},
+        {"thresholds": {"spam": {"review": 0.5}}},
+        {"thresholds": {"attack": {"maybe": 0.5}}},
+        {"thresholds": {"attack": {"review": True}}},
+        {"thresholds": {"attack": {}}},
+        {"thresholds": [0.5]},
+    )
+    for body in ({"ban_steps": [[5, 10], [3, 10]]}, {"weights": {"spam": 1}}, {"strike_ttl_s": -1}, {"colour": "red"}, [1], *bad_thresholds):
         response = client.put("/v1/policy", json=body, headers=auth(keys["admin"]))
         assert response.status_code == 422, body
         assert response.get_json()["error"]["code"] == "invalid_request"
