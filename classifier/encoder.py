@@ -168,7 +168,9 @@ class SecondStage:
 
     def head_logits(self, embeddings: np.ndarray) -> np.ndarray:
         """Return (n, heads) logits of the encoder heads."""
-        return embeddings.astype(np.float64) @ self._coef + self._intercept
+        # Row by row: the same sums for a comment alone as in a batch, so assess() and assess_many() agree to the bit.
+        rows = [row @ self._coef for row in embeddings.astype(np.float64)]
+        return np.array(rows).reshape(-1, len(self._cols)) + self._intercept
 
     def combine(self, first_logits: np.ndarray, probabilities: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         """Return ``probabilities`` with the headed categories replaced by the blend of both stages."""

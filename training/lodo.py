@@ -84,13 +84,18 @@ def leave_one_out(
         if not held:
             continue
         progress(f"leave out {dataset}: training on {len(rest)} comments, scoring {len(held)}")
-        pipeline, _, thresholds = fit(rest, rules, params, progress)
-        moderator = Moderator(Artifact(pipeline, {"version": f"without-{dataset}", "thresholds": thresholds}), rules)
-        results = moderator.assess_many([e.text for e in held])
-        scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
+        fitted = fit(rest, rules, params, progress)
+        card = {"version": f"without-{dataset}", "thresholds": fitted.thresholds}
+        if fitted.second_stage is not None:
+            card["second_stage"] = fitted.second_stage.to_card()
         rows = {}
-        for name, (y, s) in targets(dataset, held, scores).items():
-            rows[name] = {"n": len(y), "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, s)), 4)}
+        for mode in ("off", "uncertain", "all") if fitted.second_stage is not None else ("off",):
+            moderator = Moderator(Artifact(fitted.pipeline, card), rules, encoder=mode)
+            results = moderator.assess_many([e.text for e in held])
+            scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
+            for name, (y, s) in targets(dataset, held, scores).items():
+                label = name if fitted.second_stage is None else f"{name} [{mode}]"
+                rows[label] = {"n": len(y), "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, s)), 4)}
         report[dataset] = rows
         progress(f"  {dataset}: " + ", ".join(f"{k} {v['roc_auc']:.3f}" for k, v in rows.items()))
     return report
