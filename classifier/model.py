@@ -46,17 +46,18 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
     """Pipeline step: raw text -> normalised text (see ``classifier.normalize``).
 
     ``words`` and ``stems`` are the lexicon the normaliser uses to settle
-    ambiguous obfuscation; ``fit`` learns the vocabulary of ordinary words
+    ambiguous obfuscation, ``allowed`` the allowlist's words it keeps whole; ``fit`` learns the vocabulary of ordinary words
     (letters only, at least 3 of them, in at least ``min_df`` training
     comments), which recovers obfuscated words the lists do not name and
     keeps ordinary words from being joined. All of it is stored with the
     model, so that serving normalises exactly as training did.
     """
 
-    def __init__(self, words=(), stems=(), min_df=20):
+    def __init__(self, words=(), stems=(), min_df=20, allowed=()):
         self.words = words
         self.stems = stems
         self.min_df = min_df
+        self.allowed = allowed
 
     def fit(self, X, y=None):
         """Learn the vocabulary of ordinary words from raw texts (None: no vocabulary)."""
@@ -74,7 +75,8 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
         cached = self.__dict__.get("_normalizer")
         if cached is None:
             vocabulary = getattr(self, "vocabulary_", "")
-            lexicon = Lexicon(self.words, self.stems, vocabulary.split("\n") if vocabulary else ())
+            words = vocabulary.split("\n") if vocabulary else ()
+            lexicon = Lexicon(self.words, self.stems, words, getattr(self, "allowed", ()))
             cached = self.__dict__["_normalizer"] = Normalizer(lexicon)
         return cached
 
@@ -262,7 +264,7 @@ def build_pipeline(
     tfidf = HashedTfidf(char_ngrams=tuple(char_ngrams), word_ngrams=tuple(word_ngrams), min_df=min_df, max_features=max_features)
     return Pipeline(
         [
-            ("normalize", TextNormalizer(tuple(sorted(lexicon.words)), tuple(lexicon.stems))),
+            ("normalize", TextNormalizer(tuple(sorted(lexicon.words)), tuple(lexicon.stems), allowed=lexicon.allowlist())),
             ("features", CommentFeatures(tfidf, tuple(sorted(rules.texts.items())))),
             ("model", CategoryModel(C=tuple(C))),
         ]

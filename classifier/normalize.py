@@ -519,6 +519,12 @@ _INFLECTIONS = frozenset(
         "wits",
     ]
 )
+#: Spaced-out letter runs longer than this are joined without looking for the words in them.
+_MAX_SEGMENTED = 60
+#: The longest word looked for inside a run of spaced-out letters.
+_MAX_WORD = 24
+#: Split pieces are bridged into an ordinary (unlisted) word of at least this many letters.
+_MIN_BRIDGED = 4
 #: Recovered readings shorter than this are not taken from the vocabulary ("i7" is a processor).
 _MIN_VOCABULARY_READING = 4
 
@@ -530,11 +536,18 @@ class Lexicon:
     ``stems`` match any word that starts with them. ``vocabulary`` holds
     ordinary words (a model's training vocabulary): an obfuscated word whose
     only reading is one of them is recovered too ("1gn0r4nt"), and a word
-    split into pieces that are all ordinary words is never joined.
+    split into pieces that are all ordinary words is never joined. ``allowed``
+    are the allowlist's words (``stem*`` for a stem): ordinary words that
+    contain a listed one ("assassin"), kept whole wherever they are recovered.
     """
 
-    def __init__(self, words: Iterable[str] = (), stems: Iterable[str] = (), vocabulary: Iterable[str] = ()):
+    def __init__(
+        self, words: Iterable[str] = (), stems: Iterable[str] = (), vocabulary: Iterable[str] = (), allowed: Iterable[str] = ()
+    ):
         self.words = frozenset(words)
+        allowed = frozenset(allowed)
+        self.allowed = frozenset(w for w in allowed if not w.endswith("*"))
+        self._allowed_stems = tuple(sorted(w[:-1] for w in allowed if w.endswith("*")))
         self.stems = tuple(sorted(set(stems)))
         self.vocabulary = frozenset(vocabulary)
         self._stem_lengths = sorted({len(s) for s in self.stems})
@@ -557,7 +570,9 @@ class Lexicon:
 
     def is_word(self, piece: str) -> bool:
         """Tell whether ``piece`` is a word by itself (ordinary, short or listed)."""
-        return piece in SHORT_WORDS or piece in self.vocabulary or piece in self.words
+        if piece in SHORT_WORDS or piece in self.vocabulary or piece in self.words or piece in self.allowed:
+            return True
+        return bool(self._allowed_stems) and piece.startswith(self._allowed_stems)
 
     def ordinary(self, reading: str) -> bool:
         """Tell whether ``reading`` is an ordinary word long enough to recover."""
@@ -594,6 +609,10 @@ class Lexicon:
         # Stems are the canonical spellings where several listed words fit ("sh*t": shit, shyt).
         return by_stem.pop() if len(by_stem) == 1 else None
 
+    def allowlist(self) -> tuple[str, ...]:
+        """Return ``allowed`` as given: words, and stems marked ``stem*``."""
+        return tuple(sorted(self.allowed)) + tuple(f"{w}*" for w in self._allowed_stems)
+
     def fingerprint(self) -> str:
         """Return a stable description used in the model card."""
         import hashlib
@@ -601,6 +620,8 @@ class Lexicon:
         data = "\n".join(sorted(self.words)) + "\n--\n" + "\n".join(self.stems)
         if self.vocabulary:
             data += "\n--\n" + "\n".join(sorted(self.vocabulary))
+        if self.allowed or self._allowed_stems:
+            data += "\n--allowed\n" + "\n".join(self.allowlist())
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -652,7 +673,7 @@ class Normalizer:
         spots += [m.start() for m in _FLOOD.finditer(b.text)]
         if spots:
             b.apply(self._chunk_edits(b.text, sorted(spots)))
-        if " " in b.text and self._bridge_prefixes:
+        if " " in b.text and (self._bridge_prefixes or self.lexicon.vocabulary):
             b.apply(self._bridges(b.text))
         if _PUNCT_RUN.search(b.text):
             b.rewrite(_PUNCT_RUN, lambda m: m.group(1) * 3)
@@ -681,17 +702,69 @@ class Normalizer:
         joined = self._canonical(units) if (_LEET_SPOT.search(units) or _FLOOD.search(units)) else units
         if len(joined) != len(units):
             return joined
-        return joined, list(range(0, len(group), sep_len + 1))
+        sources = list(range(0, len(group), sep_len + 1))
+        words = self._segment(joined)
+        if len(words) == 1:
+            return joined, sources
+        # "a m o r o n" is "a moron": each space takes the place of the separator before the next word.
+        out, spots, i = [], [], 0
+        for n, word in enumerate(words):
+            if n:
+                out.append(" ")
+                spots.append(sources[i] - 1)
+            out.append(word)
+            spots.extend(sources[i : i + len(word)])
+            i += len(word)
+        return "".join(out), spots
+
+    def _segment(self, letters: str) -> list[str]:
+        """Split a run of spaced-out letters into words ("asoreloser": a sore loser), or keep it whole.
+
+        A run that is a word by itself, or that no sequence of words covers,
+        stays one word. Otherwise the reading with the fewest words wins,
+        listed words counting as better and one-letter words as worse than
+        others ("amoron" is "a moron", not "amor on").
+        """
+        lex = self.lexicon
+        if len(letters) < 3 or len(letters) > _MAX_SEGMENTED or lex.listed_form(letters) or lex.is_word(letters):
+            return [letters]
+        n = len(letters)
+        best: list[tuple[float, int] | None] = [None] * (n + 1)
+        best[0] = (0.0, 0)
+        for end in range(1, n + 1):
+            for start in range(max(0, end - _MAX_WORD), end):
+                if best[start] is None:
+                    continue
+                piece = letters[start:end]
+                if lex.listed_form(piece):
+                    cost = 0.5
+                elif lex.is_word(piece) and (len(piece) > 1 or piece in ("a", "i")):
+                    cost = 1.5 if len(piece) == 1 else 1.0
+                else:
+                    continue
+                total = best[start][0] + cost
+                if best[end] is None or total < best[end][0]:
+                    best[end] = (total, start)
+        if best[n] is None:
+            return [letters]
+        words, end = [], n
+        while end:
+            start = best[end][1]
+            words.append(letters[start:end])
+            end = start
+        return words[::-1]
 
     def _bridges(self, text: str) -> Iterator[tuple[int, int, tuple[str, list[int]]]]:
-        """Yield edits joining a listed word split by single spaces into 2 or 3 pieces ("mo ron").
+        """Yield edits joining a word split by single spaces into 2 or 3 pieces ("mo ron", "gar bage").
 
-        Pieces are joined only when the joined word is listed (or a listed
-        stem with an inflection: "fu ckers", never "who resigned"), the pieces
+        Pieces are joined into a listed word (or a listed stem with an
+        inflection: "fu ckers", never "who resigned") when the pieces
         before the last are not already a listed word, not every piece is a
         word by itself, a joined word shorter than 4 letters has no word among
         its pieces, and a one-letter word ("a", "i") only starts a word of 5
         letters or more: "pen is", "dumb ass", "fuck off" and "a ss" stay apart.
+        Pieces are joined into an ordinary word of the vocabulary (4 letters or
+        more) only when none of them is a word: "si lly", but not "to day".
         """
         lex, prefixes = self.lexicon, self._bridge_prefixes
         tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
@@ -702,11 +775,15 @@ class Normalizer:
                 if len(window) < k or any(window[j + 1][0] != window[j][1] + 1 for j in range(k - 1)):
                     continue
                 pieces = [text[a:b] for a, b in window]
-                joined = "".join(pieces)
-                if joined[:3] not in prefixes or not lex.listed_form(joined):
-                    continue
                 words = [lex.is_word(p) for p in pieces]
-                if all(words) or (any(words) and len(joined) < 4):
+                if all(words):
+                    continue
+                joined = "".join(pieces)
+                if not (joined[:3] in prefixes and lex.listed_form(joined)):
+                    # An ordinary word ("gar bage", "igno rance") only from pieces that are none of them words.
+                    if any(words) or len(joined) < _MIN_BRIDGED or joined not in lex.vocabulary:
+                        continue
+                elif any(words) and len(joined) < 4:
                     continue
                 if "".join(pieces[:-1]) in lex:
                     continue  # "fuck off", "assholes then": the listed word is already whole

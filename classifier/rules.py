@@ -350,7 +350,8 @@ class RuleSet:
             w, s = rule_list.words()
             words |= w
             stems |= s
-        return Lexicon(words - set(self.allowlist.words), stems)
+        allowed = [*self.allowlist.words, *(f"{s}*" for s in self.allowlist.stems)]
+        return Lexicon(words - set(self.allowlist.words), stems, allowed=allowed)
 
     def _candidates(self, text: str, pos: int) -> list[Rule]:
         token = _TOKEN.match(text, pos).group()

@@ -37,6 +37,7 @@ class Example:
     group: str
     spans: tuple[tuple[int, int, str], ...] = field(default=(), compare=False)  # (start, end, category)
     key: str = ""  # the row's text as the file has it, before cleanup: splits hash this
+    weight: float = field(default=1.0, compare=False)  # factor on the row's training weight: < 1 for weak labels
 
     def label(self, category: str) -> int | None:
         """Return the label for ``category``: 1, 0 or None (unknown)."""
@@ -142,6 +143,10 @@ def load_davidson(path: Path) -> Iterator[Example]:
                 yield Example(text, _labels(abuse=int(row["class"] in ("0", "1"))), "davidson", "davidson", key=row["tweet"])
 
 
+# Training weight of a ToxicSpans post whose annotators' majority marked no span (see load_toxic_spans).
+NEITHER_WEIGHT = 0.3
+
+
 def load_toxic_spans(directory: Path) -> Iterator[Example]:
     """ToxicSpans: majority vote of annotators' typed spans -> abuse / attack, with spans.
 
@@ -149,11 +154,13 @@ def load_toxic_spans(directory: Path) -> Iterator[Example]:
     category is positive when more than half of a post's annotators marked a
     span of that kind. When the majority marked one of them, the other is a
     hard negative (an obscene post that insults nobody). When the majority
-    marked neither, both are unknown: every post was rated toxic by Civil
-    Comments raters, so "no majority span" is not "clean", and training it as
-    a negative taught the model to approve toxic news comments (held-out
-    ToxicSpans posts flagged: 64% with those negatives, 72% without, at the
-    same healthy budget; docs/MODEL.md).
+    marked neither, both are weak negatives (``NEITHER_WEIGHT``): every post
+    was rated toxic by Civil Comments raters, so "no majority span" is not
+    "clean". Trained as full negatives they taught the model to approve toxic
+    news comments (held-out ToxicSpans posts flagged: 64% at the same healthy
+    budget); left unknown, nothing told the model that a bare "ridiculous" or
+    "hypocrite" is not an attack worth removing. Weighted at 0.3 they keep
+    most of the recall (75%) and bring those back to review (docs/MODEL.md).
     """
     comments = {}
     with open(directory / "comments.csv", encoding="utf-8", newline="") as f:
@@ -178,9 +185,9 @@ def load_toxic_spans(directory: Path) -> Iterator[Example]:
             continue
         votes = {c: sum(any(m[2] == c for m in marks[a]) for a in people) for c in ("abuse", "attack")}
         marked = {c: int(v * 2 > len(people)) for c, v in votes.items()}
-        labels = _labels(**marked) if any(marked.values()) else _labels()
+        weight = 1.0 if any(marked.values()) else NEITHER_WEIGHT
         spans = _majority_spans(text, [marks[a] for a in people])
-        yield Example(text, labels, "toxic-spans", "toxic-spans", spans, key=text)
+        yield Example(text, _labels(**marked), "toxic-spans", "toxic-spans", spans, key=text, weight=weight)
 
 
 def _majority_spans(text: str, per_annotator: list[list[tuple[int, int, str]]]) -> tuple[tuple[int, int, str], ...]:

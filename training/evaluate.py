@@ -163,13 +163,15 @@ def operating_curve(validation: Scored, test: Scored) -> list[dict]:
 def format_curve(curve: list[dict]) -> str:
     """Return the operating curve as a text table."""
     lines = [
-        "operating points for news comments (thresholds chosen on validation; test = held-out UCC healthy and ToxicSpans)",
+        "operating points for news comments (thresholds chosen on validation; test = held-out UCC healthy and ToxicSpans;",
+        "budget none = no abuse/attack review threshold: rules, promotion and the reject thresholds alone)",
         f"{'review budget':>13s} {'abuse at':>9s} {'attack at':>9s} {'healthy rejected':>17s} {'healthy reviewed':>17s} {'toxic flagged':>14s}",
     ]
     for point in curve:
         t = point["test"]
+        budget = "none" if point["review_budget"] is None else f"{100 * point['review_budget']:.0f}%"
         lines.append(
-            f"{100 * point['review_budget']:12.0f}% {point['thresholds']['abuse']:9.3f} {point['thresholds']['attack']:9.3f} "
+            f"{budget:>13s} {point['thresholds']['abuse']:9.3f} {point['thresholds']['attack']:9.3f} "
             f"{100 * t['healthy_rejected']:16.1f}% {100 * t['healthy_reviewed']:16.1f}% {100 * t['toxic_flagged']:13.1f}%"
         )
     return "\n".join(lines)

@@ -26,7 +26,7 @@ Then ``onnxruntime.quantization.quantize_dynamic`` turns the weights of
 MatMul (per output channel) and Gather (embedding tables, per tensor) into
 int8 (QInt8); activations are quantised to uint8 dynamically at run time
 (``--quant per-tensor`` gives the plain default recipe, measurably less faithful;
-``--quant nbits8`` a weight-only variant, see REPORT.md).
+``--quant nbits8`` a weight-only variant, see docs/MODEL.md).
 
 Usage::
 
@@ -37,7 +37,7 @@ Usage::
 
 Outputs in --work: encoder.fp32.onnx (plus the extracted model files);
 outputs in --out: encoder.int8.onnx, tokenizer.json (truncation 128, padding
-to the longest in the batch), LICENSE/NOTICE files, export_manifest.json.
+to the longest in the batch), LICENSE/NOTICE files, manifest.json.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def quantise(fp32: Path, int8: Path, mode: str = "per-channel") -> None:
     per-channel  quantize_dynamic(QInt8, per_channel=True)   -> the shipped artifact
     per-tensor   quantize_dynamic(QInt8, per_channel=False)  -> ~2x worse fidelity, same speed
     nbits8       MatMulNBits 8-bit weight-only (block 32, accuracy_level 4) + int8 Gather;
-                 near-fp32 fidelity but no faster than fp32 on one core (see REPORT.md)
+                 near-fp32 fidelity but no faster than fp32 on one core (see docs/MODEL.md)
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic

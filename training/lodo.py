@@ -8,7 +8,9 @@ model never saw says how it will do on a site's comments. For each dataset:
 * ``olid``: abuse, attack and "offensive" (either, scored by the larger score);
 * ``davidson``: abuse;
 * ``toxic-spans``: abuse and attack among posts that were all rated toxic
-  (does the model tell obscenity from insults?);
+  (does the model tell obscenity from insults?), and all the posts against
+  the healthy news comments of the fold's test split (UCC, never trained
+  on), with the share of each flagged at the fold's own thresholds;
 * ``ucc``: unhealthy (any unhealthy attribute) against healthy news comments,
   scored by max(abuse, attack): the register the service serves;
 * ``youtube-spam`` and ``sms-spam``: promotion.
@@ -34,6 +36,7 @@ from classifier.rules import RuleSet
 from classifier.types import CATEGORIES
 
 from .datasets import Example
+from .splits import TEST
 
 #: The datasets, in report order.
 DATASETS = ("impermium", "olid", "davidson", "toxic-spans", "ucc", "youtube-spam", "sms-spam")
@@ -88,14 +91,26 @@ def leave_one_out(
         card = {"version": f"without-{dataset}", "thresholds": fitted.thresholds}
         if fitted.second_stage is not None:
             card["second_stage"] = fitted.second_stage.to_card()
+        # ToxicSpans posts are all toxic news comments: beside telling obscenity from insults among them,
+        # they are judged against healthy news comments the fold never trained on (UCC, its test split).
+        healthy = [e for e in fitted.parts.get(TEST, []) if e.source == "ucc" and e.labels["abuse"] == 0]
+        healthy = healthy if dataset == "toxic-spans" else []
         rows = {}
         for mode in ("off", "uncertain", "all") if fitted.second_stage is not None else ("off",):
             moderator = Moderator(Artifact(fitted.pipeline, card), rules, encoder=mode)
-            results = moderator.assess_many([e.text for e in held])
+            results = moderator.assess_many([e.text for e in held + healthy])
             scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
-            for name, (y, s) in targets(dataset, held, scores).items():
+            found = targets(dataset, held, scores[: len(held)])
+            if healthy:
+                y = np.r_[np.ones(len(held), int), np.zeros(len(healthy), int)]
+                found["toxic vs healthy news (max abuse, attack)"] = (y, scores[:, [_A, _T]].max(axis=1))
+            for name, (y, s) in found.items():
                 label = name if fitted.second_stage is None else f"{name} [{mode}]"
                 rows[label] = {"n": len(y), "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, s)), 4)}
+            if healthy:  # the verdicts at the fold's own thresholds: the product's operating point on unseen news
+                flagged = np.array([r.verdict != "approve" for r in results])
+                rows[label]["toxic_flagged"] = round(float(flagged[: len(held)].mean()), 4)
+                rows[label]["healthy_flagged"] = round(float(flagged[len(held) :].mean()), 4)
         report[dataset] = rows
         progress(f"  {dataset}: " + ", ".join(f"{k} {v['roc_auc']:.3f}" for k, v in rows.items()))
     return report
@@ -109,7 +124,10 @@ def format_report(report: dict[str, dict[str, dict]]) -> str:
     ]
     for dataset, rows in report.items():
         for name, m in rows.items():
-            lines.append(f"{dataset:14s} {name:44s} {m['n']:6d} {m['positives']:6d} {m['roc_auc']:8.3f}")
+            line = f"{dataset:14s} {name:44s} {m['n']:6d} {m['positives']:6d} {m['roc_auc']:8.3f}"
+            if "toxic_flagged" in m:
+                line += f"  flagged: toxic {100 * m['toxic_flagged']:.1f}%, healthy {100 * m['healthy_flagged']:.1f}%"
+            lines.append(line)
     return "\n".join(lines)
 
 

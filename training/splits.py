@@ -82,7 +82,7 @@ def offensive_labels(examples: list[Example]) -> np.ndarray:
 
     A row is offensive when it is labelled abuse or attack. ToxicSpans posts
     were all rated toxic, so they are offensive even where the annotators'
-    majority marked no span (and their categories are unknown). A row is not offensive when it is labelled
+    majority marked no span (and their categories are weak negatives). A row is not offensive when it is labelled
     negative for a category and positive for none: the toxicity datasets label
     what they consider offensive, so their negatives are clean comments.
     """
@@ -125,8 +125,10 @@ def training_weights(examples: list[Example], balance: float = 1.0, Y: np.ndarra
     natural ratio towards half and half by ``balance`` (1.0: exactly half).
     Balancing inside each source means that the source, and with it its
     register (tweets, SMS, news), cannot predict the label by itself. ``Y``
-    gives other labels than the examples' own (one column per target).
+    gives other labels than the examples' own (one column per target); the
+    examples' own labels are further scaled by each row's ``weight``.
     """
+    own = Y is None
     Y = label_matrix(examples) if Y is None else Y.reshape(len(examples), -1)
     W = np.zeros(Y.shape)
     sources = np.array([ex.source for ex in examples])
@@ -144,6 +146,8 @@ def training_weights(examples: list[Example], balance: float = 1.0, Y: np.ndarra
                 natural = len(part) / len(rows)
                 share = natural if not len(other) else (1 - balance) * natural + balance * 0.5
                 W[part, k] = total * share / len(part)
+            if own:  # a weak label (Example.weight) is weak for the examples' own categories only
+                W[rows, k] *= [examples[i].weight for i in rows]
         # Mean weight 1 over the labelled rows keeps C comparable across categories.
         known = Y[:, k] >= 0
         if known.any():

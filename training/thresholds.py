@@ -105,12 +105,14 @@ def operating_point(
     toxic: np.ndarray,
     precision_ok=None,
     budget: dict[str, float] | None = None,
-) -> dict[str, dict[str, float]]:
+    strict: bool = False,
+) -> dict[str, dict[str, float]] | None:
     """Step 2: the abuse and attack review thresholds that flag the most toxic news comments within the budget.
 
     ``precision_ok(k, t)`` tells whether review threshold ``t`` keeps category
     ``k``'s precision acceptable (None: any threshold). Returns ``base`` with
-    the two review thresholds replaced (or unchanged without healthy or toxic rows).
+    the two review thresholds replaced (or unchanged without healthy or toxic
+    rows, or when no pair of thresholds keeps the budget; ``strict``: None then).
     """
     budget = dict(HEALTHY_BUDGET, **(budget or {}))
     if not healthy.any() or not toxic.any():
@@ -124,14 +126,14 @@ def operating_point(
     fixed["attack"] = {"review": 1.0, "reject": base["attack"]["reject"]}
     fixed_level = verdict_levels(sub_scores, sub_rules, fixed)
     if np.mean(fixed_level[is_healthy] == REJECT) > budget["reject"] + 1e-12:
-        return base  # the rules and reject thresholds alone spend the reject budget; nothing to gain
+        return None if strict else base  # the rules and reject thresholds alone spend the reject budget
     grids = []
     for k, c in ((_A, "abuse"), (_T, "attack")):
         grid = _candidates(sub_scores, k, np.ones(len(sub_scores), bool), 0.02, base[c]["reject"])
         if precision_ok is not None:
             grid = np.array([t for t in grid if precision_ok(k, t)] or [base[c]["reject"]])
         grids.append(grid)
-    best, best_key = base, None
+    best, best_key = (None if strict else base), None
     abuse_flags = sub_scores[:, _A][:, None] >= grids[0][None, :]  # (n, len(grid a))
     for t_attack in grids[1]:
         flagged_other = (fixed_level >= REVIEW) | (sub_scores[:, _T] >= t_attack)
@@ -187,8 +189,10 @@ def operating_curve(validation: dict, test: dict, base: dict, precision_ok=None,
 
     ``validation`` and ``test`` are dicts with ``scores``, ``rules``, ``healthy`` and ``toxic`` arrays.
     """
-    out = []
-    for review in budgets or (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.10, 0.15):
+    # The floor: no abuse or attack review threshold at all (rules, promotion and the reject thresholds only).
+    floor = {**base, **{c: {"review": base[c]["reject"], "reject": base[c]["reject"]} for c in ("abuse", "attack")}}
+    points = [(None, floor)]
+    for review in budgets or (0.03, 0.04, 0.05, 0.06, 0.08, 0.10, 0.15, 0.20):
         chosen = operating_point(
             validation["scores"],
             validation["rules"],
@@ -197,7 +201,12 @@ def operating_curve(validation: dict, test: dict, base: dict, precision_ok=None,
             validation["toxic"],
             precision_ok,
             {"review": review},
+            strict=True,
         )
+        if chosen is not None:  # below the floor no thresholds keep the budget
+            points.append((review, chosen))
+    out = []
+    for review, chosen in points:
         out.append(
             {
                 "review_budget": review,

@@ -90,6 +90,15 @@ def test_every_rule_word_survives_each_disguise(shipped, family):
         ("mo\r\nron", "moron"),
         ("bit ch please", "bitch please"),
         ("as shole", "asshole"),
+        # an ordinary word of the model's vocabulary split into pieces that are not words
+        ("utter gar bage", "utter garbage"),
+        ("your igno rance", "your ignorance"),
+        # spaced-out letters are read as the words they spell, not glued to a word before them
+        ("what a j e r k", "what a jerk"),
+        ("don't be a s o r e l o s e r", "don't be a sore loser"),
+        ("s h u t u p", "shut up"),
+        ("i d i o t", "idiot"),
+        ("f.u.c.k off", "fuck off"),
     ],
 )
 def test_invisible_characters_and_split_words(shipped, raw, expected):
@@ -117,6 +126,8 @@ def test_invisible_characters_and_split_words(shipped, raw, expected):
         "the person who rewires my house",
         "who repeats post after post",
         "as signed by the council",
+        "to day",
+        "a lot of the time",
     ],
 )
 def test_ordinary_words_are_not_joined(shipped, text):
@@ -132,3 +143,12 @@ def test_spans_of_a_joined_word_point_at_the_original(shipped):
     norm = normalizer.normalize(text)
     at = norm.text.index("moron")
     assert norm.span(at, at + 5) == (text.index("mo\nron"), text.index("mo\nron") + 6)
+
+
+def test_spans_of_spaced_letters_read_as_words_point_at_the_original(shipped):
+    normalizer, rules = shipped
+    text = "you are a m o r o n!"
+    norm = normalizer.normalize(text)
+    assert norm.text == "you are a moron!"
+    assert norm.span(norm.text.index("moron"), norm.text.index("moron") + 5) == (10, 19)
+    assert [text[h.start : h.end] for h in rules.match(norm)] == ["you are a m o r o n"]

@@ -32,7 +32,7 @@ OFFERS = [
 ORDINARY = [
     "I make 50k a year and still can't afford a house in this city.",
     "My son earns $15 an hour at the grocery store, that's not a living wage.",
-    "Gas is $1.60 a litre now, ridiculous.",
+    "Gas is $1.60 a litre now, up twenty cents since spring.",
     "Working from home has been great for our family.",
     "The bank offered me a loan at 7%, which seems high.",
     "Bitcoin fell 10% today, crypto investors should be careful.",

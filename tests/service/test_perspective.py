@@ -251,7 +251,7 @@ def test_mapping_on_known_texts(client, keys):
     assert clean["RESPECT_EXPERIMENTAL"] > 0.8
     assert promo["SPAM"] > 0.9 and promo["TOXICITY"] < 0.1
     assert scores("ok")["UNSUBSTANTIAL"] == 1.0 and clean["UNSUBSTANTIAL"] < 0.8
-    assert 0.0 < scores(REVIEW)["INSULT"] < 0.5  # a review rule does not make it certain
+    assert 0.0 < scores(REVIEW)["INSULT"] < 1.0  # a review rule does not make it certain (a block rule would: 1.0)
     fuck = scores("what the fuck is this")
     assert fuck["PROFANITY"] == fuck["OBSCENE"] == fuck["TOXICITY"] == 1.0 and fuck["SEVERE_TOXICITY"] < 0.7
 

@@ -99,7 +99,14 @@ def test_bad_policies_are_refused(client, keys):
         {"thresholds": {"attack": {}}},
         {"thresholds": [0.5]},
     )
-    for body in ({"ban_steps": [[5, 10], [3, 10]]}, {"weights": {"spam": 1}}, {"strike_ttl_s": -1}, {"colour": "red"}, [1], *bad_thresholds):
+    for body in (
+        {"ban_steps": [[5, 10], [3, 10]]},
+        {"weights": {"spam": 1}},
+        {"strike_ttl_s": -1},
+        {"colour": "red"},
+        [1],
+        *bad_thresholds,
+    ):
         response = client.put("/v1/policy", json=body, headers=auth(keys["admin"]))
         assert response.status_code == 422, body
         assert response.get_json()["error"]["code"] == "invalid_request"

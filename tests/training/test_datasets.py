@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from training.datasets import (
+    NEITHER_WEIGHT,
     clean_html,
     dataset_files,
     load_davidson,
@@ -88,8 +90,10 @@ def test_toxic_spans_majority_vote(tmp_path):
     first, second = load_toxic_spans(tmp_path)
     assert first.labels == {"abuse": 0, "attack": 1, "promotion": None}  # profanity marked by 1 of 3
     assert [(first.text[a:b], c) for a, b, c in first.spans] == [("clown", "attack")]
-    # rated toxic, but no majority span: not clean, so unknown rather than negative
-    assert second.labels == {"abuse": None, "attack": None, "promotion": None}
+    assert first.weight == 1.0
+    # rated toxic, but no majority span: not clean, so a weak negative rather than a full one
+    assert second.labels == {"abuse": 0, "attack": 0, "promotion": None}
+    assert second.weight == NEITHER_WEIGHT < 1
 
 
 def test_youtube_both_formats(tmp_path):
@@ -188,3 +192,16 @@ def test_training_weights_balance_labels_within_each_source():
         assert pos == pytest.approx(neg)
     assert (W[:, 1] == 0).all()  # unknown labels carry no weight
     assert json.dumps(W.tolist())  # plain numbers
+
+
+def test_a_weak_label_weighs_less_for_its_own_categories_only():
+    from training.datasets import Example
+
+    def row(i, weight):
+        return Example(f"t{i}", {"abuse": int(i < 50), "attack": None, "promotion": None}, "toxic-spans", "t", weight=weight)
+
+    rows = [row(i, 1.0 if i < 90 else 0.3) for i in range(100)]
+    W = training_weights(rows)
+    assert W[95, 0] == pytest.approx(0.3 * W[60, 0])  # both negatives; the weak one counts 0.3
+    shared = training_weights(rows, Y=np.ones(100))  # another target: every row counts the same
+    assert shared[95, 0] == pytest.approx(shared[60, 0])
