@@ -205,3 +205,15 @@ def test_a_weak_label_weighs_less_for_its_own_categories_only():
     assert W[95, 0] == pytest.approx(0.3 * W[60, 0])  # both negatives; the weak one counts 0.3
     shared = training_weights(rows, Y=np.ones(100))  # another target: every row counts the same
     assert shared[95, 0] == pytest.approx(shared[60, 0])
+
+
+def test_a_source_can_weigh_differently_per_category():
+    from training.splits import SOURCE_WEIGHT, source_weight
+
+    assert isinstance(SOURCE_WEIGHT["ucc"], dict)
+    # healthy news comments count double as abuse and attack negatives, and as the shared "offensive" target...
+    assert source_weight("ucc", "abuse") == source_weight("ucc", "attack") == source_weight("ucc") == 2.0
+    # ...but not as promotion negatives (they cost spam recall on sources never seen: docs/MODEL.md)
+    assert source_weight("ucc", "promotion") == 1.0
+    assert source_weight("olid", "abuse") == 2.0
+    assert source_weight("a source nobody listed", "abuse") == 1.0
