@@ -131,13 +131,20 @@ def main(argv=None) -> int:
         "",
         "Notes:",
         "",
-        "- Comments: the flagged posts where the family applies to at least one toxic word (a split needs pieces that"
-        " are not words themselves; leetspeak and masks need a letter they can replace).",
+        (
+            "- Comments: the flagged posts where the family applies to at least one toxic word (a split needs pieces"
+            " that are not words themselves; leetspeak and masks need a letter they can replace)."
+        ),
         "- Still flagged: the disguised comment is still sent to review or rejected.",
-        "- Evidence: the share of the toxic words' characters (spaces left out) inside abuse or attack evidence spans,"
-        " in the plain comment and in the disguised one (spans are offsets into the disguised text as the site sent it).",
-        "- The words come from `training/disguise.py`, the same families as the table test over every rule-list word"
-        " (`tests/classifier/test_evasion.py`).",
+        (
+            "- Evidence: the share of the toxic words' characters (spaces left out) inside abuse or attack evidence"
+            " spans, in the plain comment and in the disguised one (spans are offsets into the disguised text as the"
+            " site sent it)."
+        ),
+        (
+            "- The words come from `training/disguise.py`, the same families as the table test over every rule-list"
+            " word (`tests/classifier/test_evasion.py`)."
+        ),
     ]
     section = "\n".join(lines)
     print(section)
