@@ -64,7 +64,7 @@ PARAMS = {
     # the second stage (classifier/encoder.py): fitted unless False; its mode when MODERATION_ENCODER is unset
     "encoder": True,
     "encoder_C": 1.0,
-    "encoder_default": "uncertain",
+    "encoder_default": "off",
 }
 
 
