@@ -550,6 +550,7 @@ class Lexicon:
         self._allowed_stems = tuple(sorted(w[:-1] for w in allowed if w.endswith("*")))
         self.stems = tuple(sorted(set(stems)))
         self.vocabulary = frozenset(vocabulary)
+        self._known = SHORT_WORDS | self.vocabulary | self.words | self.allowed
         self._stem_lengths = sorted({len(s) for s in self.stems})
         self._stem_set = frozenset(self.stems)
         self._by_length: dict[int, list[str]] = {}
@@ -570,9 +571,7 @@ class Lexicon:
 
     def is_word(self, piece: str) -> bool:
         """Tell whether ``piece`` is a word by itself (ordinary, short or listed)."""
-        if piece in SHORT_WORDS or piece in self.vocabulary or piece in self.words or piece in self.allowed:
-            return True
-        return bool(self._allowed_stems) and piece.startswith(self._allowed_stems)
+        return piece in self._known or (bool(self._allowed_stems) and piece.startswith(self._allowed_stems))
 
     def ordinary(self, reading: str) -> bool:
         """Tell whether ``reading`` is an ordinary word long enough to recover."""
@@ -768,16 +767,22 @@ class Normalizer:
         """
         lex, prefixes = self.lexicon, self._bridge_prefixes
         tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-        i, n = 0, len(tokens)
-        while i < n - 1:
+        # Most tokens are words, and a window of words is never joined: look only around the others.
+        is_word = [lex.is_word(text[a:b]) for a, b in tokens]
+        n = len(tokens)
+        starts = sorted({i for j, w in enumerate(is_word) if not w for i in (j - 2, j - 1, j) if 0 <= i < n - 1})
+        done = 0  # tokens before this one are part of a joined word
+        for i in starts:
+            if i < done:
+                continue
             for k in (3, 2):
+                if i + k > n or all(is_word[i : i + k]):
+                    continue
                 window = tokens[i : i + k]
-                if len(window) < k or any(window[j + 1][0] != window[j][1] + 1 for j in range(k - 1)):
+                if any(window[j + 1][0] != window[j][1] + 1 for j in range(k - 1)):
                     continue
                 pieces = [text[a:b] for a, b in window]
-                words = [lex.is_word(p) for p in pieces]
-                if all(words):
-                    continue
+                words = is_word[i : i + k]
                 joined = "".join(pieces)
                 if not (joined[:3] in prefixes and lex.listed_form(joined)):
                     # An ordinary word ("gar bage", "igno rance") only from pieces that are none of them words.
@@ -792,10 +797,8 @@ class Normalizer:
                 start, end = window[0][0], window[-1][1]
                 sources = [a - start + x for a, b in window for x in range(b - a)]
                 yield start, end, (joined, sources)
-                i += k
+                done = i + k
                 break
-            else:
-                i += 1
 
     def _chunk_edits(self, text: str, spots: list[int]) -> Iterator[tuple[int, int, str]]:
         """Yield edits for the word chunks around ``spots`` (leet, mask or flood characters)."""
