@@ -525,6 +525,8 @@ _MAX_SEGMENTED = 60
 _MAX_WORD = 24
 #: Split pieces are bridged into an ordinary (unlisted) word of at least this many letters.
 _MIN_BRIDGED = 4
+#: How many answers of Lexicon.listed_form are kept before the cache starts again.
+_LISTED_CACHE = 50_000
 #: Recovered readings shorter than this are not taken from the vocabulary ("i7" is a processor).
 _MIN_VOCABULARY_READING = 4
 
@@ -551,6 +553,7 @@ class Lexicon:
         self.stems = tuple(sorted(set(stems)))
         self.vocabulary = frozenset(vocabulary)
         self._known = SHORT_WORDS | self.vocabulary | self.words | self.allowed
+        self._listed: dict[str, bool] = {}  # listed_form's answers (a bounded cache; races only recompute)
         self._stem_lengths = sorted({len(s) for s in self.stems})
         self._stem_set = frozenset(self.stems)
         self._by_length: dict[int, list[str]] = {}
@@ -565,6 +568,14 @@ class Lexicon:
 
     def listed_form(self, word: str) -> bool:
         """Tell whether ``word`` is a listed word, or a stem plus an inflection ("fuckers", not "whoresigned")."""
+        found = self._listed.get(word)
+        if found is None:
+            if len(self._listed) > _LISTED_CACHE:
+                self._listed.clear()
+            found = self._listed[word] = self._listed_form(word)
+        return found
+
+    def _listed_form(self, word: str) -> bool:
         if word in self.words:
             return True
         return any(word[:n] in self._stem_set and word[n:] in _INFLECTIONS for n in self._stem_lengths if n <= len(word))
@@ -771,16 +782,18 @@ class Normalizer:
         is_word = [lex.is_word(text[a:b]) for a, b in tokens]
         n = len(tokens)
         starts = sorted({i for j, w in enumerate(is_word) if not w for i in (j - 2, j - 1, j) if 0 <= i < n - 1})
+        if not starts:
+            return
+        # next_to[j]: token j + 1 follows token j after exactly one space or line break
+        next_to = [tokens[j + 1][0] == tokens[j][1] + 1 for j in range(n - 1)]
         done = 0  # tokens before this one are part of a joined word
         for i in starts:
             if i < done:
                 continue
             for k in (3, 2):
-                if i + k > n or all(is_word[i : i + k]):
+                if i + k > n or all(is_word[i : i + k]) or not all(next_to[i : i + k - 1]):
                     continue
                 window = tokens[i : i + k]
-                if any(window[j + 1][0] != window[j][1] + 1 for j in range(k - 1)):
-                    continue
                 pieces = [text[a:b] for a, b in window]
                 words = is_word[i : i + k]
                 joined = "".join(pieces)
