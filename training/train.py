@@ -198,6 +198,7 @@ def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progres
             toxic,
             np.array([e.source == "ucc" for e in valid], dtype=bool),
             C=params.get("encoder_C", 1.0),
+            row_weight=np.array([e.weight for e in valid]),
             progress=progress,
         )
         stage.default_mode = params.get("encoder_default", "uncertain")
