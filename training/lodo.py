@@ -42,6 +42,8 @@ from .splits import TEST
 DATASETS = ("impermium", "olid", "davidson", "toxic-spans", "ucc", "youtube-spam", "sms-spam")
 
 _A, _T, _P = (CATEGORIES.index(c) for c in ("abuse", "attack", "promotion"))
+#: The row that judges all ToxicSpans posts against healthy news comments the fold never trained on.
+NEWS_ROW = "toxic vs healthy news (max abuse, attack)"
 
 
 def targets(dataset: str, examples: list[Example], scores: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -93,8 +95,11 @@ def leave_one_out(
             card["second_stage"] = fitted.second_stage.to_card()
         # ToxicSpans posts are all toxic news comments: beside telling obscenity from insults among them,
         # they are judged against healthy news comments the fold never trained on (UCC, its test split).
-        healthy = [e for e in fitted.parts.get(TEST, []) if e.source == "ucc" and e.labels["abuse"] == 0]
-        healthy = healthy if dataset == "toxic-spans" else []
+        healthy = (
+            [e for e in fitted.parts.get(TEST, []) if e.source == "ucc" and e.labels["abuse"] == 0]
+            if dataset == "toxic-spans"
+            else []
+        )
         rows = {}
         for mode in ("off", "uncertain", "all") if fitted.second_stage is not None else ("off",):
             moderator = Moderator(Artifact(fitted.pipeline, card), rules, encoder=mode)
@@ -103,14 +108,14 @@ def leave_one_out(
             found = targets(dataset, held, scores[: len(held)])
             if healthy:
                 y = np.r_[np.ones(len(held), int), np.zeros(len(healthy), int)]
-                found["toxic vs healthy news (max abuse, attack)"] = (y, scores[:, [_A, _T]].max(axis=1))
+                found[NEWS_ROW] = (y, scores[:, [_A, _T]].max(axis=1))
             for name, (y, s) in found.items():
-                label = name if fitted.second_stage is None else f"{name} [{mode}]"
-                rows[label] = {"n": len(y), "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, s)), 4)}
-            if healthy:  # the verdicts at the fold's own thresholds: the product's operating point on unseen news
-                flagged = np.array([r.verdict != "approve" for r in results])
-                rows[label]["toxic_flagged"] = round(float(flagged[: len(held)].mean()), 4)
-                rows[label]["healthy_flagged"] = round(float(flagged[len(held) :].mean()), 4)
+                row = {"n": len(y), "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, s)), 4)}
+                if name == NEWS_ROW:  # the verdicts at the fold's own thresholds: the product's operating point
+                    flagged = np.array([r.verdict != "approve" for r in results])
+                    row["toxic_flagged"] = round(float(flagged[: len(held)].mean()), 4)
+                    row["healthy_flagged"] = round(float(flagged[len(held) :].mean()), 4)
+                rows[name if fitted.second_stage is None else f"{name} [{mode}]"] = row
         report[dataset] = rows
         progress(f"  {dataset}: " + ", ".join(f"{k} {v['roc_auc']:.3f}" for k, v in rows.items()))
     return report

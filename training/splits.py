@@ -137,6 +137,7 @@ def training_weights(examples: list[Example], balance: float = 1.0, Y: np.ndarra
     examples' own labels are further scaled by each row's ``weight``.
     """
     own = Y is None
+    row_weight = np.array([ex.weight for ex in examples]) if own else None
     Y = label_matrix(examples) if Y is None else Y.reshape(len(examples), -1)
     W = np.zeros(Y.shape)
     sources = np.array([ex.source for ex in examples])
@@ -154,8 +155,8 @@ def training_weights(examples: list[Example], balance: float = 1.0, Y: np.ndarra
                 natural = len(part) / len(rows)
                 share = natural if not len(other) else (1 - balance) * natural + balance * 0.5
                 W[part, k] = total * share / len(part)
-            if own:  # a weak label (Example.weight) is weak for the examples' own categories only
-                W[rows, k] *= [examples[i].weight for i in rows]
+            if row_weight is not None:  # a weak label (Example.weight) is weak for the examples' own categories only
+                W[rows, k] *= row_weight[rows]
         # Mean weight 1 over the labelled rows keeps C comparable across categories.
         known = Y[:, k] >= 0
         if known.any():
