@@ -39,8 +39,25 @@ TRUSTED_TYPES = [
 ]
 
 
+#: What the version covers: 1 = the first stage's parameters only (older files);
+#: 2 = those plus the card's thresholds and second stage, so that a retrain that
+#: changes only the encoder heads or the thresholds gets a new version.
+VERSION_SCHEME = 2
+
+
 class ArtifactError(ValueError):
     """A model file that cannot or must not be loaded."""
+
+
+def model_version(pipeline: object, card: dict, scheme: int = VERSION_SCHEME) -> str:
+    """Return the version of a model: a short hash of what decides its verdicts."""
+    from .model import digest
+
+    first = digest(pipeline)
+    if scheme == 1:
+        return first[:12]
+    rest = json.dumps({"thresholds": card.get("thresholds"), "second_stage": card.get("second_stage")}, sort_keys=True)
+    return hashlib.sha256(f"{first}\x00{rest}".encode()).hexdigest()[:12]
 
 
 def library_versions() -> dict[str, str]:
@@ -120,10 +137,8 @@ def load(path: Path | str | None = None) -> Artifact:
         raise ArtifactError(f"{path}: cannot load the pipeline ({type(exc).__name__}: {exc})") from None
     from sklearn.pipeline import Pipeline
 
-    from .model import digest
-
     if not isinstance(pipeline, Pipeline) or list(pipeline.named_steps) != ["normalize", "features", "model"]:
         raise ArtifactError(f"{path}: not a moderation pipeline")
-    if digest(pipeline)[: len(card.get("version", ""))] != card.get("version"):
-        raise ArtifactError(f"{path}: the pipeline's parameters do not match the card's version")
+    if model_version(pipeline, card, card.get("version_scheme", 1)) != card.get("version"):
+        raise ArtifactError(f"{path}: the model's parameters do not match the card's version")
     return Artifact(pipeline, card)

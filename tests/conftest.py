@@ -31,8 +31,7 @@ def moderator() -> Moderator:
 @pytest.fixture(scope="session")
 def tiny_artifact(tmp_path_factory):
     """A small model trained on comments the tests write (fast, no datasets needed)."""
-    from classifier.artifact import Artifact
-    from classifier.model import digest
+    from classifier.artifact import VERSION_SCHEME, Artifact, model_version
     from training.datasets import load_jsonl
     from training.train import PARAMS, Progress, fit
 
@@ -42,4 +41,5 @@ def tiny_artifact(tmp_path_factory):
     rules = RuleSet.load()
     params = dict(PARAMS, max_features=20_000, encoder=False)
     pipeline, _, thresholds, _, _ = fit(list(load_jsonl(path)), rules, params, Progress(quiet=True))
-    return Artifact(pipeline, {"version": digest(pipeline)[:12], "thresholds": thresholds, "training": {}})
+    card = {"version_scheme": VERSION_SCHEME, "thresholds": thresholds, "training": {}}
+    return Artifact(pipeline, dict(card, version=model_version(pipeline, card)))

@@ -30,9 +30,9 @@ import numpy as np
 from sklearn.metrics import average_precision_score
 
 from classifier import artifact as artifact_mod
-from classifier.artifact import Artifact, ArtifactError
+from classifier.artifact import VERSION_SCHEME, Artifact, ArtifactError, model_version
 from classifier.encoder import SecondStage
-from classifier.model import build_pipeline, digest
+from classifier.model import build_pipeline
 from classifier.moderator import Moderator
 from classifier.rules import RuleSet
 from classifier.types import CATEGORIES
@@ -214,10 +214,9 @@ def build(
     """
     params = dict(params or PARAMS)
     pipeline, parts, thresholds, stage, stage_report = fit(examples, rules, params, progress)
-    version = digest(pipeline)[:12]  # the second stage is fitted deterministically on top of it
     card = {
         "name": "comment-moderation",
-        "version": version,
+        "version_scheme": VERSION_SCHEME,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "categories": list(CATEGORIES),
         "thresholds": thresholds,
@@ -238,6 +237,7 @@ def build(
     }
     if stage is not None:
         card["second_stage"] = stage.to_card()
+    card["version"] = model_version(pipeline, card)
     candidate = Artifact(pipeline, card)
     moderator = Moderator(candidate, rules)
     # Judge the model as it serves by default: the encoder mode's own thresholds.

@@ -56,6 +56,34 @@ def test_a_card_that_lies_about_the_version_is_refused(saved):
         artifact.load(saved)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda card: {**card, "thresholds": {**card["thresholds"], "abuse": {"review": 0.01, "reject": 0.02}}},
+        lambda card: {**card, "second_stage": {"heads": {}, "band": [0.1, 0.9]}},
+    ],
+    ids=["thresholds", "second stage"],
+)
+def test_the_version_covers_thresholds_and_second_stage(saved, change):
+    card = artifact.read_card(saved)
+    changed = change(card)
+    rewrite(saved, card=changed)
+    with pytest.raises(ArtifactError, match="version"):
+        artifact.load(saved)
+
+
+def test_files_of_the_older_version_scheme_still_load(tiny_artifact, tmp_path):
+    from classifier.model import digest
+
+    card = {k: v for k, v in tiny_artifact.card.items() if k != "version_scheme"}
+    card["version"] = digest(tiny_artifact.pipeline)[:12]  # scheme 1: the first stage alone
+    path = Artifact(tiny_artifact.pipeline, card).save(tmp_path / "old.model")
+    assert artifact.load(path).version == card["version"]
+    rewrite(path, card=dict(artifact.read_card(path), version="0" * 12))
+    with pytest.raises(ArtifactError, match="version"):
+        artifact.load(path)
+
+
 def test_another_scikit_learn_version_is_refused(saved):
     card = artifact.read_card(saved)
     rewrite(saved, card=dict(card, libraries=dict(card["libraries"], **{"scikit-learn": "1.0.2"})))
