@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from classifier.registry import ModelRegistry
 
     from . import errors
+    from .actions.context import Services
     from .api import admin, comments, health, queue, users
     from .api import models as models_api
     from .auth import KeyCache
@@ -29,7 +30,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .console import bp as console_bp
     from .metrics import Metrics
     from .models import LiveModels, ShadowScorer
-    from .moderation import Services
     from .store import Store, connect
 
     settings, extras = load_settings(config)
@@ -38,15 +38,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if not settings.redis_url:
             raise RuntimeError("no Redis: set REDIS_URL (moderator serve starts an embedded Redis when it is unset)")
         client = connect(settings.redis_url, settings.redis_timeout_s)
-    store = Store(client, history=settings.user_history)
-    # An injected ``moderator`` (tests, embedding) is served as is; otherwise the model directory decides.
-    fixed = extras.get("moderator")
-    registry = None if fixed is not None else ModelRegistry(settings.models_root, settings.model_path)
 
     def queue_depths():
         return [(site, store.queue.depth(site)) for site in store.apikeys.sites()]
 
     metrics = Metrics(queue_depths)
+    store = Store(client, history=settings.user_history, on_error=metrics.redis_error)
+    # An injected ``moderator`` (tests, embedding) is served as is; otherwise the model directory decides.
+    fixed = extras.get("moderator")
+    registry = None if fixed is not None else ModelRegistry(settings.models_root, settings.model_path)
 
     def switched(old: str, new: str) -> None:
         metrics.model.labels(old).set(0)

@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import redis
 from flask import current_app, g, request
 
-from .errors import ApiError, store_unavailable
+from .errors import ApiError
+from .store import StoreUnavailable
 from .store.apikeys import digest
 
 PERMISSIONS = {
@@ -67,7 +67,7 @@ def presented_key() -> str | None:
 
 
 def identify(key: str | None) -> Identity:
-    """Return the identity of ``key``; 401 when missing or unknown, 503 when it cannot be checked."""
+    """Return the identity of ``key``; 401 when missing or unknown, ``StoreUnavailable`` when it cannot be checked."""
     if not key:
         raise ApiError(401, "an API key is required (Authorization: Bearer <key>)", headers={"WWW-Authenticate": "Bearer"})
     services = current_app.extensions["moderation"]
@@ -76,11 +76,10 @@ def identify(key: str | None) -> Identity:
     if not known:
         try:
             info = services.store.apikeys.lookup(key)
-        except redis.RedisError:
-            services.metrics.redis_error("auth")
+        except StoreUnavailable:
             known, identity = services.key_cache.get(h, fresh_only=False)
             if not known:
-                raise store_unavailable() from None
+                raise
         else:
             identity = Identity(info["site"], info["role"], h[:16]) if info else None
             services.key_cache.put(h, identity)

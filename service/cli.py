@@ -163,14 +163,14 @@ def export_labels(argv: list[str]) -> int:
     parser.add_argument("--site", help="only this site (default: every site)")
     parser.add_argument("--redis-url", help="Redis to use (default: REDIS_URL, else the embedded one)")
     args = parser.parse_args(argv)
-    from .api.admin import label_row
+    from .actions.labels import label_row
     from .store.apikeys import ApiKeyStore
     from .store.queue import QueueStore
 
     count = 0
     with _redis(args.redis_url) as client, contextlib.ExitStack() as stack:
         sink = sys.stdout if args.out == "-" else stack.enter_context(open(args.out, "w", encoding="utf-8"))
-        queue = QueueStore(client, {})
+        queue = QueueStore(client, None)
         for site in [args.site] if args.site else ApiKeyStore(client).sites():
             for stored in queue.labels(site):
                 sink.write(json.dumps(label_row(stored), ensure_ascii=False) + "\n")
@@ -232,7 +232,7 @@ def retrain(argv: list[str]) -> int:
         from .store.queue import QueueStore
 
         with _redis(args.redis_url) as client:
-            queue = QueueStore(client, {})
+            queue = QueueStore(client, None)
             sites = [args.site] if args.site else ApiKeyStore(client).sites()
             labels = [dict(row, source=row.get("source", site)) for site in sites for row in queue.labels(site)]
     return main_with_labels(labels, _registry(args.model_dir), args)

@@ -4,6 +4,10 @@
                "fields": [{"field": "text", "message": "..."}]}}
 
 ``fields`` is present only for validation errors and lists every bad field.
+
+The actions' errors (``service.actions.errors``) and the store's
+``StoreUnavailable`` know nothing of HTTP; ``api_error`` is the one place that
+gives each its status.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import logging
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
+
+from .actions.errors import ActionError, Conflict, Invalid, NotFound
+from .store.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +75,35 @@ def store_unavailable() -> ApiError:
     return ApiError(503, "the store (Redis) is unavailable; try again shortly", "store_unavailable", headers={"Retry-After": "5"})
 
 
+_STATUS = ((NotFound, 404), (Conflict, 409), (Invalid, 422))
+
+
+def api_error(error: Exception) -> ApiError:
+    """Return the HTTP error for an action's error or the store's ``StoreUnavailable``."""
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, StoreUnavailable):
+        return store_unavailable()
+    if isinstance(error, Invalid):
+        return invalid(error.fields)
+    if isinstance(error, ActionError):
+        status = next((status for kind, status in _STATUS if isinstance(error, kind)), 400)
+        code = error.code if error.code not in ("not_found", "conflict", "error") else None
+        return ApiError(status, error.message, code)
+    raise TypeError(f"not an error of the service: {error!r}")
+
+
 def register(app: Flask) -> None:
     """Answer every error, ours and werkzeug's, in the one JSON shape."""
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
         return error.response()
+
+    @app.errorhandler(ActionError)
+    @app.errorhandler(StoreUnavailable)
+    def _domain_error(error: Exception):
+        return api_error(error).response()
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

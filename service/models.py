@@ -23,11 +23,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import redis
-
 from classifier.moderator import Moderator
 from classifier.registry import ModelRegistry
 from classifier.types import CATEGORIES
+
+from .store.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -229,5 +229,5 @@ class ShadowScorer:
             }
         try:
             self.store.shadow.record(item.site, version, active_verdict, shadow_verdict, disagreement, self.keep)
-        except redis.RedisError:
-            self.metrics.redis_error("shadow")
+        except StoreUnavailable:
+            pass  # counted by the store; a comparison is not worth retrying

@@ -1,10 +1,10 @@
-"""HTTP endpoints, one blueprint per concern; they validate and call ``service.moderation`` or the store."""
+"""HTTP endpoints, one blueprint per concern: they validate the request, call ``service.actions`` and shape the answer."""
 
 from __future__ import annotations
 
 from flask import current_app
 
-from ..moderation import Services
+from ..actions.context import Services
 
 
 def services() -> Services:

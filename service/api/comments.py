@@ -1,4 +1,4 @@
-"""Comments: submit one or a batch, score without side effects, record a moderator's decision."""
+"""Comments: submit one or a batch, score without side effects, record a moderator's decision (``service.actions.comments``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from flask import Blueprint, g, jsonify
 
 from classifier.types import CATEGORIES
 
-from .. import moderation
+from ..actions import comments as actions
 from ..auth import require
-from ..errors import ApiError
+from ..errors import ApiError, api_error
 from ..validation import Field, json_body, validate
 from . import services
 
@@ -42,7 +42,7 @@ def _limits() -> dict:
 def submit_comment():
     """Moderate one comment: verdict, scores, reasons, spans, the user's strikes."""
     data = validate(json_body(), COMMENT, _limits())
-    return jsonify(moderation.submit(services(), g.identity.site, data))
+    return jsonify(actions.submit(services(), g.identity.site, actions.Comment.from_dict(data)))
 
 
 @bp.post("/v1/comments/batch")
@@ -55,8 +55,11 @@ def submit_batch():
     for index, item in enumerate(body["comments"]):
         try:
             data = validate(item, COMMENT, _limits())
-            results.append({"status": 200, "result": moderation.submit(services(), g.identity.site, data)})
-        except ApiError as error:
+            results.append(
+                {"status": 200, "result": actions.submit(services(), g.identity.site, actions.Comment.from_dict(data))}
+            )
+        except (ApiError, actions.Conflict) as failure:
+            error = api_error(failure)
             body_ = error.to_dict()
             body_["error"]["index"] = index
             results.append({"status": error.status, **body_})
@@ -68,34 +71,14 @@ def submit_batch():
 def score():
     """Assess a text without storing anything."""
     data = validate(json_body(), {"text": Field("text")}, _limits())
-    site = g.identity.site
-    policy = services().policy(site)
-    assessment = services().moderator.assess(data["text"], allowed_domains=policy.allowed_domains, thresholds=policy.thresholds)
-    return jsonify(moderation.assessment_body(assessment))
+    return jsonify(actions.assessment_body(actions.assess(services(), g.identity.site, data["text"])))
 
 
 @bp.get("/v1/comments/<comment_id>")
 @require("queue")
 def get_comment(comment_id: str):
     """Return a comment's record: its answer, state and latest decision."""
-    store = services().store
-    site = g.identity.site
-    with services().store_errors("comment"):
-        user, record = store.comments.find(site, comment_id)
-    if record is None:
-        raise ApiError(404, f"no comment {comment_id!r} on this site")
-    fields = record["fields"]
-    return jsonify(
-        {
-            "id": comment_id,
-            "user_id": user,
-            "text": fields.get("text"),
-            "article_id": fields.get("article_id"),
-            "state": record["state"],
-            "decision": record["decision"],
-            **{k: record["assessment"][k] for k in ("verdict", "scores", "reasons", "spans", "model_version")},
-        }
-    )
+    return jsonify(actions.view(services(), g.identity.site, comment_id))
 
 
 @bp.post("/v1/comments/<comment_id>/undo")
@@ -103,7 +86,7 @@ def get_comment(comment_id: str):
 def undo(comment_id: str):
     """Undo the last decision on a comment (the same moderator, within ``undo_window_s`` seconds)."""
     data = validate(json_body(), {"moderator": Field("id")})
-    return jsonify(moderation.undo(services(), g.identity.site, comment_id, data["moderator"], g.identity.key_id))
+    return jsonify(actions.undo(services(), g.identity.site, comment_id, data["moderator"], g.identity.key_id))
 
 
 @bp.post("/v1/comments/<comment_id>/decision")
@@ -111,4 +94,9 @@ def undo(comment_id: str):
 def decide(comment_id: str):
     """Record a moderator's decision (idempotent): strike on reject, lift an overturned strike on approve."""
     data = validate(json_body(), DECISION)
-    return jsonify(moderation.decide(services(), g.identity.site, comment_id, data, g.identity.key_id))
+    decision = actions.Decision(data["decision"], data["moderator"], _categories(data.get("categories")), data.get("note"))
+    return jsonify(actions.decide(services(), g.identity.site, comment_id, decision, g.identity.key_id))
+
+
+def _categories(value: list | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import redis
 from flask import Blueprint, Response, jsonify
 
 from ..openapi import document
+from ..store import StoreUnavailable
 from . import services
 
 bp = Blueprint("health", __name__)
@@ -23,8 +23,7 @@ def readyz():
     s = services()
     try:
         redis_ok = s.store.ping()
-    except redis.RedisError:
-        s.metrics.redis_error("ping")
+    except StoreUnavailable:
         redis_ok = False
     body = {
         "status": "ok" if redis_ok else "unavailable",

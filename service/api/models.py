@@ -41,8 +41,7 @@ def shadow():
     limit = query_int("limit", 50, 1, 500, errors)
     if errors:
         raise invalid(errors)
-    with s.store_errors("shadow"):
-        summary = s.store.shadow.summary(g.identity.site, limit)
+    summary = s.store.shadow.summary(g.identity.site, limit)
     shadow_model = s.models.shadow
     return jsonify(
         {

@@ -6,9 +6,11 @@ from flask import Blueprint, g, jsonify, request
 
 from classifier.types import CATEGORIES
 
+from ..actions import queue as actions
 from ..auth import require
 from ..errors import invalid
-from ..validation import Field, iso, json_body, query_int, validate
+from ..times import iso
+from ..validation import Field, json_body, query_int, validate
 from . import services
 
 bp = Blueprint("queue", __name__)
@@ -33,9 +35,7 @@ def pending():
         errors.append({"field": "category", "message": f"must be one of {', '.join(CATEGORIES)}"})
     if errors:
         raise invalid(errors)
-    s = services()
-    with s.store_errors("queue"):
-        items, depth = s.store.queue.pending(g.identity.site, s.clock(), limit, category)
+    items, depth = actions.pending(services(), g.identity.site, limit, category)
     return jsonify({"items": [_item(i) for i in items], "depth": depth})
 
 
@@ -45,8 +45,7 @@ def claim():
     """Lease up to ``limit`` pending comments to one moderator (others do not get them)."""
     data = validate(json_body(), {"moderator": Field("id"), "limit": Field("int", required=False, minimum=1, maximum=100)})
     s = services()
-    with s.store_errors("claim"):
-        items = s.store.queue.claim(g.identity.site, data["moderator"], data.get("limit") or 10, s.settings.lease_s, s.clock())
+    items = actions.claim(s, g.identity.site, data["moderator"], data.get("limit") or 10)
     return jsonify({"items": [_item(i) for i in items], "lease_s": s.settings.lease_s})
 
 
@@ -62,19 +61,10 @@ def audit():
     if errors:
         raise invalid(errors)
     moderator = request.args.get("moderator") or None
-    s = services()
-    with s.store_errors("audit"):
-        entries = s.store.queue.audit(g.identity.site, count=5000 if (moderator or decision) else limit)
     out = []
-    for entry in entries:
-        if moderator and entry.get("moderator") != moderator:
-            continue
-        if decision and entry.get("decision", entry.get("type")) != decision:
-            continue
+    for entry in actions.audit(services(), g.identity.site, limit, moderator, decision):
         entry = dict(entry)
         entry["at"] = iso(float(entry["at"])) if entry.get("at") else None
         entry.pop("key", None)
         out.append(entry)
-        if len(out) >= limit:
-            break
     return jsonify({"entries": out})

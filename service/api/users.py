@@ -1,29 +1,21 @@
-"""Users of a site: strikes, ban state and history; ban, unban and reset by hand."""
+"""Users of a site: strikes, ban state and history; ban, unban and reset by hand (``service.actions.users``)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from ..actions import users as actions
 from ..auth import require
-from ..validation import Field, iso, json_body, validate
+from ..config import MAX_SECONDS
+from ..times import iso
+from ..validation import Field, json_body, validate
 from . import services
 
 bp = Blueprint("users", __name__)
 
-_TEN_YEARS = 10 * 365 * 86400
-
 
 def _check_user(user_id: str) -> None:
     validate({"user_id": user_id}, {"user_id": Field("id")})
-
-
-def _state(state: dict) -> dict:
-    return {"strikes": state["strikes"], "banned": state["banned"], "banned_until": iso(state["banned_until"])}
-
-
-def _log(site: str, action: str, user_id: str, moderator: str, reason: str, at: float, extra: dict | None = None) -> None:
-    fields = {"type": action, "decision": action, "user_id": user_id, "moderator": moderator, "note": reason, "at": at}
-    services().store.queue.log(site, {**fields, **(extra or {})})
 
 
 @bp.get("/v1/users/<user_id>")
@@ -31,9 +23,7 @@ def _log(site: str, action: str, user_id: str, moderator: str, reason: str, at: 
 def view(user_id: str):
     """A user's active strikes (reason, expiry), ban, recent events and comments."""
     _check_user(user_id)
-    s = services()
-    with s.store_errors("users"):
-        found = s.store.users.view(g.identity.site, user_id, s.clock())
+    found = actions.view(services(), g.identity.site, user_id)
     strikes = [
         {
             "comment_id": x["comment_id"],
@@ -56,7 +46,7 @@ def view(user_id: str):
     return jsonify(
         {
             "user_id": user_id,
-            **_state(found["state"]),
+            **actions.user_body(found["state"]),
             "active_strikes": strikes,
             "ban": ban,
             "history": history,
@@ -73,18 +63,20 @@ def ban(user_id: str):
     data = validate(
         json_body(),
         {
-            "duration_s": Field("int", required=False, nullable=True, minimum=1, maximum=_TEN_YEARS),
+            "duration_s": Field("int", required=False, nullable=True, minimum=1, maximum=MAX_SECONDS),
             "reason": Field("string", max_length=500),
             "moderator": Field("id", required=False),
         },
     )
-    s = services()
+    return _change(user_id, "ban", data)
+
+
+def _change(user_id: str, action: str, data: dict):
     moderator = data.get("moderator") or g.identity.key_id
-    now = s.clock()
-    with s.store_errors("ban"):
-        state = s.store.users.ban(g.identity.site, user_id, now, data.get("duration_s"), data["reason"], moderator)
-        _log(g.identity.site, "ban", user_id, moderator, data["reason"], now, {"duration_s": data.get("duration_s") or 0})
-    return jsonify({"user_id": user_id, **_state(state)})
+    state = actions.change(
+        services(), g.identity.site, user_id, action, moderator, data.get("reason") or "", data.get("duration_s")
+    )
+    return jsonify({"user_id": user_id, **state})
 
 
 def _optional_body() -> dict:
@@ -101,13 +93,7 @@ def unban(user_id: str):
     """Lift a user's ban."""
     _check_user(user_id)
     data = _optional_body()
-    s = services()
-    moderator = data.get("moderator") or g.identity.key_id
-    now = s.clock()
-    with s.store_errors("unban"):
-        state = s.store.users.unban(g.identity.site, user_id, now, data.get("reason") or "", moderator)
-        _log(g.identity.site, "unban", user_id, moderator, data.get("reason") or "", now)
-    return jsonify({"user_id": user_id, **_state(state)})
+    return _change(user_id, "unban", data)
 
 
 @bp.post("/v1/users/<user_id>/strikes/reset")
@@ -116,10 +102,4 @@ def reset(user_id: str):
     """Forget a user's strikes."""
     _check_user(user_id)
     data = _optional_body()
-    s = services()
-    moderator = data.get("moderator") or g.identity.key_id
-    now = s.clock()
-    with s.store_errors("reset"):
-        state = s.store.users.reset(g.identity.site, user_id, now, data.get("reason") or "", moderator)
-        _log(g.identity.site, "reset", user_id, moderator, data.get("reason") or "", now)
-    return jsonify({"user_id": user_id, **_state(state)})
+    return _change(user_id, "reset", data)

@@ -22,9 +22,12 @@ from flask import Blueprint, Response, request
 
 from classifier.policy import flagged_categories
 
+from ..actions.comments import assess, stored_text
+from ..actions.labels import record_feedback, training_text
 from ..api import services
 from ..auth import PERMISSIONS, Identity, identify
 from ..errors import ApiError
+from ..store import StoreUnavailable
 from ..validation import Field
 
 bp = Blueprint("akismet", __name__)
@@ -51,6 +54,11 @@ class _Answer(Exception):
 @bp.errorhandler(_Answer)
 def _early(answer: _Answer) -> Response:
     return answer.response
+
+
+@bp.errorhandler(StoreUnavailable)
+def _store_down(_: StoreUnavailable) -> Response:
+    return unavailable().response
 
 
 def text_answer(body: str, status: int = 200, headers: dict | None = None) -> Response:
@@ -88,9 +96,7 @@ def caller(*permissions: str) -> Identity:
     key = required("api_key", "key")
     try:
         identity = identify(key)
-    except ApiError as error:
-        if error.status == 503:
-            raise unavailable() from None
+    except ApiError:
         raise _Answer(text_answer("invalid", headers={DEBUG: "Unknown API key: use one of this service's API keys"})) from None
     if not any(p in PERMISSIONS.get(identity.role, ()) for p in permissions):
         raise _Answer(text_answer("invalid", headers={DEBUG: f"A {identity.role} key cannot do this"}))
@@ -99,16 +105,7 @@ def caller(*permissions: str) -> Identity:
 
 def clean(text: str) -> str:
     """Return text fit for the store and training: valid Unicode, at most ``max_text_chars`` characters."""
-    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return text[: services().settings.max_text_chars]
-
-
-def stored_text(site: str, comment_id: str) -> str | None:
-    """Return the text of one of the site's stored comments, or None when there is no such comment."""
-    store = services().store
-    with services().store_errors("akismet", unavailable):
-        _, record = store.comments.find(site, comment_id)
-    return record["fields"].get("text") if record else None
+    return training_text(text)[: services().settings.max_text_chars]
 
 
 def our_comment_id() -> str | None:
@@ -133,9 +130,7 @@ def verify_key():
         return text_answer("invalid", headers={DEBUG: 'Empty "blog" value'})
     try:
         identify(key)
-    except ApiError as error:
-        if error.status == 503:
-            raise unavailable() from None
+    except ApiError:
         return text_answer("invalid", headers={DEBUG: "Unknown API key: use one of this service's API keys"})
     return text_answer("valid")
 
@@ -154,12 +149,10 @@ def comment_check():
     text = request.form.get("comment_content") or ""
     comment_id = our_comment_id()
     if not text.strip() and comment_id:
-        text = stored_text(site, comment_id) or ""
+        text = stored_text(services(), site, comment_id) or ""
     if not text.strip():
         return text_answer("false", headers={"X-Moderation-Verdict": "none"})
-    s = services()
-    policy = s.policy(site)
-    assessment = s.moderator.assess(clean(text), allowed_domains=policy.allowed_domains, thresholds=policy.thresholds)
+    assessment = assess(services(), site, clean(text))
     reasons = list(assessment.reasons)
     headers = {"X-Moderation-Verdict": assessment.verdict}
     if reasons:
@@ -178,7 +171,7 @@ def _feedback(kind: str, promotion: int) -> Response:
     required("user_ip")
     site = identity.site
     comment_id = our_comment_id()
-    text = stored_text(site, comment_id) if comment_id else None
+    text = stored_text(services(), site, comment_id) if comment_id else None
     if text is None:
         text = request.form.get("comment_content") or ""
     if not text.strip():
@@ -192,8 +185,7 @@ def _feedback(kind: str, promotion: int) -> Response:
     if comment_id:
         label["comment_id"] = comment_id
     label.update({"feedback": f"akismet:{kind}", "decided_at": services().clock()})
-    with services().store_errors("akismet", unavailable):
-        services().store.queue.put_label(site, name, label)
+    record_feedback(services(), site, name, label)
     return text_answer(THANKS, headers={"X-Moderation-Label": name})
 
 

@@ -25,17 +25,19 @@ import threading
 import time
 from html.parser import HTMLParser
 
-import redis
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from classifier.policy import flagged_categories
 
-from .. import moderation
+from ..actions import admin as admin_actions
+from ..actions import comments as comment_actions
 from ..api import services
 from ..api.comments import COMMENT
 from ..auth import require
-from ..errors import ApiError, invalid, store_unavailable
-from ..validation import Field, iso, json_body, validate
+from ..errors import ApiError, invalid
+from ..store import StoreUnavailable
+from ..times import iso
+from ..validation import Field, json_body, validate
 
 bp = Blueprint("coral", __name__)
 
@@ -97,10 +99,9 @@ def site_settings(site: str) -> dict | None:
         return cached[1]
     try:
         settings = services().store.integrations.get(site, NAME)
-    except redis.RedisError:
-        services().metrics.redis_error("integrations")
+    except StoreUnavailable:
         if cached is None:
-            raise store_unavailable() from None
+            raise
         return cached[1]
     cache.put(site, settings)
     return settings
@@ -284,7 +285,7 @@ def moderate(site: str):
         # Too long to check: hold it for Coral's moderators rather than let it through unread.
         return _answer({"status": "SYSTEM_WITHHELD"}, {**headers, "X-Moderation-Verdict": "text_too_long"})
     data = validate(data, COMMENT, {"text": limit})
-    answer = moderation.submit(services(), site, data)
+    answer = comment_actions.submit(services(), site, comment_actions.Comment.from_dict(data))
     headers["X-Moderation-Verdict"] = answer["verdict"]
     if answer["reasons"]:
         headers["X-Moderation-Reasons"] = ",".join(answer["reasons"])
@@ -339,9 +340,7 @@ def _secrets(values: list) -> list[str]:
 def get_settings():
     """Whether the site's Coral integration is configured, the URL to give Coral and the secrets' fingerprints."""
     site = g.identity.site
-    with services().store_errors("integrations"):
-        settings = services().store.integrations.get(site, NAME)
-    return jsonify(_view(site, settings))
+    return jsonify(_view(site, services().store.integrations.get(site, NAME)))
 
 
 @bp.put("/v1/integrations/coral")
@@ -355,8 +354,7 @@ def put_settings():
         "format": data.get("format") or "PLAIN_TEXT",
         "updated_at": services().clock(),
     }
-    with services().store_errors("integrations"):
-        services().store.integrations.set(site, NAME, settings)
+    admin_actions.set_integration(services(), site, NAME, settings)
     _cache().put(site, settings)
     return jsonify(_view(site, settings))
 
@@ -366,7 +364,6 @@ def put_settings():
 def delete_settings():
     """Forget the site's Coral settings: Coral's requests are refused (404) from then on."""
     site = g.identity.site
-    with services().store_errors("integrations"):
-        services().store.integrations.clear(site, NAME)
+    admin_actions.set_integration(services(), site, NAME, None)
     _cache().put(site, None)
     return jsonify(_view(site, None))

@@ -26,9 +26,11 @@ from werkzeug.exceptions import HTTPException
 
 from classifier.types import Assessment
 
+from ..actions.errors import ActionError
 from ..api import services
 from ..auth import PERMISSIONS, identify
-from ..errors import ApiError
+from ..errors import ApiError, api_error
+from ..store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +242,12 @@ def _perspective_error(error: PerspectiveError):
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError):
     return from_api_error(error).response()
+
+
+@bp.errorhandler(ActionError)
+@bp.errorhandler(StoreUnavailable)
+def _domain_error(error: Exception):
+    return from_api_error(api_error(error)).response()
 
 
 @bp.errorhandler(HTTPException)

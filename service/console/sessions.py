@@ -1,4 +1,4 @@
-"""Console sign-in sessions, kept in Redis; the browser holds only a random id.
+"""Console sign-in: cookie names and the CSRF check (the sessions themselves are in ``service.store.sessions``).
 
 The cookie is HttpOnly, SameSite=Strict, and Secure when the console is served
 over HTTPS. Each session has its own CSRF token, which every state-changing
@@ -7,65 +7,14 @@ request must carry (a form field or the ``X-CSRF-Token`` header).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
-import secrets
-from dataclasses import dataclass
 
-import redis
+from ..store.sessions import SESSION_S, ConsoleSession
 
-from ..store.keys import PREFIX
+__all__ = ["COOKIE", "LOGIN_COOKIE", "SESSION_S", "ConsoleSession", "same_token"]
 
 COOKIE = "mod_session"
 LOGIN_COOKIE = "mod_login"
-#: A console session lasts this long without use.
-SESSION_S = 8 * 3600
-
-
-@dataclass(frozen=True)
-class ConsoleSession:
-    """A signed-in moderator."""
-
-    site: str
-    role: str
-    key_id: str
-    moderator: str
-    csrf: str
-
-
-def _key(session_id: str) -> str:
-    return f"{PREFIX}:console:session:{hashlib.sha256(session_id.encode()).hexdigest()}"
-
-
-class SessionStore:
-    """Create, read and end console sessions."""
-
-    def __init__(self, client: redis.Redis):
-        self.client = client
-
-    def create(self, site: str, role: str, key_id: str, moderator: str) -> str:
-        """Return the id of a new session (only its hash is stored)."""
-        session_id = secrets.token_urlsafe(32)
-        data = {"site": site, "role": role, "key_id": key_id, "moderator": moderator, "csrf": secrets.token_urlsafe(32)}
-        self.client.set(_key(session_id), json.dumps(data), ex=SESSION_S)
-        return session_id
-
-    def get(self, session_id: str | None) -> ConsoleSession | None:
-        """Return the session, extending its life, or None."""
-        if not session_id or len(session_id) > 100:
-            return None
-        key = _key(session_id)
-        raw = self.client.get(key)
-        if raw is None:
-            return None
-        self.client.expire(key, SESSION_S)
-        return ConsoleSession(**json.loads(raw))
-
-    def end(self, session_id: str | None) -> None:
-        """End a session."""
-        if session_id:
-            self.client.delete(_key(session_id))
 
 
 def same_token(expected: str, given: str | None) -> bool:

@@ -12,18 +12,24 @@ import secrets
 import time
 from functools import wraps
 
-import redis
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from classifier.types import CATEGORIES
 
-from .. import moderation
+from ..actions import comments as comment_actions
+from ..actions import queue as queue_actions
+from ..actions import users as user_actions
+from ..actions.context import Services
+from ..actions.errors import ActionError
 from ..auth import identify
-from ..errors import ApiError
+from ..config import MAX_SECONDS
+from ..errors import ApiError, api_error
+from ..store import StoreUnavailable
+from ..store.sessions import SessionStore
 from ..validation import Field, validate
 from . import render
-from .sessions import COOKIE, LOGIN_COOKIE, SESSION_S, SessionStore, same_token
+from .sessions import COOKIE, LOGIN_COOKIE, SESSION_S, same_token
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
 
@@ -36,12 +42,12 @@ CSP = (
 )
 
 
-def services() -> moderation.Services:
+def services() -> Services:
     return current_app.extensions["moderation"]
 
 
 def sessions() -> SessionStore:
-    return SessionStore(services().store.client)
+    return services().store.sessions
 
 
 def wants_json() -> bool:
@@ -58,16 +64,17 @@ def _headers(response):
     return response
 
 
-@bp.errorhandler(redis.RedisError)
-def _store_down(error):
-    services().metrics.redis_error("console")
+@bp.errorhandler(StoreUnavailable)
+def _store_down(error: StoreUnavailable):
     if wants_json():
-        return ApiError(503, "the store (Redis) is unavailable; try again shortly", "store_unavailable").response()
+        return api_error(error).response()
     return render_template("error.html", status=503, message="The store (Redis) is unavailable. Try again in a moment."), 503
 
 
 @bp.errorhandler(ApiError)
-def _api_error(error: ApiError):
+@bp.errorhandler(ActionError)
+def _api_error(error: Exception):
+    error = api_error(error)
     if wants_json():
         return error.response()
     return render_template("error.html", status=error.status, message=error.message), error.status
@@ -129,9 +136,7 @@ def login_submit():
     if error is None:
         try:
             identity = identify(key)
-        except ApiError as exc:
-            if exc.status == 503:
-                raise
+        except ApiError:
             error = "That key is not valid."
         else:
             if identity.role not in CONSOLE_ROLES:
@@ -175,8 +180,8 @@ def _view_item(item: dict) -> dict:
 def queue():
     s = services()
     session = g.console
-    items = s.store.queue.claim(session.site, session.moderator, BATCH, s.settings.lease_s, s.clock())
-    depth = s.store.queue.depth(session.site)
+    items = queue_actions.claim(s, session.site, session.moderator, BATCH)
+    depth = queue_actions.depth(s, session.site)
     return render_template(
         "queue.html",
         items=[_view_item(i) for i in items],
@@ -218,10 +223,9 @@ def decide():
             "note": Field("string", required=False, nullable=True, max_length=2000),
         },
     )
-    body = {"decision": data["decision"], "moderator": session.moderator, "note": data.get("note")}
-    if data["decision"] == "reject":
-        body["categories"] = data.get("categories") or None
-    result = moderation.decide(services(), session.site, data["comment_id"], body, session.key_id)
+    categories = tuple(data.get("categories") or ()) or None if data["decision"] == "reject" else None
+    decision = comment_actions.Decision(data["decision"], session.moderator, categories, data.get("note"))
+    result = comment_actions.decide(services(), session.site, data["comment_id"], decision, session.key_id)
     if wants_json():
         return jsonify(result)
     return _back(url_for("console.queue"))
@@ -233,7 +237,7 @@ def undo():
     session = g.console
     source = request.get_json(silent=True) if request.is_json else {"comment_id": request.form.get("comment_id")}
     data = validate(source, {"comment_id": Field("id")})
-    result = moderation.undo(services(), session.site, data["comment_id"], session.moderator, session.key_id)
+    result = comment_actions.undo(services(), session.site, data["comment_id"], session.moderator, session.key_id)
     if wants_json():
         return jsonify(result)
     return _back(url_for("console.queue"))
@@ -247,7 +251,7 @@ def undo():
 def user(user_id: str):
     validate({"user_id": user_id}, {"user_id": Field("id")})
     s = services()
-    found = s.store.users.view(g.console.site, user_id, s.clock())
+    found = user_actions.view(s, g.console.site, user_id)
     now = s.clock()
     strikes = [
         {
@@ -286,22 +290,18 @@ def _user_action(user_id: str, action: str):
     if action == "ban" and not reason:
         raise ApiError(422, "a ban needs a reason", fields=[{"field": "reason", "message": "must not be empty"}])
     duration = data.get("duration_s") or ""
-    if duration and (not duration.isdigit() or not 0 < int(duration) <= 10 * 365 * 86400):
+    if duration and (not duration.isdigit() or not 0 < int(duration) <= MAX_SECONDS):
         raise ApiError(422, "unknown ban length", fields=[{"field": "duration_s", "message": "must be a number of seconds"}])
-    s = services()
     session = g.console
-    now = s.clock()
-    users = s.store.users
-    if action == "ban":
-        users.ban(session.site, user_id, now, int(duration) if duration else None, reason, session.moderator)
-    elif action == "unban":
-        users.unban(session.site, user_id, now, reason, session.moderator)
-    else:
-        users.reset(session.site, user_id, now, reason, session.moderator)
-    fields = {"type": action, "decision": action, "user_id": user_id, "moderator": session.moderator, "note": reason, "at": now}
-    if action == "ban":
-        fields["duration_s"] = int(duration) if duration else 0
-    s.store.queue.log(session.site, fields)
+    user_actions.change(
+        services(),
+        session.site,
+        user_id,
+        action,
+        session.moderator,
+        reason,
+        int(duration) if duration and action == "ban" else None,
+    )
     return redirect(url_for("console.user", user_id=user_id))
 
 
@@ -336,16 +336,8 @@ def log():
     decision = request.args.get("decision") or ""
     if decision not in LOG_CHOICES:
         decision = ""
-    entries = services().store.queue.audit(g.console.site, count=5000 if (moderator_filter or decision) else 200)
-    shown = []
-    for entry in entries:
-        if moderator_filter and entry.get("moderator") != moderator_filter:
-            continue
-        if decision and entry.get("decision") != decision:
-            continue
-        shown.append({**entry, "at_text": render.when(float(entry["at"])) if entry.get("at") else "-"})
-        if len(shown) >= 200:
-            break
+    entries = queue_actions.audit(services(), g.console.site, 200, moderator_filter or None, decision or None)
+    shown = [{**entry, "at_text": render.when(float(entry["at"])) if entry.get("at") else "-"} for entry in entries]
     return render_template("log.html", entries=shown, moderator=moderator_filter, decision=decision, choices=LOG_CHOICES)
 
 

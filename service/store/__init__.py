@@ -3,14 +3,17 @@
 One class per concept, all sharing one client and one set of registered Lua
 scripts: ``comments`` (idempotent submission, decisions), ``users`` (strikes,
 bans, history), ``queue`` (review queue with leases, audit log, labels),
-``apikeys``, ``policies``, ``integrations`` and ``shadow``
-(comparisons of a shadow model with the active one). Multi-step updates are single Lua scripts
-(``scripts/*.lua``); key names come from ``keys.py``.
+``apikeys``, ``policies``, ``integrations``, ``shadow`` (comparisons of a
+shadow model with the active one) and ``sessions`` (console sign-ins).
+Multi-step updates are single Lua scripts (``scripts/*.lua``, called with
+named arguments, see ``scripts.py``); key names come from ``keys.py``. Redis
+is used here and nowhere else: every failure leaves the store as one
+``StoreUnavailable`` (``errors.py``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import redis
 from redis.backoff import NoBackoff
@@ -18,15 +21,16 @@ from redis.retry import Retry
 
 from .apikeys import ApiKeyStore
 from .comments import CommentStore
+from .errors import StoreUnavailable, guarded, ignore
 from .integrations import IntegrationStore
 from .policies import PolicyStore
 from .queue import QueueStore
+from .scripts import Scripts
+from .sessions import SessionStore
 from .shadow import ShadowStore
 from .users import UserStore
 
-SCRIPTS_DIR = Path(__file__).with_name("scripts")
-# Scripts that work on one (site, user) start with the shared user functions.
-_USER_SCRIPTS = ("submit", "decide", "ban", "user_state")
+__all__ = ["Store", "StoreUnavailable", "connect"]
 
 
 def connect(url: str, timeout_s: float = 0.5) -> redis.Redis:
@@ -43,33 +47,33 @@ def connect(url: str, timeout_s: float = 0.5) -> redis.Redis:
     )
 
 
-def load_scripts(client: redis.Redis) -> dict[str, object]:
-    """Register every Lua script once; return them by name."""
-    prelude = (SCRIPTS_DIR / "_user.lua").read_text(encoding="utf-8")
-    scripts = {}
-    for path in sorted(SCRIPTS_DIR.glob("*.lua")):
-        if path.name.startswith("_"):
-            continue
-        body = path.read_text(encoding="utf-8")
-        if path.stem in _USER_SCRIPTS:
-            body = prelude + "\n" + body
-        scripts[path.stem] = client.register_script(body)
-    return scripts
-
-
+@guarded("store")
 class Store:
-    """The service's state in Redis."""
+    """The service's state in Redis.
 
-    def __init__(self, client: redis.Redis, *, retention_s: int = 180 * 86400, history: int = 50):
+    ``on_error(operation)`` is called once for every Redis failure (the
+    service counts them in its metrics) before ``StoreUnavailable`` is raised.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        retention_s: int = 180 * 86400,
+        history: int = 50,
+        on_error: Callable[[str], None] = ignore,
+    ):
         self.client = client
-        scripts = load_scripts(client)
-        self.users = UserStore(client, scripts, history=history)
-        self.comments = CommentStore(client, scripts, self.users, retention_s=retention_s)
-        self.queue = QueueStore(client, scripts)
-        self.apikeys = ApiKeyStore(client)
-        self.policies = PolicyStore(client)
-        self.integrations = IntegrationStore(client)
-        self.shadow = ShadowStore(client)
+        self.on_error = on_error
+        scripts = Scripts(client)
+        self.users = UserStore(client, scripts, history=history, on_error=on_error)
+        self.comments = CommentStore(client, scripts, self.users, retention_s=retention_s, on_error=on_error)
+        self.queue = QueueStore(client, scripts, on_error=on_error)
+        self.apikeys = ApiKeyStore(client, on_error=on_error)
+        self.policies = PolicyStore(client, on_error=on_error)
+        self.integrations = IntegrationStore(client, on_error=on_error)
+        self.shadow = ShadowStore(client, on_error=on_error)
+        self.sessions = SessionStore(client, on_error=on_error)
 
     def ping(self) -> bool:
         """Tell whether Redis answers."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 
 import redis
 
+from .errors import guarded, ignore
 from .keys import SITES, api_key, api_keys
 
 ROLES = ("site", "moderator", "admin")
@@ -17,11 +19,13 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+@guarded("keys")
 class ApiKeyStore:
     """Create, look up, list and revoke API keys."""
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis, on_error: Callable[[str], None] = ignore):
         self.client = client
+        self.on_error = on_error
 
     def create(self, site: str, role: str, name: str, now: float) -> tuple[str, str]:
         """Return (the new key, its id); only the key's hash is stored."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
 
+from .errors import guarded, ignore
 from .keys import SiteKeys, UserKeys
+from .scripts import Scripts
 from .users import UserStore, parse_state
 
 
@@ -38,18 +41,24 @@ class Decided:
         return self.status == "changed"
 
 
+@guarded("comments")
 class CommentStore:
     """Comments of a site, keyed by the site's comment id and stored with their user's keys."""
 
-    def __init__(self, client: redis.Redis, scripts: dict, users: UserStore, retention_s: int):
+    def __init__(
+        self, client: redis.Redis, scripts: Scripts, users: UserStore, retention_s: int, on_error: Callable[[str], None] = ignore
+    ):
         self.client = client
         self.scripts = scripts
         self.users = users
         self.retention_s = retention_s
+        self.on_error = on_error
 
     def claim(self, site: str, comment_id: str, user: str, sha: str) -> tuple[str, str] | None:
         """Claim ``comment_id`` for ``user`` and text ``sha``; return the earlier (user, sha) if there was one."""
-        raw = self.scripts["claim_id"](keys=[SiteKeys(site).claim(comment_id)], args=[f"{user}\n{sha}", self.retention_s])
+        raw = self.scripts.call(
+            "claim_id", [SiteKeys(site).claim(comment_id)], claim=f"{user}\n{sha}", retention_s=self.retention_s
+        )
         if not raw:
             return None
         owner, _, stored_sha = raw.rpartition("\n")
@@ -57,13 +66,16 @@ class CommentStore:
 
     def owner(self, site: str, comment_id: str) -> str | None:
         """Return the user a comment id belongs to, or None when the site has no such comment."""
+        return self._owner(site, comment_id)
+
+    def _owner(self, site: str, comment_id: str) -> str | None:
         raw = self.client.get(SiteKeys(site).claim(comment_id))
         return raw.rpartition("\n")[0] if raw else None
 
     def find(self, site: str, comment_id: str) -> tuple[str | None, dict | None]:
         """Return (user, record) of one of the site's comments; (None, None) when there is no such comment."""
-        user = self.owner(site, comment_id)
-        return (user, self.record(site, user, comment_id)) if user is not None else (None, None)
+        user = self._owner(site, comment_id)
+        return (user, self._record(site, user, comment_id)) if user is not None else (None, None)
 
     def submit(
         self,
@@ -82,30 +94,31 @@ class CommentStore:
         """Record the comment once (see scripts/submit.lua); a repeat returns what was recorded."""
         keys = UserKeys(site, user)
         weight, info = strike
-        info = dict(info, weight=weight)
-        raw = self.scripts["submit"](
-            keys=[*keys.all(), keys.comment(comment_id)],
-            args=[
-                comment_id,
-                sha,
-                now,
-                verdict,
-                weight,
-                json.dumps(info),
-                policy.strike_ttl_s,
-                json.dumps([list(s) for s in policy.ban_steps]),
-                json.dumps(assessment, separators=(",", ":")),
-                self.users.history,
-                json.dumps(fields, separators=(",", ":")),
-                self.retention_s,
-                comments_kept,
-            ],
+        raw = self.scripts.call(
+            "submit",
+            [*keys.all(), keys.comment(comment_id)],
+            comment_id=comment_id,
+            sha=sha,
+            now=now,
+            verdict=verdict,
+            strike_weight=weight,
+            strike_info=dict(info, weight=weight),
+            strike_ttl_s=policy.strike_ttl_s,
+            ban_steps=[list(s) for s in policy.ban_steps],
+            assessment=assessment,
+            history_kept=self.users.history,
+            fields=fields,
+            retention_s=self.retention_s,
+            comments_kept=comments_kept,
         )
         status, stored_sha, stored, user_state, banned = raw
         return Submitted(status == "new", stored_sha, json.loads(stored), parse_state(user_state), int(banned) == 1)
 
     def record(self, site: str, user: str, comment_id: str) -> dict | None:
         """Return a comment's stored record, or None."""
+        return self._record(site, user, comment_id)
+
+    def _record(self, site: str, user: str, comment_id: str) -> dict | None:
         raw = self.client.hgetall(UserKeys(site, user).comment(comment_id))
         if not raw:
             return None
@@ -136,23 +149,21 @@ class CommentStore:
         """Apply a moderator's decision, or "undo", to the user's strikes (see scripts/decide.lua); None: no such comment."""
         keys = UserKeys(site, user)
         weight, info = strike
-        info = dict(info, weight=weight)
-        raw = self.scripts["decide"](
-            keys=[*keys.all(), keys.comment(comment_id)],
-            args=[
-                comment_id,
-                decision,
-                ",".join(sorted(categories)),
-                now,
-                weight,
-                json.dumps(info),
-                policy.strike_ttl_s,
-                json.dumps([list(s) for s in policy.ban_steps]),
-                self.users.history,
-                json.dumps(event),
-                moderator,
-                undo_window_s,
-            ],
+        raw = self.scripts.call(
+            "decide",
+            [*keys.all(), keys.comment(comment_id)],
+            comment_id=comment_id,
+            decision=decision,
+            categories=",".join(sorted(categories)),
+            now=now,
+            strike_weight=weight,
+            strike_info=dict(info, weight=weight),
+            strike_ttl_s=policy.strike_ttl_s,
+            ban_steps=[list(s) for s in policy.ban_steps],
+            history_kept=self.users.history,
+            event=event,
+            moderator=moderator,
+            undo_window_s=undo_window_s,
         )
         if raw[0] == "missing":
             return None

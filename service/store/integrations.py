@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import redis
 
+from .errors import guarded, ignore
 from .keys import SiteKeys
 
 
+@guarded("integrations")
 class IntegrationStore:
     """Read and write one site's settings for a named integration (a JSON object)."""
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis, on_error: Callable[[str], None] = ignore):
         self.client = client
+        self.on_error = on_error
 
     def get(self, site: str, name: str) -> dict | None:
         """Return the site's settings for ``name``, or None when it has none."""

@@ -59,6 +59,11 @@ class UserKeys:
         """List of recent comment ids, newest first, capped."""
         return f"{self.tag}:comments"
 
+    @property
+    def actions(self) -> str:
+        """Counter: bans, unbans and strike resets so far (numbers their audit entries, which live in the site's slot)."""
+        return f"{self.tag}:actions"
+
     def comment(self, comment_id: str) -> str:
         """Hash: the stored answer and state of one comment."""
         return f"{self.tag}:c:{_id(comment_id)}"
@@ -110,7 +115,8 @@ class SiteKeys:
 
     @property
     def recorded(self) -> str:
-        """Hash: comment id -> number of the latest decision recorded in the audit log and labels."""
+        """Hash: comment id -> number of the latest decision recorded in the audit log and labels;
+        "user\\n<user id>" -> number of the latest ban, unban or reset recorded in the audit log."""
         return f"{self.tag}:recorded"
 
     @property
@@ -140,6 +146,11 @@ class SiteKeys:
     def queue_keys(self) -> list[str]:
         """Return the keys the queue scripts need, in their KEYS order."""
         return [self.queue, self.items, self.leases, self.lease_owners]
+
+
+def console_session(digest: str) -> str:
+    """String: one console sign-in session (JSON: site, role, key id, moderator, CSRF token), by the id's SHA-256."""
+    return f"{PREFIX}:console:session:{digest}"
 
 
 #: Set of every site that has API keys (for metrics and exports).

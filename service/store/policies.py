@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import redis
 
 from ..config import SitePolicy
+from .errors import guarded, ignore
 from .keys import SiteKeys
 
 
+@guarded("policies")
 class PolicyStore:
     """Read and write a site's strike policy."""
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis, on_error: Callable[[str], None] = ignore):
         self.client = client
+        self.on_error = on_error
 
     def get(self, site: str, default: SitePolicy) -> SitePolicy:
         """Return the site's policy, or ``default``."""

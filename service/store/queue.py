@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import redis
 
+from .errors import guarded, ignore
 from .keys import SiteKeys
+from .scripts import Scripts
 
 #: Hourly counts are kept this long (the dashboard shows the last day).
 STATS_KEPT_S = 3 * 86400
@@ -17,32 +19,38 @@ STATS_KEPT_S = 3 * 86400
 _SECONDS = 2**33
 
 
+def _pairs(fields: dict) -> list[str]:
+    """Return an audit entry as the field/value list a stream takes (None as "")."""
+    return [str(x) for k, v in fields.items() for x in (k, "" if v is None else v)]
+
+
 def priority(risk: float, received_at: float) -> int:
     """Return the queue score (lower is served first)."""
     return (1000 - round(max(0.0, min(1.0, risk)) * 1000)) * _SECONDS + int(received_at)
 
 
+@guarded("queue")
 class QueueStore:
     """Pending comments, leases to moderators, decisions' audit log and labels."""
 
-    def __init__(self, client: redis.Redis, scripts: dict):
+    def __init__(self, client: redis.Redis, scripts: Scripts, on_error: Callable[[str], None] = ignore):
         self.client = client
         self.scripts = scripts
+        self.on_error = on_error
 
     def finish(self, site: str, comment_id: str, verdict: str, categories: list[str], now: float, item: dict | None) -> None:
         """Count a new comment in its hour and, with an ``item``, queue it for review (once)."""
         keys = SiteKeys(site)
-        self.scripts["finish"](
-            keys=[keys.queue, keys.items, keys.stats(int(now // 3600))],
-            args=[
-                comment_id,
-                1 if item else 0,
-                priority(item["risk"], item["received_at"]) if item else 0,
-                json.dumps(item, separators=(",", ":")) if item else "",
-                verdict,
-                ",".join(categories),
-                STATS_KEPT_S,
-            ],
+        self.scripts.call(
+            "finish",
+            [keys.queue, keys.items, keys.stats(int(now // 3600))],
+            comment_id=comment_id,
+            enqueue=item is not None,
+            priority=priority(item["risk"], item["received_at"]) if item else 0,
+            item=item,
+            verdict=verdict,
+            categories=",".join(categories),
+            stats_kept_s=STATS_KEPT_S,
         )
 
     def enqueue(self, site: str, comment_id: str, item: dict) -> None:
@@ -95,7 +103,7 @@ class QueueStore:
     def claim(self, site: str, moderator: str, limit: int, lease_s: int, now: float) -> list[dict]:
         """Lease up to ``limit`` free items to ``moderator``; expired leases are free again."""
         keys = SiteKeys(site)
-        flat = self.scripts["claim_queue"](keys=keys.queue_keys(), args=[now, lease_s, moderator, limit])
+        flat = self.scripts.call("claim_queue", keys.queue_keys(), now=now, lease_s=lease_s, moderator=moderator, limit=limit)
         items = []
         for comment_id, raw in zip(flat[::2], flat[1::2]):
             item = json.loads(raw) or {"id": comment_id}
@@ -120,24 +128,26 @@ class QueueStore:
         """Log decision ``number``, keep (or drop: None) its label, take the comment out of the queue
         (or put it back: ``requeue`` is its queue item); False if that decision was already recorded."""
         keys = SiteKeys(site)
-        fields = [str(x) for pair in audit.items() for x in pair]
-        done = self.scripts["record_decision"](
-            keys=[keys.queue, keys.items, keys.leases, keys.lease_owners, keys.audit, keys.labels, keys.recorded],
-            args=[
-                comment_id,
-                number,
-                json.dumps(label) if label is not None else "",
-                1 if requeue else 0,
-                priority(requeue["risk"], requeue["received_at"]) if requeue else 0,
-                json.dumps(requeue, separators=(",", ":")) if requeue else "",
-                *fields,
-            ],
+        done = self.scripts.call(
+            "record_decision",
+            [keys.queue, keys.items, keys.leases, keys.lease_owners, keys.audit, keys.labels, keys.recorded],
+            comment_id=comment_id,
+            number=number,
+            label=label,
+            requeue=requeue is not None,
+            priority=priority(requeue["risk"], requeue["received_at"]) if requeue else 0,
+            item=requeue,
+            audit=_pairs(audit),
         )
         return bool(done)
 
-    def log(self, site: str, fields: dict) -> None:
-        """Append an entry (a ban, an unban, a reset) to the site's audit log."""
-        self.client.xadd(SiteKeys(site).audit, {k: "" if v is None else str(v) for k, v in fields.items()})
+    def record_action(self, site: str, user: str, number: int, audit: dict) -> bool:
+        """Log a ban, unban or reset of ``user`` (its ``number`` from the user's side) once;
+        False if that action was already logged."""
+        keys = SiteKeys(site)
+        return bool(
+            self.scripts.call("record_action", [keys.audit, keys.recorded], user_id=user, number=number, audit=_pairs(audit))
+        )
 
     def audit(self, site: str, count: int = 100, before: str = "+") -> list[dict]:
         """Return recent audit entries, newest first."""

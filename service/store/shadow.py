@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 
 import redis
 
+from .errors import guarded, ignore
 from .keys import SiteKeys
 
 
+@guarded("shadow")
 class ShadowStore:
     """Counts of (active verdict, shadow verdict) per shadow version, and the latest disagreements."""
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis, on_error: Callable[[str], None] = ignore):
         self.client = client
+        self.on_error = on_error
 
     def record(self, site: str, version: str, active: str, shadow: str, disagreement: dict | None, keep: int) -> None:
         """Count one comparison and keep it if the verdicts differ (one MULTI/EXEC)."""

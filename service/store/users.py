@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import redis
 
+from .errors import guarded, ignore
 from .keys import UserKeys
+from .scripts import Scripts
 
 
 def parse_state(raw: str) -> dict:
@@ -15,42 +19,60 @@ def parse_state(raw: str) -> dict:
     return {"strikes": int(state["strikes"]), "banned": bool(state["banned"]), "banned_until": state.get("banned_until")}
 
 
+@dataclass(frozen=True)
+class Changed:
+    """A ban, unban or reset: the user's state after it, and its number (for its one audit entry)."""
+
+    state: dict
+    number: int
+
+
+@guarded("users")
 class UserStore:
     """Strikes and bans: read, and changed by hand (automatic ones come with comments)."""
 
-    def __init__(self, client: redis.Redis, scripts: dict, history: int = 50):
+    def __init__(self, client: redis.Redis, scripts: Scripts, history: int = 50, on_error: Callable[[str], None] = ignore):
         self.client = client
         self.scripts = scripts
         self.history = history
+        self.on_error = on_error
 
     def state(self, site: str, user: str, now: float) -> dict:
         """Return the user's active strikes and ban."""
+        return self._state(site, user, now)
+
+    def _state(self, site: str, user: str, now: float) -> dict:
+        return parse_state(self.scripts.call("user_state", UserKeys(site, user).all(), now=now))
+
+    def change(
+        self, site: str, user: str, action: str, now: float, reason: str, by: str, duration_s: float | None = None
+    ) -> Changed:
+        """Ban (for ``duration_s`` seconds; None: for good), unban, or reset the strikes of a user.
+
+        A reset forgets the strikes; a ban stays until lifted or over.
+        """
+        if action not in ("ban", "unban", "reset"):
+            raise ValueError(f"unknown user action {action!r}")
         keys = UserKeys(site, user)
-        return parse_state(self.scripts["user_state"](keys=keys.all(), args=[now]))
-
-    def _change(self, site: str, user: str, now: float, action: str, until: float, reason: str, by: str) -> dict:
-        keys = UserKeys(site, user)
-        event = json.dumps({"type": action, "at": now, "until": until if action == "ban" else None, "reason": reason, "by": by})
-        raw = self.scripts["ban"](keys=keys.all(), args=[action, now, until, reason, by, self.history, event])
-        return parse_state(raw)
-
-    def ban(self, site: str, user: str, now: float, duration_s: float | None, reason: str, by: str) -> dict:
-        """Ban the user for ``duration_s`` seconds (None: for good)."""
-        until = 0 if duration_s is None else now + duration_s
-        return self._change(site, user, now, "ban", until, reason, by)
-
-    def unban(self, site: str, user: str, now: float, reason: str, by: str) -> dict:
-        """Lift the user's ban."""
-        return self._change(site, user, now, "unban", 0, reason, by)
-
-    def reset(self, site: str, user: str, now: float, reason: str, by: str) -> dict:
-        """Forget the user's strikes (a ban stays until lifted or over)."""
-        return self._change(site, user, now, "reset", 0, reason, by)
+        until = (0 if duration_s is None else now + duration_s) if action == "ban" else 0
+        event = {"type": action, "at": now, "until": until if action == "ban" else None, "reason": reason, "by": by}
+        raw, number = self.scripts.call(
+            "ban",
+            [*keys.all(), keys.actions],
+            action=action,
+            now=now,
+            until_=until,
+            reason=reason,
+            by=by,
+            history_kept=self.history,
+            event=event,
+        )
+        return Changed(parse_state(raw), int(number))
 
     def view(self, site: str, user: str, now: float, comments: int = 20) -> dict:
         """Return everything a moderator sees about a user."""
         keys = UserKeys(site, user)
-        state = self.state(site, user, now)
+        state = self._state(site, user, now)
         pipe = self.client.pipeline(transaction=False)
         pipe.zrange(keys.strikes, 0, -1, withscores=True)
         pipe.hgetall(keys.strike_info)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.moderation import assessment_body
+from service.actions.comments import assessment_body
 
 from .conftest import START, auth
 

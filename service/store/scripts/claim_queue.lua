@@ -3,9 +3,9 @@
 -- return to the queue by themselves. Items already leased to the same moderator
 -- are returned again (a reload does not lose them).
 -- KEYS[1] queue, KEYS[2] items, KEYS[3] leases, KEYS[4] lease owners.
--- ARGV: 1 now, 2 lease seconds, 3 moderator, 4 limit.
+--! args: now lease_s moderator limit
 -- Returns a flat list: id, item JSON, id, item JSON, ...
-local now, lease, moderator, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local now, lease, moderator, limit = tonumber(ARG.now), tonumber(ARG.lease_s), ARG.moderator, tonumber(ARG.limit)
 local out, taken, offset, page = {}, 0, 0, 200
 while taken < limit do
   local ids = redis.call('ZRANGE', KEYS[1], offset, offset + page - 1)

@@ -1,24 +1,23 @@
 -- A moderator's decision on one comment: strike on reject, lift the strike on approve;
 -- or "undo": put back what the last decision changed (within a window, by the same moderator).
 -- KEYS[1..5] the user's keys (see _user.lua), KEYS[6] the comment.
--- ARGV: 1 comment id, 2 decision ("approve"|"reject"|"undo"), 3 categories (comma-joined), 4 now,
---       5 strike weight, 6 strike info JSON, 7 strike ttl, 8 ban steps JSON, 9 history kept, 10 event JSON,
---       11 moderator, 12 undo window (seconds)
+--! args: comment_id decision categories now strike_weight strike_info strike_ttl_s ban_steps history_kept event moderator undo_window_s
+-- decision is "approve", "reject" or "undo"; categories comma-joined; strike_info, ban_steps and event are JSON.
 -- Returns {status, decision number, previous decision, user state JSON, state}; status "missing",
 -- "same" (nothing changed: a repeated request), "changed", or for undo "nothing"/"expired".
-local id, decision, categories, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local id, decision, categories, now = ARG.comment_id, ARG.decision, ARG.categories, tonumber(ARG.now)
 if redis.call('EXISTS', KEYS[6]) == 0 then return {'missing'} end
 purge(now)
 local previous = redis.call('HGET', KEYS[6], 'decision') or ''
 local number = tonumber(redis.call('HGET', KEYS[6], 'decisions') or '0')
 local state = redis.call('HGET', KEYS[6], 'state')
 local struck = redis.call('HGET', KEYS[6], 'struck') == '1'
-local ttl, steps, keep = tonumber(ARGV[7]), cjson.decode(ARGV[8]), tonumber(ARGV[9])
+local ttl, steps, keep = tonumber(ARG.strike_ttl_s), cjson.decode(ARG.ban_steps), tonumber(ARG.history_kept)
 
 local function restrike()
   -- Add the comment's strike again (its weight and reason were kept with the comment).
-  local weight = tonumber(redis.call('HGET', KEYS[6], 'strike_weight') or ARGV[5])
-  local info = redis.call('HGET', KEYS[6], 'strike_info') or ARGV[6]
+  local weight = tonumber(redis.call('HGET', KEYS[6], 'strike_weight') or ARG.strike_weight)
+  local info = redis.call('HGET', KEYS[6], 'strike_info') or ARG.strike_info
   add_strike(id, weight, info, now, ttl, steps, keep)
 end
 
@@ -26,7 +25,7 @@ if decision == 'undo' then
   local raw = redis.call('HGET', KEYS[6], 'undo')
   if not raw then return {'nothing', number, previous, user_state(now), state} end
   local undo = cjson.decode(raw)
-  if undo.moderator ~= ARGV[11] or now - tonumber(undo.at) > tonumber(ARGV[12]) then
+  if undo.moderator ~= ARG.moderator or now - tonumber(undo.at) > tonumber(ARG.undo_window_s) then
     return {'expired', number, previous, user_state(now), state}
   end
   if struck and undo.struck == 0 then
@@ -38,7 +37,7 @@ if decision == 'undo' then
   redis.call('HSET', KEYS[6], 'decision', undo.decision, 'decided_categories', undo.categories, 'state', undo.state,
              'struck', undo.struck, 'decisions', number, 'decided_at', now)
   redis.call('HDEL', KEYS[6], 'undo')
-  remember(ARGV[10], keep)
+  remember(ARG.event, keep)
   return {'changed', number, previous, user_state(now), undo.state}
 end
 
@@ -48,10 +47,10 @@ end
 local was_struck = 0
 if struck then was_struck = 1 end
 redis.call('HSET', KEYS[6], 'undo', cjson.encode({decision = previous, categories = redis.call('HGET', KEYS[6], 'decided_categories') or '',
-           state = state, struck = was_struck, moderator = ARGV[11], at = now}))
+           state = state, struck = was_struck, moderator = ARG.moderator, at = now}))
 if decision == 'reject' and not struck then
-  redis.call('HSET', KEYS[6], 'strike_weight', ARGV[5], 'strike_info', ARGV[6])
-  add_strike(id, tonumber(ARGV[5]), ARGV[6], now, ttl, steps, keep)
+  redis.call('HSET', KEYS[6], 'strike_weight', ARG.strike_weight, 'strike_info', ARG.strike_info)
+  add_strike(id, tonumber(ARG.strike_weight), ARG.strike_info, now, ttl, steps, keep)
   redis.call('HSET', KEYS[6], 'struck', 1)
 elseif decision == 'approve' and struck then
   remove_strike(id, now, keep)
@@ -62,5 +61,5 @@ state = 'approved'
 if decision == 'reject' then state = 'rejected' end
 redis.call('HSET', KEYS[6], 'decision', decision, 'decided_categories', categories, 'decisions', number,
            'state', state, 'decided_at', now)
-remember(ARGV[10], keep)
+remember(ARG.event, keep)
 return {'changed', number, previous, user_state(now), state}

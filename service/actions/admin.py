@@ -1,0 +1,44 @@
+"""A site's administration: its API keys, its policy and its integrations' settings."""
+
+from __future__ import annotations
+
+from ..config import SitePolicy
+from .context import Services
+from .errors import Invalid, NotFound
+
+
+def list_keys(services: Services, site: str) -> list[dict]:
+    """Return the site's API keys (ids, roles, names, created_at; never the keys)."""
+    return services.store.apikeys.list(site)
+
+
+def create_key(services: Services, site: str, role: str, name: str = "") -> tuple[str, str]:
+    """Create a key for ``site``; return (the key, shown this once; its id)."""
+    return services.store.apikeys.create(site, role, name, services.clock())
+
+
+def revoke_key(services: Services, site: str, key_id: str) -> None:
+    """Revoke one of the site's keys by its id."""
+    if not services.store.apikeys.revoke(site, key_id):
+        raise NotFound(f"no key {key_id!r} on this site")
+
+
+def update_policy(services: Services, site: str, changes: object) -> SitePolicy:
+    """Change the site's policy (keys left out keep their current value); return the new policy."""
+    if not isinstance(changes, dict):
+        raise Invalid([{"field": "(body)", "message": "must be a JSON object"}])
+    try:
+        policy = SitePolicy.from_dict(changes, base=services.policy(site))
+    except (ValueError, TypeError) as exc:
+        raise Invalid([{"field": "(body)", "message": str(exc)}]) from None
+    services.store.policies.set(site, policy)
+    services.forget_policy(site)
+    return policy
+
+
+def set_integration(services: Services, site: str, name: str, settings: dict | None) -> None:
+    """Store the site's settings for integration ``name`` (None: forget them)."""
+    if settings is None:
+        services.store.integrations.clear(site, name)
+    else:
+        services.store.integrations.set(site, name, settings)

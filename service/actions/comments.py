@@ -1,0 +1,325 @@
+"""Comments: submit one, score a text, read one back, decide on one, undo a decision.
+
+Flow of a submission: claim the (site, comment id) -> a repeat returns the
+stored answer without scoring again -> assess -> record (strike and ban in the
+same script) -> enqueue for review -> answer. If the store fails anywhere, the
+comment is still answered with its scores and verdict, marked
+``"store": "unavailable"``.
+
+A decision changes the user's keys (one script in the user's slot) and then the
+site's queue, audit log and labels (one script in the site's slot), the second
+write numbered so that repeating it records nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from classifier.policy import flagged_categories
+from classifier.types import CATEGORIES, Assessment
+
+from ..config import SitePolicy
+from ..models import Comparison
+from ..store import StoreUnavailable
+from ..times import iso
+from .context import Services
+from .errors import Conflict, NotFound
+from .labels import decision_label
+from .users import user_body
+
+ID_CONFLICT = "this comment id was already submitted with a different text or user"
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A validated comment as a site sends it."""
+
+    id: str
+    user_id: str
+    text: str
+    article_id: str | None = None
+    parent_id: str | None = None
+    author_name: str | None = None
+    created_at: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Comment:
+        """Return the comment of a validated request body (unknown keys ignored)."""
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+    def fields(self) -> dict:
+        """Return what is stored with the comment besides its answer."""
+        return {
+            "text": self.text,
+            "article_id": self.article_id,
+            "parent_id": self.parent_id,
+            "author_name": self.author_name,
+            "created_at": self.created_at,
+            "user_id": self.user_id,
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A moderator's decision on a comment; ``categories`` None: those the comment was flagged for."""
+
+    decision: str  # "approve" or "reject"
+    moderator: str
+    categories: tuple[str, ...] | None = None
+    note: str | None = None
+
+
+def assessment_body(assessment: Assessment) -> dict:
+    """Return the stored and answered form of an assessment."""
+    return {
+        "verdict": assessment.verdict,
+        "scores": {c: round(assessment.scores[c], 6) for c in CATEGORIES},
+        "reasons": list(assessment.reasons),
+        "spans": [s.to_dict() for s in assessment.spans],
+        "model_version": assessment.model_version,
+    }
+
+
+def assess(services: Services, site: str, text: str) -> Assessment:
+    """Score ``text`` with the active model and the site's policy; nothing is stored."""
+    policy = services.policy(site)
+    return services.moderator.assess(text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds)
+
+
+def _answer(comment_id: str, stored: dict, banned: bool, user: dict | None, store_ok: bool) -> dict:
+    verdict, reasons = stored["verdict"], stored["reasons"]
+    if banned:
+        verdict, reasons = "reject", ["user_banned", *reasons]
+    return {
+        "id": comment_id,
+        "verdict": verdict,
+        "scores": stored["scores"],
+        "reasons": reasons,
+        "spans": stored["spans"],
+        "user": user_body(user),
+        "model_version": stored["model_version"],
+        "store": "ok" if store_ok else "unavailable",
+    }
+
+
+def risk(stored: dict) -> float:
+    """Return how urgent a comment is for review: its highest flagged score (or highest score)."""
+    scores = stored["scores"]
+    flagged = flagged_categories(stored["reasons"])
+    return max((scores[c] for c in flagged), default=max(scores.values()))
+
+
+def text_sha(text: str) -> str:
+    """Return the fingerprint of a comment's text (to tell a retry from a reuse of the id)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def queue_item(comment_id: str, user: str, stored: dict, fields: dict, received: float) -> dict:
+    """Return what a moderator sees of a queued comment."""
+    return {
+        "id": comment_id,
+        "user_id": user,
+        "text": fields.get("text", ""),
+        "article_id": fields.get("article_id"),
+        "parent_id": fields.get("parent_id"),
+        "author_name": fields.get("author_name"),
+        "created_at": iso(fields["created_at"]) if fields.get("created_at") is not None else None,
+        "received_at": received,
+        "scores": stored["scores"],
+        "reasons": stored["reasons"],
+        "spans": stored["spans"],
+        "categories": flagged_categories(stored["reasons"]),
+        "risk": round(risk(stored), 6),
+    }
+
+
+def submit(services: Services, site: str, comment: Comment, assessment: Assessment | None = None) -> dict:
+    """Moderate one comment of ``site``; return the answer body (``assessment``: already scored)."""
+    comment_id, user, text = comment.id, comment.user_id, comment.text
+    sha = text_sha(text)
+    store, metrics = services.store, services.metrics
+    now = services.clock()
+    policy = services.policy(site)
+    try:
+        claim = store.comments.claim(site, comment_id, user, sha)
+        if claim is not None:
+            if claim != (user, sha):
+                raise Conflict(ID_CONFLICT, "id_conflict")
+            record = store.comments.record(site, user, comment_id)
+            if record is not None:
+                if record["state"] == "pending" and not record["banned"] and record["decision"] is None:
+                    # a retry after a failure between recording and queueing
+                    item = queue_item(comment_id, user, record["assessment"], record["fields"], record["created"])
+                    store.queue.enqueue(site, comment_id, item)
+                state = store.users.state(site, user, now)
+                return _answer(comment_id, record["assessment"], record["banned"], state, True)
+    except StoreUnavailable:
+        return _degraded(services, comment_id, text, assessment, policy)
+    assessment = assessment or services.moderator.assess(
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
+    )
+    stored = assessment_body(assessment)
+    categories = flagged_categories(assessment.reasons)
+    strike = (policy.weight(categories), {"categories": categories, "reason": ", ".join(assessment.reasons), "at": now})
+    fields = comment.fields()
+    try:
+        result = store.comments.submit(site, user, comment_id, sha, assessment.verdict, stored, fields, strike, policy, now)
+        if result.sha != sha:
+            raise Conflict(ID_CONFLICT, "id_conflict")
+        answer = _answer(comment_id, result.assessment, result.banned, result.user, True)
+        if result.new:
+            flagged = flagged_categories(answer["reasons"])
+            metrics.verdicts.labels(answer["verdict"]).inc()
+            for category in flagged:
+                metrics.flags.labels(category).inc()
+            item = queue_item(comment_id, user, result.assessment, fields, now) if answer["verdict"] == "review" else None
+            store.queue.finish(site, comment_id, answer["verdict"], flagged, now, item)
+            if services.models.shadow is not None:
+                services.shadow.offer(Comparison(site, comment_id, text, frozenset(policy.allowed_domains), stored))
+        return answer
+    except StoreUnavailable:
+        return _degraded(services, comment_id, text, assessment, policy)
+
+
+def _degraded(services: Services, comment_id: str, text: str, assessment: Assessment | None, policy: SitePolicy) -> dict:
+    """Answer without the store: scores and verdict only (approve may become review)."""
+    services.metrics.degraded.inc()
+    assessment = assessment or services.moderator.assess(
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
+    )
+    stored = assessment_body(assessment)
+    if services.settings.degraded_verdict == "review" and stored["verdict"] == "approve":
+        stored["verdict"] = "review"
+        stored["reasons"] = [*stored["reasons"], "store_unavailable"]
+    return _answer(comment_id, stored, False, None, False)
+
+
+def find(services: Services, site: str, comment_id: str) -> tuple[str, dict]:
+    """Return (user, record) of one of the site's comments; NotFound when there is none."""
+    user, record = services.store.comments.find(site, comment_id)
+    if record is None:
+        raise NotFound(f"no comment {comment_id!r} on this site")
+    return user, record
+
+
+def view(services: Services, site: str, comment_id: str) -> dict:
+    """Return a comment's record as the API shows it: its answer, state and latest decision."""
+    user, record = find(services, site, comment_id)
+    fields = record["fields"]
+    return {
+        "id": comment_id,
+        "user_id": user,
+        "text": fields.get("text"),
+        "article_id": fields.get("article_id"),
+        "state": record["state"],
+        "decision": record["decision"],
+        **{k: record["assessment"][k] for k in ("verdict", "scores", "reasons", "spans", "model_version")},
+    }
+
+
+def stored_text(services: Services, site: str, comment_id: str) -> str | None:
+    """Return the text of one of the site's comments, or None when there is no such comment."""
+    _, record = services.store.comments.find(site, comment_id)
+    return record["fields"].get("text") if record else None
+
+
+def decide(services: Services, site: str, comment_id: str, decision: Decision, key_id: str) -> dict:
+    """Apply a moderator's decision on a comment of ``site`` (idempotent); return the answer body."""
+    store = services.store
+    now = services.clock()
+    user, record = find(services, site, comment_id)
+    categories = decision.categories
+    if categories is None:
+        categories = flagged_categories(record["assessment"]["reasons"]) if decision.decision == "reject" else []
+    categories = sorted(set(categories))
+    policy = services.policy(site)
+    strike = (policy.weight(categories), {"categories": categories, "reason": f"moderator: {decision.moderator}", "at": now})
+    event = {
+        "type": "decision",
+        "comment_id": comment_id,
+        "decision": decision.decision,
+        "categories": categories,
+        "moderator": decision.moderator,
+        "note": decision.note,
+        "at": now,
+    }
+    result = store.comments.decide(
+        site,
+        user,
+        comment_id,
+        decision.decision,
+        categories,
+        strike,
+        policy,
+        event,
+        now,
+        decision.moderator,
+        services.settings.undo_window_s,
+    )
+    if result is None:
+        raise NotFound(f"no comment {comment_id!r} on this site")
+    text = record["fields"].get("text", "")
+    label = decision_label(text, site, comment_id, decision.decision, categories, decision.moderator, now)
+    audit = {
+        "type": "decision",
+        "comment_id": comment_id,
+        "user_id": user,
+        "decision": decision.decision,
+        "categories": ",".join(categories),
+        "previous": result.previous or record["state"],
+        "moderator": decision.moderator,
+        "note": decision.note or "",
+        "at": now,
+        "key": key_id,
+    }
+    store.queue.record_decision(site, comment_id, result.number, label, audit)
+    return {
+        "id": comment_id,
+        "decision": decision.decision,
+        "categories": categories,
+        "previous": result.previous,
+        "changed": result.changed,
+        "user_id": user,
+        "user": user_body(result.user),
+    }
+
+
+def undo(services: Services, site: str, comment_id: str, moderator: str, key_id: str) -> dict:
+    """Undo the last decision on a comment: same moderator, within ``undo_window_s`` seconds."""
+    store = services.store
+    now = services.clock()
+    window = services.settings.undo_window_s
+    user, record = find(services, site, comment_id)
+    policy = services.policy(site)
+    event = {"type": "undo", "comment_id": comment_id, "moderator": moderator, "at": now}
+    result = store.comments.decide(site, user, comment_id, "undo", [], (1, {}), policy, event, now, moderator, window)
+    if result is None:
+        raise NotFound(f"no comment {comment_id!r} on this site")
+    if result.status == "nothing":
+        raise Conflict("there is no decision to undo on this comment", "nothing_to_undo")
+    if result.status == "expired":
+        raise Conflict(f"only the moderator who decided can undo, within {window:g} seconds", "undo_expired")
+    restored = store.comments.record(site, user, comment_id)
+    decision = restored["decision"] if restored else None
+    label = None
+    if decision:
+        categories = sorted(c for c in (restored.get("decided_categories") or "").split(",") if c)
+        label = decision_label(record["fields"].get("text", ""), site, comment_id, decision, categories, moderator, now)
+    requeue = None
+    if result.state == "pending":
+        requeue = queue_item(comment_id, user, record["assessment"], record["fields"], record["created"])
+    audit = {
+        "type": "undo",
+        "comment_id": comment_id,
+        "user_id": user,
+        "decision": "undo",
+        "categories": "",
+        "previous": result.previous or "",
+        "moderator": moderator,
+        "note": "",
+        "at": now,
+        "key": key_id,
+    }
+    store.queue.record_decision(site, comment_id, result.number, label, audit, requeue)
+    return {"id": comment_id, "undone": result.previous, "state": result.state, "user_id": user, "user": user_body(result.user)}

@@ -1,0 +1,42 @@
+"""What an action can refuse, in the service's own terms (no HTTP here).
+
+``service/errors.py`` maps each of these, and the store's ``StoreUnavailable``,
+to the one JSON error shape; the console and the drop-in endpoints map them to
+their own answers.
+"""
+
+from __future__ import annotations
+
+
+class ActionError(Exception):
+    """An action that cannot be done as asked; ``code`` is the machine-readable reason."""
+
+    code = "error"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class NotFound(ActionError):
+    """The thing acted on does not exist (for this site)."""
+
+    code = "not_found"
+
+
+class Conflict(ActionError):
+    """The request contradicts what is stored (an id reused with another text, nothing to undo...)."""
+
+    code = "conflict"
+
+
+class Invalid(ActionError):
+    """Values that pass the request's shape but not the service's rules; ``fields`` names each."""
+
+    code = "invalid_request"
+
+    def __init__(self, fields: list[dict]):
+        super().__init__("invalid fields: " + ", ".join(f["field"] for f in fields))
+        self.fields = fields

@@ -1,0 +1,107 @@
+"""The Lua scripts: registered once, called with named arguments.
+
+Each script declares its arguments once, on a line of its own header::
+
+    --! args: comment_id sha now ...
+
+(a last name written ``...rest`` takes every remaining value as a list). The
+loader turns that line into ``local ARG = {comment_id = ARGV[1], ...}`` at the
+top of the script, so the Lua reads ``ARG.comment_id``, and Python calls
+``scripts.call("submit", keys, comment_id=..., sha=..., now=...)``. A missing or
+unknown name is a ``TypeError`` before Redis is reached, and values are packed
+here and nowhere else: dicts and lists as compact JSON, booleans as 1/0,
+None as the empty string.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import redis
+
+SCRIPTS_DIR = Path(__file__).with_name("scripts")
+#: The functions shared by the scripts that change one (site, user), prepended to them.
+PRELUDE = "_user.lua"
+#: Scripts that start with the prelude.
+USER_SCRIPTS = ("submit", "decide", "ban", "user_state")
+
+_ARGS_LINE = re.compile(r"^--! args:(.*)$", re.MULTILINE)
+_NAME = re.compile(r"^(\.\.\.)?[a-z_][a-z0-9_]*$")
+
+
+def declared_args(body: str, name: str = "script") -> tuple[tuple[str, ...], str | None]:
+    """Return (the names of a script's fixed arguments, the name of its rest argument or None)."""
+    found = _ARGS_LINE.findall(body)
+    if len(found) != 1:
+        raise ValueError(f"{name}: needs exactly one '--! args:' line")
+    names = found[0].split()
+    if not all(_NAME.match(n) for n in names) or any(n.startswith("...") for n in names[:-1]):
+        raise ValueError(f"{name}: bad argument names {names}")
+    if names and names[-1].startswith("..."):
+        return tuple(names[:-1]), names[-1][3:]
+    return tuple(names), None
+
+
+def _prologue(fixed: Sequence[str], rest: str | None) -> str:
+    parts = [f"{n} = ARGV[{i}]" for i, n in enumerate(fixed, 1)]
+    line = "local ARG = {" + ", ".join(parts) + "}"
+    if rest:
+        line += f"\nARG.{rest} = {{}}\nfor i = {len(fixed) + 1}, #ARGV do ARG.{rest}[#ARG.{rest} + 1] = ARGV[i] end"
+    return line
+
+
+def pack(value: Any) -> Any:
+    """Return ``value`` as one script argument."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, separators=(",", ":"))
+    return value
+
+
+class Script:
+    """One registered script and its declared arguments."""
+
+    def __init__(self, client: redis.Redis, name: str, body: str):
+        self.name = name
+        self.fixed, self.rest = declared_args(body, name)
+        self._names = frozenset(self.fixed) | ({self.rest} if self.rest else frozenset())
+        self._registered = client.register_script(_prologue(self.fixed, self.rest) + "\n" + body)
+
+    def __call__(self, keys: Sequence[str], **args: Any) -> Any:
+        if args.keys() != self._names:
+            missing = sorted(self._names - args.keys())
+            unknown = sorted(args.keys() - self._names)
+            raise TypeError(f"script {self.name}: missing arguments {missing}, unknown arguments {unknown}")
+        values = [pack(args[n]) for n in self.fixed]
+        if self.rest:
+            values.extend(pack(v) for v in args[self.rest])
+        return self._registered(keys=list(keys), args=values)
+
+
+class Scripts:
+    """Every Lua script of ``scripts/``, registered once on one client."""
+
+    def __init__(self, client: redis.Redis, directory: Path = SCRIPTS_DIR):
+        prelude = (directory / PRELUDE).read_text(encoding="utf-8")
+        self._scripts: dict[str, Script] = {}
+        for path in sorted(directory.glob("*.lua")):
+            if path.name.startswith("_"):
+                continue
+            body = path.read_text(encoding="utf-8")
+            if path.stem in USER_SCRIPTS:
+                body = prelude + "\n" + body
+            self._scripts[path.stem] = Script(client, path.stem, body)
+
+    def call(self, name: str, keys: Sequence[str], **args: Any) -> Any:
+        """Run script ``name`` on ``keys`` with its declared arguments."""
+        return self._scripts[name](keys, **args)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._scripts

@@ -1,0 +1,64 @@
+"""Console sign-in sessions: the browser holds a random id, Redis holds its SHA-256 and the session."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+from .errors import guarded, ignore
+from .keys import console_session
+
+#: A console session lasts this long without use.
+SESSION_S = 8 * 3600
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """A signed-in moderator."""
+
+    site: str
+    role: str
+    key_id: str
+    moderator: str
+    csrf: str
+
+
+def _key(session_id: str) -> str:
+    return console_session(hashlib.sha256(session_id.encode()).hexdigest())
+
+
+@guarded("sessions")
+class SessionStore:
+    """Create, read and end console sessions."""
+
+    def __init__(self, client: redis.Redis, on_error: Callable[[str], None] = ignore):
+        self.client = client
+        self.on_error = on_error
+
+    def create(self, site: str, role: str, key_id: str, moderator: str) -> str:
+        """Return the id of a new session (only its hash is stored)."""
+        session_id = secrets.token_urlsafe(32)
+        data = {"site": site, "role": role, "key_id": key_id, "moderator": moderator, "csrf": secrets.token_urlsafe(32)}
+        self.client.set(_key(session_id), json.dumps(data), ex=SESSION_S)
+        return session_id
+
+    def get(self, session_id: str | None) -> ConsoleSession | None:
+        """Return the session, extending its life, or None."""
+        if not session_id or len(session_id) > 100:
+            return None
+        key = _key(session_id)
+        raw = self.client.get(key)
+        if raw is None:
+            return None
+        self.client.expire(key, SESSION_S)
+        return ConsoleSession(**json.loads(raw))
+
+    def end(self, session_id: str | None) -> None:
+        """End a session."""
+        if session_id:
+            self.client.delete(_key(session_id))
