@@ -73,7 +73,11 @@ def test_errors_of_actions_map_to_the_one_error_shape():
     }
     assert api_error(StoreUnavailable("users.change")).status == 503
     bad = api_error(Invalid([{"field": "(body)", "message": "must be a JSON object"}]))
-    assert (bad.status, bad.code, bad.fields) == (422, "invalid_request", [{"field": "(body)", "message": "must be a JSON object"}])
+    assert (bad.status, bad.code, bad.fields) == (
+        422,
+        "invalid_request",
+        [{"field": "(body)", "message": "must be a JSON object"}],
+    )
 
 
 def test_a_ban_through_the_api_is_logged_once_with_its_number(app, client, keys):

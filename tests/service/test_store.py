@@ -59,9 +59,7 @@ def _calls(store: Store):
         "comments.claim": lambda: store.comments.claim("s", "c", "u", "sha"),
         "comments.owner": lambda: store.comments.owner("s", "c"),
         "comments.find": lambda: store.comments.find("s", "c"),
-        "comments.submit": lambda: store.comments.submit(
-            "s", "u", "c", "sha", "approve", {}, {}, (1, {}), policy, START
-        ),
+        "comments.submit": lambda: store.comments.submit("s", "u", "c", "sha", "approve", {}, {}, (1, {}), policy, START),
         "comments.record": lambda: store.comments.record("s", "u", "c"),
         "comments.decide": lambda: store.comments.decide("s", "u", "c", "approve", [], (1, {}), policy, {}, START),
         "queue.finish": lambda: store.queue.finish("s", "c", "approve", [], START, None),
