@@ -216,7 +216,7 @@ def retrain(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not 0.0 <= args.holdout < 1.0:
         parser.error("--holdout must be in [0, 1)")
-    from training.retrain import main_with_labels
+    from training.retrain import run as run_retrain
 
     if args.labels:
         from training.datasets import load_jsonl  # validates the file
@@ -235,7 +235,19 @@ def retrain(argv: list[str]) -> int:
             queue = QueueStore(client, {})
             sites = [args.site] if args.site else ApiKeyStore(client).sites()
             labels = [dict(row, source=row.get("source", site)) for site in sites for row in queue.labels(site)]
-    return main_with_labels(labels, _registry(args.model_dir), args)
+    return run_retrain(
+        labels,
+        _registry(args.model_dir),
+        data_dir=args.data,
+        extra=args.extra,
+        rules_dir=args.rules,
+        holdout=args.holdout,
+        tolerance=args.tolerance,
+        dry_run=args.dry_run,
+        force=args.force,
+        report_path=Path(args.report) if args.report else None,
+        quiet=args.quiet,
+    )
 
 
 def model(argv: list[str]) -> int:
