@@ -163,7 +163,7 @@ def export_labels(argv: list[str]) -> int:
     parser.add_argument("--site", help="only this site (default: every site)")
     parser.add_argument("--redis-url", help="Redis to use (default: REDIS_URL, else the embedded one)")
     args = parser.parse_args(argv)
-    from .api.admin import label_row
+    from .labels import label_row
     from .store.apikeys import ApiKeyStore
     from .store.queue import QueueStore
 

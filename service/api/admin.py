@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g, jsonify
 from ..auth import require
 from ..config import SitePolicy
 from ..errors import ApiError, invalid, store_unavailable
+from ..labels import label_row
 from ..store.apikeys import ROLES
 from ..validation import Field, iso, json_body, validate
 from . import services
@@ -101,13 +102,3 @@ def labels():
         raise _unavailable("labels") from None
     body = "".join(json.dumps(label_row(r), ensure_ascii=False) + "\n" for r in rows)
     return Response(body, mimetype="application/x-ndjson")
-
-
-def label_row(stored: dict) -> dict:
-    """Return the training form of a stored label: text, known labels, source."""
-    from classifier.types import CATEGORIES
-
-    row = {"text": stored["text"]}
-    row.update({c: stored[c] for c in CATEGORIES if c in stored})
-    row["source"] = stored.get("source", "site")
-    return row
