@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +47,7 @@ def score(argv: list[str]) -> int:
     from classifier.moderator import Moderator
 
     try:
-        moderator = Moderator.load(args.model, encoder=args.encoder or os.environ.get("MODERATION_ENCODER") or None)
+        moderator = Moderator.load(args.model, encoder=args.encoder or _settings().encoder)
     except (ArtifactError, EncoderError, ValueError) as exc:
         print(f"moderator score: {exc}", file=sys.stderr)
         return 2
@@ -301,31 +300,24 @@ def model(argv: list[str]) -> int:
 
 def serve(argv: list[str]) -> int:
     """Run the service under gunicorn (never the Flask development server)."""
-    import os
-
+    settings = _settings()
     parser = argparse.ArgumentParser(prog="moderator serve", description="Run the HTTP service under gunicorn.")
-    parser.add_argument(
-        "--bind", default=os.environ.get("MODERATION_BIND", "127.0.0.1:8080"), help="HOST:PORT (default 127.0.0.1:8080)"
-    )
-    parser.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
-    parser.add_argument("--threads", type=int, help="threads per worker (default 2)")
+    parser.add_argument("--bind", default=settings.bind, help=f"HOST:PORT (default: MODERATION_BIND, else {settings.bind})")
+    parser.add_argument("--workers", type=int, help="worker processes (default: MODERATION_WORKERS, else one per CPU)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: MODERATION_THREADS, else 2)")
     args = parser.parse_args(argv)
     from gunicorn.app.base import BaseApplication
 
-    from .config import load_settings
+    from . import gunicorn_conf  # sets PROMETHEUS_MULTIPROC_DIR and empties that folder, before the app is loaded
     from .redis_server import RedisServer
 
-    settings, _ = load_settings()
-    data_dir = Path(settings.data_dir)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str((data_dir / "metrics").resolve())
-    from . import gunicorn_conf  # empties the metrics folder
-
+    app_config = {}
     embedded = None
     if not settings.redis_url:
-        embedded = RedisServer(data_dir / "redis").start()
-        os.environ["MODERATION_REDIS_URL"] = embedded.url
+        embedded = RedisServer(Path(settings.data_dir) / "redis").start()
+        app_config["redis_url"] = embedded.url
         print(f"moderator serve: embedded Redis at {embedded.url} (append-only file in {embedded.data_dir})", file=sys.stderr)
-    options = {k: getattr(gunicorn_conf, k) for k in dir(gunicorn_conf) if not k.startswith("_") and k not in ("os", "shutil")}
+    options = {k: v for k, v in vars(gunicorn_conf).items() if not k.startswith("_")}
     options["bind"] = args.bind
     if args.workers:
         options["workers"] = args.workers
@@ -341,7 +333,7 @@ def serve(argv: list[str]) -> int:
         def load(self):
             from service import create_app
 
-            return create_app()
+            return create_app(app_config)
 
     try:
         Application().run()
