@@ -29,7 +29,7 @@ def retrain(argv: list[str]) -> int:
     parser.add_argument("--tolerance", type=float, default=0.005, help="validation PR AUC the candidate may lose (default 0.005)")
     parser.add_argument("--dry-run", action="store_true", help="judge, report, publish nothing")
     parser.add_argument("--force", action="store_true", help="publish even if the candidate is worse")
-    parser.add_argument("--report", help="also write the report as JSON to this file")
+    parser.add_argument("--report", type=Path, help="also write the report as JSON to this file")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
     if not 0.0 <= args.holdout < 1.0:
@@ -63,7 +63,7 @@ def retrain(argv: list[str]) -> int:
         tolerance=args.tolerance,
         dry_run=args.dry_run,
         force=args.force,
-        report_path=Path(args.report) if args.report else None,
+        report_path=args.report,
         quiet=args.quiet,
     )
 
