@@ -31,11 +31,12 @@ COPY pyproject.toml README.md ./
 COPY classifier ./classifier
 COPY training ./training
 COPY service ./service
+COPY cli ./cli
 RUN pip install .
 # Fail the build rather than the container when the installed package is
 # incomplete: every subpackage and the Redis Lua scripts must be in the wheel,
 # not only in /src (run from / so that /src is not on sys.path).
-RUN cd / && python -c "import service.api.comments, service.cli, service.store; \
+RUN cd / && python -c "import service.api.comments, service.store, cli.main, cli.serve, cli.models; \
 from service.store import SCRIPTS_DIR; \
 assert sorted(SCRIPTS_DIR.glob('*.lua')), f'no Lua scripts in {SCRIPTS_DIR}'"
 
@@ -46,8 +47,7 @@ ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     MODERATION_BIND=0.0.0.0:8080 \
-    MODERATION_DATA_DIR=/app/var \
-    PROMETHEUS_MULTIPROC_DIR=/app/var/metrics
+    MODERATION_DATA_DIR=/app/var
 
 RUN groupadd --system --gid 10001 moderator \
     && useradd --system --uid 10001 --gid moderator --no-create-home --home-dir /app --shell /usr/sbin/nologin moderator
@@ -56,7 +56,7 @@ COPY --from=build /opt/venv /opt/venv
 
 WORKDIR /app
 # The only writable place (besides /tmp): logs, if MODERATION_ACCESS_LOG
-# names a file here, and the per-worker metrics files below. Redis data lives
+# names a file here, and the per-worker metrics files (/app/var/metrics). Redis data lives
 # in the external Redis, never here.
 # /app/var/models holds the published model versions (a volume in docker-compose.yml; created here so
 # a named volume mounted on it starts owned by the service's user).
@@ -65,13 +65,14 @@ RUN mkdir -p /app/var/models && chown -R moderator:moderator /app/var
 USER 10001:10001
 EXPOSE 8080
 
-# urllib, not curl: slim images have no curl. The port follows MODERATION_BIND.
+# urllib, not curl: slim images have no curl. The port follows MODERATION_BIND, read by the service's settings.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; port = os.environ.get('MODERATION_BIND', ':8080').rsplit(':', 1)[1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; from service.config import load_settings; port = load_settings()[0].bind.rsplit(':', 1)[1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4)"]
 
-# The gunicorn settings come from the installed package (service/gunicorn_conf.py);
-# they empty PROMETHEUS_MULTIPROC_DIR before the app loads, so counts of a
-# previous start of this container are not added in. gunicorn is PID 1 and
+# The gunicorn settings come from the installed package (service/gunicorn_conf.py,
+# which takes them from the MODERATION_* settings); it sets PROMETHEUS_MULTIPROC_DIR
+# (<data dir>/metrics, here /app/var/metrics) and empties it before the app loads,
+# so counts of a previous start of this container are not added in. gunicorn is PID 1 and
 # gets the container's SIGTERM. Workers default to os.cpu_count(),
 # which sees the host's CPUs, not a container CPU limit: set
 # MODERATION_WORKERS (and MODERATION_THREADS) when the container is limited.

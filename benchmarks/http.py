@@ -683,7 +683,7 @@ def moderator_command() -> list[str]:
     script = Path(sys.executable).with_name("moderator")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "service.cli"]
+    return [sys.executable, "-m", "cli"]
 
 
 def measure_ours(args, settings: dict, tool_kind: str, tmp: Path, procs: list[Proc]) -> tuple[Result, LoadTool]:

@@ -69,7 +69,7 @@ def free_port() -> int:
 
 def moderator() -> list[str]:
     script = Path(sys.executable).with_name("moderator")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "service.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
 
 
 def call(port: int, method: str, path: str, body: dict | None = None, key: str | None = None) -> tuple[int, dict]:

@@ -5,7 +5,7 @@ Layout::
     <dir>/versions/<version>.model   one artifact per published version (never changed once written)
     <dir>/active                     the active version's name (one line)
     <dir>/shadow                     the shadow version's name, when one is set
-    <dir>/history.jsonl              what was published, rolled back or shadowed, when, and why
+    <dir>/history.jsonl              what was published, rolled back, shadowed or refused, when, and why
 
 Every change is atomic: a file is written under a temporary name, flushed to
 disk and renamed over the old one, so a reader sees either the old state or
@@ -159,6 +159,10 @@ class ModelRegistry:
         self._loadable(version)
         self._log({"event": "shadow", "version": version})
         self._set("shadow", version)
+
+    def record_refusal(self, version: str, report: dict | None = None) -> None:
+        """Note in the history that a candidate ``version`` was judged and not published, and why (``report``)."""
+        self._log({"event": "refused", "version": version, "report": report})
 
     def _loadable(self, version: str) -> Path:
         """Return the file of a version after checking that it loads; RegistryError otherwise.

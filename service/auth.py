@@ -9,13 +9,12 @@ cache (``key_cache_s``) also lets known keys keep scoring while Redis is down.
 from __future__ import annotations
 
 import functools
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g, request
 
+from .cache import FallbackCache
 from .errors import ApiError
 from .store import StoreUnavailable
 from .store.apikeys import digest
@@ -36,26 +35,12 @@ class Identity:
     key_id: str
 
 
-class KeyCache:
-    """Recently verified keys, by digest."""
+class KeyCache(FallbackCache[str, Identity | None]):
+    """Recently verified keys, by digest: an identity, or None for an unknown key.
 
-    def __init__(self, ttl_s: float):
-        self.ttl_s = ttl_s
-        self._entries: dict[str, tuple[float, Identity | None]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, h: str, fresh_only: bool = True) -> tuple[bool, Identity | None]:
-        with self._lock:
-            entry = self._entries.get(h)
-        if entry is None or (fresh_only and time.monotonic() - entry[0] > self.ttl_s):
-            return False, None
-        return True, entry[1]
-
-    def put(self, h: str, identity: Identity | None) -> None:
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[h] = (time.monotonic(), identity)
+    Fresh for ``ttl_s`` (``key_cache_s``); ``get(h, fresh_only=False)`` also returns older checks, for while Redis
+    is down.
+    """
 
 
 def presented_key() -> str | None:

@@ -4,6 +4,10 @@ Every setting has a documented default; names carry their units. The same
 names (lower case) are the keys of the mapping given to ``create_app`` and
 (upper case, with the ``MODERATION_`` prefix) the environment variables.
 ``REDIS_URL`` is also read, as the conventional name.
+
+This is the only place that reads ``MODERATION_*`` variables: the app, the
+gunicorn settings (``service/gunicorn_conf.py``) and the ``moderator`` command
+all take their values from ``load_settings()``.
 """
 
 from __future__ import annotations
@@ -164,19 +168,52 @@ class Settings:
     #: Recent events kept per user (strikes, bans, decisions).
     user_history: int = 50
 
+    # -- the HTTP server (gunicorn, for ``moderator serve`` and the container) --------------------------------------
+
+    #: Where gunicorn listens: ``HOST:PORT`` (or ``unix:PATH``).
+    bind: str = "127.0.0.1:8080"
+    #: gunicorn worker processes; unset (or 0): one per CPU that ``os.cpu_count()`` sees (the host's, not a
+    #: container's CPU limit).
+    workers: int | None = None
+    #: Threads per worker process.
+    threads: int = 2
+    #: Access log file (``-``: stdout); unset: no access log.
+    access_log: str | None = None
+    #: gunicorn's log level (``debug``, ``info``, ``warning``, ``error``, ``critical``).
+    log_level: str = "info"
+    #: How often, in milliseconds, a worker's threads hand over the interpreter lock (Python's default is 5);
+    #: kept within 0.05 to 100.
+    switch_interval_ms: float = 0.5
+
     @property
     def models_root(self) -> str:
         """Return the model directory."""
         return self.model_dir or os.path.join(self.data_dir, "models")
+
+    @property
+    def worker_processes(self) -> int:
+        """Return the number of gunicorn workers: ``workers``, else one per CPU."""
+        return self.workers or os.cpu_count() or 2
+
+    @property
+    def metrics_dir(self) -> str:
+        """Return the folder of the workers' metrics files (prometheus_client's multiprocess mode): ``<data_dir>/metrics``.
+
+        The service runs with ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's own variable) set to it, unless that
+        variable is already set; ``service/gunicorn_conf.py`` sets it.
+        """
+        return os.path.join(self.data_dir, "metrics")
 
     def __post_init__(self):
         if self.degraded_verdict not in ("keep", "review"):
             raise ValueError("degraded_verdict must be 'keep' or 'review'")
         if self.encoder not in (None, "off", "uncertain", "all"):
             raise ValueError("encoder must be 'off', 'uncertain' or 'all'")
-        for name in ("max_text_chars", "max_body_bytes", "batch_max", "lease_s", "user_history", "model_poll_s"):
+        for name in ("max_text_chars", "max_body_bytes", "batch_max", "lease_s", "user_history", "model_poll_s", "threads"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.workers is not None and self.workers < 0:
+            raise ValueError("workers must not be negative (0: one per CPU)")
 
 
 def _parse(kind: Any, raw: str) -> Any:

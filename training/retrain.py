@@ -22,7 +22,7 @@ import hashlib
 import json
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,7 +204,7 @@ def retrain(
         registry.publish(candidate, report)
         progress(f"published {candidate.version}; it is now active")
     elif not publish:
-        registry._log({"event": "refused", "version": candidate.version, "report": report})
+        registry.record_refusal(candidate.version, report)
     return report
 
 
@@ -233,30 +233,46 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def main_with_labels(labels: list[dict], registry: ModelRegistry, args) -> int:
-    """Run a retrain for ``moderator retrain`` (the labels already read); return the exit code."""
-    progress = Progress(args.quiet)
-    data_dir = args.data or default_data_dir()
-    if args.data is not None and not args.data.is_dir():
-        print(f"moderator retrain: {args.data} is not a folder", file=sys.stderr)
+def run(
+    labels: list[dict],
+    registry: ModelRegistry,
+    *,
+    data_dir: Path | None = None,
+    extra: Sequence[Path] = (),
+    rules_dir: Path | None = None,
+    holdout: float = 0.2,
+    tolerance: float = 0.005,
+    dry_run: bool = False,
+    force: bool = False,
+    report_path: Path | None = None,
+    quiet: bool = False,
+) -> int:
+    """Run ``moderator retrain`` with the labels already read: print the report, return the exit code.
+
+    ``data_dir`` None: the default datasets folder (../shared/datasets) when it exists. ``report_path``:
+    also write the report there as JSON. Exit codes: 0 published (or would publish, ``dry_run``), 3 kept the
+    active model, 2 bad input.
+    """
+    if data_dir is not None and not data_dir.is_dir():
+        print(f"moderator retrain: {data_dir} is not a folder", file=sys.stderr)
         return 2
     try:
         report = retrain(
             labels,
             registry,
-            data_dir=data_dir,
-            extra=args.extra,
-            rules_dir=args.rules,
-            holdout=args.holdout,
-            tolerance=args.tolerance,
-            dry_run=args.dry_run,
-            force=args.force,
-            progress=progress,
+            data_dir=data_dir or default_data_dir(),
+            extra=list(extra),
+            rules_dir=rules_dir,
+            holdout=holdout,
+            tolerance=tolerance,
+            dry_run=dry_run,
+            force=force,
+            progress=Progress(quiet),
         )
     except (OSError, ValueError) as exc:
         print(f"moderator retrain: {exc}", file=sys.stderr)
         return 2
     print(format_report(report))
-    if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if report_path is not None:
+        Path(report_path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0 if report["decision"] in ("published", "would publish") else 3

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from cachetools import LRUCache, TTLCache
+from typing import TYPE_CHECKING
 
 from classifier.moderator import Moderator
 
+from ..cache import FallbackCache
 from ..config import Settings, SitePolicy
 from ..metrics import Metrics
 from ..models import LiveModels, ShadowScorer
@@ -21,7 +19,6 @@ if TYPE_CHECKING:
 
 #: A site's policy is read from Redis at most this often per process.
 POLICY_FRESH_S = 5.0
-_SITES_CACHED = 10_000
 
 
 @dataclass
@@ -35,10 +32,13 @@ class Services:
     metrics: Metrics
     key_cache: KeyCache
     shadow: ShadowScorer
-    # Fresh policies, and the last one read of each site (served while Redis is down).
-    _fresh: Any = field(default_factory=lambda: TTLCache(_SITES_CACHED, POLICY_FRESH_S))
-    _known: Any = field(default_factory=lambda: LRUCache(_SITES_CACHED))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The sites' policies as last read (the last known is served while Redis is down).
+    _policies: FallbackCache[str, SitePolicy] = field(default_factory=lambda: FallbackCache(POLICY_FRESH_S))
+
+    @classmethod
+    def offline(cls, store: Store, settings: Settings, clock: Callable[[], float]) -> Services:
+        """Return services for actions run outside the server (the CLI): a store and a clock, no model."""
+        return cls(settings, None, store, clock, None, None, None)  # type: ignore[arg-type]
 
     @property
     def moderator(self) -> Moderator:
@@ -47,21 +47,17 @@ class Services:
 
     def policy(self, site: str) -> SitePolicy:
         """Return the site's policy (cached for a few seconds; the last known, or the default, while Redis fails)."""
-        with self._lock:
-            policy = self._fresh.get(site)
-        if policy is not None:
+        fresh, policy = self._policies.get(site)
+        if fresh:
             return policy
         try:
             policy = self.store.policies.get(site, self.settings.site_policy)
         except StoreUnavailable:
-            with self._lock:
-                return self._known.get(site, self.settings.site_policy)
-        with self._lock:
-            self._fresh[site] = self._known[site] = policy
+            known, policy = self._policies.get(site, fresh_only=False)
+            return policy if known else self.settings.site_policy
+        self._policies.put(site, policy)
         return policy
 
     def forget_policy(self, site: str) -> None:
         """Drop the cached policy of a site (after an admin changed it)."""
-        with self._lock:
-            self._fresh.pop(site, None)
-            self._known.pop(site, None)
+        self._policies.invalidate(site)

@@ -39,6 +39,11 @@ def label_row(stored: dict) -> dict:
     return row
 
 
+def stored_labels(services: Services, site: str) -> list[dict]:
+    """Return the site's labels as stored (with who decided and when; ``source`` the site unless recorded)."""
+    return [dict(row, source=row.get("source", site)) for row in services.store.queue.labels(site)]
+
+
 def site_labels(services: Services, site: str) -> list[dict]:
     """Return the site's labels in training form (for ``moderator retrain`` and ``GET /v1/labels``)."""
     return [label_row(r) for r in services.store.queue.labels(site)]

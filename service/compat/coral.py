@@ -21,8 +21,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-import time
 from html.parser import HTMLParser
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
@@ -34,6 +32,7 @@ from ..actions import comments as comment_actions
 from ..api import services
 from ..api.comments import COMMENT
 from ..auth import require
+from ..cache import FallbackCache
 from ..errors import ApiError, invalid
 from ..store import StoreUnavailable
 from ..times import iso
@@ -69,40 +68,27 @@ _SETTINGS = {
 # -- settings, with a short in-process cache so that Coral is still answered while Redis is down -------------------
 
 
-class _SettingsCache:
-    """The sites' Coral settings as last read from Redis: (monotonic time read, settings or None)."""
-
-    def __init__(self):
-        self.entries: dict[str, tuple[float, dict | None]] = {}
-        self.lock = threading.Lock()
-
-    def get(self, site: str) -> tuple[float, dict | None] | None:
-        with self.lock:
-            return self.entries.get(site)
-
-    def put(self, site: str, settings: dict | None) -> None:
-        with self.lock:
-            if len(self.entries) > 10_000:
-                self.entries.clear()
-            self.entries[site] = (time.monotonic(), settings)
-
-
-def _cache() -> _SettingsCache:
-    return current_app.extensions.setdefault("coral_settings", _SettingsCache())
+def _cache() -> FallbackCache[str, dict | None]:
+    """Return this app's cache of the sites' Coral settings (None: not configured), fresh for ``SETTINGS_FRESH_S``."""
+    cache = current_app.extensions.get("coral_settings")
+    if cache is None:
+        cache = current_app.extensions.setdefault("coral_settings", FallbackCache(SETTINGS_FRESH_S))
+    return cache
 
 
 def site_settings(site: str) -> dict | None:
     """Return the site's Coral settings (None: not configured); 503 when Redis fails and nothing is cached."""
     cache = _cache()
-    cached = cache.get(site)
-    if cached is not None and time.monotonic() - cached[0] < SETTINGS_FRESH_S:
-        return cached[1]
+    fresh, settings = cache.get(site)
+    if fresh:
+        return settings
     try:
         settings = services().store.integrations.get(site, NAME)
     except StoreUnavailable:
-        if cached is None:
+        known, settings = cache.get(site, fresh_only=False)
+        if not known:
             raise
-        return cached[1]
+        return settings
     cache.put(site, settings)
     return settings
 

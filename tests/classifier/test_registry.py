@@ -95,3 +95,11 @@ def test_history_lines_are_json(tmp_path):
     registry.set_shadow(SHIPPED_VERSION)
     lines = (tmp_path / "models" / "history.jsonl").read_text().splitlines()
     assert [json.loads(line)["event"] for line in lines] == ["publish", "shadow"]
+
+
+def test_a_refused_candidate_is_recorded_in_the_history_only(tmp_path):
+    registry = ModelRegistry(tmp_path / "models")
+    registry.record_refusal("abcdef123456", {"why": "worse"})
+    assert registry.active_version() is None and registry.active_path() == SHIPPED
+    [event] = registry.history()
+    assert event["event"] == "refused" and event["version"] == "abcdef123456" and event["report"] == {"why": "worse"}

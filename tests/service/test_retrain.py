@@ -16,8 +16,8 @@ import pytest
 
 from classifier import artifact
 from classifier.registry import ModelRegistry
+from cli.main import main as cli
 from service import create_app
-from service.cli import main as cli
 
 from ..synthetic import SUBJECTS, write_jsonl
 from .conftest import auth

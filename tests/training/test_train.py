@@ -10,7 +10,7 @@ from contextlib import redirect_stdout
 import pytest
 
 from classifier import artifact
-from service.cli import main as cli
+from cli.main import main as cli
 from training.datasets import Example
 from training.splits import TRAIN, split_of
 

@@ -21,7 +21,7 @@ ABUSIVE = "You are a pathetic idiot and everyone knows it."
 
 def moderator_cli(*args, env=None, timeout=60):
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         check=False,
         capture_output=True,
         text=True,
@@ -76,11 +76,11 @@ def http(method, url, body=None, headers=None):
 
 def test_serve_runs_gunicorn_with_an_embedded_redis(tmp_path):
     data = tmp_path / "d"
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MODERATION_REDIS_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MODERATION_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")}
     env["MODERATION_DATA_DIR"] = str(data)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [sys.executable, "-m", "cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -98,7 +98,7 @@ def test_serve_runs_gunicorn_with_an_embedded_redis(tmp_path):
         else:
             pytest.fail("the service did not become ready")
         key = subprocess.run(
-            [sys.executable, "-m", "service.cli", "keys", "create", "--site", "s", "--role", "admin"],
+            [sys.executable, "-m", "cli", "keys", "create", "--site", "s", "--role", "admin"],
             check=True,
             env=env,
             capture_output=True,

@@ -1,0 +1,63 @@
+"""What several commands share: the settings, a Redis client, the model directory."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from service.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    import redis
+
+    from classifier.registry import ModelRegistry
+    from service.actions.context import Services
+
+
+def settings(**overrides) -> Settings:
+    """Return the service's settings (defaults, then ``MODERATION_*`` variables, then ``overrides``)."""
+    return load_settings(overrides or None)[0]
+
+
+@contextlib.contextmanager
+def redis_client(redis_url: str | None) -> Iterator[redis.Redis]:
+    """Yield a client for ``redis_url`` (else REDIS_URL), or for the embedded Redis (started just for this command if it
+    is not running)."""
+    from service.redis_server import RedisServer
+    from service.store import connect
+
+    config = settings(redis_url=redis_url) if redis_url else settings()
+    if config.redis_url:
+        yield connect(config.redis_url, 5.0)
+        return
+    server = RedisServer(Path(config.data_dir) / "redis")
+    started = not server.running()
+    if started:
+        server.start()
+    try:
+        yield connect(server.url, 5.0)
+    finally:
+        if started:
+            server.stop()
+
+
+@contextlib.contextmanager
+def offline_services(redis_url: str | None) -> Iterator[Services]:
+    """Yield the services the actions need outside the server (store and clock), on ``redis_client(redis_url)``."""
+    import time
+
+    from service.actions.context import Services
+    from service.store import Store
+
+    with redis_client(redis_url) as client:
+        yield Services.offline(Store(client), settings(), time.time)
+
+
+def model_registry(model_dir: str | None) -> ModelRegistry:
+    """Return the model directory ``model_dir`` (else the settings' one), with the settings' fallback model."""
+    from classifier.registry import ModelRegistry
+
+    config = settings()
+    return ModelRegistry(model_dir or config.models_root, config.model_path)

@@ -1,0 +1,36 @@
+"""``moderator <command> ...``: dispatch to the command's module."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+#: command -> (help line, "module:function" taking the remaining arguments and returning the exit code).
+COMMANDS = {
+    "serve": ("run the HTTP service (gunicorn; embedded Redis when REDIS_URL is unset)", "cli.serve:serve"),
+    "keys": ("create, list and revoke API keys", "cli.keys:keys"),
+    "export-labels": ("write moderator labels as JSON Lines for training", "cli.labels:export_labels"),
+    "train": ("train a model from the datasets and moderator labels", "training.train:main"),
+    "retrain": ("train on the datasets plus moderator labels; publish if not worse", "cli.models:retrain"),
+    "model": ("list model versions, roll back, shadow, publish", "cli.models:model"),
+    "evaluate": ("print a model's metrics per dataset and category", "training.evaluate:main"),
+    "score": ("score JSON Lines comments", "cli.score:score"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch ``moderator <command> ...``; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        asked = bool(argv) and argv[0] in ("-h", "--help")
+        width = max(len(c) for c in COMMANDS)
+        lines = ["usage: moderator <command> [options]", "", "commands:"]
+        lines += [f"  {name:{width}s}  {help_}" for name, (help_, _) in COMMANDS.items()]
+        print("\n".join(lines), file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else 2
+    module, function = COMMANDS[argv[0]][1].split(":")
+    return getattr(importlib.import_module(module), function)(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

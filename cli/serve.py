@@ -1,0 +1,61 @@
+"""``moderator serve``: the HTTP service under gunicorn (never Flask's development server).
+
+The gunicorn settings are ``service/gunicorn_conf.py``'s (from the ``MODERATION_*`` settings), with
+``--bind``, ``--workers`` and ``--threads`` on top. With no Redis configured, an embedded redis-server
+(``<data dir>/redis``) runs for as long as the service does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from service.config import Settings
+
+from .common import settings
+
+
+def serve(argv: list[str]) -> int:
+    """Run the service under gunicorn (never the Flask development server)."""
+    config = settings()
+    parser = argparse.ArgumentParser(prog="moderator serve", description="Run the HTTP service under gunicorn.")
+    parser.add_argument("--bind", default=config.bind, help=f"HOST:PORT (default: MODERATION_BIND, else {Settings.bind})")
+    parser.add_argument("--workers", type=int, help="worker processes (default: MODERATION_WORKERS, else one per CPU)")
+    parser.add_argument("--threads", type=int, help=f"threads per worker (default: MODERATION_THREADS, else {Settings.threads})")
+    args = parser.parse_args(argv)
+    from gunicorn.app.base import BaseApplication
+
+    from service import gunicorn_conf  # sets PROMETHEUS_MULTIPROC_DIR and empties that folder, before the app is loaded
+    from service.redis_server import RedisServer
+
+    app_config = {}
+    embedded = None
+    if not config.redis_url:
+        embedded = RedisServer(Path(config.data_dir) / "redis").start()
+        app_config["redis_url"] = embedded.url
+        print(f"moderator serve: embedded Redis at {embedded.url} (append-only file in {embedded.data_dir})", file=sys.stderr)
+    options = {k: v for k, v in vars(gunicorn_conf).items() if not k.startswith("_")}
+    options["bind"] = args.bind
+    if args.workers:
+        options["workers"] = args.workers
+    if args.threads:
+        options["threads"] = args.threads
+
+    class Application(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            from service import create_app
+
+            return create_app(app_config)
+
+    try:
+        Application().run()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0

@@ -1,0 +1,92 @@
+"""The in-process cache of what was last read from Redis: fresh for a TTL, kept after it as a fallback."""
+
+from __future__ import annotations
+
+import threading
+
+from service.auth import Identity, KeyCache
+from service.cache import FallbackCache
+
+
+class Timer:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_fresh_for_the_ttl_then_only_as_a_fallback():
+    timer = Timer()
+    cache = FallbackCache(30.0, timer=timer)
+    assert cache.get("k") == (False, None) and cache.get("k", fresh_only=False) == (False, None)
+    cache.put("k", "v")
+    timer.now += 29.9
+    assert cache.get("k") == (True, "v")
+    timer.now += 0.2
+    assert cache.get("k") == (False, None)
+    assert cache.get("k", fresh_only=False) == (True, "v")
+    cache.put("other", "x")  # expiring other entries keeps the fallback
+    assert cache.get("k", fresh_only=False) == (True, "v")
+    cache.put("k", "w")
+    assert cache.get("k") == (True, "w")
+
+
+def test_none_is_a_value():
+    cache = FallbackCache(5.0)
+    cache.put("site", None)
+    assert cache.get("site") == (True, None)
+
+
+def test_a_zero_ttl_is_never_fresh():
+    cache = FallbackCache(0.0)
+    cache.put("k", 1)
+    assert cache.get("k") == (False, None) and cache.get("k", fresh_only=False) == (True, 1)
+
+
+def test_invalidate_and_clear():
+    cache = FallbackCache(30.0)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    cache.invalidate("a")
+    cache.invalidate("never")
+    assert cache.get("a", fresh_only=False) == (False, None) and cache.get("b") == (True, 2)
+    cache.clear()
+    assert cache.get("b", fresh_only=False) == (False, None)
+
+
+def test_bounded_least_recently_used_go_first():
+    cache = FallbackCache(30.0, max_entries=3)
+    for key in "abcd":
+        cache.put(key, key)
+    assert [cache.get(k, fresh_only=False)[0] for k in "abcd"] == [False, True, True, True]
+
+
+def test_the_key_cache_keeps_its_ttl_and_identities():
+    cache = KeyCache(30.0)
+    assert cache.ttl_s == 30.0
+    identity = Identity("news", "admin", "0123456789abcdef")
+    cache.put("digest", identity)
+    cache.put("unknown", None)
+    assert cache.get("digest") == (True, identity) and cache.get("unknown") == (True, None)
+
+
+def test_threads_share_it():
+    cache = FallbackCache(30.0, max_entries=500)
+    errors = []
+
+    def work(n):
+        try:
+            for i in range(2000):
+                cache.put((n, i % 700), i)
+                cache.get((n, (i * 7) % 700))
+                cache.get((n, i % 50), fresh_only=False)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
