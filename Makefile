@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/moderator serve
+	$(BIN)/moderation serve
 
 # The console tests need a real Chromium: Debian's package, installed here when missing.
 CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
@@ -42,7 +42,7 @@ bench: $(VENV)/.bench
 
 # Retrain the shipped model from ../shared/datasets.
 model: $(STAMP)
-	$(BIN)/moderator train --out classifier/models/default.model
+	$(BIN)/moderation train --out classifier/models/default.model
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -51,9 +51,9 @@ import numpy as np
 import sklearn
 from sklearn.metrics import f1_score, roc_auc_score
 
-from classifier.moderator import Moderator
-from classifier.policy import flagged_categories
+from classifier.assessor import Assessor
 from classifier.types import CATEGORIES
+from classifier.verdicts import flagged_categories
 from training.datasets import Example, default_data_dir, load_dir
 from training.splits import TEST, split
 
@@ -85,9 +85,9 @@ def peak_mb():
 """
 OURS_PROBE = """
 import sys, time
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 start = time.perf_counter()
-m = Moderator.load(sys.argv[1] or None, encoder=sys.argv[2] or None)
+m = Assessor.load(sys.argv[1] or None, encoder=sys.argv[2] or None)
 seconds = time.perf_counter() - start
 m.assess("A short comment, scored once.")
 print(seconds, peak_mb())
@@ -341,14 +341,14 @@ def machine(cpu: int) -> str:
     )
 
 
-def rules_note(moderator: Moderator) -> str:
+def rules_note(assessor: Assessor) -> str:
     """Return whether the rule lists in use are those the model was trained with."""
-    trained = moderator.artifact.card.get("training", {}).get("rules_fingerprint")
+    trained = assessor.artifact.card.get("training", {}).get("rules_fingerprint")
     if not trained:
         return "rule lists: fingerprint not recorded in the model card"
-    if trained == moderator.rules.fingerprint:
+    if trained == assessor.rules.fingerprint:
         return f"rule lists as trained (`{trained}`)"
-    return f"rule lists differ from those the model was trained with (`{moderator.rules.fingerprint}` vs `{trained}`)"
+    return f"rule lists differ from those the model was trained with (`{assessor.rules.fingerprint}` vs `{trained}`)"
 
 
 def fmt(value: float | None, spec: str, suffix: str = "") -> str:
@@ -525,7 +525,7 @@ def notes(n_test: int, n_latency: int, n_bulk: int, quick: bool) -> str:
             "runs; better-profanity has no batch call: one run of a per-comment loop."
         ),
         (
-            f"- Load and memory: median of {LOAD_RUNS} fresh processes. Ours: `Moderator.load()` after imports. "
+            f"- Load and memory: median of {LOAD_RUNS} fresh processes. Ours: `Assessor.load()` after imports. "
             "alt-profanity-check loads its model when imported: `import profanity_check` plus the first "
             '`predict_prob(["x"])`, after importing NumPy and scikit-learn. better-profanity: import plus '
             "`load_censor_words()`. Peak RSS after scoring one comment, interpreter and libraries included, read as "
@@ -584,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     examples = load_test_split(args.data or default_data_dir())
     cpu = pin_one_core()
-    moderator = Moderator.load(args.model, encoder=args.encoder)
+    assessor = Assessor.load(args.model, encoder=args.encoder)
     peers = {name: None if args.no_peers else loader() for name, loader in ((APC, load_apc), (BP, load_bp))}
     tools = [OURS, *peers]
     for name, peer in peers.items():
@@ -600,10 +600,10 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict | None] = {}
     speeds: dict[str, Speed | None] = {}
     log(f"ours: bulk over {len(texts)} texts")
-    rate, assessments = bulk(moderator.assess_many, texts, BULK_RUNS)
+    rate, assessments = bulk(assessor.assess_many, texts, BULK_RUNS)
     results[OURS] = our_quality(rows, position, assessments)
     log(f"ours: latency over {len(comments)} comments")
-    p50, p99 = latency_us(moderator.assess, comments)
+    p50, p99 = latency_us(assessor.assess, comments)
     log("ours: load and memory")
     load_s, rss = probe(OURS_PROBE, str(Path(args.model).resolve()) if args.model else "", args.encoder or "")
     speeds[OURS] = Speed(p50, p99, rate, load_s, rss)
@@ -612,8 +612,8 @@ def main(argv: list[str] | None = None) -> int:
     news = [e.text for e in examples if e.source == "ucc"][: QUICK_LATENCY if args.quick else None]
     if news:
         log(f"ours: {len(news)} news comments")
-        rate, _ = bulk(moderator.assess_many, news, BULK_RUNS)
-        p50, p99 = latency_us(moderator.assess, news)
+        rate, _ = bulk(assessor.assess_many, news, BULK_RUNS)
+        p50, p99 = latency_us(assessor.assess, news)
         speeds[OURS_NEWS] = Speed(p50, p99, rate, load_s, rss)
 
     for name, peer in peers.items():
@@ -637,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
             f"- Command: `{command_line()}`" + (" (quick run)" if args.quick else ""),
             f"- Date (UTC): {datetime.now(UTC).isoformat(timespec='seconds')}",
             f"- Machine: {machine(cpu)}",
-            f"- Model: `{moderator.version}`, encoder `{moderator.encoder_mode}`; {rules_note(moderator)}; peers: {peer_versions}",
+            f"- Model: `{assessor.version}`, encoder `{assessor.encoder_mode}`; {rules_note(assessor)}; peers: {peer_versions}",
             "- Data: held-out test split of the shared datasets (`training.splits`), the same comments for every tool.",
             "",
             "### Quality",
@@ -650,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             "### Targets",
             "",
-            targets_table(rows, results, speeds, moderator.encoder_mode),
+            targets_table(rows, results, speeds, assessor.encoder_mode),
             "",
             notes(len(examples), len(comments), len(texts), args.quick),
         ]

@@ -38,7 +38,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 import numpy as np
 
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 from training.datasets import default_data_dir, load_dir
 from training.disguise import FAMILIES, SPLITTING, halves
 from training.splits import TEST, split
@@ -92,10 +92,10 @@ def main(argv=None) -> int:
     data = args.data or default_data_dir()
     if data is None:
         parser.error("no datasets folder")
-    moderator = Moderator.load(args.model, encoder=args.encoder)
-    lexicon = moderator.normalizer.lexicon
+    assessor = Assessor.load(args.model, encoder=args.encoder)
+    lexicon = assessor.normalizer.lexicon
     posts = [e for e in split(load_dir(data))[TEST] if e.source == "toxic-spans" and e.spans]
-    first = moderator.assess_many([e.text for e in posts])
+    first = assessor.assess_many([e.text for e in posts])
     flagged = [(e, r) for e, r in zip(posts, first) if r.verdict != "approve"]
     print(f"{len(flagged)} of {len(posts)} held-out annotated ToxicSpans posts flagged", file=sys.stderr)
     rows = []
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
             text, ranges, original_ranges = disguise(example.text, example.spans, family, lexicon)
             if ranges:
                 cases.append((example, before, text, ranges, original_ranges))
-        after = moderator.assess_many([c[2] for c in cases])
+        after = assessor.assess_many([c[2] for c in cases])
         kept = np.mean([r.verdict != "approve" for r in after]) if cases else float("nan")
         cov_before = np.nanmean([coverage(e.text, orig, b.spans) for e, b, _, _, orig in cases]) if cases else float("nan")
         cov_after = np.nanmean([coverage(c[2], c[3], r.spans) for c, r in zip(cases, after)]) if cases else float("nan")
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
         "## Evasion",
         "",
         f"- Command: `{' '.join(shlex.quote(a) for a in ['.venv/bin/python', 'benchmarks/evasion.py', *(argv or sys.argv[1:])])}`",
-        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d')}; model `{moderator.version}`, encoder `{moderator.encoder_mode}`",
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d')}; model `{assessor.version}`, encoder `{assessor.encoder_mode}`",
         (
             f"- Data: the {len(posts)} held-out ToxicSpans posts with annotated spans (test split), of which the "
             f"{len(flagged)} the classifier flags; every word inside the annotators' majority spans disguised"

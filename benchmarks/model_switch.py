@@ -2,16 +2,16 @@
 
 One run:
 
-1. a second model version is trained (``moderator train`` on the shared
+1. a second model version is trained (``moderation train`` on the shared
    datasets plus a few made-up labelled comments, so its version differs from
    the shipped model; about a minute), unless ``--model FILE`` gives one;
-2. ``moderator serve`` starts (gunicorn, 2 workers by default, private
+2. ``moderation serve`` starts (gunicorn, 2 workers by default, private
    embedded Redis, a temporary data and model directory whose active version
    is the shipped model) and a ``site`` key is made;
 3. load threads POST ``/v1/score`` continuously, each request on a new
    connection so the kernel spreads them over the workers (``reuse_port``);
-4. after a warm-up, ``moderator model publish`` makes the second version
-   active; later ``moderator model rollback`` makes the first active again;
+4. after a warm-up, ``moderation model publish`` makes the second version
+   active; later ``moderation model rollback`` makes the first active again;
 5. for each switch: the time from the publish until the last answer from the
    old version (the slowest worker's switch), answers that were not 200,
    and latency percentiles before and during the switch.
@@ -67,8 +67,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def moderator() -> list[str]:
-    script = Path(sys.executable).with_name("moderator")
+def cli_command() -> list[str]:
+    script = Path(sys.executable).with_name("moderation")
     return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
 
 
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             extra.write_text("".join(json.dumps(r) + "\n" for r in EXTRA), encoding="utf-8")
             second = tmp / "second.model"
             print("training a second version (about a minute)...", file=sys.stderr)
-            subprocess.run([*moderator(), "train", "--extra", str(extra), "--out", str(second), "--quiet"], check=True)
+            subprocess.run([*cli_command(), "train", "--extra", str(extra), "--out", str(second), "--quiet"], check=True)
         old = artifact.read_card(artifact.DEFAULT_MODEL)["version"]
         new = artifact.read_card(second)["version"]
         if old == new:
@@ -201,10 +201,10 @@ def main(argv: list[str] | None = None) -> int:
         env["MODERATION_DATA_DIR"] = str(tmp / "var")
         models = ["--model-dir", str(tmp / "var" / "models")]
         pointer = tmp / "var" / "models" / "active"
-        subprocess.run([*moderator(), "model", *models, "rollback", old], check=True, env=env, capture_output=True)
+        subprocess.run([*cli_command(), "model", *models, "rollback", old], check=True, env=env, capture_output=True)
         port = free_port()
         server = subprocess.Popen(
-            [*moderator(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
+            [*cli_command(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise RuntimeError("the service did not start")
                 time.sleep(0.2)
             key = subprocess.run(
-                [*moderator(), "keys", "create", "--site", "bench", "--role", "site"],
+                [*cli_command(), "keys", "create", "--site", "bench", "--role", "site"],
                 env=env,
                 check=True,
                 capture_output=True,
@@ -228,8 +228,8 @@ def main(argv: list[str] | None = None) -> int:
             ).stdout.strip()
             with Load(port, key, args.threads) as load:
                 time.sleep(5)
-                forward = switch(load, [*moderator(), "model", *models, "publish", str(second)], pointer, old, new, args.settle)
-                back = switch(load, [*moderator(), "model", *models, "rollback", old], pointer, new, old, args.settle)
+                forward = switch(load, [*cli_command(), "model", *models, "publish", str(second)], pointer, old, new, args.settle)
+                back = switch(load, [*cli_command(), "model", *models, "rollback", old], pointer, new, old, args.settle)
                 total = len(load.records)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -247,9 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "",
         (
-            f"`moderator serve` with {args.workers} workers (2 threads each) and its embedded Redis; {args.threads} load "
+            f"`moderation serve` with {args.workers} workers (2 threads each) and its embedded Redis; {args.threads} load "
             f"threads POST `/v1/score` on new connections (spread over the workers); {total:,} requests in all. "
-            "The second version was trained by `moderator train` on the shared datasets plus the script's few made-up rows. "
+            "The second version was trained by `moderation train` on the shared datasets plus the script's few made-up rows. "
             f"Each worker looks at the model directory at most every {poll:g} s (`MODERATION_MODEL_POLL_S`) and loads a "
             "new version on a background thread."
         ),
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += [
         "",
         (
-            "`command` is how long `moderator model publish/rollback` ran (Python start-up, copying the file, checking "
+            "`command` is how long `moderation model publish/rollback` ran (Python start-up, copying the file, checking "
             "that it loads, on a machine busy with the load); the other times count from the moment it renamed the "
             "`active` pointer (the file's modification time). Target: every worker on the new version within a few seconds (at most the poll "
             f"interval plus 3 s) and no failed request: **{'met' if ok else 'not met'}**. Loading a version costs each worker a few tenths of a second "

@@ -1,4 +1,4 @@
-"""The ``moderator`` command over the whole product: serve, keys, export-labels, train, retrain, model, evaluate, score.
+"""The ``moderation`` command over the whole product: serve, keys, export-labels, train, retrain, model, evaluate, score.
 
 ``cli.main:main`` dispatches to one module per command group, imported only when its command runs:
 

@@ -1,4 +1,4 @@
-"""``python -m cli ...``: the ``moderator`` command."""
+"""``python -m cli ...``: the ``moderation`` command."""
 
 import sys
 

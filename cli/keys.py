@@ -1,4 +1,4 @@
-"""``moderator keys``: create, list and revoke a site's API keys in Redis."""
+"""``moderation keys``: create, list and revoke a site's API keys in Redis."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from .common import offline_services
 
 
 def keys(argv: list[str]) -> int:
-    """Manage API keys: ``moderator keys create --site S --role R`` prints the new key."""
-    parser = argparse.ArgumentParser(prog="moderator keys", description="Manage API keys.")
+    """Manage API keys: ``moderation keys create --site S --role R`` prints the new key."""
+    parser = argparse.ArgumentParser(prog="moderation keys", description="Manage API keys.")
     sub = parser.add_subparsers(dest="action", required=True)
     create = sub.add_parser("create", help="create a key; prints it (and nothing else) on stdout, once")
     create.add_argument("--site", required=True)
@@ -42,6 +42,6 @@ def keys(argv: list[str]) -> int:
             try:
                 admin.revoke_key(services, args.site, args.id)
             except NotFound:
-                print(f"moderator keys: no key {args.id} on site {args.site}", file=sys.stderr)
+                print(f"moderation keys: no key {args.id} on site {args.site}", file=sys.stderr)
                 return 1
     return 0

@@ -1,4 +1,4 @@
-"""``moderator export-labels``: the moderators' labels as JSON Lines (the format of ``moderator train --extra``)."""
+"""``moderation export-labels``: the moderators' labels as JSON Lines (the format of ``moderation train --extra``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from .common import offline_services
 
 
 def export_labels(argv: list[str]) -> int:
-    """Write the moderators' labels as JSON Lines for ``moderator train --extra``."""
-    parser = argparse.ArgumentParser(prog="moderator export-labels", description="Export moderator labels.")
+    """Write the moderators' labels as JSON Lines for ``moderation train --extra``."""
+    parser = argparse.ArgumentParser(prog="moderation export-labels", description="Export moderator labels.")
     parser.add_argument("--out", required=True, help="JSON Lines file to write, or - for stdout")
     parser.add_argument("--site", help="only this site (default: every site)")
     parser.add_argument("--redis-url", help="Redis to use (default: REDIS_URL, else the embedded one)")
@@ -26,5 +26,5 @@ def export_labels(argv: list[str]) -> int:
             for row in site_labels(services, site):
                 sink.write(json.dumps(row, ensure_ascii=False) + "\n")
                 count += 1
-    print(f"moderator export-labels: {count} labels", file=sys.stderr)
+    print(f"moderation export-labels: {count} labels", file=sys.stderr)
     return 0

@@ -1,4 +1,8 @@
-"""``moderator <command> ...``: dispatch to the command's module."""
+"""``moderation <command> ...``: dispatch to the command's module.
+
+The command was called ``moderator`` before 0.2; that name still works (``old_name``) and says
+once on stderr that it is now ``moderation``: "moderator" means a person here.
+"""
 
 from __future__ import annotations
 
@@ -19,17 +23,23 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch ``moderator <command> ...``; return the exit code."""
+    """Dispatch ``moderation <command> ...``; return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         asked = bool(argv) and argv[0] in ("-h", "--help")
         width = max(len(c) for c in COMMANDS)
-        lines = ["usage: moderator <command> [options]", "", "commands:"]
+        lines = ["usage: moderation <command> [options]", "", "commands:"]
         lines += [f"  {name:{width}s}  {help_}" for name, (help_, _) in COMMANDS.items()]
         print("\n".join(lines), file=sys.stdout if asked else sys.stderr)
         return 0 if asked else 2
     module, function = COMMANDS[argv[0]][1].split(":")
     return getattr(importlib.import_module(module), function)(argv[1:])
+
+
+def old_name() -> int:
+    """The ``moderator`` command of earlier versions: a note on stderr, then ``main``."""
+    print("moderator: this command is now called 'moderation' (the old name will go away)", file=sys.stderr)
+    return main()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``moderator retrain`` (learn from the moderators' labels) and ``moderator model`` (the model directory)."""
+"""``moderation retrain`` (learn from the moderators' labels) and ``moderation model`` (the model directory)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .common import model_registry, offline_services
 def retrain(argv: list[str]) -> int:
     """Train a candidate on the datasets plus the moderators' labels; publish it if it is not worse."""
     parser = argparse.ArgumentParser(
-        prog="moderator retrain",
+        prog="moderation retrain",
         description="Train a candidate on the datasets plus the recorded moderator labels, judge it against the active "
         "model on the fixed validation data and on the newest decisions (held out), and publish it to the model "
         "directory only if it is not worse. Exit 0: published; 3: kept the active model; 2: bad input.",
@@ -43,7 +43,7 @@ def retrain(argv: list[str]) -> int:
             list(load_jsonl(args.labels))
             labels = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
         except (OSError, ValueError) as exc:
-            print(f"moderator retrain: {exc}", file=sys.stderr)
+            print(f"moderation retrain: {exc}", file=sys.stderr)
             return 2
     else:
         from service.actions.labels import stored_labels
@@ -68,7 +68,7 @@ def retrain(argv: list[str]) -> int:
 
 def model(argv: list[str]) -> int:
     """List model versions, roll back, set or stop a shadow, publish a file."""
-    parser = argparse.ArgumentParser(prog="moderator model", description="Manage the model directory.")
+    parser = argparse.ArgumentParser(prog="moderation model", description="Manage the model directory.")
     parser.add_argument("--model-dir", help="model directory (default: MODERATION_MODEL_DIR, else <data dir>/models)")
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("list", help="published versions, newest first; * active, s shadow")
@@ -104,12 +104,12 @@ def model(argv: list[str]) -> int:
             print(f"shadow: {args.version or 'none'}", file=sys.stderr)
         else:
             version = registry.publish(
-                args.file, {"reason": "moderator model publish"}, activate=not (args.shadow or args.inactive)
+                args.file, {"reason": "moderation model publish"}, activate=not (args.shadow or args.inactive)
             )
             if args.shadow:
                 registry.set_shadow(version)
             print(version)
     except (RegistryError, ArtifactError, OSError) as exc:
-        print(f"moderator model: {exc}", file=sys.stderr)
+        print(f"moderation model: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -1,4 +1,4 @@
-"""``moderator score``: score JSON Lines comments with a model file, one JSON line out per good line in."""
+"""``moderation score``: score JSON Lines comments with a model file, one JSON line out per good line in."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _score_lines(stream: IO[str]) -> Iterator[tuple[int, object, str | None, str
 
 def score(argv: list[str]) -> int:
     """Score JSON Lines ``{"id", "text"}``; one JSON line out per good line in, in order."""
-    parser = argparse.ArgumentParser(prog="moderator score", description="Score comments from JSON Lines.")
+    parser = argparse.ArgumentParser(prog="moderation score", description="Score comments from JSON Lines.")
     parser.add_argument("--input", default="-", help="JSON Lines file, or - for stdin (default)")
     parser.add_argument("--output", default="-", help="output file, or - for stdout (default)")
     parser.add_argument("--model", help="model file (default: the shipped model)")
@@ -44,31 +44,31 @@ def score(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     from classifier.artifact import ArtifactError
+    from classifier.assessor import Assessor
     from classifier.encoder import EncoderError
-    from classifier.moderator import Moderator
 
     try:
-        moderator = Moderator.load(args.model, encoder=args.encoder or settings().encoder)
+        assessor = Assessor.load(args.model, encoder=args.encoder or settings().encoder)
     except (ArtifactError, EncoderError, ValueError) as exc:
-        print(f"moderator score: {exc}", file=sys.stderr)
+        print(f"moderation score: {exc}", file=sys.stderr)
         return 2
     with contextlib.ExitStack() as stack:
         try:
             source = sys.stdin if args.input == "-" else stack.enter_context(open(args.input, encoding="utf-8"))
             sink = sys.stdout if args.output == "-" else stack.enter_context(open(args.output, "w", encoding="utf-8"))
         except OSError as exc:
-            print(f"moderator score: {exc}", file=sys.stderr)
+            print(f"moderation score: {exc}", file=sys.stderr)
             return 2
-        return _score_stream(moderator, source, sink)
+        return _score_stream(assessor, source, sink)
 
 
-def _score_stream(moderator, source: IO[str], sink: IO[str]) -> int:
+def _score_stream(assessor, source: IO[str], sink: IO[str]) -> int:
     """Score every line of ``source`` into ``sink``; return the exit code."""
     bad = 0
     pending: list[tuple[object, str]] = []
 
     def flush() -> None:
-        results = moderator.assess_many([text for _, text in pending])
+        results = assessor.assess_many([text for _, text in pending])
         for (ident, _), result in zip(pending, results):
             out = {
                 "id": ident,
@@ -84,13 +84,13 @@ def _score_stream(moderator, source: IO[str], sink: IO[str]) -> int:
     for number, ident, text, error in _score_lines(source):
         if error:
             bad += 1
-            print(f"moderator score: line {number}: {error}; skipped", file=sys.stderr)
+            print(f"moderation score: line {number}: {error}; skipped", file=sys.stderr)
             continue
         pending.append((ident, text))
         if len(pending) >= _BATCH:
             flush()
     flush()
     if bad:
-        print(f"moderator score: {bad} bad line(s)", file=sys.stderr)
+        print(f"moderation score: {bad} bad line(s)", file=sys.stderr)
         return 1
     return 0

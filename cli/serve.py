@@ -1,4 +1,4 @@
-"""``moderator serve``: the HTTP service under gunicorn (never Flask's development server).
+"""``moderation serve``: the HTTP service under gunicorn (never Flask's development server).
 
 The gunicorn settings are ``service/gunicorn_conf.py``'s (from the ``MODERATION_*`` settings), with
 ``--bind``, ``--workers`` and ``--threads`` on top. With no Redis configured, an embedded redis-server
@@ -19,7 +19,7 @@ from .common import settings
 def serve(argv: list[str]) -> int:
     """Run the service under gunicorn (never the Flask development server)."""
     config = settings()
-    parser = argparse.ArgumentParser(prog="moderator serve", description="Run the HTTP service under gunicorn.")
+    parser = argparse.ArgumentParser(prog="moderation serve", description="Run the HTTP service under gunicorn.")
     parser.add_argument("--bind", default=config.bind, help=f"HOST:PORT (default: MODERATION_BIND, else {Settings.bind})")
     parser.add_argument("--workers", type=int, help="worker processes (default: MODERATION_WORKERS, else one per CPU)")
     parser.add_argument("--threads", type=int, help=f"threads per worker (default: MODERATION_THREADS, else {Settings.threads})")
@@ -34,7 +34,7 @@ def serve(argv: list[str]) -> int:
     if not config.redis_url:
         embedded = RedisServer(Path(config.data_dir) / "redis").start()
         app_config["redis_url"] = embedded.url
-        print(f"moderator serve: embedded Redis at {embedded.url} (append-only file in {embedded.data_dir})", file=sys.stderr)
+        print(f"moderation serve: embedded Redis at {embedded.url} (append-only file in {embedded.data_dir})", file=sys.stderr)
     options = {k: v for k, v in vars(gunicorn_conf).items() if not k.startswith("_")}
     options["bind"] = args.bind
     if args.workers:

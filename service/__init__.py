@@ -14,7 +14,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Besides settings (see ``service.config.Settings``), ``config`` may hold
     ``clock`` (a function returning seconds since the epoch, for tests),
-    ``redis`` (a client) and ``moderator`` (a loaded classifier facade, served
+    ``redis`` (a client) and ``assessor`` (a loaded classifier facade, served
     as is; without it the active version of the model directory is served and
     followed as it changes).
     """
@@ -36,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     client = extras.get("redis")
     if client is None:
         if not settings.redis_url:
-            raise RuntimeError("no Redis: set REDIS_URL (moderator serve starts an embedded Redis when it is unset)")
+            raise RuntimeError("no Redis: set REDIS_URL (moderation serve starts an embedded Redis when it is unset)")
         client = connect(settings.redis_url, settings.redis_timeout_s)
 
     def queue_depths():
@@ -44,8 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     metrics = Metrics(queue_depths)
     store = Store(client, history=settings.user_history, on_error=metrics.redis_error)
-    # An injected ``moderator`` (tests, embedding) is served as is; otherwise the model directory decides.
-    fixed = extras.get("moderator")
+    # An injected ``assessor`` (tests, embedding) is served as is; otherwise the model directory decides.
+    fixed = extras.get("assessor")
     registry = None if fixed is not None else ModelRegistry(settings.models_root, settings.model_path)
 
     def switched(old: str, new: str) -> None:
@@ -55,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     models = LiveModels(
         registry, settings.rules_dir, settings.model_poll_s, fixed=fixed, on_switch=switched, encoder=settings.encoder
     )
-    metrics.model.labels(models.moderator.version).set(1)
+    metrics.model.labels(models.assessor.version).set(1)
     clock = extras.get("clock", time.time)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes

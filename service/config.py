@@ -6,7 +6,7 @@ names (lower case) are the keys of the mapping given to ``create_app`` and
 ``REDIS_URL`` is also read, as the conventional name.
 
 This is the only place that reads ``MODERATION_*`` variables: the app, the
-gunicorn settings (``service/gunicorn_conf.py``) and the ``moderator`` command
+gunicorn settings (``service/gunicorn_conf.py``) and the ``moderation`` command
 all take their values from ``load_settings()``.
 """
 
@@ -132,7 +132,7 @@ class SitePolicy:
 class Settings:
     """All settings of the service, with their defaults."""
 
-    #: Redis to use; unset: ``moderator serve`` starts an embedded one.
+    #: Redis to use; unset: ``moderation serve`` starts an embedded one.
     redis_url: str | None = None
     #: Where the embedded Redis keeps its data (AOF) and socket.
     data_dir: str = "var"
@@ -168,7 +168,7 @@ class Settings:
     #: Recent events kept per user (strikes, bans, decisions).
     user_history: int = 50
 
-    # -- the HTTP server (gunicorn, for ``moderator serve`` and the container) --------------------------------------
+    # -- the HTTP server (gunicorn, for ``moderation serve`` and the container) --------------------------------------
 
     #: Where gunicorn listens: ``HOST:PORT`` (or ``unix:PATH``).
     bind: str = "127.0.0.1:8080"
@@ -235,7 +235,7 @@ def load_settings(
     """Return (settings, extras): defaults, then MODERATION_* variables, then ``overrides``.
 
     Keys of ``overrides`` that are not settings (``clock``, ``redis`` client,
-    ``moderator`` ...) are returned as extras for the app's wiring.
+    ``assessor`` ...) are returned as extras for the app's wiring.
     """
     environ = os.environ if environ is None else environ
     known = {f.name: f for f in fields(Settings)}

@@ -1,4 +1,4 @@
-"""gunicorn settings for the moderation service (used by ``moderator serve`` and the container).
+"""gunicorn settings for the moderation service (used by ``moderation serve`` and the container).
 
 The service is CPU-bound per request (scoring) with short waits on Redis:
 one worker process per CPU, each with a few threads. The app is loaded once in

@@ -1,7 +1,7 @@
 """Prometheus metrics: requests and latency by endpoint, verdicts, queue depth, Redis errors.
 
 Under gunicorn every worker counts in its own files in a shared directory
-(``PROMETHEUS_MULTIPROC_DIR``, set by ``moderator serve``) and ``/metrics``
+(``PROMETHEUS_MULTIPROC_DIR``, set by ``moderation serve``) and ``/metrics``
 adds them up, so any worker's answer covers all of them.
 """
 

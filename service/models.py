@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 from classifier.registry import ModelRegistry
 from classifier.types import CATEGORIES
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 class Loaded:
     """A model in service, and the file it came from."""
 
-    moderator: Moderator
+    assessor: Assessor
     path: Path | None
 
 
@@ -48,7 +48,7 @@ class LiveModels:
         registry: ModelRegistry | None,
         rules_dir: str | None = None,
         poll_s: float = 2.0,
-        fixed: Moderator | None = None,
+        fixed: Assessor | None = None,
         on_switch=None,
         encoder: str | None = None,
     ):
@@ -62,7 +62,7 @@ class LiveModels:
         self._checked = 0.0
         self._failed: dict[Path, float] = {}
         if fixed is not None or registry is None:
-            self.active = Loaded(fixed or Moderator.load(None, rules_dir, encoder=encoder), None)
+            self.active = Loaded(fixed or Assessor.load(None, rules_dir, encoder=encoder), None)
             self.shadow: Loaded | None = None
             self.registry = None if fixed is not None else registry
             return
@@ -70,15 +70,15 @@ class LiveModels:
         path = pointers.active or registry.fallback
         # A broken active version must not keep the service from starting: serve the fallback and say so.
         self.active = self._try_load(path) or Loaded(
-            Moderator.load(registry.fallback, rules_dir, encoder=encoder), registry.fallback
+            Assessor.load(registry.fallback, rules_dir, encoder=encoder), registry.fallback
         )
         self.shadow = self._try_load(pointers.shadow) if pointers.shadow else None
         self._checked = time.monotonic()
 
     @property
-    def moderator(self) -> Moderator:
+    def assessor(self) -> Assessor:
         """Return the active model."""
-        return self.active.moderator
+        return self.active.assessor
 
     def refresh(self, wait: bool = False) -> None:
         """Look at the model directory (at most every ``poll_s`` seconds) and load what changed, in the background."""
@@ -117,12 +117,12 @@ class LiveModels:
                 new_shadow = None
             elif not self.shadow or shadow != self.shadow.path:
                 new_shadow = self._try_load(shadow) or self.shadow
-            old = self.active.moderator.version
+            old = self.active.assessor.version
             self.active, self.shadow = new_active, new_shadow  # plain reference swaps: requests in flight keep theirs
-            if new_active.moderator.version != old:
-                log.info("now serving model %s (was %s)", new_active.moderator.version, old)
+            if new_active.assessor.version != old:
+                log.info("now serving model %s (was %s)", new_active.assessor.version, old)
                 if self.on_switch:
-                    self.on_switch(old, new_active.moderator.version)
+                    self.on_switch(old, new_active.assessor.version)
         finally:
             with self._lock:
                 self._loading = False
@@ -131,7 +131,7 @@ class LiveModels:
         if path in self._failed and time.monotonic() - self._failed[path] < 60:
             return None
         try:
-            return Loaded(Moderator.load(path, self.rules_dir, encoder=self.encoder), path)
+            return Loaded(Assessor.load(path, self.rules_dir, encoder=self.encoder), path)
         except Exception as exc:  # noqa: BLE001 - a bad file must not take the worker down
             log.error("cannot load model %s: %s", path, exc)
             self._failed[path] = time.monotonic()
@@ -204,10 +204,10 @@ class ShadowScorer:
         shadow = self.models.shadow
         if shadow is None:
             return
-        assessment = shadow.moderator.assess(item.text, allowed_domains=item.allowed_domains)
+        assessment = shadow.assessor.assess(item.text, allowed_domains=item.allowed_domains)
         active_verdict, shadow_verdict = item.active["verdict"], assessment.verdict
         agree = active_verdict == shadow_verdict
-        version = shadow.moderator.version
+        version = shadow.assessor.version
         self.metrics.shadow.labels(version, active_verdict, shadow_verdict).inc()
         disagreement = None
         if not agree:

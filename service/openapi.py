@@ -635,7 +635,7 @@ def schemas() -> dict[str, Schema]:
                 "source": string("The site the label came from."),
             },
             ("text", "source"),
-            "One line of GET /v1/labels: a training row for `moderator train --extra`.",
+            "One line of GET /v1/labels: a training row for `moderation train --extra`.",
         ),
         # Integrations
         "CoralSettingsInput": obj(

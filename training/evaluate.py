@@ -1,6 +1,6 @@
 """Metrics per dataset and category, and the project's quality targets.
 
-Everything is measured through the facade (``Moderator``), the same path the
+Everything is measured through the facade (``Assessor``), the same path the
 service uses: rules and model together for verdicts, the model's calibrated
 scores for ROC AUC and PR AUC.
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
-from classifier.moderator import Moderator
-from classifier.policy import flagged_categories
+from classifier.assessor import Assessor
 from classifier.types import CATEGORIES, Span
+from classifier.verdicts import flagged_categories
 
 from . import thresholds as th
 from .datasets import Example, default_data_dir, load_dir, load_jsonl
@@ -53,9 +53,9 @@ class Scored:
         )
 
 
-def score_examples(moderator: Moderator, examples: list[Example]) -> Scored:
+def score_examples(assessor: Assessor, examples: list[Example]) -> Scored:
     """Assess every example through the facade."""
-    results = moderator.assess_many([e.text for e in examples])
+    results = assessor.assess_many([e.text for e in examples])
     scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
     flagged = np.array([[c in flagged_categories(r.reasons) for c in CATEGORIES] for r in results], dtype=bool)
     return Scored(
@@ -272,8 +272,8 @@ def format_targets(checked: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``moderator evaluate``."""
-    parser = argparse.ArgumentParser(prog="moderator evaluate", description="Print metrics per dataset and category.")
+    """Entry point of ``moderation evaluate``."""
+    parser = argparse.ArgumentParser(prog="moderation evaluate", description="Print metrics per dataset and category.")
     parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets when it exists)")
     parser.add_argument(
@@ -295,15 +295,15 @@ def main(argv: list[str] | None = None) -> int:
         if data_dir is None or not data_dir.is_dir():
             parser.error("--leave-one-out needs the datasets folder (--data)")
         return leave_one_out(load_dir(data_dir), args.only, args.json)
-    moderator = Moderator.load(args.model, encoder=args.encoder)
-    thresholds = {c: t.to_dict() for c, t in moderator.thresholds.items()}
-    report: dict = {"model_version": moderator.version, "encoder": moderator.encoder_mode}
+    assessor = Assessor.load(args.model, encoder=args.encoder)
+    thresholds = {c: t.to_dict() for c, t in assessor.thresholds.items()}
+    report: dict = {"model_version": assessor.version, "encoder": assessor.encoder_mode}
     data_dir = args.data or default_data_dir()
     if data_dir is not None and data_dir.is_dir():
         parts = split(load_dir(data_dir))
         scored_parts = {}
         for name in (VALIDATION, TEST):
-            scored = scored_parts[name] = score_examples(moderator, parts[name])
+            scored = scored_parts[name] = score_examples(assessor, parts[name])
             report[name] = metrics_by_group(scored, thresholds)
             report[f"evidence_{name}"] = evidence_f1(scored)
             report[f"news_{name}"] = news_rates(scored, thresholds)
@@ -317,11 +317,11 @@ def main(argv: list[str] | None = None) -> int:
             examples = list(load_jsonl(path))
         except (OSError, ValueError) as exc:
             parser.error(str(exc))
-        report[f"extra:{path}"] = metrics_by_group(score_examples(moderator, examples), thresholds)
+        report[f"extra:{path}"] = metrics_by_group(score_examples(assessor, examples), thresholds)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"model {moderator.version}, encoder {moderator.encoder_mode}")
+    print(f"model {assessor.version}, encoder {assessor.encoder_mode}")
     for key, value in report.items():
         if key in (VALIDATION, TEST) or key.startswith("extra:"):
             print()

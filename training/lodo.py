@@ -15,7 +15,7 @@ model never saw says how it will do on a site's comments. For each dataset:
   scored by max(abuse, attack): the register the service serves;
 * ``youtube-spam`` and ``sms-spam``: promotion.
 
-    moderator evaluate --leave-one-out [--data DIR] [--only NAME ...] [--json]
+    moderation evaluate --leave-one-out [--data DIR] [--only NAME ...] [--json]
 
 Each round fits a full model (about a minute on one core), so a run takes
 several minutes.
@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from classifier.artifact import Artifact
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 from classifier.rules import RuleSet
 from classifier.types import CATEGORIES
 
@@ -102,8 +102,8 @@ def leave_one_out(
         )
         rows = {}
         for mode in ("off", "uncertain", "all") if fitted.second_stage is not None else ("off",):
-            moderator = Moderator(Artifact(fitted.pipeline, card), rules, encoder=mode)
-            results = moderator.assess_many([e.text for e in held + healthy])
+            assessor = Assessor(Artifact(fitted.pipeline, card), rules, encoder=mode)
+            results = assessor.assess_many([e.text for e in held + healthy])
             scores = np.array([[r.scores[c] for c in CATEGORIES] for r in results]).reshape(-1, len(CATEGORIES))
             found = targets(dataset, held, scores[: len(held)])
             if healthy:
@@ -137,12 +137,12 @@ def format_report(report: dict[str, dict[str, dict]]) -> str:
 
 
 def main(examples: list[Example], only: list[str] | None, as_json: bool) -> int:
-    """Run the evaluation for ``moderator evaluate --leave-one-out`` and print it."""
+    """Run the evaluation for ``moderation evaluate --leave-one-out`` and print it."""
     from .train import PARAMS, Progress, fit
 
     unknown = [d for d in only or () if d not in DATASETS]
     if unknown:
-        print(f"moderator evaluate: unknown dataset(s) {unknown}; choose from {list(DATASETS)}", file=sys.stderr)
+        print(f"moderation evaluate: unknown dataset(s) {unknown}; choose from {list(DATASETS)}", file=sys.stderr)
         return 2
     report = leave_one_out(examples, RuleSet.load(), fit, PARAMS, tuple(only or DATASETS), Progress())
     print(json.dumps(report, indent=2) if as_json else format_report(report))

@@ -1,4 +1,4 @@
-"""Learn from the moderators' decisions: ``moderator retrain``.
+"""Learn from the moderators' decisions: ``moderation retrain``.
 
 1. take the recorded labels (moderator decisions, feedback) and hold out the
    newest slice of them (``--holdout``, default a fifth) for judging;
@@ -6,7 +6,7 @@
    labels (which all go to training: the fixed validation data stays the
    datasets' own, so candidates and models are compared on the same rows);
 3. judge the candidate and the active model on the fixed validation data (mean
-   PR AUC over categories, the ``moderator train`` gate) and on the held-out
+   PR AUC over categories, the ``moderation train`` gate) and on the held-out
    decisions (how often each model agrees with the moderators);
 4. publish the candidate to the model directory, and make it active, only if
    it is not worse on both: validation within ``--tolerance`` of the active
@@ -31,7 +31,7 @@ from sklearn.metrics import roc_auc_score
 
 from classifier import artifact as artifact_mod
 from classifier.artifact import ArtifactError
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 from classifier.registry import ModelRegistry
 from classifier.rules import RuleSet
 from classifier.types import CATEGORIES
@@ -87,15 +87,15 @@ def hold_out(labelled: list[tuple[float, Example]], share: float, minimum: int =
     return [e for _, e in labelled[:-count]], [e for _, e in labelled[-count:]]
 
 
-def judge(moderator: Moderator, validation: list[Example], held_out: list[Example]) -> Judgement:
+def judge(assessor: Assessor, validation: list[Example], held_out: list[Example]) -> Judgement:
     """Score a model on the fixed validation rows and on the held-out decisions."""
-    value = gate_score(moderator, validation) if validation else None
+    value = gate_score(assessor, validation) if validation else None
     if not held_out:
         return Judgement(value, None, {})
-    results = moderator.assess_many([e.text for e in held_out])
+    results = assessor.assess_many([e.text for e in held_out])
     right, total, auc = 0, 0, {}
     for c in CATEGORIES:
-        review = moderator.thresholds[c].review
+        review = assessor.thresholds[c].review
         y, s = [], []
         for example, result in zip(held_out, results):
             label = example.labels.get(c)
@@ -111,7 +111,7 @@ def judge(moderator: Moderator, validation: list[Example], held_out: list[Exampl
     return Judgement(value, right / total if total else None, auc)
 
 
-def decide(candidate: Judgement, active: Judgement, tolerance: float) -> tuple[bool, str]:
+def gate(candidate: Judgement, active: Judgement, tolerance: float) -> tuple[bool, str]:
     """Return (publish?, why)."""
     if (
         candidate.validation is not None
@@ -176,18 +176,18 @@ def retrain(
     used_rows = [r for r in labels if r.get("text") in train_texts]
     with tempfile.TemporaryDirectory() as tmp:
         files = [*training_files(data_dir, list(extra)), _labels_file(used_rows, Path(tmp))]
-    candidate, moderator, parts = build([*examples, *train_labels], rules, files, progress)
+    candidate, assessor, parts = build([*examples, *train_labels], rules, files, progress)
     candidate.card["training"]["moderator_labels"] = {"train": len(train_labels), "held_out": len(held_out)}
 
     active_path = registry.active_path()
     try:
-        active = Moderator(artifact_mod.load(active_path), rules)
+        active = Assessor(artifact_mod.load(active_path), rules)
     except ArtifactError as exc:
         raise ValueError(f"cannot load the active model {active_path}: {exc}") from None
     progress("judging the candidate and the active model")
     validation = parts[VALIDATION]
-    mine, theirs = judge(moderator, validation, held_out), judge(active, validation, held_out)
-    publish, why = decide(mine, theirs, tolerance)
+    mine, theirs = judge(assessor, validation, held_out), judge(active, validation, held_out)
+    publish, why = gate(mine, theirs, tolerance)
     if force and not publish:
         publish, why = True, f"published with --force although {why}"
     report = {
@@ -247,14 +247,14 @@ def run(
     report_path: Path | None = None,
     quiet: bool = False,
 ) -> int:
-    """Run ``moderator retrain`` with the labels already read: print the report, return the exit code.
+    """Run ``moderation retrain`` with the labels already read: print the report, return the exit code.
 
     ``data_dir`` None: the default datasets folder (../shared/datasets) when it exists. ``report_path``:
     also write the report there as JSON. Exit codes: 0 published (or would publish, ``dry_run``), 3 kept the
     active model, 2 bad input.
     """
     if data_dir is not None and not data_dir.is_dir():
-        print(f"moderator retrain: {data_dir} is not a folder", file=sys.stderr)
+        print(f"moderation retrain: {data_dir} is not a folder", file=sys.stderr)
         return 2
     try:
         report = retrain(
@@ -270,7 +270,7 @@ def run(
             progress=Progress(quiet),
         )
     except (OSError, ValueError) as exc:
-        print(f"moderator retrain: {exc}", file=sys.stderr)
+        print(f"moderation retrain: {exc}", file=sys.stderr)
         return 2
     print(format_report(report))
     if report_path is not None:

@@ -39,7 +39,7 @@ ROW_SPLITS = {
     "ucc": (0.30, 0.40),
     "youtube-spam": (0.0, 0.0),
     "extra": (0.15, 0.0),
-    # moderator labels in `moderator retrain` all train; it judges on the newest decisions it holds out itself
+    # moderator labels in `moderation retrain` all train; it judges on the newest decisions it holds out itself
     "moderators": (0.0, 0.0),
 }
 

@@ -53,7 +53,7 @@ def rule_levels(hits_per_comment) -> np.ndarray:
 
 
 def verdict_levels(scores: np.ndarray, rules: np.ndarray, thresholds: dict[str, dict[str, float]]) -> np.ndarray:
-    """Return the policy's verdict per comment as 2 reject, 1 review, 0 approve (``classifier.policy.decide``)."""
+    """Return the policy's verdict per comment as 2 reject, 1 review, 0 approve (``classifier.verdicts.verdict_for``)."""
     level = rules.astype(np.int8).copy()
     for k, c in enumerate(CATEGORIES):
         level = np.maximum(level, np.where(scores[:, k] >= thresholds[c]["reject"], REJECT, 0))

@@ -1,6 +1,6 @@
-"""Train, evaluate, gate and save a model: ``moderator train``.
+"""Train, evaluate, gate and save a model: ``moderation train``.
 
-    moderator train [--data DIR] [--extra FILE.jsonl ...] --out PATH [--force]
+    moderation train [--data DIR] [--extra FILE.jsonl ...] --out PATH [--force]
 
 1. load every known dataset under DIR (default ``../shared/datasets``) and the
    extra JSON Lines files (moderator decisions);
@@ -31,9 +31,9 @@ from sklearn.metrics import average_precision_score
 
 from classifier import artifact as artifact_mod
 from classifier.artifact import VERSION_SCHEME, Artifact, ArtifactError, model_version
+from classifier.assessor import Assessor
 from classifier.encoder import SecondStage
 from classifier.model import build_pipeline
-from classifier.moderator import Moderator
 from classifier.rules import RuleSet
 from classifier.types import CATEGORIES
 
@@ -90,9 +90,9 @@ class Progress:
             print(f"[{time.perf_counter() - self.t0:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-def gate_score(moderator: Moderator, examples: list[Example]) -> float:
+def gate_score(assessor: Assessor, examples: list[Example]) -> float:
     """Return the gate metric: mean over categories of validation PR AUC (sources weighted equally)."""
-    scored = ev.score_examples(moderator, examples)
+    scored = ev.score_examples(assessor, examples)
     Y, W = label_matrix(examples), evaluation_weights(examples)
     values = []
     for k in range(len(CATEGORIES)):
@@ -207,7 +207,7 @@ def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progres
 
 def build(
     examples: list[Example], rules: RuleSet, files: list[dict], progress: Progress, params: dict | None = None
-) -> tuple[Artifact, Moderator, dict[str, list[Example]]]:
+) -> tuple[Artifact, Assessor, dict[str, list[Example]]]:
     """Fit, calibrate and evaluate a candidate; return (artifact with its card, facade, splits).
 
     ``files`` describes the training files for the card (see ``training_files``).
@@ -239,14 +239,14 @@ def build(
         card["second_stage"] = stage.to_card()
     card["version"] = model_version(pipeline, card)
     candidate = Artifact(pipeline, card)
-    moderator = Moderator(candidate, rules)
+    assessor = Assessor(candidate, rules)
     # Judge the model as it serves by default: the encoder mode's own thresholds.
-    thresholds = {c: t.to_dict() for c, t in moderator.thresholds.items()}
-    progress(f"evaluating on the validation and test splits (encoder {moderator.encoder_mode})")
+    thresholds = {c: t.to_dict() for c, t in assessor.thresholds.items()}
+    progress(f"evaluating on the validation and test splits (encoder {assessor.encoder_mode})")
     metrics = {}
     for name in (VALIDATION, TEST):
         if parts[name]:
-            scored = ev.score_examples(moderator, parts[name])
+            scored = ev.score_examples(assessor, parts[name])
             metrics[name] = ev.metrics_by_group(scored, thresholds)
             card.setdefault("evidence", {})[name] = ev.evidence_f1(scored)
             card.setdefault("news_comments", {})[name] = ev.news_rates(scored, thresholds)
@@ -255,14 +255,14 @@ def build(
     card["metrics"] = metrics
     card["gate"] = {
         "metric": "mean validation PR AUC over categories",
-        "value": round(gate_score(moderator, parts[VALIDATION]), 4) if parts[VALIDATION] else None,
+        "value": round(gate_score(assessor, parts[VALIDATION]), 4) if parts[VALIDATION] else None,
     }
-    return candidate, moderator, parts
+    return candidate, assessor, parts
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """Parse ``moderator train`` arguments."""
-    parser = argparse.ArgumentParser(prog="moderator train", description="Train a model from the datasets and moderator labels.")
+    """Parse ``moderation train`` arguments."""
+    parser = argparse.ArgumentParser(prog="moderation train", description="Train a model from the datasets and moderator labels.")
     parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets when it exists)")
     parser.add_argument(
         "--extra", type=Path, action="append", default=[], help="JSON Lines file of labelled comments (repeatable)"
@@ -275,12 +275,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``moderator train``; returns the exit code."""
+    """Entry point of ``moderation train``; returns the exit code."""
     args = parse_args(argv)
     progress = Progress(args.quiet)
     data_dir = args.data or default_data_dir()
     if args.data is not None and not args.data.is_dir():
-        print(f"moderator train: {args.data} is not a folder", file=sys.stderr)
+        print(f"moderation train: {args.data} is not a folder", file=sys.stderr)
         return 2
     examples: list[Example] = []
     if data_dir is not None:
@@ -290,27 +290,27 @@ def main(argv: list[str] | None = None) -> int:
         try:
             examples.extend(load_jsonl(path))
         except (OSError, ValueError) as exc:
-            print(f"moderator train: {exc}", file=sys.stderr)
+            print(f"moderation train: {exc}", file=sys.stderr)
             return 2
     if not examples:
-        print("moderator train: no training data (give --data or --extra)", file=sys.stderr)
+        print("moderation train: no training data (give --data or --extra)", file=sys.stderr)
         return 2
     progress(f"{len(examples)} labelled comments")
     rules = RuleSet.load(args.rules) if args.rules else RuleSet.load()
     try:
         candidate, _, parts = build(examples, rules, training_files(data_dir, args.extra), progress)
     except ValueError as exc:
-        print(f"moderator train: {exc}", file=sys.stderr)
+        print(f"moderation train: {exc}", file=sys.stderr)
         return 2
     card, metrics = candidate.card, candidate.card["metrics"]
     version = candidate.version
 
     if args.out.exists() and not args.force:
         try:
-            current = Moderator(artifact_mod.load(args.out), rules)
+            current = Assessor(artifact_mod.load(args.out), rules)
         except ArtifactError as exc:
             print(
-                f"moderator train: cannot compare with the existing {args.out} ({exc}); use --force to replace it",
+                f"moderation train: cannot compare with the existing {args.out} ({exc}); use --force to replace it",
                 file=sys.stderr,
             )
             return 3
@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"gate: candidate {mine:.4f} vs existing {theirs:.4f} ({card['gate']['metric']})")
         if mine < theirs - 1e-9:
             print(
-                f"moderator train: the candidate ({mine:.4f}) does worse than the existing model at {args.out} "
+                f"moderation train: the candidate ({mine:.4f}) does worse than the existing model at {args.out} "
                 f"({theirs:.4f}) on the same validation data; not replaced (use --force to replace it)",
                 file=sys.stderr,
             )

@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from classifier.policy import flagged_categories
 from classifier.types import CATEGORIES, Assessment
+from classifier.verdicts import flagged_categories
 
 from ..config import SitePolicy
 from ..models import Comparison
@@ -84,7 +84,7 @@ def assessment_body(assessment: Assessment) -> dict:
 def assess(services: Services, site: str, text: str) -> Assessment:
     """Score ``text`` with the active model and the site's policy; nothing is stored."""
     policy = services.policy(site)
-    return services.moderator.assess(text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds)
+    return services.assessor.assess(text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds)
 
 
 def _answer(comment_id: str, stored: dict, banned: bool, user: dict | None, store_ok: bool) -> dict:
@@ -156,7 +156,7 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
                 return _answer(comment_id, record["assessment"], record["banned"], state, True)
     except StoreUnavailable:
         return _degraded(services, comment_id, text, assessment, policy)
-    assessment = assessment or services.moderator.assess(
+    assessment = assessment or services.assessor.assess(
         text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
     )
     stored = assessment_body(assessment)
@@ -185,7 +185,7 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
 def _degraded(services: Services, comment_id: str, text: str, assessment: Assessment | None, policy: SitePolicy) -> dict:
     """Answer without the store: scores and verdict only (approve may become review)."""
     services.metrics.degraded.inc()
-    assessment = assessment or services.moderator.assess(
+    assessment = assessment or services.assessor.assess(
         text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
     )
     stored = assessment_body(assessment)
@@ -244,7 +244,7 @@ def decide(services: Services, site: str, comment_id: str, decision: Decision, k
         "note": decision.note,
         "at": now,
     }
-    result = store.comments.decide(
+    result = store.comments.apply_decision(
         site,
         user,
         comment_id,
@@ -293,7 +293,7 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
     user, record = find(services, site, comment_id)
     policy = services.policy(site)
     event = {"type": "undo", "comment_id": comment_id, "moderator": moderator, "at": now}
-    result = store.comments.decide(site, user, comment_id, "undo", [], (1, {}), policy, event, now, moderator, window)
+    result = store.comments.apply_decision(site, user, comment_id, "undo", [], (1, {}), policy, event, now, moderator, window)
     if result is None:
         raise NotFound(f"no comment {comment_id!r} on this site")
     if result.status == "nothing":

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 
 from ..cache import FallbackCache
 from ..config import Settings, SitePolicy
@@ -41,9 +41,9 @@ class Services:
         return cls(settings, None, store, clock, None, None, None)  # type: ignore[arg-type]
 
     @property
-    def moderator(self) -> Moderator:
+    def assessor(self) -> Assessor:
         """Return the active model (read it once per request: it can change between requests)."""
-        return self.models.moderator
+        return self.models.assessor
 
     def policy(self, site: str) -> SitePolicy:
         """Return the site's policy (cached for a few seconds; the last known, or the default, while Redis fails)."""

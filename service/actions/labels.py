@@ -45,5 +45,5 @@ def stored_labels(services: Services, site: str) -> list[dict]:
 
 
 def site_labels(services: Services, site: str) -> list[dict]:
-    """Return the site's labels in training form (for ``moderator retrain`` and ``GET /v1/labels``)."""
+    """Return the site's labels in training form (for ``moderation retrain`` and ``GET /v1/labels``)."""
     return [label_row(r) for r in services.store.queue.labels(site)]

@@ -63,7 +63,7 @@ def put_policy():
 @bp.get("/v1/labels")
 @require("admin")
 def labels():
-    """The site's moderator labels as JSON Lines, for ``moderator train --extra``."""
+    """The site's moderator labels as JSON Lines, for ``moderation train --extra``."""
     rows = site_labels(services(), g.identity.site)
     body = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     return Response(body, mimetype="application/x-ndjson")

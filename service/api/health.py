@@ -28,7 +28,7 @@ def readyz():
     body = {
         "status": "ok" if redis_ok else "unavailable",
         "redis": "ok" if redis_ok else "unavailable",
-        "model": s.moderator.version,
+        "model": s.assessor.version,
     }
     response = jsonify(body)
     response.status_code = 200 if redis_ok else 503

@@ -13,11 +13,11 @@ bp = Blueprint("models", __name__)
 
 
 def _describe(loaded) -> dict:
-    moderator = loaded.moderator
+    assessor = loaded.assessor
     return {
-        "version": moderator.version,
-        "thresholds": {c: {"review": t.review, "reject": t.reject} for c, t in moderator.thresholds.items()},
-        "card": moderator.artifact.card,
+        "version": assessor.version,
+        "thresholds": {c: {"review": t.review, "reject": t.reject} for c, t in assessor.thresholds.items()},
+        "card": assessor.artifact.card,
     }
 
 
@@ -28,7 +28,7 @@ def model():
     models = services().models
     active, shadow = models.active, models.shadow
     body = _describe(active)
-    body["shadow"] = {"version": shadow.moderator.version} if shadow else None
+    body["shadow"] = {"version": shadow.assessor.version} if shadow else None
     return jsonify(body)
 
 
@@ -45,8 +45,8 @@ def shadow():
     shadow_model = s.models.shadow
     return jsonify(
         {
-            "active": s.moderator.version,
-            "shadow": shadow_model.moderator.version if shadow_model else None,
+            "active": s.assessor.version,
+            "shadow": shadow_model.assessor.version if shadow_model else None,
             **summary,
         }
     )

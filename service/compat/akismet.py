@@ -5,7 +5,7 @@
   It scores only: nothing is stored, no strike is given.
 * ``POST /akismet/1.1/submit-spam`` and ``/submit-ham`` record a training label for the site:
   ``promotion`` 1 or 0, the other categories unknown. The label feeds ``GET /v1/labels`` and
-  ``moderator export-labels``, hence ``moderator train --extra``.
+  ``moderation export-labels``, hence ``moderation train --extra``.
 * ``POST /akismet/1.1/verify-key`` answers ``valid`` for any of our API keys.
 
 Requests are form-encoded like Akismet's; ``api_key`` is one of our API keys (any role: all may score
@@ -20,7 +20,7 @@ import hashlib
 
 from flask import Blueprint, Response, request
 
-from classifier.policy import flagged_categories
+from classifier.verdicts import flagged_categories
 
 from ..actions.comments import assess, stored_text
 from ..actions.labels import record_feedback, training_text

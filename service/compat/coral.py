@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
-from classifier.policy import flagged_categories
+from classifier.verdicts import flagged_categories
 
 from ..actions import admin as admin_actions
 from ..actions import comments as comment_actions

@@ -376,7 +376,7 @@ def model():
     """The model in service and, with a shadow model set, where the two disagree (for a moderator to judge)."""
     s = services()
     site = g.console.site
-    active, shadow = s.models.active.moderator, s.models.shadow
+    active, shadow = s.models.active.assessor, s.models.shadow
     summary = s.store.shadow.summary(site, 100)
     rows = []
     for d in summary["disagreements"]:
@@ -395,7 +395,7 @@ def model():
         "model.html",
         active=active,
         card=active.artifact.card,
-        shadow=shadow.moderator if shadow else None,
+        shadow=shadow.assessor if shadow else None,
         versions=versions,
         disagreements=rows,
         categories=CATEGORIES,

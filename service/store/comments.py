@@ -132,7 +132,7 @@ class CommentStore:
             "created": float(raw.get("created", 0)),
         }
 
-    def decide(
+    def apply_decision(
         self,
         site: str,
         user: str,
@@ -146,11 +146,11 @@ class CommentStore:
         moderator: str = "",
         undo_window_s: float = 10.0,
     ) -> Decided | None:
-        """Apply a moderator's decision, or "undo", to the user's strikes (see scripts/decide.lua); None: no such comment."""
+        """Apply a moderator's decision, or "undo", to the user's strikes (see scripts/apply_decision.lua); None: no such comment."""
         keys = UserKeys(site, user)
         weight, info = strike
         raw = self.scripts.call(
-            "decide",
+            "apply_decision",
             [*keys.all(), keys.comment(comment_id)],
             comment_id=comment_id,
             decision=decision,

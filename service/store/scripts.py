@@ -27,7 +27,7 @@ SCRIPTS_DIR = Path(__file__).with_name("scripts")
 #: The functions shared by the scripts that change one (site, user), prepended to them.
 PRELUDE = "_user.lua"
 #: Scripts that start with the prelude.
-USER_SCRIPTS = ("submit", "decide", "ban", "user_state")
+USER_SCRIPTS = ("submit", "apply_decision", "change_user", "user_state")
 
 _ARGS_LINE = re.compile(r"^--! args:(.*)$", re.MULTILINE)
 _NAME = re.compile(r"^(\.\.\.)?[a-z_][a-z0-9_]*$")

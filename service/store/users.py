@@ -57,7 +57,7 @@ class UserStore:
         until = (0 if duration_s is None else now + duration_s) if action == "ban" else 0
         event = {"type": action, "at": now, "until": until if action == "ban" else None, "reason": reason, "by": by}
         raw, number = self.scripts.call(
-            "ban",
+            "change_user",
             [*keys.all(), keys.actions],
             action=action,
             now=now,

@@ -12,7 +12,7 @@ import skops.io as sio
 
 from classifier import artifact
 from classifier.artifact import Artifact, ArtifactError
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 
 TEXTS = ["you are a clown", "The budget looks promising.", "visit cheapdeals.com"]
 
@@ -135,9 +135,9 @@ def test_no_pickle_in_the_shipped_model():
         assert not any(name.endswith((".pkl", ".pickle")) for name in inner.namelist())
 
 
-def test_the_shipped_model_is_small_and_loads(moderator: Moderator):
+def test_the_shipped_model_is_small_and_loads(assessor: Assessor):
     assert artifact.DEFAULT_MODEL.stat().st_size <= 15 * 1024 * 1024
-    card = moderator.artifact.card
-    assert card["version"] == moderator.version
+    card = assessor.artifact.card
+    assert card["version"] == assessor.version
     for entry in card["training"]["files"]:
         assert len(entry["sha256"]) == 64 and entry["citation"] and entry["licence"]

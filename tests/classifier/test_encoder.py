@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
+from classifier.assessor import Assessor
 from classifier.encoder import ENCODER_DIR, EncoderError, SecondStage, SentenceEncoder, shared_encoder
-from classifier.moderator import Moderator
 from classifier.types import CATEGORIES
 
 
@@ -80,11 +80,11 @@ def test_second_stage_blends_both_stages_as_written_in_the_card():
 
 
 @pytest.fixture(scope="module")
-def modes() -> dict[str, Moderator]:
-    shipped = Moderator.load(encoder="off")
+def modes() -> dict[str, Assessor]:
+    shipped = Assessor.load(encoder="off")
     if shipped.second_stage is None:
         pytest.fail("the shipped model has no second stage")
-    return {mode: Moderator(shipped.artifact, shipped.rules, encoder=mode) for mode in ("off", "uncertain", "all")}
+    return {mode: Assessor(shipped.artifact, shipped.rules, encoder=mode) for mode in ("off", "uncertain", "all")}
 
 
 COMMENTS = [
@@ -99,15 +99,15 @@ COMMENTS = [
 
 def test_each_mode_has_its_own_thresholds_and_agrees_with_itself_one_by_one(modes):
     stage = modes["off"].second_stage
-    assert modes["off"].thresholds == Moderator(modes["off"].artifact, modes["off"].rules, encoder="off").thresholds
+    assert modes["off"].thresholds == Assessor(modes["off"].artifact, modes["off"].rules, encoder="off").thresholds
     for mode in ("uncertain", "all"):
         assert {c: modes[mode].thresholds[c].to_dict() for c in CATEGORIES} == {
             c: {"review": stage.thresholds[mode][c]["review"], "reject": stage.thresholds[mode][c]["reject"]} for c in CATEGORIES
         }
-    for mode, moderator in modes.items():
-        bulk = moderator.assess_many(COMMENTS)
+    for mode, assessor in modes.items():
+        bulk = assessor.assess_many(COMMENTS)
         for text, result in zip(COMMENTS, bulk):
-            assert moderator.assess(text).scores == result.scores, mode
+            assert assessor.assess(text).scores == result.scores, mode
 
 
 def test_uncertain_mode_runs_the_encoder_only_inside_the_band(modes, monkeypatch):
@@ -130,5 +130,5 @@ def test_a_model_trained_with_another_encoder_is_refused(modes):
     card = dict(shipped.card, second_stage=dict(shipped.card["second_stage"], encoder_sha256="0" * 64))
     other = type(shipped)(shipped.pipeline, card)
     with pytest.raises(ValueError, match="another encoder"):
-        Moderator(other, modes["off"].rules, encoder="all")
-    assert Moderator(other, modes["off"].rules, encoder="off").encoder is None
+        Assessor(other, modes["off"].rules, encoder="all")
+    assert Assessor(other, modes["off"].rules, encoder="off").encoder is None

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 from classifier.normalize import _squeeze_options
 from training.disguise import FAMILIES, SPLITTING, halves
 
@@ -22,8 +22,8 @@ PREFIX, SUFFIX = "well ", " then"
 
 
 @pytest.fixture(scope="module")
-def shipped(moderator: Moderator):
-    return moderator.normalizer, moderator.rules
+def shipped(assessor: Assessor):
+    return assessor.normalizer, assessor.rules
 
 
 def _words(normalizer) -> list[str]:

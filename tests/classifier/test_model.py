@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from classifier.assessor import Assessor
 from classifier.model import UNKNOWN, CategoryModel, FastScorer, rule_features
-from classifier.moderator import Moderator
 from classifier.types import CATEGORIES
 
 TEXTS = [
@@ -21,16 +21,16 @@ TEXTS = [
 
 def test_fast_scorer_equals_the_pipeline(tiny_artifact):
     pipeline = tiny_artifact.pipeline
-    moderator = Moderator(tiny_artifact)
-    fast = np.array([[a.scores[c] for c in CATEGORIES] for a in moderator.assess_many(TEXTS)])
+    assessor = Assessor(tiny_artifact)
+    fast = np.array([[a.scores[c] for c in CATEGORIES] for a in assessor.assess_many(TEXTS)])
     assert np.allclose(fast, pipeline.predict_proba(TEXTS), atol=1e-6)
 
 
 def test_assess_many_equals_assess(tiny_artifact):
-    moderator = Moderator(tiny_artifact)
-    many = moderator.assess_many(TEXTS * 40)  # several chunks
+    assessor = Assessor(tiny_artifact)
+    many = assessor.assess_many(TEXTS * 40)  # several chunks
     for text, result in zip(TEXTS * 40, many):
-        assert moderator.assess(text) == result
+        assert assessor.assess(text) == result
 
 
 def test_fast_scorer_logits_are_linear_in_features(tiny_artifact):

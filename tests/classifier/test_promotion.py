@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.moderator import Moderator
+from classifier.assessor import Assessor
 
 # (comment, words of the rule that must hit)
 OFFERS = [
@@ -56,14 +56,14 @@ REFERENCE_TALK = [
 
 
 @pytest.mark.parametrize(("text", "rule"), OFFERS)
-def test_offers_are_held_or_removed_by_a_promotion_rule(moderator: Moderator, text, rule):
-    result = moderator.assess(text)
+def test_offers_are_held_or_removed_by_a_promotion_rule(assessor: Assessor, text, rule):
+    result = assessor.assess(text)
     assert result.verdict in ("review", "reject"), (text, result.reasons)
     assert any(h.category == "promotion" and rule in h.rule for h in result.rule_hits), [h.rule for h in result.rule_hits]
     assert any(s.category == "promotion" for s in result.spans), "the verdict names promotion, so it shows evidence"
 
 
 @pytest.mark.parametrize("text", ORDINARY + REFERENCE_TALK)
-def test_ordinary_talk_about_money_and_references_is_approved(moderator: Moderator, text):
-    result = moderator.assess(text)
+def test_ordinary_talk_about_money_and_references_is_approved(assessor: Assessor, text):
+    result = assessor.assess(text)
     assert result.verdict == "approve", (text, result.reasons, result.scores)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.moderator import Moderator
-from classifier.policy import flagged_categories
+from classifier.assessor import Assessor
+from classifier.verdicts import flagged_categories
 
 OBVIOUS = {
     "abuse": [
@@ -36,56 +36,56 @@ ORDINARY = [
 
 
 @pytest.mark.parametrize(("category", "text"), [(c, t) for c, texts in OBVIOUS.items() for t in texts])
-def test_obvious_comments_are_flagged_in_their_category(moderator: Moderator, category, text):
-    result = moderator.assess(text)
+def test_obvious_comments_are_flagged_in_their_category(assessor: Assessor, category, text):
+    result = assessor.assess(text)
     assert result.verdict in ("review", "reject")
     assert category in flagged_categories(result.reasons)
     assert result.scores[category] >= 0.5 or any(r.startswith(f"{category}:rule") for r in result.reasons)
 
 
 @pytest.mark.parametrize("text", ORDINARY)
-def test_ordinary_comments_are_approved(moderator: Moderator, text):
-    result = moderator.assess(text)
+def test_ordinary_comments_are_approved(assessor: Assessor, text):
+    result = assessor.assess(text)
     assert result.verdict == "approve", result.reasons
     assert result.spans == []
     assert max(result.scores.values()) < 0.5
 
 
-def test_evidence_points_at_the_offending_words(moderator: Moderator):
+def test_evidence_points_at_the_offending_words(assessor: Assessor):
     text = "Honestly, you are a complete moron."
-    result = moderator.assess(text)
+    result = assessor.assess(text)
     model_spans = [s for s in result.spans if s.source == "model" and s.category == "attack"]
     assert model_spans, result.spans
     assert any("moron" in text[s.start : s.end] for s in model_spans)
     assert all(0 <= s.start < s.end <= len(text) for s in result.spans)
 
 
-def test_evidence_maps_through_obfuscation(moderator: Moderator):
+def test_evidence_maps_through_obfuscation(assessor: Assessor):
     text = "what the f.u.c.k is this s\u200bh\u200bi\u200bt"
-    result = moderator.assess(text)
+    result = assessor.assess(text)
     pieces = {text[s.start : s.end] for s in result.spans if s.category == "abuse"}
     assert "f.u.c.k" in pieces
     assert "s\u200bh\u200bi\u200bt" in pieces
 
 
-def test_scores_are_probabilities_and_the_version_is_set(moderator: Moderator):
-    result = moderator.assess("just a comment")
+def test_scores_are_probabilities_and_the_version_is_set(assessor: Assessor):
+    result = assessor.assess("just a comment")
     assert set(result.scores) == {"abuse", "attack", "promotion"}
     assert all(0.0 <= p <= 1.0 for p in result.scores.values())
-    assert result.model_version == moderator.version
+    assert result.model_version == assessor.version
 
 
-def test_site_domains_are_not_promotion(moderator: Moderator):
+def test_site_domains_are_not_promotion(assessor: Assessor):
     text = "The full report is at https://www.example-news.com/reports/2026/budget"
-    assert "promotion" in flagged_categories(moderator.assess(text).reasons)
-    assert moderator.assess(text, allowed_domains=["example-news.com"]).verdict == "approve"
+    assert "promotion" in flagged_categories(assessor.assess(text).reasons)
+    assert assessor.assess(text, allowed_domains=["example-news.com"]).verdict == "approve"
 
 
 @pytest.mark.parametrize(
     "text",
     ["", " ", "\x00\x01", "\ud800", "😀" * 50, "a" * 10000, "<script>alert(1)</script>", "مرحبا بالعالم", "\u202egnp.evil"],
 )
-def test_any_text_gets_an_assessment(moderator: Moderator, text):
-    result = moderator.assess(text)
+def test_any_text_gets_an_assessment(assessor: Assessor, text):
+    result = assessor.assess(text)
     assert result.verdict in ("approve", "review", "reject")
     assert all(0 <= s.start <= s.end <= len(text) for s in result.spans)

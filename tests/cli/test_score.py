@@ -1,4 +1,4 @@
-"""`moderator score`: the output shape other tools depend on, and bad lines."""
+"""`moderation score`: the output shape other tools depend on, and bad lines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`moderator keys`, `moderator export-labels` and `moderator serve` (gunicorn with an embedded Redis)."""
+"""`moderation keys`, `moderation export-labels` and `moderation serve` (gunicorn with an embedded Redis)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .conftest import auth
 ABUSIVE = "You are a pathetic idiot and everyone knows it."
 
 
-def moderator_cli(*args, env=None, timeout=60):
+def run_cli(*args, env=None, timeout=60):
     return subprocess.run(
         [sys.executable, "-m", "cli", *args],
         check=False,
@@ -31,13 +31,13 @@ def moderator_cli(*args, env=None, timeout=60):
 
 
 def test_keys_create_prints_only_the_key(redis_url, redis_client):
-    done = moderator_cli("keys", "create", "--site", "news", "--role", "moderator", "--redis-url", redis_url)
+    done = run_cli("keys", "create", "--site", "news", "--role", "moderator", "--redis-url", redis_url)
     assert done.returncode == 0, done.stderr
     key = done.stdout.strip()
     assert done.stdout == key + "\n" and key.startswith("mk_")
-    listed = moderator_cli("keys", "list", "--site", "news", "--redis-url", redis_url)
+    listed = run_cli("keys", "list", "--site", "news", "--redis-url", redis_url)
     assert "moderator" in listed.stdout and key not in listed.stdout
-    bad = moderator_cli("keys", "create", "--site", "news", "--role", "root", "--redis-url", redis_url)
+    bad = run_cli("keys", "create", "--site", "news", "--role", "root", "--redis-url", redis_url)
     assert bad.returncode == 2
 
 
@@ -45,11 +45,11 @@ def test_export_labels_writes_json_lines(client, keys, redis_url, tmp_path):
     client.post("/v1/comments", json={"id": "c1", "user_id": "bob", "text": ABUSIVE}, headers=auth(keys["site"]))
     client.post("/v1/comments/c1/decision", json={"decision": "approve", "moderator": "m"}, headers=auth(keys["moderator"]))
     out = tmp_path / "labels.jsonl"
-    done = moderator_cli("export-labels", "--out", str(out), "--redis-url", redis_url)
+    done = run_cli("export-labels", "--out", str(out), "--redis-url", redis_url)
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert rows == [{"text": ABUSIVE, "abuse": 0, "attack": 0, "promotion": 0, "source": "news"}]
-    # the export trains: it is the format of `moderator train --extra`
+    # the export trains: it is the format of `moderation train --extra`
     from training.datasets import load_jsonl
 
     [example] = load_jsonl(out)

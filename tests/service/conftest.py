@@ -74,11 +74,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def make_app(redis_url, moderator, clock):
+def make_app(redis_url, assessor, clock):
     """Build an app on the test Redis with the shared model and the test clock."""
 
     def make(**config):
-        return create_app({"redis_url": redis_url, "moderator": moderator, "clock": clock, **config})
+        return create_app({"redis_url": redis_url, "assessor": assessor, "clock": clock, **config})
 
     return make
 

@@ -275,7 +275,7 @@ def test_feedback_rows_load_as_training_data(client, keys, tmp_path):
 
 
 def test_feedback_labels_are_read_by_moderator_retrain(client, keys, app, clock):
-    """``moderator retrain`` reads the stored labels: feedback counts, ordered by ``decided_at``, promotion only."""
+    """``moderation retrain`` reads the stored labels: feedback counts, ordered by ``decided_at``, promotion only."""
     retrain = pytest.importorskip("training.retrain")
     feedback(client, "submit-spam", keys["site"], comment_content=SPAM)
     clock.advance(10)
@@ -300,9 +300,9 @@ def test_long_and_odd_texts_are_stored_cleanly(client, keys, app):
     assert len(label["text"]) == 10_000 and long_text.startswith(label["text"])
 
 
-def test_store_outage(redis_url, moderator, clock, keys, redis_client):
+def test_store_outage(redis_url, assessor, clock, keys, redis_client):
     own = connect(redis_url, 5.0)
-    app = create_app({"redis_url": redis_url, "redis": own, "moderator": moderator, "clock": clock})
+    app = create_app({"redis_url": redis_url, "redis": own, "assessor": assessor, "clock": clock})
     client = app.test_client()
     is_text(check(client, keys["site"]), "true")  # the key is now known to this process
     break_redis(own)

@@ -18,8 +18,8 @@ def submit(client, key, cid, user, text, **extra):
     return client.post("/v1/comments", json={"id": cid, "user_id": user, "text": text, **extra}, headers=auth(key))
 
 
-def expected(moderator, cid, text, user, verdict=None, reasons=None):
-    body = assessment_body(moderator.assess(text))
+def expected(assessor, cid, text, user, verdict=None, reasons=None):
+    body = assessment_body(assessor.assess(text))
     return {
         "id": cid,
         "verdict": verdict or body["verdict"],
@@ -27,24 +27,24 @@ def expected(moderator, cid, text, user, verdict=None, reasons=None):
         "reasons": reasons if reasons is not None else body["reasons"],
         "spans": body["spans"],
         "user": user,
-        "model_version": moderator.version,
+        "model_version": assessor.version,
         "store": "ok",
     }
 
 
-def test_clean_comment_is_approved_with_exact_answer(client, keys, moderator):
+def test_clean_comment_is_approved_with_exact_answer(client, keys, assessor):
     response = submit(client, keys["site"], "c1", "alice", CLEAN)
     assert response.status_code == 200
-    assert response.get_json() == expected(moderator, "c1", CLEAN, {"strikes": 0, "banned": False, "banned_until": None})
+    assert response.get_json() == expected(assessor, "c1", CLEAN, {"strikes": 0, "banned": False, "banned_until": None})
     assert response.get_json()["verdict"] == "approve"
 
 
-def test_rejection_adds_a_strike_with_exact_answer(client, keys, moderator):
+def test_rejection_adds_a_strike_with_exact_answer(client, keys, assessor):
     response = submit(client, keys["site"], "c1", "bob", ABUSIVE)
     assert response.status_code == 200
     body = response.get_json()
     assert body["verdict"] == "reject"
-    assert body == expected(moderator, "c1", ABUSIVE, {"strikes": 1, "banned": False, "banned_until": None})
+    assert body == expected(assessor, "c1", ABUSIVE, {"strikes": 1, "banned": False, "banned_until": None})
 
 
 def test_same_id_again_returns_the_stored_answer_and_changes_nothing(client, keys, app):
@@ -111,15 +111,15 @@ def test_optional_fields_are_kept_for_moderators(client, keys):
     assert record["article_id"] == "a-42" and record["text"] == text and record["user_id"] == "pat"
 
 
-def test_score_has_no_side_effects(client, keys, moderator, app):
+def test_score_has_no_side_effects(client, keys, assessor, app):
     response = client.post("/v1/score", json={"text": ABUSIVE}, headers=auth(keys["site"]))
     assert response.status_code == 200
-    assert response.get_json() == assessment_body(moderator.assess(ABUSIVE))
+    assert response.get_json() == assessment_body(assessor.assess(ABUSIVE))
     client_ = app.extensions["moderation"].store.client
     assert not [k for k in client_.scan_iter("mod:*") if "apikey" not in k and "sites" not in k]
 
 
-def test_batch_handles_each_item_alone(client, keys, moderator):
+def test_batch_handles_each_item_alone(client, keys, assessor):
     comments = [
         {"id": "b1", "user_id": "u1", "text": CLEAN},
         {"id": "b2", "user_id": "u2", "text": "   "},
@@ -131,7 +131,7 @@ def test_batch_handles_each_item_alone(client, keys, moderator):
     assert response.status_code == 200
     results = response.get_json()["results"]
     assert [r["status"] for r in results] == [200, 422, 200, 422, 409]
-    assert results[0]["result"] == expected(moderator, "b1", CLEAN, {"strikes": 0, "banned": False, "banned_until": None})
+    assert results[0]["result"] == expected(assessor, "b1", CLEAN, {"strikes": 0, "banned": False, "banned_until": None})
     assert results[1]["error"] == {
         "status": 422,
         "code": "invalid_request",

@@ -52,9 +52,9 @@ def browser():
 
 
 @pytest.fixture
-def live(redis_url, redis_client, moderator):
+def live(redis_url, redis_client, assessor):
     """The app on a real HTTP port (real clock: the undo window is real time)."""
-    app = create_app({"redis_url": redis_url, "moderator": moderator})
+    app = create_app({"redis_url": redis_url, "assessor": assessor})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

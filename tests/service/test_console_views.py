@@ -187,14 +187,14 @@ def test_open_redirects_are_refused(client, keys):
         assert response.headers["Location"].endswith("/console/queue")
 
 
-def test_model_page_lists_shadow_disagreements_escaped(client, keys, app, moderator):
-    from classifier.moderator import Moderator
-    from classifier.policy import Thresholds
+def test_model_page_lists_shadow_disagreements_escaped(client, keys, app, assessor):
+    from classifier.assessor import Assessor
+    from classifier.verdicts import Thresholds
     from service.models import Loaded
 
     services = app.extensions["moderation"]
     # a shadow that flags everything: same model, far lower thresholds
-    eager = Moderator(moderator.artifact, moderator.rules, {c: Thresholds(0.0, 0.0) for c in moderator.thresholds})
+    eager = Assessor(assessor.artifact, assessor.rules, {c: Thresholds(0.0, 0.0) for c in assessor.thresholds})
     services.models.shadow = Loaded(eager, None)
     text = "Lovely weather " + XSS[1]
     assert (
@@ -204,7 +204,7 @@ def test_model_page_lists_shadow_disagreements_escaped(client, keys, app, modera
     assert services.shadow.drain()
     sign_in(client, keys["moderator"])
     page = client.get("/console/model").get_data(as_text=True)
-    assert f"<dd>{moderator.version}</dd>" in page
+    assert f"<dd>{assessor.version}</dd>" in page
     assert "scores every new comment too" in page
     assert "approve → reject: 1" in page and "0%" in page  # agreement
     assert htmllib.escape(text, quote=False) in page.replace("&#34;", '"').replace("&#39;", "'")

@@ -398,11 +398,11 @@ def test_answers_come_well_within_corals_timeout(client, keys, configured):
     assert (time.perf_counter() - started) / 20 < 0.1  # seconds per request; Coral's timeout is the admin's, in ms
 
 
-def test_redis_outage_still_answers_coral(redis_url, moderator, clock, keys, redis_client, monkeypatch):
+def test_redis_outage_still_answers_coral(redis_url, assessor, clock, keys, redis_client, monkeypatch):
     """The settings read before the outage are kept in the process; the verdict comes without the store."""
     monkeypatch.setattr(coral, "SETTINGS_FRESH_S", 0.0)  # every request goes to Redis first
     own = connect(redis_url, 5.0)
-    app = create_app({"redis_url": redis_url, "redis": own, "moderator": moderator, "clock": clock})
+    app = create_app({"redis_url": redis_url, "redis": own, "assessor": assessor, "clock": clock})
     client = app.test_client()
     assert client.put(SETTINGS, json={"secrets": [SECRET]}, headers=auth(keys["admin"])).status_code == 200
     assert moderate(client, example(text=CLEAN, author="before")).status_code == 204

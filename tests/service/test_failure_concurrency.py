@@ -41,9 +41,9 @@ def metric(client, name: str) -> float:
 
 
 @pytest.mark.parametrize("degraded_verdict", ["keep", "review"])
-def test_redis_down_then_back(own_redis, moderator, degraded_verdict):
+def test_redis_down_then_back(own_redis, assessor, degraded_verdict):
     clock = Clock()
-    app = create_app({"redis_url": own_redis.url, "moderator": moderator, "clock": clock, "degraded_verdict": degraded_verdict})
+    app = create_app({"redis_url": own_redis.url, "assessor": assessor, "clock": clock, "degraded_verdict": degraded_verdict})
     client = app.test_client()
     site, mod = (
         app.extensions["moderation"].store.apikeys.create("news", role, "", clock())[0] for role in ("site", "moderator")
@@ -90,8 +90,8 @@ def test_redis_down_then_back(own_redis, moderator, degraded_verdict):
     assert again["store"] == "ok"  # written before the outage, kept on disk
 
 
-def test_unknown_key_during_an_outage_is_503(own_redis, moderator):
-    app = create_app({"redis_url": own_redis.url, "moderator": moderator})
+def test_unknown_key_during_an_outage_is_503(own_redis, assessor):
+    app = create_app({"redis_url": own_redis.url, "assessor": assessor})
     own_redis.stop()
     response = app.test_client().post("/v1/score", json={"text": "x"}, headers=auth("mk_never-seen"))
     assert response.status_code == 503
@@ -132,9 +132,9 @@ def test_concurrent_rejections_count_exactly_and_ban_once(app, keys, redis_clien
 
 def _process_worker(args):
     redis_url, key, ids = args
-    from classifier.moderator import Moderator
+    from classifier.assessor import Assessor
 
-    app = create_app({"redis_url": redis_url, "moderator": Moderator.load()})
+    app = create_app({"redis_url": redis_url, "assessor": Assessor.load()})
     client = app.test_client()
     return [
         client.post("/v1/comments", json={"id": cid, "user_id": "many", "text": ABUSIVE}, headers=auth(key)).get_json()["user"][

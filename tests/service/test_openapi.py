@@ -169,10 +169,10 @@ def break_redis(client: redis.Redis) -> None:
 
 
 @pytest.fixture
-def broken_api(redis_url, moderator, clock, keys):
+def broken_api(redis_url, assessor, clock, keys):
     """An app whose Redis is gone after the admin key was checked once (cached); other keys are not cached."""
     own = connect(redis_url, 5.0)
-    app = create_app({"redis_url": redis_url, "redis": own, "moderator": moderator, "clock": clock})
+    app = create_app({"redis_url": redis_url, "redis": own, "assessor": assessor, "clock": clock})
     api = Api(app.test_client(), keys)
     api("GET", "/v1/policy", expect=200)
     break_redis(own)
@@ -857,13 +857,13 @@ def test_unknown_routes_and_methods_answer_the_error_shape(client, keys):
         assert errors_of({"$ref": "#/components/schemas/Error"}, response.get_json()) == []
 
 
-def test_every_documented_answer_is_exercised(client, keys, redis_url, moderator, clock):
+def test_every_documented_answer_is_exercised(client, keys, redis_url, assessor, clock):
     """The tours above reach every (operation, status) the document declares, and nothing else."""
     api = Api(client, keys)
     for tour in (tour_comments, tour_queue, tour_users, tour_admin, tour_health, tour_models, tour_integrations):
         tour(api)
     own = connect(redis_url, 5.0)
-    broken = Api(create_app({"redis_url": redis_url, "redis": own, "moderator": moderator, "clock": clock}).test_client(), keys)
+    broken = Api(create_app({"redis_url": redis_url, "redis": own, "assessor": assessor, "clock": clock}).test_client(), keys)
     broken("GET", "/v1/policy", expect=200)
     break_redis(own)
     tour_outage(broken)

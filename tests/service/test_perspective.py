@@ -116,9 +116,9 @@ for _name in ("TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFA
     MAPPING[f"{_name}_EXPERIMENTAL"] = MAPPING[_name]
 
 
-def probabilities(moderator, text: str) -> tuple[dict, dict]:
+def probabilities(assessor, text: str) -> tuple[dict, dict]:
     """Return (evidence, model) category probabilities of ``text`` as the mapping uses them."""
-    assessment = moderator.assess(text, allowed_domains=())
+    assessment = assessor.assess(text, allowed_domains=())
     model = dict(assessment.scores)
     evidence = dict(model)
     for hit in assessment.rule_hits:
@@ -127,8 +127,8 @@ def probabilities(moderator, text: str) -> tuple[dict, dict]:
     return evidence, model
 
 
-def expected(moderator, name: str, text: str) -> float:
-    e, m = probabilities(moderator, text)
+def expected(assessor, name: str, text: str) -> float:
+    e, m = probabilities(assessor, text)
     return round(MAPPING[name](e, m, text), 6)
 
 
@@ -187,22 +187,22 @@ def assert_google_error(response) -> dict:
 # -- the documented example and the response shape -----------------------------------------------------------------
 
 
-def test_documented_example_answers_in_perspective_shape(client, keys, moderator):
+def test_documented_example_answers_in_perspective_shape(client, keys, assessor):
     response = analyze(client, DOC_REQUEST, keys["site"])
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     first, second = "What kind of idiot name is foo?", "Sorry, I like your name."
 
     def span(begin, end, text):
-        return {"begin": begin, "end": end, "score": {"value": expected(moderator, "TOXICITY", text), "type": "PROBABILITY"}}
+        return {"begin": begin, "end": end, "score": {"value": expected(assessor, "TOXICITY", text), "type": "PROBABILITY"}}
 
     assert response.get_json() == {
         "attributeScores": {
             "TOXICITY": {
                 "spanScores": [span(0, 31, first), span(32, 56, second)],
-                "summaryScore": {"value": expected(moderator, "TOXICITY", DOC_TEXT), "type": "PROBABILITY"},
+                "summaryScore": {"value": expected(assessor, "TOXICITY", DOC_TEXT), "type": "PROBABILITY"},
             },
-            "UNSUBSTANTIAL": {"summaryScore": {"value": expected(moderator, "UNSUBSTANTIAL", DOC_TEXT), "type": "PROBABILITY"}},
+            "UNSUBSTANTIAL": {"summaryScore": {"value": expected(assessor, "UNSUBSTANTIAL", DOC_TEXT), "type": "PROBABILITY"}},
         },
         "languages": ["en"],
         "detectedLanguages": ["en"],
@@ -213,19 +213,19 @@ def test_documented_example_answers_in_perspective_shape(client, keys, moderator
     assert list(response.get_json()) == ["attributeScores", "languages", "detectedLanguages"]
 
 
-def test_without_span_annotations_only_summary_scores(client, keys, moderator):
+def test_without_span_annotations_only_summary_scores(client, keys, assessor):
     body = {"comment": {"text": ABUSIVE, "type": "PLAIN_TEXT"}, "requestedAttributes": {"TOXICITY": {}, "SPAM": {}}}
     assert analyze(client, body, keys["site"]).get_json() == {
         "attributeScores": {
             "TOXICITY": {"summaryScore": {"value": 1.0, "type": "PROBABILITY"}},  # a block rule: certain
-            "SPAM": {"summaryScore": {"value": expected(moderator, "SPAM", ABUSIVE), "type": "PROBABILITY"}},
+            "SPAM": {"summaryScore": {"value": expected(assessor, "SPAM", ABUSIVE), "type": "PROBABILITY"}},
         },
         "languages": ["en"],
         "detectedLanguages": ["en"],
     }
 
 
-def test_every_documented_attribute_is_answered_by_the_documented_mapping(client, keys, moderator):
+def test_every_documented_attribute_is_answered_by_the_documented_mapping(client, keys, assessor):
     assert sorted(ATTRIBUTES) == sorted(DOCUMENTED) == sorted(MAPPING)
     for text in (ABUSIVE, REVIEW, PROMOTION, CLEAN, "what the fuck is this", "Buy cheap viagra at http://bit.ly/x"):
         body = {"comment": {"text": text}, "requestedAttributes": {name: {} for name in DOCUMENTED}}
@@ -234,7 +234,7 @@ def test_every_documented_attribute_is_answered_by_the_documented_mapping(client
         scores = response.get_json()["attributeScores"]
         assert list(scores) == DOCUMENTED  # in the order requested
         for name in DOCUMENTED:
-            assert scores[name] == {"summaryScore": {"value": expected(moderator, name, text), "type": "PROBABILITY"}}, name
+            assert scores[name] == {"summaryScore": {"value": expected(assessor, name, text), "type": "PROBABILITY"}}, name
 
 
 def test_mapping_on_known_texts(client, keys):
@@ -256,16 +256,16 @@ def test_mapping_on_known_texts(client, keys):
     assert fuck["PROFANITY"] == fuck["OBSCENE"] == fuck["TOXICITY"] == 1.0 and fuck["SEVERE_TOXICITY"] < 0.7
 
 
-def test_attribute_versions_are_answered_under_the_requested_name(client, keys, moderator):
+def test_attribute_versions_are_answered_under_the_requested_name(client, keys, assessor):
     body = {"comment": {"text": REVIEW}, "requestedAttributes": {"TOXICITY@6": {}, "INSULT@2": {"scoreType": "PROBABILITY"}}}
     answer = analyze(client, body, keys["site"]).get_json()["attributeScores"]
     assert answer == {
-        "TOXICITY@6": {"summaryScore": {"value": expected(moderator, "TOXICITY", REVIEW), "type": "PROBABILITY"}},
-        "INSULT@2": {"summaryScore": {"value": expected(moderator, "INSULT", REVIEW), "type": "PROBABILITY"}},
+        "TOXICITY@6": {"summaryScore": {"value": expected(assessor, "TOXICITY", REVIEW), "type": "PROBABILITY"}},
+        "INSULT@2": {"summaryScore": {"value": expected(assessor, "INSULT", REVIEW), "type": "PROBABILITY"}},
     }
 
 
-def test_proto_field_names_and_nulls_are_accepted(client, keys, moderator):
+def test_proto_field_names_and_nulls_are_accepted(client, keys, assessor):
     """Google's JSON mapping takes the proto names (snake_case) too, and null means "not set"."""
     body = {
         "comment": {"text": CLEAN, "type": None},
@@ -279,7 +279,7 @@ def test_proto_field_names_and_nulls_are_accepted(client, keys, moderator):
         "languages": None,
     }
     assert analyze(client, body, keys["site"]).get_json() == {
-        "attributeScores": {"SPAM": {"summaryScore": {"value": expected(moderator, "SPAM", CLEAN), "type": "PROBABILITY"}}},
+        "attributeScores": {"SPAM": {"summaryScore": {"value": expected(assessor, "SPAM", CLEAN), "type": "PROBABILITY"}}},
         "languages": ["en"],
         "detectedLanguages": ["en"],
         "clientToken": "t-1",
@@ -289,8 +289,8 @@ def test_proto_field_names_and_nulls_are_accepted(client, keys, moderator):
 # -- scoreThreshold --------------------------------------------------------------------------------------------------
 
 
-def test_score_threshold_leaves_out_lower_scores(client, keys, moderator):
-    spam = expected(moderator, "SPAM", ABUSIVE)
+def test_score_threshold_leaves_out_lower_scores(client, keys, assessor):
+    spam = expected(assessor, "SPAM", ABUSIVE)
     body = {
         "comment": {"text": ABUSIVE},
         "requestedAttributes": {
@@ -304,7 +304,7 @@ def test_score_threshold_leaves_out_lower_scores(client, keys, moderator):
     answer = analyze(client, body, keys["site"]).get_json()
     assert spam < 0.5
     assert list(answer["attributeScores"]) == ["TOXICITY", "INSULT", "OBSCENE"]
-    assert answer["attributeScores"]["OBSCENE"]["summaryScore"]["value"] == expected(moderator, "OBSCENE", ABUSIVE)
+    assert answer["attributeScores"]["OBSCENE"]["summaryScore"]["value"] == expected(assessor, "OBSCENE", ABUSIVE)
 
 
 def test_when_every_score_is_below_its_threshold_attribute_scores_is_left_out(client, keys):
@@ -316,7 +316,7 @@ def test_when_every_score_is_below_its_threshold_attribute_scores_is_left_out(cl
     }
 
 
-def test_score_threshold_applies_to_span_scores(client, keys, moderator):
+def test_score_threshold_applies_to_span_scores(client, keys, assessor):
     text = f"{CLEAN} {ABUSIVE}"
     body = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {"scoreThreshold": 0.5}}, "spanAnnotations": True}
     begin = len(CLEAN) + 1
@@ -329,7 +329,7 @@ def test_score_threshold_applies_to_span_scores(client, keys, moderator):
     body["requestedAttributes"] = {"TOXICITY": {}}
     spans = analyze(client, body, keys["site"]).get_json()["attributeScores"]["TOXICITY"]["spanScores"]
     assert [(s["begin"], s["end"]) for s in spans] == [(0, len(CLEAN)), (begin, len(text))]
-    assert spans[0]["score"]["value"] == expected(moderator, "TOXICITY", CLEAN)
+    assert spans[0]["score"]["value"] == expected(assessor, "TOXICITY", CLEAN)
 
 
 # -- spans, offsets, non-ASCII text ----------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ def test_score_threshold_applies_to_span_scores(client, keys, moderator):
 EMOJI_TEXT = "  👋🏽 Héllo, naïve reader!  😀 You are a pathetic idiot and everyone knows it.\nGrüße aus Köln 🇩🇪…  Ça va? "
 
 
-def test_span_offsets_are_utf16_code_units_into_the_original_text(client, keys, moderator):
+def test_span_offsets_are_utf16_code_units_into_the_original_text(client, keys, assessor):
     body = {"comment": {"text": EMOJI_TEXT}, "requestedAttributes": {"INSULT": {}, "SPAM": {}}, "spanAnnotations": True}
     answer = analyze(client, body, keys["site"]).get_json()["attributeScores"]
     sentences = [
@@ -349,17 +349,17 @@ def test_span_offsets_are_utf16_code_units_into_the_original_text(client, keys, 
     for name in ("INSULT", "SPAM"):
         spans = answer[name]["spanScores"]
         assert [utf16_slice(EMOJI_TEXT, s["begin"], s["end"]) for s in spans] == sentences
-        assert [s["score"]["value"] for s in spans] == [expected(moderator, name, s) for s in sentences]
+        assert [s["score"]["value"] for s in spans] == [expected(assessor, name, s) for s in sentences]
     first = answer["INSULT"]["spanScores"][0]
     assert (first["begin"], first["end"]) == (2, 2 + len("👋🏽 Héllo, naïve reader!".encode("utf-16-le")) // 2)
     assert answer["INSULT"]["spanScores"][1]["score"]["value"] == 1.0
     assert answer["INSULT"]["summaryScore"]["value"] == 1.0
 
 
-def test_single_sentence_gets_one_span_over_the_text(client, keys, moderator):
+def test_single_sentence_gets_one_span_over_the_text(client, keys, assessor):
     text = "you're stick in the mud"  # the single-sentence answer in Perspective's get-started example: [0, 23)
     body = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "spanAnnotations": True}
-    value = expected(moderator, "TOXICITY", text)
+    value = expected(assessor, "TOXICITY", text)
     assert analyze(client, body, keys["site"]).get_json()["attributeScores"]["TOXICITY"] == {
         "spanScores": [{"begin": 0, "end": 23, "score": {"value": value, "type": "PROBABILITY"}}],
         "summaryScore": {"value": value, "type": "PROBABILITY"},
@@ -473,9 +473,9 @@ def test_key_is_checked_before_the_body(client):
     assert response.status_code == 400 and response.get_json()["error"]["details"][0]["reason"] == "API_KEY_INVALID"
 
 
-def test_store_down_answers_unavailable_in_google_shape(redis_url, moderator, clock, keys):
+def test_store_down_answers_unavailable_in_google_shape(redis_url, assessor, clock, keys):
     own = connect(redis_url, 5.0)
-    app = create_app({"redis_url": redis_url, "redis": own, "moderator": moderator, "clock": clock})
+    app = create_app({"redis_url": redis_url, "redis": own, "assessor": assessor, "clock": clock})
     client = app.test_client()
     body = {"comment": {"text": CLEAN}, "requestedAttributes": {"TOXICITY": {}}}
     assert analyze(client, body, keys["admin"]).status_code == 200  # cached from now on
@@ -650,7 +650,7 @@ def test_unexpected_failure_is_answered_in_google_shape(app, client, keys, monke
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services.moderator, "assess", broken)
+    monkeypatch.setattr(services.assessor, "assess", broken)
     response = analyze(client, {"comment": {"text": CLEAN}, "requestedAttributes": {"TOXICITY": {}}}, keys["site"])
     assert response.status_code == 500
     assert response.get_json() == error_body(500, "INTERNAL", "Internal error encountered.", [])
@@ -699,9 +699,9 @@ def test_any_body_gets_a_score_or_a_google_error_never_a_500(client, keys, body)
 
 
 @pytest.fixture
-def live(redis_url, redis_client, moderator):
+def live(redis_url, redis_client, assessor):
     """The app on a real HTTP port."""
-    app = create_app({"redis_url": redis_url, "moderator": moderator})
+    app = create_app({"redis_url": redis_url, "assessor": assessor})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -726,7 +726,7 @@ def node_client() -> Path:
     return CLIENT_DIR
 
 
-def test_googles_own_node_client_works_by_changing_the_base_url_only(live, moderator):
+def test_googles_own_node_client_works_by_changing_the_base_url_only(live, assessor):
     folder = node_client()
     requests = [
         {**DOC_REQUEST, "clientToken": "comment-53922", "doNotStore": True},
@@ -754,7 +754,7 @@ def test_googles_own_node_client_works_by_changing_the_base_url_only(live, moder
     assert first["url"] == f"{live['url']}v1alpha1/comments:analyze?key={live['key']}"
     toxicity = first["data"]["attributeScores"]["TOXICITY"]
     assert [(s["begin"], s["end"]) for s in toxicity["spanScores"]] == [(0, 31), (32, 56)]
-    assert toxicity["summaryScore"] == {"value": expected(moderator, "TOXICITY", DOC_TEXT), "type": "PROBABILITY"}
+    assert toxicity["summaryScore"] == {"value": expected(assessor, "TOXICITY", DOC_TEXT), "type": "PROBABILITY"}
     assert first["data"]["clientToken"] == "comment-53922" and first["data"]["languages"] == ["en"]
 
     assert second == {

@@ -1,4 +1,4 @@
-"""The learning loop: moderators' decisions -> `moderator retrain` -> a published version the workers switch to.
+"""The learning loop: moderators' decisions -> `moderation retrain` -> a published version the workers switch to.
 
 A small base model is trained on comments the tests write. Moderators keep
 rejecting comments with a word the base model has never seen as abusive; after
@@ -242,7 +242,7 @@ def test_shadow_scores_beside_the_active_model_without_changing_verdicts(base, m
     assert shadow["active"] == active and shadow["shadow"] == shadow_version
     counts = shadow["versions"][shadow_version]
     assert counts["compared"] == 3
-    expected = app.extensions["moderation"].models.shadow.moderator
+    expected = app.extensions["moderation"].models.shadow.assessor
     agree = sum(expected.assess(t).verdict == a["verdict"] for t, a in zip(texts, answers))
     assert counts["agreed"] == agree and len(shadow["disagreements"]) == 3 - agree
     for d in shadow["disagreements"]:
@@ -268,4 +268,4 @@ def test_a_broken_active_version_at_start_serves_the_fallback(models, redis_url,
     (models.versions_dir / f"{bogus}.model").write_bytes(b"not a model")
     (models.root / "active").write_text(bogus + "\n")
     app = create_app({"redis_url": redis_url, "model_dir": str(models.root), "clock": clock})
-    assert app.extensions["moderation"].moderator.version == artifact.read_card(artifact.DEFAULT_MODEL)["version"]
+    assert app.extensions["moderation"].assessor.version == artifact.read_card(artifact.DEFAULT_MODEL)["version"]

@@ -61,7 +61,9 @@ def _calls(store: Store):
         "comments.find": lambda: store.comments.find("s", "c"),
         "comments.submit": lambda: store.comments.submit("s", "u", "c", "sha", "approve", {}, {}, (1, {}), policy, START),
         "comments.record": lambda: store.comments.record("s", "u", "c"),
-        "comments.decide": lambda: store.comments.decide("s", "u", "c", "approve", [], (1, {}), policy, {}, START),
+        "comments.apply_decision": lambda: store.comments.apply_decision(
+            "s", "u", "c", "approve", [], (1, {}), policy, {}, START
+        ),
         "queue.finish": lambda: store.queue.finish("s", "c", "approve", [], START, None),
         "queue.enqueue": lambda: store.queue.enqueue("s", "c", {"risk": 0.5, "received_at": START}),
         "queue.hourly": lambda: store.queue.hourly("s", START),

@@ -1,8 +1,8 @@
-"""The pure parts of `moderator retrain`: which labels train, which are held out, and the publish rule."""
+"""The pure parts of `moderation retrain`: which labels train, which are held out, and the publish rule."""
 
 from __future__ import annotations
 
-from training.retrain import SOURCE, Judgement, decide, hold_out, label_examples
+from training.retrain import SOURCE, Judgement, gate, hold_out, label_examples
 from training.splits import TRAIN, split_of
 
 
@@ -37,12 +37,12 @@ def test_the_newest_share_is_held_out_when_there_are_enough():
 
 def test_publish_rule():
     active = Judgement(0.80, 0.70, {})
-    assert decide(Judgement(0.798, 0.75, {}), active, 0.005)[0] is True  # within the tolerance, closer to moderators
-    published, why = decide(Judgement(0.79, 0.90, {}), active, 0.005)
+    assert gate(Judgement(0.798, 0.75, {}), active, 0.005)[0] is True  # within the tolerance, closer to moderators
+    published, why = gate(Judgement(0.79, 0.90, {}), active, 0.005)
     assert not published and "fixed validation" in why
-    published, why = decide(Judgement(0.85, 0.65, {}), active, 0.005)
+    published, why = gate(Judgement(0.85, 0.65, {}), active, 0.005)
     assert not published and "held-out decisions" in why
-    assert decide(Judgement(0.80, None, {}), Judgement(0.80, None, {}), 0.005) == (
+    assert gate(Judgement(0.80, None, {}), Judgement(0.80, None, {}), 0.005) == (
         True,
         "not worse on the fixed validation data (too few decisions to hold any out)",
     )

@@ -1,4 +1,4 @@
-"""`moderator train` end to end on comments the test writes, then `moderator score` with the result."""
+"""`moderation train` end to end on comments the test writes, then `moderation score` with the result."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The moderation policy: a pure function from rule hits and scores to a verdict.
+"""Verdict rules: a pure function from rule hits, scores and thresholds to a verdict (``verdict_for``).
 
     reject  if a ``block`` rule hits, or a category's score reaches its reject threshold;
     review  if a ``review`` rule hits, or a score reaches its review threshold;
@@ -6,6 +6,9 @@
 
 Reasons name what decided, as ``<category>:<rule|model>:<block|review|reject>``,
 strongest first, so a client can show them or act on them.
+
+(Not to be confused with a site's policy, ``service.config.SitePolicy``: its
+strike weights, bans and own thresholds.)
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ def parse_thresholds(raw: Mapping[str, Mapping[str, float]]) -> dict[str, Thresh
     return {c: Thresholds(float(raw[c]["review"]), float(raw[c]["reject"])) for c in CATEGORIES}
 
 
-def decide(hits: Iterable[RuleHit], scores: Mapping[str, float], thresholds: Mapping[str, Thresholds]) -> tuple[str, list[str]]:
+def verdict_for(
+    hits: Iterable[RuleHit], scores: Mapping[str, float], thresholds: Mapping[str, Thresholds]
+) -> tuple[str, list[str]]:
     """Return (verdict, reasons) for one comment."""
     rejects: list[str] = []
     reviews: list[str] = []

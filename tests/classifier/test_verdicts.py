@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.policy import Thresholds, decide, flagged_categories, parse_thresholds
 from classifier.types import RuleHit
+from classifier.verdicts import Thresholds, flagged_categories, parse_thresholds, verdict_for
 
 T = {c: Thresholds(review=0.5, reject=0.9) for c in ("abuse", "attack", "promotion")}
 LOW = {"abuse": 0.1, "attack": 0.1, "promotion": 0.1}
@@ -41,13 +41,13 @@ def hit(category, severity):
     ],
 )
 def test_decision_table(hits, scores, verdict, reasons):
-    assert decide(hits, scores, T) == (verdict, reasons)
+    assert verdict_for(hits, scores, T) == (verdict, reasons)
 
 
 def test_thresholds_per_category():
     thresholds = {**T, "promotion": Thresholds(review=0.2, reject=0.3)}
-    assert decide([], {**LOW, "promotion": 0.25}, thresholds) == ("review", ["promotion:model:review"])
-    assert decide([], {**LOW, "promotion": 0.3}, thresholds) == ("reject", ["promotion:model:reject"])
+    assert verdict_for([], {**LOW, "promotion": 0.25}, thresholds) == ("review", ["promotion:model:review"])
+    assert verdict_for([], {**LOW, "promotion": 0.3}, thresholds) == ("reject", ["promotion:model:reject"])
 
 
 @pytest.mark.parametrize(("review", "reject"), [(0.9, 0.5), (-0.1, 0.5), (0.5, 1.1)])

@@ -20,9 +20,9 @@ from .encoder import MODES, SecondStage, shared_encoder
 from .features import word_bounds
 from .model import FastScorer, rule_features
 from .normalize import Normalized
-from .policy import Thresholds, decide, parse_thresholds
 from .rules import RuleSet
 from .types import CATEGORIES, Assessment, Span
+from .verdicts import Thresholds, parse_thresholds, verdict_for
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ EVIDENCE_SHARE = 0.7
 _BATCH = 512
 
 
-class Moderator:
+class Assessor:
     """Assess comments with one loaded model, one rule set and one set of thresholds."""
 
     def __init__(
@@ -79,7 +79,7 @@ class Moderator:
         thresholds: Mapping[str, Mapping[str, float]] | None = None,
         allowed_domains: Iterable[str] = (),
         encoder: str | None = None,
-    ) -> Moderator:
+    ) -> Assessor:
         """Load a model file (default: the shipped model) and, optionally, other rule lists and an encoder mode."""
         model = artifact_mod.load(model_path)
         rules = RuleSet.load(rules_dir) if rules_dir else RuleSet.load()
@@ -141,7 +141,7 @@ class Moderator:
         results = []
         for i, (norm, rule_hits) in enumerate(zip(norms, hits)):
             scores = {c: float(probabilities[i, k]) for k, c in enumerate(CATEGORIES)}
-            verdict, reasons = decide(rule_hits, scores, limits)
+            verdict, reasons = verdict_for(rule_hits, scores, limits)
             spans = [Span(h.start, h.end, h.category, h.source) for h in rule_hits]
             flagged = [k for k, c in enumerate(CATEGORIES) if scores[c] >= limits[c].review]
             if flagged:
