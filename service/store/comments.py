@@ -54,6 +54,17 @@ class CommentStore:
         self.retention_s = retention_s
         self.on_error = on_error
 
+    def _strike(self, strike: tuple[int, dict], policy) -> dict:
+        """Return the arguments every script that may strike takes: the strike and the site's strike policy."""
+        weight, info = strike
+        return {
+            "strike_weight": weight,
+            "strike_info": dict(info, weight=weight),
+            "strike_ttl_s": policy.strike_ttl_s,
+            "ban_steps": [list(s) for s in policy.ban_steps],
+            "history_kept": self.users.history,
+        }
+
     def claim(self, site: str, comment_id: str, user: str, sha: str) -> tuple[str, str] | None:
         """Claim ``comment_id`` for ``user`` and text ``sha``; return the earlier (user, sha) if there was one."""
         raw = self.scripts.call(
@@ -93,7 +104,6 @@ class CommentStore:
     ) -> Submitted:
         """Record the comment once (see scripts/submit.lua); a repeat returns what was recorded."""
         keys = UserKeys(site, user)
-        weight, info = strike
         raw = self.scripts.call(
             "submit",
             [*keys.all(), keys.comment(comment_id)],
@@ -101,12 +111,8 @@ class CommentStore:
             sha=sha,
             now=now,
             verdict=verdict,
-            strike_weight=weight,
-            strike_info=dict(info, weight=weight),
-            strike_ttl_s=policy.strike_ttl_s,
-            ban_steps=[list(s) for s in policy.ban_steps],
+            **self._strike(strike, policy),
             assessment=assessment,
-            history_kept=self.users.history,
             fields=fields,
             retention_s=self.retention_s,
             comments_kept=comments_kept,
@@ -148,7 +154,6 @@ class CommentStore:
     ) -> Decided | None:
         """Apply a moderator's decision, or "undo", to the user's strikes (see scripts/apply_decision.lua); None: no such comment."""
         keys = UserKeys(site, user)
-        weight, info = strike
         raw = self.scripts.call(
             "apply_decision",
             [*keys.all(), keys.comment(comment_id)],
@@ -156,11 +161,7 @@ class CommentStore:
             decision=decision,
             categories=",".join(sorted(categories)),
             now=now,
-            strike_weight=weight,
-            strike_info=dict(info, weight=weight),
-            strike_ttl_s=policy.strike_ttl_s,
-            ban_steps=[list(s) for s in policy.ban_steps],
-            history_kept=self.users.history,
+            **self._strike(strike, policy),
             event=event,
             moderator=moderator,
             undo_window_s=undo_window_s,
