@@ -10,8 +10,8 @@ from flask import Blueprint, Response, g, jsonify
 from ..auth import require
 from ..config import SitePolicy
 from ..errors import ApiError, invalid, store_unavailable
-from ..store.apikeys import ROLES
-from ..validation import Field, iso, json_body, validate
+from ..schemas import KEY
+from ..validation import iso, json_body, validate
 from . import services
 
 bp = Blueprint("admin", __name__)
@@ -37,9 +37,7 @@ def list_keys():
 @require("admin")
 def create_key():
     """Create a key for this site; the answer is the only time the key is shown."""
-    data = validate(
-        json_body(), {"role": Field("string", choices=ROLES), "name": Field("string", required=False, max_length=200)}
-    )
+    data = validate(json_body(), KEY)
     s = services()
     try:
         key, key_id = s.store.apikeys.create(g.identity.site, data["role"], data.get("name") or "", s.clock())

@@ -8,7 +8,8 @@ from classifier.types import CATEGORIES
 
 from ..auth import require
 from ..errors import invalid
-from ..validation import Field, iso, json_body, query_int, validate
+from ..schemas import CLAIM
+from ..validation import iso, json_body, query_int, validate
 from . import services
 
 bp = Blueprint("queue", __name__)
@@ -43,7 +44,7 @@ def pending():
 @require("queue")
 def claim():
     """Lease up to ``limit`` pending comments to one moderator (others do not get them)."""
-    data = validate(json_body(), {"moderator": Field("id"), "limit": Field("int", required=False, minimum=1, maximum=100)})
+    data = validate(json_body(), CLAIM)
     s = services()
     with s.store_errors("claim"):
         items = s.store.queue.claim(g.identity.site, data["moderator"], data.get("limit") or 10, s.settings.lease_s, s.clock())

@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from ..auth import require
-from ..validation import Field, iso, json_body, validate
+from ..schemas import BAN, USER_ACTION, USER_ID
+from ..validation import iso, json_body, validate
 from . import services
 
 bp = Blueprint("users", __name__)
 
-_TEN_YEARS = 10 * 365 * 86400
-
 
 def _check_user(user_id: str) -> None:
-    validate({"user_id": user_id}, {"user_id": Field("id")})
+    validate({"user_id": user_id}, USER_ID)
 
 
 def _state(state: dict) -> dict:
@@ -70,14 +69,7 @@ def view(user_id: str):
 def ban(user_id: str):
     """Ban a user for ``duration_s`` seconds, or for good without it."""
     _check_user(user_id)
-    data = validate(
-        json_body(),
-        {
-            "duration_s": Field("int", required=False, nullable=True, minimum=1, maximum=_TEN_YEARS),
-            "reason": Field("string", max_length=500),
-            "moderator": Field("id", required=False),
-        },
-    )
+    data = validate(json_body(), BAN)
     s = services()
     moderator = data.get("moderator") or g.identity.key_id
     now = s.clock()
@@ -90,9 +82,7 @@ def ban(user_id: str):
 def _optional_body() -> dict:
     if not request.get_data(cache=True):
         return {}
-    return validate(
-        json_body(), {"reason": Field("string", required=False, max_length=500), "moderator": Field("id", required=False)}
-    )
+    return validate(json_body(), USER_ACTION)
 
 
 @bp.delete("/v1/users/<user_id>/ban")

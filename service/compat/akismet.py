@@ -25,7 +25,8 @@ from classifier.policy import flagged_categories
 from ..api import services
 from ..auth import PERMISSIONS, Identity, identify
 from ..errors import ApiError
-from ..validation import Field
+from ..schemas import AKISMET_COMMENT_ID
+from ..validation import field_errors
 
 bp = Blueprint("akismet", __name__)
 
@@ -37,7 +38,7 @@ PRO_TIP = "X-akismet-pro-tip"
 GUARANTEED_SPAM_AUTHOR = "akismet-guaranteed-spam"
 GUARANTEED_SPAM_EMAIL = "akismet-guaranteed-spam@example.com"
 NEVER_SPAM_ROLE = "administrator"
-_ID = Field("id")
+_ID = AKISMET_COMMENT_ID
 
 
 class _Answer(Exception):
@@ -116,8 +117,7 @@ def our_comment_id() -> str | None:
     value = param("comment_id")
     if not value:
         return None
-    problems: list[dict] = []
-    _ID.check(value, "comment_id", problems, {})
+    problems = field_errors({"comment_id": value}, _ID)
     if problems:
         raise _Answer(text_answer("Invalid field: comment_id.", headers={DEBUG: problems[0]["message"]}))
     return value
