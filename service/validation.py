@@ -54,7 +54,7 @@ def field_errors(body: Any, schema: Schema, limits: Mapping[str, int] | None = N
 def _fields(error: ValidationError, schema: Schema) -> list[dict]:
     """Return pydantic's errors as the service's: the field (``name``, ``name[index]``) and its message."""
     out = []
-    for found in error.errors(include_url=False):
+    for found in error.errors(include_url=False, include_context=False):
         location = found["loc"]
         if not location:
             out.append({"field": "(body)", "message": "must be a JSON object"})
