@@ -1,72 +1,159 @@
-"""The OpenAPI 3.0.3 document of the API (served at /v1/openapi.json), written by hand.
+"""The OpenAPI 3.0.3 document of the API (served at /v1/openapi.json).
 
-It describes what the server does today: every route, the role each one needs
-(from ``service.auth.PERMISSIONS``), request bodies that mirror the validation
-rules of ``service.api`` (unknown fields are ignored, so request schemas allow
-extra properties), exact response shapes, and the one error shape of
-``service.errors`` for every error status an operation can answer. Limits are
-the defaults of ``service.config.Settings``; a deployment can change them.
+Its schemas are generated from the shapes declared in ``service.schemas``,
+the same declarations the request validation is made from (pydantic's JSON
+Schema, turned into OpenAPI 3.0's dialect here). Written by hand is only what
+those shapes cannot say: the routes, the role each one needs (from
+``service.auth.PERMISSIONS``), summaries and descriptions, the error statuses
+each operation can answer (all in the one error shape of ``service.errors``),
+query and path parameters, the security schemes, and the drop-in endpoints'
+own ways (docs/COMPATIBILITY.md): Perspective's Google-style errors, Coral's
+signature and empty answers, Akismet's form fields and plain-text answers.
+Limits are the defaults of ``service.config.Settings``; a deployment can
+change them.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
-from classifier.types import CATEGORIES
+from pydantic import TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema
 
 from .auth import PERMISSIONS
 from .config import Settings
+from .schemas import (
+    AUDIT_DECISIONS,
+    BATCH_MAX,
+    TEXT_MAX,
+    AkismetComment,
+    AkismetVerifyKey,
+    AnalyzeCommentRequest,
+    AnalyzeCommentResponse,
+    Assessment,
+    AuditPage,
+    BanInput,
+    BatchAnswer,
+    BatchInput,
+    Category,
+    ClaimAnswer,
+    ClaimInput,
+    CommentAnswer,
+    CommentInput,
+    CommentRecord,
+    CoralAnswer,
+    CoralRequest,
+    CoralSettings,
+    CoralSettingsInput,
+    DecisionAnswer,
+    DecisionInput,
+    Error,
+    GoogleError,
+    Health,
+    KeyInput,
+    KeyList,
+    LabelRow,
+    ModelInfo,
+    NewKey,
+    Policy,
+    PolicyInput,
+    QueuePage,
+    Readiness,
+    Revoked,
+    ScoreInput,
+    ShadowSummary,
+    UndoAnswer,
+    UndoInput,
+    UserActionInput,
+    UserIdPath,
+    UserStateAnswer,
+    UserView,
+)
 from .store.apikeys import ROLES
 
-_DEFAULTS = Settings()
-TEXT_MAX = _DEFAULTS.max_text_chars
-BATCH_MAX = _DEFAULTS.batch_max
-BODY_MAX = _DEFAULTS.max_body_bytes
-ID_MAX = 200
-TEN_YEARS_S = 10 * 365 * 86400
-VERDICTS = ("approve", "review", "reject")
-STATES = ("pending", "approved", "rejected")
-DECISIONS = ("approve", "reject")
-AUDIT_DECISIONS = ("approve", "reject", "undo", "ban", "unban", "reset")
-ERROR_CODES = (
-    "bad_request",
-    "bad_json",
-    "unauthorized",
-    "forbidden",
-    "not_found",
-    "method_not_allowed",
-    "conflict",
-    "id_conflict",
-    "nothing_to_undo",
-    "undo_expired",
-    "too_large",
-    "unsupported_media_type",
-    "invalid_request",
-    "internal_error",
-    "unavailable",
-    "store_unavailable",
-    "error",
-)
+BODY_MAX = Settings().max_body_bytes
+REF = "#/components/schemas/{model}"
 
 Schema = dict[str, Any]
 
 
-# -- schema helpers ---------------------------------------------------------------------------------------------
+# -- schemas from the shapes ------------------------------------------------------------------------------------
+
+#: The shapes the operations refer to, by name (filled while the paths are written).
+_REFERRED: dict[str, Any] = {}
 
 
-def ref(name: str) -> Schema:
-    """Return a reference to a schema component."""
-    return {"$ref": f"#/components/schemas/{name}"}
+def ref(shape: Any) -> Schema:
+    """Return a reference to the component schema of a shape of ``service.schemas``."""
+    _REFERRED[shape.__name__] = shape
+    return {"$ref": REF.format(model=shape.__name__)}
 
 
-def nullable(schema: Schema) -> Schema:
-    """Return ``schema`` that also allows null (a reference is wrapped in allOf)."""
-    if "$ref" in schema:
-        return {"nullable": True, "allOf": [schema]}
-    out = {**schema, "nullable": True}
-    if "enum" in out:
-        out["enum"] = [*out["enum"], None]
+def components(extra: tuple = ()) -> dict[str, Schema]:
+    """Return the component schemas of every shape referred to (and ``extra``), with the shapes they use."""
+    wanted = {**_REFERRED, **{s.__name__: s for s in extra}}
+    inputs = [(shape, "validation", TypeAdapter(shape).core_schema) for shape in wanted.values()]
+    refs, definitions = GenerateJsonSchema(ref_template=REF).generate_definitions(inputs)
+    for (shape, _), schema in refs.items():
+        if schema != {"$ref": REF.format(model=shape.__name__)}:
+            raise RuntimeError(f"pydantic named the schema of {shape.__name__} {schema}: give the shape a unique name")
+    return {name: openapi_schema(definitions[name]) for name in sorted(definitions)}
+
+
+def field_schema(shape: Any, name: str) -> Schema:
+    """Return the schema of one field of a shape (for a path parameter), inline."""
+    return openapi_schema(TypeAdapter(shape.__annotations__[name]).json_schema(ref_template=REF))
+
+
+def openapi_schema(node: Any) -> Any:
+    """Return pydantic's JSON Schema (2020-12) in OpenAPI 3.0's dialect.
+
+    ``anyOf [X, null]`` becomes X with ``nullable`` (a reference: ``allOf [ref]``, an enum also lists null);
+    ``const`` an enum of one; a reference with siblings goes into ``allOf``; titles go; an object with
+    properties that does not forbid others (a request) says ``additionalProperties: true``.
+    """
+    if isinstance(node, list):
+        return [openapi_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: v for k, v in node.items() if k != "title"}
+    options = node.get("anyOf")
+    if options and {"type": "null"} in options:
+        rest = [o for o in options if o != {"type": "null"}]
+        siblings = {k: v for k, v in node.items() if k != "anyOf"}
+        inner = openapi_schema(rest[0] if len(rest) == 1 else {"anyOf": rest})
+        if "$ref" in inner:
+            return {"nullable": True, "allOf": [inner], **openapi_schema(siblings)}
+        out = {**inner, **openapi_schema(siblings), "nullable": True}
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+        return out
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    if "$ref" in node and len(node) > 1:
+        node = {"allOf": [{"$ref": node.pop("$ref")}], **node}
+    out = {}
+    for key, value in node.items():
+        if key == "properties":
+            out[key] = {name: openapi_schema(s) for name, s in value.items()}
+        elif key in ("items", "additionalProperties", "not", "allOf", "anyOf", "oneOf"):
+            out[key] = openapi_schema(value)
+        else:
+            out[key] = value
+    if "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = True
     return out
+
+
+# -- hand-written schemas of parameters -------------------------------------------------------------------------
+
+
+def _with(schema: Schema, description: str | None) -> Schema:
+    if description:
+        schema["description"] = description
+    return schema
 
 
 def string(description: str | None = None, **keywords: Any) -> Schema:
@@ -79,67 +166,9 @@ def integer(description: str | None = None, **keywords: Any) -> Schema:
     return _with({"type": "integer", **keywords}, description)
 
 
-def number(description: str | None = None, **keywords: Any) -> Schema:
-    """Return a number schema."""
-    return _with({"type": "number", **keywords}, description)
-
-
-def boolean(description: str | None = None) -> Schema:
-    """Return a boolean schema."""
-    return _with({"type": "boolean"}, description)
-
-
 def enum(values: tuple | list, description: str | None = None) -> Schema:
     """Return a string schema limited to ``values``."""
     return _with({"type": "string", "enum": list(values)}, description)
-
-
-def array(items: Schema, description: str | None = None, **keywords: Any) -> Schema:
-    """Return an array schema."""
-    return _with({"type": "array", "items": items, **keywords}, description)
-
-
-def obj(
-    properties: dict[str, Schema], required: tuple | list = (), description: str | None = None, *, extra: bool = False
-) -> Schema:
-    """Return an object schema; ``extra`` allows properties not listed (request bodies)."""
-    schema: Schema = {"type": "object"}
-    if required:
-        schema["required"] = list(required)
-    schema["properties"] = properties
-    schema["additionalProperties"] = extra
-    return _with(schema, description)
-
-
-def _with(schema: Schema, description: str | None) -> Schema:
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def timestamp(description: str | None = None) -> Schema:
-    """Return the schema of the times the server writes: UTC, milliseconds, ``Z``."""
-    return string(
-        description,
-        format="date-time",
-        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$",
-        example="2027-01-15T08:00:00.000Z",
-    )
-
-
-def identifier(description: str | None = None) -> Schema:
-    """Return the schema of a client identifier (comment, user, article, moderator ids)."""
-    return string(
-        description or f"1 to {ID_MAX} characters; no control characters (U+0000-U+001F, U+007F-U+009F) or unpaired surrogates.",
-        minLength=1,
-        maxLength=ID_MAX,
-        pattern="^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
-    )
-
-
-def categories_scores() -> Schema:
-    """Return the per-category score object."""
-    return obj({c: number(minimum=0, maximum=1) for c in CATEGORIES}, CATEGORIES, "Probability per category (6 decimals).")
 
 
 # -- operation helpers ------------------------------------------------------------------------------------------
@@ -174,15 +203,33 @@ def ok(description: str, schema: Schema, headers: dict | None = None) -> dict:
     return response
 
 
-def body(schema_name: str, description: str | None = None, required: bool = True) -> dict:
+def text(description: str, headers: dict | None = None) -> dict:
+    """Return a plain-text response."""
+    response = {"description": description, "content": {"text/plain": {"schema": string()}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def body(shape: Any, description: str | None = None, required: bool = True) -> dict:
     """Return a JSON request body."""
-    out = {"required": required, "content": json_content(ref(schema_name))}
+    out = {"required": required, "content": json_content(ref(shape))}
     return _with(out, description)
+
+
+def form(shape: Any, description: str | None = None) -> dict:
+    """Return a form-encoded request body."""
+    return _with({"required": True, "content": {"application/x-www-form-urlencoded": {"schema": ref(shape)}}}, description)
 
 
 def param(name: str, where: str, schema: Schema, description: str, required: bool = False) -> dict:
     """Return a parameter (path parameters are always required)."""
     return {"name": name, "in": where, "required": required or where == "path", "description": description, "schema": schema}
+
+
+def header(description: str, schema: Schema | None = None) -> dict:
+    """Return a response header."""
+    return {"description": description, "schema": schema or string()}
 
 
 def operation(
@@ -199,21 +246,21 @@ def operation(
 ) -> dict:
     """Return an operation; ``permission`` adds the security, the roles and the 401/403/503 answers."""
     op: dict = {"operationId": operation_id, "summary": summary, "tags": [tag]}
-    text = description or ""
+    text_ = description or ""
     statuses = set(errors)
     if permission is not None:
         roles = roles_for(permission)
         op["security"] = [{"bearerKey": []}, {"headerKey": []}]
         op["x-permission"] = permission
         op["x-roles"] = roles
-        text = f"{text} Roles: {', '.join(roles)}.".strip()
+        text_ = f"{text_} Roles: {', '.join(roles)}.".strip()
         statuses |= {401, 503}
         if len(roles) < len(ROLES):
             statuses.add(403)
     else:
         op["security"] = []
-    if text:
-        op["description"] = text
+    if text_:
+        op["description"] = text_
     if parameters:
         op["parameters"] = parameters
     if request is not None:
@@ -226,529 +273,34 @@ def operation(
     return op
 
 
-# -- components -------------------------------------------------------------------------------------------------
+def drop_in(
+    original: str,
+    operation_id: str,
+    summary: str,
+    responses: dict,
+    *,
+    description: str,
+    parameters: list | None = None,
+    request: dict | None = None,
+) -> dict:
+    """Return an operation of a drop-in endpoint: its original's authentication and answers, every status listed."""
+    op: dict = {"operationId": operation_id, "summary": summary, "tags": ["compatibility"], "x-compatibility": original}
+    # Not this API's key schemes: each drop-in authenticates as its original does (see the description).
+    op["security"] = []
+    op["description"] = f"{description} See docs/COMPATIBILITY.md."
+    if parameters:
+        op["parameters"] = parameters
+    if request is not None:
+        op["requestBody"] = request
+    op["responses"] = dict(sorted(responses.items()))
+    return op
 
 
-def schemas() -> dict[str, Schema]:
-    """Return the schema components."""
-    verdict = enum(VERDICTS, "approve: publish; review: hold for a moderator; reject: do not publish.")
-    reason = string(
-        "Why: `<category>:<rule|model>:<block|review|reject>`, strongest first; `user_banned` when the user is banned,"
-        " `store_unavailable` when Redis was down and the verdict was turned into review.",
-        pattern=f"^(user_banned|store_unavailable|({'|'.join(CATEGORIES)}):(rule|model):(block|review|reject))$",
-    )
-    category = enum(CATEGORIES)
-    assessment_properties = {
-        "verdict": ref("Verdict"),
-        "scores": ref("Scores"),
-        "reasons": array(ref("Reason")),
-        "spans": array(ref("Span")),
-        "model_version": string("Version of the model that scored the text."),
-    }
-    user_state_properties = {
-        "strikes": integer("Active strikes (the sum of their weights).", minimum=0),
-        "banned": boolean(),
-        "banned_until": nullable(timestamp("End of the ban; null when not banned or banned for good.")),
-    }
-    comment_fields = {
-        "id": identifier("The site's comment id (unique per site; a repeat with the same user and text is answered again)."),
-        "user_id": identifier("The site's user id."),
-        "text": string(
-            f"The comment; not empty or only whitespace, at most {TEXT_MAX} characters by default (max_text_chars).",
-            minLength=1,
-            maxLength=TEXT_MAX,
-            pattern="\\S",
-        ),
-        "article_id": nullable(identifier()),
-        "parent_id": nullable(identifier()),
-        "author_name": nullable(string(maxLength=200)),
-        "created_at": {
-            "description": "When the comment was written: an ISO 8601 time (UTC when no offset) or seconds since the epoch.",
-            "nullable": True,
-            "anyOf": [string("ISO 8601, e.g. 2027-01-15T08:00:00Z."), number()],
-        },
-    }
-    return {
-        # Classifier answers
-        "Verdict": verdict,
-        "Category": category,
-        "Reason": reason,
-        "Scores": categories_scores(),
-        "Span": obj(
-            {
-                "start": integer(minimum=0),
-                "end": integer(minimum=0),
-                "category": ref("Category"),
-                "source": enum([*(f"rule:{c}" for c in CATEGORIES), "model"], "`rule:<list>` or `model`."),
-            },
-            ("start", "end", "category", "source"),
-            "Evidence: the slice [start, end) of the original text (in characters) and what it shows.",
-        ),
-        "Assessment": obj(assessment_properties, list(assessment_properties), "What the classifier says about a text."),
-        "UserState": obj(user_state_properties, list(user_state_properties), "A user's strikes and ban."),
-        # Comments
-        "CommentInput": obj(
-            comment_fields, ("id", "user_id", "text"), "A comment to moderate. Unknown fields are ignored.", extra=True
-        ),
-        "CommentAnswer": obj(
-            {
-                "id": string(),
-                "verdict": ref("Verdict"),
-                "scores": ref("Scores"),
-                "reasons": array(ref("Reason")),
-                "spans": array(ref("Span")),
-                "user": nullable(ref("UserState")),
-                "model_version": string(),
-                "store": enum(("ok", "unavailable"), "unavailable: Redis was down; nothing was recorded and user is null."),
-            },
-            ("id", "verdict", "scores", "reasons", "spans", "user", "model_version", "store"),
-            "The verdict on a submitted comment. A banned user's comment is rejected with reason user_banned.",
-        ),
-        "BatchInput": obj(
-            {
-                "comments": array(
-                    ref("CommentInput"),
-                    f"At most {BATCH_MAX} by default (batch_max). Each item is checked on its own: a bad item gets an"
-                    " error result, not a 422 for the request.",
-                    maxItems=BATCH_MAX,
-                )
-            },
-            ("comments",),
-            extra=True,
-        ),
-        "BatchResult": {
-            "description": "One result per comment, in request order.",
-            "oneOf": [ref("BatchSuccess"), ref("BatchFailure")],
-        },
-        "BatchSuccess": obj({"status": integer(enum=[200]), "result": ref("CommentAnswer")}, ("status", "result")),
-        "BatchFailure": obj(
-            {
-                "status": integer(enum=[409, 422]),
-                "error": obj(
-                    {
-                        "status": integer(enum=[409, 422]),
-                        "code": enum(("id_conflict", "invalid_request")),
-                        "message": string(),
-                        "fields": array(ref("FieldError")),
-                        "index": integer("Position of the comment in the request.", minimum=0),
-                    },
-                    ("status", "code", "message", "index"),
-                ),
-            },
-            ("status", "error"),
-        ),
-        "BatchAnswer": obj({"results": array(ref("BatchResult"))}, ("results",)),
-        "ScoreInput": obj({"text": comment_fields["text"]}, ("text",), extra=True),
-        "CommentRecord": obj(
-            {
-                "id": string(),
-                "user_id": string(),
-                "text": string(),
-                "article_id": nullable(string()),
-                "state": enum(STATES),
-                "decision": nullable(enum(DECISIONS, "The latest moderator decision.")),
-                "verdict": ref("Verdict"),
-                "scores": ref("Scores"),
-                "reasons": array(ref("Reason")),
-                "spans": array(ref("Span")),
-                "model_version": string(),
-            },
-            (
-                "id",
-                "user_id",
-                "text",
-                "article_id",
-                "state",
-                "decision",
-                "verdict",
-                "scores",
-                "reasons",
-                "spans",
-                "model_version",
-            ),
-            "A stored comment: its state, the latest decision and the classifier's answer.",
-        ),
-        "DecisionInput": obj(
-            {
-                "decision": enum(DECISIONS),
-                "categories": nullable(
-                    array(
-                        ref("Category"),
-                        "What a rejection is for (duplicates are merged). Left out on reject: the categories the classifier flagged.",
-                        maxItems=len(CATEGORIES),
-                    )
-                ),
-                "moderator": identifier("Who decided."),
-                "note": nullable(string(maxLength=2000)),
-            },
-            ("decision", "moderator"),
-            "A moderator's decision. Unknown fields are ignored.",
-            extra=True,
-        ),
-        "DecisionAnswer": obj(
-            {
-                "id": string(),
-                "decision": enum(DECISIONS),
-                "categories": array(ref("Category")),
-                "previous": nullable(enum(DECISIONS, "The decision before this one.")),
-                "changed": boolean("False when the same decision was already recorded."),
-                "user_id": string(),
-                "user": ref("UserState"),
-            },
-            ("id", "decision", "categories", "previous", "changed", "user_id", "user"),
-        ),
-        "UndoInput": obj(
-            {"moderator": identifier("Who undoes: the moderator who made the decision.")},
-            ("moderator",),
-            "Undo the last decision on a comment. Unknown fields are ignored.",
-            extra=True,
-        ),
-        "UndoAnswer": obj(
-            {
-                "id": string(),
-                "undone": nullable(enum(DECISIONS, "The decision taken back.")),
-                "state": enum(("pending", "approved", "rejected"), "The comment's state now."),
-                "user_id": string(),
-                "user": ref("UserState"),
-            },
-            ("id", "undone", "state", "user_id", "user"),
-        ),
-        # Queue and audit
-        "Lease": obj({"moderator": string(), "expires_at": timestamp()}, ("moderator", "expires_at")),
-        "QueueItem": obj(
-            {
-                "id": string(),
-                "user_id": string(),
-                "text": string(),
-                "article_id": nullable(string()),
-                "parent_id": nullable(string()),
-                "author_name": nullable(string()),
-                "created_at": nullable(timestamp()),
-                "received_at": timestamp(),
-                "scores": ref("Scores"),
-                "reasons": array(ref("Reason")),
-                "spans": array(ref("Span")),
-                "categories": array(ref("Category")),
-                "risk": number("Highest flagged score: higher is served first.", minimum=0, maximum=1),
-                "lease": nullable(ref("Lease")),
-            },
-            (
-                "id",
-                "user_id",
-                "text",
-                "article_id",
-                "parent_id",
-                "author_name",
-                "created_at",
-                "received_at",
-                "scores",
-                "reasons",
-                "spans",
-                "categories",
-                "risk",
-                "lease",
-            ),
-            "A comment waiting for review.",
-        ),
-        "QueuePage": obj(
-            {"items": array(ref("QueueItem")), "depth": integer("Pending comments of the site.", minimum=0)}, ("items", "depth")
-        ),
-        "ClaimInput": obj(
-            {"moderator": identifier("Who takes the items."), "limit": nullable(integer("Default 10.", minimum=1, maximum=100))},
-            ("moderator",),
-            extra=True,
-        ),
-        "ClaimAnswer": obj({"items": array(ref("QueueItem")), "lease_s": integer(minimum=1)}, ("items", "lease_s")),
-        "AuditEntry": {
-            "type": "object",
-            "description": "A decision or a user action. Every field but `at` is the string the log stored.",
-            "required": ["entry", "type", "decision", "user_id", "moderator", "note", "at"],
-            "properties": {
-                "entry": string("Stream entry id."),
-                "type": enum(("decision", "undo", "ban", "unban", "reset")),
-                "decision": enum(AUDIT_DECISIONS),
-                "comment_id": string(),
-                "user_id": string(),
-                "categories": string("Comma-joined categories."),
-                "previous": string("Previous decision, or the comment's state before the first decision."),
-                "moderator": string(),
-                "note": string(),
-                "duration_s": string("Ban length in seconds; 0 for good."),
-                "at": nullable(timestamp()),
-            },
-            "additionalProperties": {"type": "string"},
-        },
-        "AuditPage": obj({"entries": array(ref("AuditEntry"))}, ("entries",)),
-        # Users
-        "Strike": obj(
-            {
-                "comment_id": string(),
-                "weight": integer(minimum=0),
-                "categories": array(ref("Category")),
-                "reason": string(),
-                "at": nullable(timestamp()),
-                "expires_at": timestamp(),
-            },
-            ("comment_id", "weight", "categories", "reason", "at", "expires_at"),
-        ),
-        "Ban": obj(
-            {
-                "until": nullable(timestamp("Null: for good.")),
-                "reason": nullable(string()),
-                "by": nullable(string("Moderator, key id, or `policy` for automatic bans.")),
-                "at": timestamp(),
-                "automatic": boolean(),
-            },
-            ("until", "reason", "by", "at", "automatic"),
-        ),
-        "UserEvent": {
-            "type": "object",
-            "description": "A recent event: strike, ban, unban, reset or decision; fields depend on the type.",
-            "required": ["type", "at"],
-            "properties": {
-                "type": enum(("strike", "ban", "unban", "reset", "decision", "undo")),
-                "at": nullable(timestamp()),
-                "until": nullable(timestamp("Ban end; null when for good or not a ban.")),
-            },
-            "additionalProperties": True,
-        },
-        "UserComment": obj(
-            {
-                "id": string(),
-                "state": enum(STATES),
-                "received_at": timestamp(),
-                "text": string(),
-                "article_id": nullable(string()),
-                "verdict": nullable(ref("Verdict")),
-                "reasons": array(ref("Reason")),
-            },
-            ("id", "state", "received_at", "text", "article_id", "verdict", "reasons"),
-        ),
-        "UserView": obj(
-            {
-                "user_id": string(),
-                **user_state_properties,
-                "active_strikes": array(ref("Strike")),
-                "ban": nullable(ref("Ban")),
-                "history": array(ref("UserEvent"), "Newest first."),
-                "comments": array(ref("UserComment"), "Recent comments, newest first."),
-            },
-            ("user_id", *user_state_properties, "active_strikes", "ban", "history", "comments"),
-        ),
-        "UserStateAnswer": obj(
-            {"user_id": string(), **user_state_properties},
-            ("user_id", *user_state_properties),
-            "The user's state after the change.",
-        ),
-        "BanInput": obj(
-            {
-                "duration_s": nullable(integer("Seconds; left out or null: for good.", minimum=1, maximum=TEN_YEARS_S)),
-                "reason": string(maxLength=500),
-                "moderator": nullable(identifier("Who bans; default: the calling key's id.")),
-            },
-            ("reason",),
-            extra=True,
-        ),
-        "UserActionInput": obj(
-            {
-                "reason": nullable(string(maxLength=500)),
-                "moderator": nullable(identifier("Who acts; default: the calling key's id.")),
-            },
-            description="Optional body (an empty body is the same as {}).",
-            extra=True,
-        ),
-        # Admin
-        "ApiKey": obj(
-            {
-                "id": string("First 16 hex digits of the key's SHA-256.", pattern="^[0-9a-f]{16}$"),
-                "role": enum(ROLES),
-                "name": string(),
-                "created_at": timestamp(),
-            },
-            ("id", "role", "name", "created_at"),
-        ),
-        "KeyList": obj({"keys": array(ref("ApiKey"))}, ("keys",)),
-        "KeyInput": obj(
-            {"role": enum(ROLES), "name": nullable(string(maxLength=200))}, ("role",), "Unknown fields are ignored.", extra=True
-        ),
-        "NewKey": obj(
-            {
-                "key": string("The key; shown only in this answer.", pattern="^mk_[A-Za-z0-9_-]+$"),
-                "id": string(pattern="^[0-9a-f]{16}$"),
-                "role": enum(ROLES),
-                "site": string(),
-            },
-            ("key", "id", "role", "site"),
-        ),
-        "Revoked": obj({"revoked": string()}, ("revoked",)),
-        "Policy": obj(
-            {
-                "weights": obj(
-                    {c: integer(minimum=0) for c in CATEGORIES},
-                    CATEGORIES,
-                    "Strikes one rejection adds, per category (the largest counts).",
-                ),
-                "strike_ttl_s": integer("How long a strike counts.", minimum=1),
-                "ban_steps": array(
-                    array(integer(minimum=0), minItems=2, maxItems=2),
-                    "[active strikes, ban seconds] pairs, strikes increasing; 0 seconds bans for good.",
-                ),
-                "allowed_domains": array(string(minLength=1, maxLength=253), "Links to these hosts are not promotion."),
-                "thresholds": obj(
-                    {
-                        c: obj({"review": number(minimum=0, maximum=1), "reject": number(minimum=0, maximum=1)})
-                        for c in CATEGORIES
-                    },
-                    description="The site's own operating point: per category, review and reject thresholds "
-                    "(calibrated scores) overriding the model's; categories and keys left out keep the model's. "
-                    "docs/MODEL.md lists the points to choose from.",
-                ),
-            },
-            ("weights", "strike_ttl_s", "ban_steps", "allowed_domains", "thresholds"),
-            "A site's strike and ban policy.",
-        ),
-        "PolicyInput": obj(
-            {
-                "weights": obj({c: integer(minimum=0) for c in CATEGORIES}, description="Categories left out keep their weight."),
-                "strike_ttl_s": integer(minimum=1),
-                "ban_steps": array(
-                    array(integer(), minItems=2, maxItems=2),
-                    "[strikes > 0, seconds >= 0] pairs with strictly increasing strikes.",
-                ),
-                "allowed_domains": array(string(minLength=1, maxLength=253)),
-                "thresholds": obj(
-                    {
-                        c: obj({"review": number(minimum=0, maximum=1), "reject": number(minimum=0, maximum=1)})
-                        for c in CATEGORIES
-                    },
-                    description="The site's own operating point: per category, review and reject thresholds "
-                    "(calibrated scores) overriding the model's; categories and keys left out keep the model's. "
-                    "docs/MODEL.md lists the points to choose from.",
-                ),
-            },
-            description="Keys left out keep their current value. Unknown keys are refused (422).",
-        ),
-        "LabelRow": obj(
-            {
-                "text": string(),
-                **{c: integer(enum=[0, 1]) for c in CATEGORIES},
-                "source": string("The site the label came from."),
-            },
-            ("text", "source"),
-            "One line of GET /v1/labels: a training row for `moderation train --extra`.",
-        ),
-        # Integrations
-        "CoralSettingsInput": obj(
-            {
-                "secrets": array(
-                    string(minLength=16, maxLength=512),
-                    "The phase's signing secrets as Coral shows them (two while a rotated one is still active).",
-                    minItems=1,
-                    maxItems=5,
-                ),
-                "format": nullable(enum(("PLAIN_TEXT", "HTML"), "The phase's body format (default PLAIN_TEXT).")),
-            },
-            ("secrets",),
-            extra=True,
-        ),
-        "CoralSettings": obj(
-            {
-                "integration": enum(("coral",)),
-                "configured": boolean(),
-                "url": string("The URL to enter as the phase's endpoint in Coral."),
-                "format": enum(("PLAIN_TEXT", "HTML")),
-                "secrets": array(
-                    obj({"fingerprint": string("First 12 hex digits of the secret's SHA-256."), "prefix": string()}),
-                    "Never the secrets themselves.",
-                ),
-                "updated_at": nullable(timestamp()),
-            },
-            ("integration", "configured", "url"),
-        ),
-        # Models
-        "ModelInfo": obj(
-            {
-                "version": string("The active model version."),
-                "thresholds": obj(
-                    {c: obj({"review": number(), "reject": number()}, ("review", "reject")) for c in CATEGORIES},
-                    tuple(CATEGORIES),
-                ),
-                "card": {"type": "object", "description": "The model card: training files, metrics, thresholds, libraries."},
-                "shadow": nullable(obj({"version": string()}, ("version",), "The shadow model, when one is set.")),
-            },
-            ("version", "thresholds", "card", "shadow"),
-        ),
-        "ShadowVerdicts": obj(
-            {
-                "version": string(),
-                "verdict": enum(("approve", "review", "reject")),
-                "scores": categories_scores(),
-                "reasons": array(string()),
-            },
-            ("version", "verdict", "scores", "reasons"),
-        ),
-        "ShadowSummary": obj(
-            {
-                "active": string("The active model version."),
-                "shadow": nullable(string("The shadow model version, when one is set.")),
-                "versions": {
-                    "type": "object",
-                    "description": "Per shadow version: comments compared, agreed, agreement rate, counts per verdict pair.",
-                    "additionalProperties": obj(
-                        {
-                            "compared": integer(minimum=0),
-                            "agreed": integer(minimum=0),
-                            "agreement": nullable(number(minimum=0, maximum=1)),
-                            "pairs": {"type": "object", "additionalProperties": integer(minimum=0)},
-                        },
-                        ("compared", "agreed", "agreement", "pairs"),
-                    ),
-                },
-                "disagreements": array(
-                    obj(
-                        {
-                            "comment_id": string(),
-                            "at": number("Seconds since the epoch."),
-                            "active": ref("ShadowVerdicts"),
-                            "shadow": ref("ShadowVerdicts"),
-                        },
-                        ("comment_id", "at", "active", "shadow"),
-                    ),
-                    "Newest first.",
-                ),
-            },
-            ("active", "shadow", "versions", "disagreements"),
-        ),
-        # Health
-        "Health": obj({"status": enum(("ok",))}, ("status",)),
-        "Readiness": obj(
-            {"status": enum(("ok", "unavailable")), "redis": enum(("ok", "unavailable")), "model": string("Model version.")},
-            ("status", "redis", "model"),
-        ),
-        # Errors
-        "FieldError": obj(
-            {"field": string("Field name, `name[index]` inside lists, or `(body)`."), "message": string()}, ("field", "message")
-        ),
-        "Error": obj(
-            {
-                "error": obj(
-                    {
-                        "status": integer("The HTTP status.", minimum=400, maximum=599),
-                        "code": enum(ERROR_CODES),
-                        "message": string(),
-                        "fields": array(ref("FieldError"), "Only on 422: every bad field."),
-                    },
-                    ("status", "code", "message"),
-                )
-            },
-            ("error",),
-            "The one shape of every error answer.",
-        ),
-    }
+# -- shared error answers ---------------------------------------------------------------------------------------
 
 
 def _error_response(description: str, headers: dict | None = None) -> dict:
-    return ok(description, ref("Error"), headers)
+    return ok(description, ref(Error), headers)
 
 
 def responses() -> dict:
@@ -774,21 +326,21 @@ def responses() -> dict:
 # -- paths ------------------------------------------------------------------------------------------------------
 
 _COMMENT_ID = param("comment_id", "path", string(), "The site's comment id.")
-_USER_ID = param("user_id", "path", identifier(), "The site's user id (422 when not a valid identifier).")
+_USER_ID = param("user_id", "path", field_schema(UserIdPath, "user_id"), "The site's user id (422 when not a valid identifier).")
 
 
 def paths() -> dict:
-    """Return the paths."""
+    """Return the paths of this service's own API."""
     return {
         "/v1/comments": {
             "post": operation(
                 "submitComment",
                 "Moderate one comment",
                 "comments",
-                {"200": ok("The verdict, scores, reasons, evidence and the user's strikes.", ref("CommentAnswer"))},
+                {"200": ok("The verdict, scores, reasons, evidence and the user's strikes.", ref(CommentAnswer))},
                 permission="submit",
                 errors=(409,),
-                request=body("CommentInput"),
+                request=body(CommentInput),
                 description="Scores, records (strike and ban on reject) and queues the comment for review once; the same"
                 " request again returns the stored answer. When Redis is down the comment is still answered"
                 " (store: unavailable).",
@@ -799,9 +351,9 @@ def paths() -> dict:
                 "submitBatch",
                 "Moderate a batch of comments",
                 "comments",
-                {"200": ok("One result per comment.", ref("BatchAnswer"))},
+                {"200": ok("One result per comment.", ref(BatchAnswer))},
                 permission="submit",
-                request=body("BatchInput"),
+                request=body(BatchInput),
             )
         },
         "/v1/score": {
@@ -809,9 +361,9 @@ def paths() -> dict:
                 "scoreText",
                 "Assess a text without storing anything",
                 "comments",
-                {"200": ok("The classifier's answer.", ref("Assessment"))},
+                {"200": ok("The classifier's answer.", ref(Assessment))},
                 permission="score",
-                request=body("ScoreInput"),
+                request=body(ScoreInput),
             )
         },
         "/v1/comments/{comment_id}": {
@@ -819,7 +371,7 @@ def paths() -> dict:
                 "getComment",
                 "Read a stored comment",
                 "comments",
-                {"200": ok("The comment's record.", ref("CommentRecord"))},
+                {"200": ok("The comment's record.", ref(CommentRecord))},
                 permission="queue",
                 errors=(404,),
                 parameters=[_COMMENT_ID],
@@ -830,11 +382,11 @@ def paths() -> dict:
                 "decideComment",
                 "Record a moderator's decision",
                 "comments",
-                {"200": ok("The decision and the user's state after it.", ref("DecisionAnswer"))},
+                {"200": ok("The decision and the user's state after it.", ref(DecisionAnswer))},
                 permission="decide",
                 errors=(404,),
                 parameters=[_COMMENT_ID],
-                request=body("DecisionInput"),
+                request=body(DecisionInput),
                 description="Idempotent. Reject adds a strike; approve lifts a strike the comment caused.",
             )
         },
@@ -843,11 +395,11 @@ def paths() -> dict:
                 "undoDecision",
                 "Undo the last decision on a comment",
                 "comments",
-                {"200": ok("What was undone and the user's state after it.", ref("UndoAnswer"))},
+                {"200": ok("What was undone and the user's state after it.", ref(UndoAnswer))},
                 permission="decide",
                 errors=(404, 409),
                 parameters=[_COMMENT_ID],
-                request=body("UndoInput"),
+                request=body(UndoInput),
                 description=(
                     "Only the moderator who decided, within `undo_window_s` seconds (10 by default): a strike the decision "
                     "added is lifted, one it lifted comes back, and a comment that was pending returns to the queue. 409 when "
@@ -860,12 +412,12 @@ def paths() -> dict:
                 "listQueue",
                 "List pending comments",
                 "queue",
-                {"200": ok("Highest risk first, oldest first among equals.", ref("QueuePage"))},
+                {"200": ok("Highest risk first, oldest first among equals.", ref(QueuePage))},
                 permission="queue",
                 errors=(422,),
                 parameters=[
                     param("limit", "query", integer(minimum=1, maximum=500, default=50), "Most items to return."),
-                    param("category", "query", ref("Category"), "Only items flagged for this category."),
+                    param("category", "query", ref(Category), "Only items flagged for this category."),
                 ],
             )
         },
@@ -874,9 +426,9 @@ def paths() -> dict:
                 "claimQueue",
                 "Lease pending comments to a moderator",
                 "queue",
-                {"200": ok("The leased items (items already leased to the same moderator come again).", ref("ClaimAnswer"))},
+                {"200": ok("The leased items (items already leased to the same moderator come again).", ref(ClaimAnswer))},
                 permission="queue",
-                request=body("ClaimInput"),
+                request=body(ClaimInput),
             )
         },
         "/v1/audit": {
@@ -884,7 +436,7 @@ def paths() -> dict:
                 "listAudit",
                 "Read the decision and user-action log",
                 "queue",
-                {"200": ok("Newest first.", ref("AuditPage"))},
+                {"200": ok("Newest first.", ref(AuditPage))},
                 permission="queue",
                 errors=(422,),
                 parameters=[
@@ -899,7 +451,7 @@ def paths() -> dict:
                 "getUser",
                 "Read a user's strikes, ban, history and comments",
                 "users",
-                {"200": ok("What a moderator sees about the user.", ref("UserView"))},
+                {"200": ok("What a moderator sees about the user.", ref(UserView))},
                 permission="users",
                 errors=(422,),
                 parameters=[_USER_ID],
@@ -910,19 +462,19 @@ def paths() -> dict:
                 "banUser",
                 "Ban a user",
                 "users",
-                {"200": ok("The user's state.", ref("UserStateAnswer"))},
+                {"200": ok("The user's state.", ref(UserStateAnswer))},
                 permission="users",
                 parameters=[_USER_ID],
-                request=body("BanInput"),
+                request=body(BanInput),
             ),
             "delete": operation(
                 "unbanUser",
                 "Lift a user's ban",
                 "users",
-                {"200": ok("The user's state.", ref("UserStateAnswer"))},
+                {"200": ok("The user's state.", ref(UserStateAnswer))},
                 permission="users",
                 parameters=[_USER_ID],
-                request=body("UserActionInput", required=False),
+                request=body(UserActionInput, required=False),
             ),
         },
         "/v1/users/{user_id}/strikes/reset": {
@@ -930,10 +482,10 @@ def paths() -> dict:
                 "resetStrikes",
                 "Forget a user's strikes",
                 "users",
-                {"200": ok("The user's state (a ban stays).", ref("UserStateAnswer"))},
+                {"200": ok("The user's state (a ban stays).", ref(UserStateAnswer))},
                 permission="users",
                 parameters=[_USER_ID],
-                request=body("UserActionInput", required=False),
+                request=body(UserActionInput, required=False),
             )
         },
         "/v1/keys": {
@@ -941,16 +493,16 @@ def paths() -> dict:
                 "listKeys",
                 "List the site's API keys",
                 "admin",
-                {"200": ok("Ids, roles and names; keys themselves are never stored.", ref("KeyList"))},
+                {"200": ok("Ids, roles and names; keys themselves are never stored.", ref(KeyList))},
                 permission="admin",
             ),
             "post": operation(
                 "createKey",
                 "Create an API key for the site",
                 "admin",
-                {"201": ok("The new key (the only time it is shown).", ref("NewKey"))},
+                {"201": ok("The new key (the only time it is shown).", ref(NewKey))},
                 permission="admin",
-                request=body("KeyInput"),
+                request=body(KeyInput),
             ),
         },
         "/v1/keys/{key_id}": {
@@ -958,7 +510,7 @@ def paths() -> dict:
                 "revokeKey",
                 "Revoke one of the site's keys",
                 "admin",
-                {"200": ok("The revoked key id.", ref("Revoked"))},
+                {"200": ok("The revoked key id.", ref(Revoked))},
                 permission="admin",
                 errors=(404,),
                 parameters=[param("key_id", "path", string(), "The key's id (at least its first 16 hex digits).")],
@@ -969,16 +521,16 @@ def paths() -> dict:
                 "getPolicy",
                 "Read the site's policy",
                 "admin",
-                {"200": ok("The policy (the default one while Redis is down).", ref("Policy"))},
+                {"200": ok("The policy (the default one while Redis is down).", ref(Policy))},
                 permission="admin",
             ),
             "put": operation(
                 "putPolicy",
                 "Change the site's policy",
                 "admin",
-                {"200": ok("The policy now in force.", ref("Policy"))},
+                {"200": ok("The policy now in force.", ref(Policy))},
                 permission="admin",
-                request=body("PolicyInput"),
+                request=body(PolicyInput),
             ),
         },
         "/v1/labels": {
@@ -1000,7 +552,7 @@ def paths() -> dict:
                 "getCoralSettings",
                 "Read the Coral Talk integration settings",
                 "admin",
-                {"200": ok("Whether it is configured, the URL to give Coral, secret fingerprints.", ref("CoralSettings"))},
+                {"200": ok("Whether it is configured, the URL to give Coral, secret fingerprints.", ref(CoralSettings))},
                 permission="admin",
                 description="See docs/COMPATIBILITY.md for the Coral external moderation phase.",
             ),
@@ -1008,15 +560,15 @@ def paths() -> dict:
                 "putCoralSettings",
                 "Set the Coral Talk signing secrets",
                 "admin",
-                {"200": ok("The settings as stored (without the secrets).", ref("CoralSettings"))},
+                {"200": ok("The settings as stored (without the secrets).", ref(CoralSettings))},
                 permission="admin",
-                request=body("CoralSettingsInput"),
+                request=body(CoralSettingsInput),
             ),
             "delete": operation(
                 "deleteCoralSettings",
                 "Forget the Coral Talk settings (Coral's requests are refused from then on)",
                 "admin",
-                {"200": ok("The settings, now empty.", ref("CoralSettings"))},
+                {"200": ok("The settings, now empty.", ref(CoralSettings))},
                 permission="admin",
             ),
         },
@@ -1025,7 +577,7 @@ def paths() -> dict:
                 "getModel",
                 "The model being served",
                 "models",
-                {"200": ok("The active version, its thresholds and card, and the shadow version.", ref("ModelInfo"))},
+                {"200": ok("The active version, its thresholds and card, and the shadow version.", ref(ModelInfo))},
                 permission="score",
                 description="Each worker follows the model directory and switches within `MODERATION_MODEL_POLL_S` seconds.",
             )
@@ -1035,7 +587,7 @@ def paths() -> dict:
                 "getShadow",
                 "How the shadow model compares with the active one",
                 "models",
-                {"200": ok("Agreement counts on this site's new comments, and the latest disagreements.", ref("ShadowSummary"))},
+                {"200": ok("Agreement counts on this site's new comments, and the latest disagreements.", ref(ShadowSummary))},
                 permission="queue",
                 errors=(422,),
                 parameters=[
@@ -1051,15 +603,15 @@ def paths() -> dict:
                 {"200": ok("The OpenAPI 3.0.3 document.", {"type": "object"})},
             )
         },
-        "/healthz": {"get": operation("healthz", "Liveness", "health", {"200": ok("The process is alive.", ref("Health"))})},
+        "/healthz": {"get": operation("healthz", "Liveness", "health", {"200": ok("The process is alive.", ref(Health))})},
         "/readyz": {
             "get": operation(
                 "readyz",
                 "Readiness",
                 "health",
                 {
-                    "200": ok("Redis answers and the model is loaded.", ref("Readiness")),
-                    "503": ok("Redis does not answer (this body, not the Error shape).", ref("Readiness")),
+                    "200": ok("Redis answers and the model is loaded.", ref(Readiness)),
+                    "503": ok("Redis does not answer (this body, not the Error shape).", ref(Readiness)),
                 },
             )
         },
@@ -1074,8 +626,150 @@ def paths() -> dict:
     }
 
 
-def document() -> dict:
-    """Return the OpenAPI document."""
+# -- the drop-ins -----------------------------------------------------------------------------------------------
+
+_GOOGLE_ERROR = "Google's error shape, with the messages Perspective's documentation lists"
+_PERSPECTIVE_KEY = (
+    "One of this service's API keys (any role) where the Google key was: `?key=`, `X-Goog-Api-Key`,"
+    " `Authorization: Bearer` or `X-API-Key`."
+)
+_RETRY = {"Retry-After": header("Seconds to wait (5).", {"type": "integer"})}
+_CORAL_HEADERS = {
+    "X-Moderation-Comment-Id": header("Our id of the comment (`coral:` and a SHA-256 of who wrote what where)."),
+    "X-Moderation-Action": header("Coral's action: NEW or EDIT."),
+    "X-Moderation-Verdict": header("Our verdict (`none`: empty text, `text_too_long`: held without reading)."),
+}
+_AKISMET = (
+    "Akismet's REST API 1.1: form fields in, plain text out. `api_key` (or `key`) is one of this service's API keys"
+    " (any role); the site comes from the key. Akismet-style problems (a missing field, an unknown key) are answered"
+    " 200 with a plain-text body and an `X-akismet-debug-help` header, as Akismet does."
+)
+
+
+def drop_in_paths() -> dict:
+    """Return the paths of the drop-in endpoints: Perspective, Coral Talk, Akismet."""
+    perspective = "/v1alpha1/comments:analyze"
+    wrong_method = {
+        method: drop_in(
+            "perspective",
+            f"perspectiveAnalyze{method.title()}",
+            f"{method.upper()} on AnalyzeComment: not found, as Google answers a wrong method",
+            {"404": ok(f"{_GOOGLE_ERROR}: NOT_FOUND, Method not found.", ref(GoogleError), {"Allow": header("POST.")})},
+            description="Google's front end answers a wrong HTTP method on an API method with 404.",
+        )
+        for method in ("get", "put", "patch", "delete")
+    }
+    akismet_answers = {
+        "200": text("`true`/`false`, `valid`/`invalid`, the thanks sentence, or Akismet's wording of a problem."),
+        "413": {"$ref": "#/components/responses/TooLarge"},
+        "503": text("The store (Redis) is needed and unavailable: a key never seen by this process, or a label.", _RETRY),
+    }
+    akismet = {
+        "verify-key": (
+            AkismetVerifyKey,
+            "akismetVerifyKey",
+            "Akismet: verify a key",
+            "`valid` for one of our keys with a `blog`.",
+        ),
+        "comment-check": (
+            AkismetComment,
+            "akismetCommentCheck",
+            "Akismet: is this comment spam",
+            (
+                "`true` when our promotion category is flagged (`X-akismet-pro-tip: discard` at the block or reject level),"
+                " `false` otherwise. Scores only: nothing is stored."
+            ),
+        ),
+        "submit-spam": (
+            AkismetComment,
+            "akismetSubmitSpam",
+            "Akismet: this was spam",
+            "Records a training label `promotion: 1`.",
+        ),
+        "submit-ham": (
+            AkismetComment,
+            "akismetSubmitHam",
+            "Akismet: this was not spam",
+            "Records a training label `promotion: 0`.",
+        ),
+    }
+    return {
+        perspective: {
+            "post": drop_in(
+                "perspective",
+                "perspectiveAnalyze",
+                "Perspective API: AnalyzeComment",
+                {
+                    "200": ok("The scores asked for, in Perspective's shape.", ref(AnalyzeCommentResponse)),
+                    "400": ok(
+                        f"{_GOOGLE_ERROR} (INVALID_ARGUMENT): a body that is not a request, a bad or unknown field, no or"
+                        " too long a text, no or unknown attributes, a language other than English, an unknown API key,"
+                        f" a body over {BODY_MAX} bytes.",
+                        ref(GoogleError),
+                    ),
+                    "403": ok(f"{_GOOGLE_ERROR} (PERMISSION_DENIED): no API key.", ref(GoogleError)),
+                    "503": ok(f"{_GOOGLE_ERROR} (UNAVAILABLE): the key could not be checked (Redis).", ref(GoogleError), _RETRY),
+                },
+                description="Scores a comment for Perspective attributes from our three categories; nothing is stored. "
+                + _PERSPECTIVE_KEY,
+                parameters=[
+                    param("key", "query", string(), _PERSPECTIVE_KEY),
+                    param("X-Goog-Api-Key", "header", string(), "The key, as Google's clients may send it."),
+                ],
+                request=body(AnalyzeCommentRequest),
+            ),
+            **wrong_method,
+        },
+        "/coral/{site}/moderate": {
+            "post": drop_in(
+                "coral",
+                "coralModerate",
+                "Coral Talk: external moderation phase",
+                {
+                    "200": ok(
+                        "Our verdict in Coral's terms (review: SYSTEM_WITHHELD, reject: REJECTED).",
+                        ref(CoralAnswer),
+                        _CORAL_HEADERS,
+                    ),
+                    "204": {"description": "No opinion: approved, or an empty text.", "headers": _CORAL_HEADERS},
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    "401": ok("`X-Coral-Signature` is missing or matches no secret of the site (code unauthorized).", ref(Error)),
+                    "404": ok("No Coral integration is configured for the site (code not_found).", ref(Error)),
+                    "413": {"$ref": "#/components/responses/TooLarge"},
+                    "422": {"$ref": "#/components/responses/Invalid"},
+                    "503": {"$ref": "#/components/responses/Unavailable"},
+                },
+                description="Coral posts each new or edited comment; we check the signature with the site's secrets"
+                " (`PUT /v1/integrations/coral`), moderate it as `POST /v1/comments` does (strikes, bans, queue) and"
+                " answer as Coral reads answers. Bad fields are named `comment.body`, `author.id`, ...",
+                parameters=[
+                    param("site", "path", string(), "Our site whose Coral integration this is."),
+                    param(
+                        "X-Coral-Signature",
+                        "header",
+                        string(pattern="sha256="),
+                        "`sha256=<hex>` elements: the HMAC-SHA256 of the raw body with each active signing secret.",
+                        required=True,
+                    ),
+                ],
+                request=body(CoralRequest),
+            )
+        },
+        **{
+            f"/akismet/1.1/{name}": {
+                "post": drop_in(
+                    "akismet", operation_id, summary, akismet_answers, description=f"{what} {_AKISMET}", request=form(shape)
+                )
+            }
+            for name, (shape, operation_id, summary, what) in akismet.items()
+        },
+    }
+
+
+@functools.cache
+def _document() -> dict:
+    own, drop_ins = paths(), drop_in_paths()
+    shared = responses()
     return {
         "openapi": "3.0.3",
         "info": {
@@ -1089,7 +783,9 @@ def document() -> dict:
                 "Errors: every error answer, including 404 for unknown paths and 405 for unsupported methods, has the Error"
                 " shape. Request bodies are JSON whatever the Content-Type; unknown fields are ignored."
                 f" Limits (defaults): bodies up to {BODY_MAX} bytes, texts up to {TEXT_MAX} characters,"
-                f" batches up to {BATCH_MAX} comments."
+                f" batches up to {BATCH_MAX} comments.\n\n"
+                "Drop-in endpoints (tag `compatibility`, docs/COMPATIBILITY.md) speak Perspective's, Coral Talk's and"
+                " Akismet's contracts instead, errors and authentication included."
             ),
         },
         "servers": [{"url": "/"}],
@@ -1100,14 +796,21 @@ def document() -> dict:
             {"name": "admin", "description": "API keys, policy and training labels."},
             {"name": "models", "description": "The model being served and its shadow."},
             {"name": "health", "description": "Probes, metrics and this document."},
+            {"name": "compatibility", "description": "Drop-ins for clients of Perspective, Coral Talk and Akismet."},
         ],
-        "paths": paths(),
+        "paths": {**own, **drop_ins},
         "components": {
-            "schemas": schemas(),
-            "responses": responses(),
+            # LabelRow describes the lines of GET /v1/labels (JSON Lines, declared as a string).
+            "schemas": components(extra=(LabelRow,)),
+            "responses": shared,
             "securitySchemes": {
                 "bearerKey": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <key>`."},
                 "headerKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "The same key in X-API-Key."},
             },
         },
     }
+
+
+def document() -> dict:
+    """Return the OpenAPI document (a copy: the caller may change it)."""
+    return copy.deepcopy(_document())

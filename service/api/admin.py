@@ -9,9 +9,9 @@ from flask import Blueprint, Response, g, jsonify
 from ..actions import admin as actions
 from ..actions.labels import site_labels
 from ..auth import require
-from ..store.apikeys import ROLES
+from ..schemas import KEY
 from ..times import iso
-from ..validation import Field, json_body, validate
+from ..validation import json_body, validate
 from . import services
 
 bp = Blueprint("admin", __name__)
@@ -29,9 +29,7 @@ def list_keys():
 @require("admin")
 def create_key():
     """Create a key for this site; the answer is the only time the key is shown."""
-    data = validate(
-        json_body(), {"role": Field("string", choices=ROLES), "name": Field("string", required=False, max_length=200)}
-    )
+    data = validate(json_body(), KEY)
     key, key_id = actions.create_key(services(), g.identity.site, data["role"], data.get("name") or "")
     response = jsonify({"key": key, "id": key_id, "role": data["role"], "site": g.identity.site})
     response.status_code = 201

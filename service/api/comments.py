@@ -4,33 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from classifier.types import CATEGORIES
-
 from ..actions import comments as actions
 from ..auth import require
 from ..errors import ApiError, api_error
-from ..validation import Field, json_body, validate
+from ..schemas import BATCH, COMMENT, DECISION, SCORE, UNDO
+from ..validation import json_body, validate
 from . import services
 
 bp = Blueprint("comments", __name__)
-
-COMMENT = {
-    "id": Field("id"),
-    "user_id": Field("id"),
-    "text": Field("text"),
-    "article_id": Field("id", required=False, nullable=True),
-    "parent_id": Field("id", required=False, nullable=True),
-    "author_name": Field("string", required=False, nullable=True, max_length=200),
-    "created_at": Field("time", required=False, nullable=True),
-}
-DECISION = {
-    "decision": Field("string", choices=("approve", "reject")),
-    "categories": Field(
-        "list", required=False, nullable=True, max_length=len(CATEGORIES), items=Field("string", choices=CATEGORIES)
-    ),
-    "moderator": Field("id"),
-    "note": Field("string", required=False, nullable=True, max_length=2000),
-}
 
 
 def _limits() -> dict:
@@ -50,7 +31,7 @@ def submit_comment():
 def submit_batch():
     """Moderate up to ``batch_max`` comments; each result stands alone."""
     settings = services().settings
-    body = validate(json_body(), {"comments": Field("list", max_length=settings.batch_max)})
+    body = validate(json_body(), BATCH, {"batch": settings.batch_max})
     results = []
     for index, item in enumerate(body["comments"]):
         try:
@@ -70,7 +51,7 @@ def submit_batch():
 @require("score")
 def score():
     """Assess a text without storing anything."""
-    data = validate(json_body(), {"text": Field("text")}, _limits())
+    data = validate(json_body(), SCORE, _limits())
     return jsonify(actions.assessment_body(actions.assess(services(), g.identity.site, data["text"])))
 
 
@@ -85,7 +66,7 @@ def get_comment(comment_id: str):
 @require("decide")
 def undo(comment_id: str):
     """Undo the last decision on a comment (the same moderator, within ``undo_window_s`` seconds)."""
-    data = validate(json_body(), {"moderator": Field("id")})
+    data = validate(json_body(), UNDO)
     return jsonify(actions.undo(services(), g.identity.site, comment_id, data["moderator"], g.identity.key_id))
 
 

@@ -9,8 +9,9 @@ from classifier.types import CATEGORIES
 from ..actions import queue as actions
 from ..auth import require
 from ..errors import invalid
+from ..schemas import CLAIM
 from ..times import iso
-from ..validation import Field, json_body, query_int, validate
+from ..validation import json_body, query_int, validate
 from . import services
 
 bp = Blueprint("queue", __name__)
@@ -43,7 +44,7 @@ def pending():
 @require("queue")
 def claim():
     """Lease up to ``limit`` pending comments to one moderator (others do not get them)."""
-    data = validate(json_body(), {"moderator": Field("id"), "limit": Field("int", required=False, minimum=1, maximum=100)})
+    data = validate(json_body(), CLAIM)
     s = services()
     items = actions.claim(s, g.identity.site, data["moderator"], data.get("limit") or 10)
     return jsonify({"items": [_item(i) for i in items], "lease_s": s.settings.lease_s})

@@ -6,16 +6,16 @@ from flask import Blueprint, g, jsonify, request
 
 from ..actions import users as actions
 from ..auth import require
-from ..config import MAX_SECONDS
+from ..schemas import BAN, USER_ACTION, USER_ID
 from ..times import iso
-from ..validation import Field, json_body, validate
+from ..validation import json_body, validate
 from . import services
 
 bp = Blueprint("users", __name__)
 
 
 def _check_user(user_id: str) -> None:
-    validate({"user_id": user_id}, {"user_id": Field("id")})
+    validate({"user_id": user_id}, USER_ID)
 
 
 @bp.get("/v1/users/<user_id>")
@@ -60,14 +60,7 @@ def view(user_id: str):
 def ban(user_id: str):
     """Ban a user for ``duration_s`` seconds, or for good without it."""
     _check_user(user_id)
-    data = validate(
-        json_body(),
-        {
-            "duration_s": Field("int", required=False, nullable=True, minimum=1, maximum=MAX_SECONDS),
-            "reason": Field("string", max_length=500),
-            "moderator": Field("id", required=False),
-        },
-    )
+    data = validate(json_body(), BAN)
     return _change(user_id, "ban", data)
 
 
@@ -82,9 +75,7 @@ def _change(user_id: str, action: str, data: dict):
 def _optional_body() -> dict:
     if not request.get_data(cache=True):
         return {}
-    return validate(
-        json_body(), {"reason": Field("string", required=False, max_length=500), "moderator": Field("id", required=False)}
-    )
+    return validate(json_body(), USER_ACTION)
 
 
 @bp.delete("/v1/users/<user_id>/ban")

@@ -27,8 +27,9 @@ from ..actions.labels import record_feedback, training_text
 from ..api import services
 from ..auth import PERMISSIONS, Identity, identify
 from ..errors import ApiError
+from ..schemas import AKISMET_COMMENT_ID
 from ..store import StoreUnavailable
-from ..validation import Field
+from ..validation import field_errors
 
 bp = Blueprint("akismet", __name__)
 
@@ -40,7 +41,7 @@ PRO_TIP = "X-akismet-pro-tip"
 GUARANTEED_SPAM_AUTHOR = "akismet-guaranteed-spam"
 GUARANTEED_SPAM_EMAIL = "akismet-guaranteed-spam@example.com"
 NEVER_SPAM_ROLE = "administrator"
-_ID = Field("id")
+_ID = AKISMET_COMMENT_ID
 
 
 class _Answer(Exception):
@@ -113,8 +114,7 @@ def our_comment_id() -> str | None:
     value = param("comment_id")
     if not value:
         return None
-    problems: list[dict] = []
-    _ID.check(value, "comment_id", problems, {})
+    problems = field_errors({"comment_id": value}, _ID)
     if problems:
         raise _Answer(text_answer("Invalid field: comment_id.", headers={DEBUG: problems[0]["message"]}))
     return value

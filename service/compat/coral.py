@@ -30,39 +30,42 @@ from classifier.verdicts import flagged_categories
 from ..actions import admin as admin_actions
 from ..actions import comments as comment_actions
 from ..api import services
-from ..api.comments import COMMENT
 from ..auth import require
 from ..cache import FallbackCache
 from ..errors import ApiError, invalid
+from ..schemas import (
+    COMMENT,
+    CORAL_AUTHOR,
+    CORAL_COMMENT,
+    CORAL_FORMATS,
+    CORAL_REQUEST,
+    CORAL_SECRET_MAX,
+    CORAL_SECRET_MIN,
+    CORAL_SECRETS_MAX,
+    CORAL_SETTINGS,
+    CORAL_STORY,
+)
 from ..store import StoreUnavailable
 from ..times import iso
-from ..validation import Field, json_body, validate
+from ..validation import json_body, validate
 
 bp = Blueprint("coral", __name__)
 
 NAME = "coral"
 SIGNATURE_HEADER = "X-Coral-Signature"
-FORMATS = ("PLAIN_TEXT", "HTML")
-SECRETS_MAX = 5
-SECRET_MIN, SECRET_MAX = 16, 512
+FORMATS = CORAL_FORMATS
+SECRETS_MAX = CORAL_SECRETS_MAX
+SECRET_MIN, SECRET_MAX = CORAL_SECRET_MIN, CORAL_SECRET_MAX
 SETTINGS_FRESH_S = 5.0
 TOXIC, SPAM = "COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"
 #: Which Coral flag reason each of our categories raises.
 FLAG_REASONS = {"abuse": TOXIC, "attack": TOXIC, "promotion": SPAM}
 
-_REQUEST = {
-    "action": Field("string", choices=("NEW", "EDIT")),
-    "comment": Field("object"),
-    "author": Field("object"),
-    "story": Field("object"),
-}
-_COMMENT = {"body": Field("string", max_length=None), "parentID": Field("id", required=False, nullable=True)}
-_AUTHOR = {"id": Field("id")}
-_STORY = {"id": Field("id")}
-_SETTINGS = {
-    "secrets": Field("list", max_length=SECRETS_MAX, items=Field("string", max_length=SECRET_MAX)),
-    "format": Field("string", required=False, nullable=True, choices=FORMATS),
-}
+_REQUEST = CORAL_REQUEST
+_COMMENT = CORAL_COMMENT
+_AUTHOR = CORAL_AUTHOR
+_STORY = CORAL_STORY
+_SETTINGS = CORAL_SETTINGS
 
 
 # -- settings, with a short in-process cache so that Coral is still answered while Redis is down -------------------

@@ -25,9 +25,10 @@ from ..actions.errors import ActionError
 from ..auth import identify
 from ..config import MAX_SECONDS
 from ..errors import ApiError, api_error
+from ..schemas import CONSOLE_BAN, CONSOLE_DECISION, CONSOLE_LOGIN, CONSOLE_UNDO, CONSOLE_USER_ACTION, USER_ID
 from ..store import StoreUnavailable
 from ..store.sessions import SessionStore
-from ..validation import Field, validate
+from ..validation import validate
 from . import render
 from .sessions import COOKIE, LOGIN_COOKIE, SESSION_S, same_token
 
@@ -130,7 +131,7 @@ def login_submit():
     error = None
     identity = None
     try:
-        validate({"moderator": name}, {"moderator": Field("id", max_length=100)})
+        validate({"moderator": name}, CONSOLE_LOGIN)
     except ApiError:
         error = "Give your name (1 to 100 characters): it goes into the decision log."
     if error is None:
@@ -212,17 +213,7 @@ def decide():
             "categories": request.form.getlist("categories"),
             "note": request.form.get("note") or None,
         }
-    data = validate(
-        source,
-        {
-            "comment_id": Field("id"),
-            "decision": Field("string", choices=("approve", "reject")),
-            "categories": Field(
-                "list", required=False, nullable=True, max_length=len(CATEGORIES), items=Field("string", choices=CATEGORIES)
-            ),
-            "note": Field("string", required=False, nullable=True, max_length=2000),
-        },
-    )
+    data = validate(source, CONSOLE_DECISION)
     categories = tuple(data.get("categories") or ()) or None if data["decision"] == "reject" else None
     decision = comment_actions.Decision(data["decision"], session.moderator, categories, data.get("note"))
     result = comment_actions.decide(services(), session.site, data["comment_id"], decision, session.key_id)
@@ -236,7 +227,7 @@ def decide():
 def undo():
     session = g.console
     source = request.get_json(silent=True) if request.is_json else {"comment_id": request.form.get("comment_id")}
-    data = validate(source, {"comment_id": Field("id")})
+    data = validate(source, CONSOLE_UNDO)
     result = comment_actions.undo(services(), session.site, data["comment_id"], session.moderator, session.key_id)
     if wants_json():
         return jsonify(result)
@@ -249,7 +240,7 @@ def undo():
 @bp.get("/users/<user_id>")
 @signed_in
 def user(user_id: str):
-    validate({"user_id": user_id}, {"user_id": Field("id")})
+    validate({"user_id": user_id}, USER_ID)
     s = services()
     found = user_actions.view(s, g.console.site, user_id)
     now = s.clock()
@@ -280,11 +271,8 @@ def user(user_id: str):
 
 
 def _user_action(user_id: str, action: str):
-    validate({"user_id": user_id}, {"user_id": Field("id")})
-    spec = {
-        "reason": Field("string", required=action == "ban", max_length=500),
-        "duration_s": Field("string", required=False, max_length=12),
-    }
+    validate({"user_id": user_id}, USER_ID)
+    spec = CONSOLE_BAN if action == "ban" else CONSOLE_USER_ACTION
     data = validate({k: v for k, v in request.form.items() if k in spec}, spec)
     reason = (data.get("reason") or "").strip()
     if action == "ban" and not reason:

@@ -2,11 +2,16 @@
 
 Every answer the tests get goes through ``Api``, which checks that the status
 is documented for the operation and that the body validates (jsonschema)
-against the schema the document declares for that status.
+against the schema the document declares for that status. The document's
+schemas are generated from ``service.schemas``, the shapes the validation is
+made from; the last tests check that what a request schema accepts and refuses
+is what the server accepts and refuses, drop-in endpoints included.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import Iterator
@@ -16,12 +21,14 @@ import pytest
 import redis
 from jsonschema import Draft202012Validator
 
-from service import create_app
+from service import create_app, schemas
 from service.api.comments import COMMENT, DECISION
 from service.auth import PERMISSIONS
+from service.errors import ApiError
 from service.openapi import document
 from service.store import connect
 from service.store.apikeys import ROLES
+from service.validation import field_errors, validate
 
 from .conftest import auth
 
@@ -91,12 +98,26 @@ def pointer(ref: str):
     return target
 
 
-def operations() -> Iterator[tuple[str, str, dict]]:
+def all_operations() -> Iterator[tuple[str, str, dict]]:
     """Yield (METHOD, path template, operation) of the document."""
     for template, item in DOC["paths"].items():
         for method in METHODS:
             if method in item:
                 yield method.upper(), template, item[method]
+
+
+def operations() -> Iterator[tuple[str, str, dict]]:
+    """Yield the operations of the service's own API (the error shape, the keys); not the drop-ins."""
+    for method, template, op in all_operations():
+        if "x-compatibility" not in op:
+            yield method, template, op
+
+
+def drop_in_operations() -> Iterator[tuple[str, str, dict]]:
+    """Yield the operations of the drop-in endpoints (Perspective, Coral, Akismet): their originals' contracts."""
+    for method, template, op in all_operations():
+        if "x-compatibility" in op:
+            yield method, template, op
 
 
 def operation(method: str, template: str) -> dict:
@@ -137,14 +158,20 @@ def conforms(response, method: str, template: str) -> None:
     assert status in documented, f"{method} {template} answered undocumented {status}: {text}"
     declared = resolve(documented[status])
     content = declared.get("content", {})
-    assert response.mimetype in content, f"{method} {template} {status}: {response.mimetype} not in {list(content)}"
     for header in declared.get("headers", {}):
         assert header in response.headers, f"{method} {template} {status}: no {header} header"
+    if not content:  # an answer without a body (Coral's 204)
+        assert response.get_data() == b"", f"{method} {template} {status}: a body where none is documented"
+        return
+    assert response.mimetype in content, f"{method} {template} {status}: {response.mimetype} not in {list(content)}"
     if response.mimetype == "application/json":
         problems = errors_of(content["application/json"]["schema"], response.get_json())
         assert not problems, f"{method} {template} {status}: {problems} in {text}"
-        if response.status_code >= 400 and "Error" in json.dumps(content["application/json"]["schema"]):
+        shape = content["application/json"]["schema"].get("$ref", "").rsplit("/", 1)[-1]
+        if response.status_code >= 400 and shape == "Error":
             assert response.get_json()["error"]["status"] == response.status_code
+        if shape == "GoogleError":  # Perspective's: the HTTP status is "code"
+            assert response.get_json()["error"]["code"] == response.status_code
 
 
 def fields_of(response) -> set[str]:
@@ -183,22 +210,24 @@ def broken_api(redis_url, assessor, clock, keys):
 
 
 def test_every_route_is_documented_and_every_documented_operation_exists(app):
+    """Every route of the app, the drop-ins included (Perspective, Coral, Akismet); only the console's HTML is not."""
     routes = set()
+    drop_ins = set()
     for rule in app.url_map.iter_rules():
-        # the console is HTML; the compatibility endpoints outside /v1 follow other services' contracts (docs/COMPATIBILITY.md)
         blueprint = rule.endpoint.split(".")[0]
-        if (
-            rule.endpoint == "static"
-            or blueprint == "console"
-            or (blueprint in ("perspective", "coral", "akismet") and not rule.rule.startswith("/v1/"))
-        ):
+        if rule.endpoint == "static" or blueprint == "console":
             continue
         template = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         # Flask adds HEAD to GET routes and OPTIONS to every route by itself.
-        routes |= {(method, template) for method in rule.methods - {"HEAD", "OPTIONS"}}
-    documented = {(method, template) for method, template, _ in operations()}
+        methods = {(method, template) for method in rule.methods - {"HEAD", "OPTIONS"}}
+        routes |= methods
+        if blueprint in ("perspective", "coral", "akismet") and not rule.rule.startswith("/v1/"):
+            drop_ins |= methods
+    documented = {(method, template) for method, template, _ in all_operations()}
     assert routes - documented == set(), "routes missing from the document"
     assert documented - routes == set(), "documented operations the app does not have"
+    assert {(method, template) for method, template, _ in drop_in_operations()} == drop_ins
+    assert len(drop_ins) == 10  # AnalyzeComment (POST, and 4 methods answered 404), Coral's phase, 4 Akismet methods
 
 
 def test_served_document_is_the_document(client):
@@ -301,7 +330,7 @@ def all_schemas() -> Iterator[tuple[str, dict]]:
     """Yield every schema of the document: components, parameters, bodies, responses."""
     for name, schema in SCHEMAS.items():
         yield from schema_nodes(schema, name)
-    for method, template, op in operations():
+    for method, template, op in all_operations():
         for p in op.get("parameters", []):
             yield from schema_nodes(p["schema"], f"{method} {template} {p['name']}")
         for media in op.get("requestBody", {}).get("content", {}).values():
@@ -320,7 +349,7 @@ def test_document_top_level():
     assert DOC["info"]["title"] and DOC["info"]["version"]
     assert DOC["paths"]
     declared_tags = {t["name"] for t in DOC["tags"]}
-    used_tags = {tag for _, _, op in operations() for tag in op.get("tags", [])}
+    used_tags = {tag for _, _, op in all_operations() for tag in op.get("tags", [])}
     assert used_tags <= declared_tags
 
 
@@ -340,45 +369,63 @@ def test_every_component_schema_is_used():
     assert set(SCHEMAS) - used == {"LabelRow"}
 
 
+def well_formed(method: str, template: str, op: dict, schemes: dict, *, succeeds: bool = True) -> None:
+    """Assert an operation is sound (``succeeds``: it has a success answer)."""
+    where = f"{method} {template}"
+    assert template.startswith("/"), where
+    assert known(op, _OPERATION) == set(), where
+    assert op["responses"], f"{where}: no responses"
+    for status, response in op["responses"].items():
+        assert re.fullmatch(r"[1-5]\d\d|default", status), f"{where}: status {status}"
+        response = resolve(response)
+        assert response.get("description"), f"{where} {status}: no description"
+        for media, content in response.get("content", {}).items():
+            assert "schema" in content, f"{where} {status} {media}: no schema"
+    if succeeds:
+        assert any(s.startswith("2") for s in op["responses"]), f"{where}: no success response"
+    path_params = set(re.findall(r"{([^{}]+)}", template))
+    declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+    assert path_params == declared, f"{where}: path parameters {path_params} vs {declared}"
+    for p in op.get("parameters", []):
+        assert p["in"] in ("query", "header", "path", "cookie"), where
+        assert "schema" in p and p.get("description"), f"{where} {p['name']}"
+        if p["in"] == "path":
+            assert p["required"] is True, f"{where} {p['name']}"
+    if "requestBody" in op:
+        assert op["requestBody"]["content"], where
+    for requirement in op["security"]:
+        assert set(requirement) <= set(schemes), f"{where}: unknown security scheme"
+    if op["security"]:
+        roles = op["x-roles"]
+        assert roles == [r for r in ROLES if op["x-permission"] in PERMISSIONS[r]], where
+        assert "401" in op["responses"] and "503" in op["responses"], where
+        assert ("403" in op["responses"]) == (len(roles) < len(ROLES)), where
+
+
 def test_every_operation_is_well_formed():
-    ids = [op["operationId"] for _, _, op in operations()]
+    ids = [op["operationId"] for _, _, op in all_operations()]
     assert len(ids) == len(set(ids)), "operationIds must be unique"
     schemes = DOC["components"]["securitySchemes"]
     for method, template, op in operations():
-        where = f"{method} {template}"
-        assert template.startswith("/"), where
-        assert known(op, _OPERATION) == set(), where
-        assert op["responses"], f"{where}: no responses"
-        for status, response in op["responses"].items():
-            assert re.fullmatch(r"[1-5]\d\d|default", status), f"{where}: status {status}"
-            response = resolve(response)
-            assert response.get("description"), f"{where} {status}: no description"
-            for media, content in response.get("content", {}).items():
-                assert "schema" in content, f"{where} {status} {media}: no schema"
-        assert any(s.startswith("2") for s in op["responses"]), f"{where}: no success response"
-        path_params = set(re.findall(r"{([^{}]+)}", template))
-        declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
-        assert path_params == declared, f"{where}: path parameters {path_params} vs {declared}"
-        for p in op.get("parameters", []):
-            assert p["in"] in ("query", "header", "path", "cookie"), where
-            assert "schema" in p and p.get("description"), f"{where} {p['name']}"
-            if p["in"] == "path":
-                assert p["required"] is True, f"{where} {p['name']}"
-        if "requestBody" in op:
-            assert op["requestBody"]["content"], where
-        for requirement in op["security"]:
-            assert set(requirement) <= set(schemes), f"{where}: unknown security scheme"
-        if op["security"]:
-            roles = op["x-roles"]
-            assert roles == [r for r in ROLES if op["x-permission"] in PERMISSIONS[r]], where
-            assert "401" in op["responses"] and "503" in op["responses"], where
-            assert ("403" in op["responses"]) == (len(roles) < len(ROLES)), where
+        well_formed(method, template, op, schemes)
     for name, scheme in schemes.items():
         assert scheme["type"] in ("apiKey", "http", "oauth2", "openIdConnect"), name
         if scheme["type"] == "http":
             assert scheme["scheme"] == "bearer"
         if scheme["type"] == "apiKey":
             assert scheme["in"] == "header" and scheme["name"] == "X-API-Key"
+
+
+def test_drop_in_operations_are_well_formed():
+    """As sound as the others; each authenticates as its original does, and AnalyzeComment's other methods only 404."""
+    schemes = DOC["components"]["securitySchemes"]
+    for method, template, op in drop_in_operations():
+        wrong_method = template == "/v1alpha1/comments:analyze" and method != "POST"
+        well_formed(method, template, op, schemes, succeeds=not wrong_method)
+        assert op["security"] == [] and op["tags"] == ["compatibility"], f"{method} {template}"
+        assert op["x-compatibility"] in ("perspective", "coral", "akismet") and "docs/COMPATIBILITY.md" in op["description"]
+        if wrong_method:
+            assert set(op["responses"]) == {"404"}
 
 
 def test_every_schema_uses_openapi_3_0_keywords_only():
@@ -869,3 +916,302 @@ def test_every_documented_answer_is_exercised(client, keys, redis_url, assessor,
     tour_outage(broken)
     documented = {(m, t, int(s)) for m, t, op in operations() for s in op["responses"]}
     assert documented - (api.seen | broken.seen) == set()
+
+
+# -- (d) the drop-ins answer as documented ----------------------------------------------------------------------
+
+PERSPECTIVE = "/v1alpha1/comments:analyze"
+CORAL = "/coral/{site}/moderate"
+CORAL_SECRET = "empsec_" + "3f7a" * 17
+AKISMET = ("verify-key", "comment-check", "submit-spam", "submit-ham")
+
+
+def analyze(text: str = CLEAN, **extra) -> dict:
+    return {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, **extra}
+
+
+def coral_request(text: str = CLEAN, author: str = "coral-user", **changes) -> dict:
+    body = {
+        "action": "NEW",
+        "comment": {"body": text, "parentID": None},
+        "author": {"id": author, "role": "COMMENTER"},
+        "story": {"id": "story-1", "url": "https://news.example.org/story-1"},
+        "site": {"id": "site-1"},
+        "tenantID": "tenant-1",
+        "tenantDomain": "news.example.org",
+    }
+    body.update(changes)
+    return body
+
+
+def signed(raw: bytes, secret: str = CORAL_SECRET) -> dict:
+    return {"X-Coral-Signature": "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()}
+
+
+def coral(api: Api, body, *, site: str = "news", expect: int, secret: str | None = CORAL_SECRET, raw: bytes | None = None):
+    raw = raw if raw is not None else json.dumps(body, indent=2).encode()
+    headers = {"Content-Type": "application/json", **(signed(raw, secret) if secret else {})}
+    return api("POST", CORAL, key=None, path={"site": site}, headers=headers, data=raw, expect=expect)
+
+
+def akismet(api: Api, endpoint: str, form: dict, expect: int = 200):
+    return api("POST", f"/akismet/1.1/{endpoint}", key=None, data=form, expect=expect)
+
+
+def akismet_form(key: str, text: str = CLEAN, **extra) -> dict:
+    return {"api_key": key, "blog": "https://news.example.org", "user_ip": "203.0.113.7", "comment_content": text, **extra}
+
+
+def tour_drop_ins(api: Api) -> None:
+    site_key = api.keys["site"]
+    # Perspective: the key as Perspective sends it, or as this API's own header; Google's errors.
+    answer = api("POST", PERSPECTIVE, key=None, query_string={"key": site_key}, json=analyze(ABUSIVE), expect=200)
+    assert answer.get_json()["attributeScores"]["TOXICITY"]["summaryScore"]["value"] > 0.5
+    api("POST", PERSPECTIVE, key="moderator", json=analyze(spanAnnotations=True, clientToken="t-1"), expect=200)
+    assert api("POST", PERSPECTIVE, key="site", json=analyze(""), expect=400).get_json()["error"]["status"] == "INVALID_ARGUMENT"
+    api("POST", PERSPECTIVE, key="mk_not-a-key", json=analyze(), expect=400)
+    api("POST", PERSPECTIVE, key="site", data=b"{", expect=400)
+    api("POST", PERSPECTIVE, key="site", json=analyze("z" * HUGE), expect=400)
+    assert api("POST", PERSPECTIVE, key=None, json=analyze(), expect=403).get_json()["error"]["status"] == "PERMISSION_DENIED"
+    for method in ("GET", "PUT", "PATCH", "DELETE"):
+        assert api(method, PERSPECTIVE, key="site", expect=404).headers["Allow"] == "POST"
+    # Coral: the site's secret first (our own API), then signed requests as Coral sends them.
+    api("PUT", "/v1/integrations/coral", json={"secrets": [CORAL_SECRET]}, expect=200)
+    assert coral(api, coral_request(ABUSIVE), expect=200).get_json()["status"] == "REJECTED"
+    assert coral(api, coral_request(CLEAN), expect=204).headers["X-Moderation-Verdict"] == "approve"
+    coral(api, None, raw=b"{not json", expect=400)
+    coral(api, coral_request(), secret=None, expect=401)
+    coral(api, coral_request(), secret="empsec_" + "00" * 32, expect=401)
+    coral(api, coral_request(), site="nosuch", expect=404)
+    coral(api, coral_request("w" * HUGE), expect=413)
+    invalid = coral(api, coral_request(comment={"body": 5}, author={}), expect=422)
+    assert fields_of(invalid) == {"comment.body", "author.id"}
+    # Akismet: form fields, plain-text answers (problems too, as Akismet answers them).
+    assert akismet(api, "verify-key", {"key": site_key, "blog": "https://news.example.org"}).get_data() == b"valid"
+    assert akismet(api, "verify-key", {"api_key": "mk_nope", "blog": "x"}).get_data() == b"invalid"
+    assert akismet(api, "comment-check", akismet_form(site_key, "Make $500 a day from home!!! Visit www.easy-cash-now.biz today"))
+    assert akismet(api, "comment-check", akismet_form(site_key)).get_data() == b"false"
+    assert akismet(api, "comment-check", akismet_form(site_key, user_ip="")).get_data().startswith(b"Missing required field")
+    assert akismet(api, "submit-spam", akismet_form(site_key, is_test="1")).get_data().startswith(b"Thanks")
+    assert akismet(api, "submit-ham", akismet_form(site_key, comment_id="a\x01")).get_data() == b"Invalid field: comment_id."
+    for endpoint in AKISMET:
+        akismet(api, endpoint, akismet_form(site_key, "v" * HUGE), expect=413)
+
+
+def tour_drop_ins_outage(api: Api) -> None:
+    """Redis is down; the admin key is cached, the site key and the site's Coral secrets are not."""
+    unavailable = api("POST", PERSPECTIVE, key="site", json=analyze(), expect=503)
+    assert unavailable.get_json()["error"]["status"] == "UNAVAILABLE"
+    api("POST", PERSPECTIVE, key="admin", json=analyze(), expect=200)  # scoring needs no store
+    assert coral(api, coral_request(), expect=503).get_json()["error"]["code"] == "store_unavailable"
+    for endpoint in AKISMET:
+        akismet(api, endpoint, akismet_form(api.keys["site"]), expect=503)
+
+
+def test_drop_in_answers_match_the_document(client, keys, redis_url, assessor, clock):
+    """Each drop-in operation's every documented answer is reached, and each matches the document."""
+    api = Api(client, keys)
+    tour_drop_ins(api)
+    own = connect(redis_url, 5.0)
+    broken = Api(create_app({"redis_url": redis_url, "redis": own, "assessor": assessor, "clock": clock}).test_client(), keys)
+    broken("GET", "/v1/policy", expect=200)
+    break_redis(own)
+    tour_drop_ins_outage(broken)
+    documented = {(m, t, int(s)) for m, t, op in drop_in_operations() for s in op["responses"]}
+    assert documented - (api.seen | broken.seen) == set()
+
+
+# -- (e) what a request schema accepts is what the server accepts -------------------------------------------------
+
+COMMENT_OK = {"id": "k1", "user_id": "u1", "text": CLEAN}
+# (method, template, path, body, the server accepts it): each body is sent, and checked against the documented schema.
+REQUESTS = [
+    ("POST", "/v1/comments", None, COMMENT_OK, True),
+    ("POST", "/v1/comments", None, {**COMMENT_OK, "id": "k2", "created_at": 1800000000, "article_id": None, "x": [1]}, True),
+    ("POST", "/v1/comments", None, {**COMMENT_OK, "id": "k3", "author_name": "Ann", "created_at": "2027-01-15"}, True),
+    ("POST", "/v1/comments", None, {**COMMENT_OK, "id": ""}, False),
+    ("POST", "/v1/comments", None, {**COMMENT_OK, "id": "a\x00b"}, False),
+    ("POST", "/v1/comments", None, {**COMMENT_OK, "user_id": "u" * 201}, False),
+    ("POST", "/v1/comments", None, {**COMMENT_OK, "text": "   "}, False),
+    ("POST", "/v1/comments", None, {**COMMENT_OK, "text": "t" * 10_001}, False),
+    ("POST", "/v1/comments", None, {**COMMENT_OK, "author_name": "a" * 201}, False),
+    ("POST", "/v1/comments", None, {**COMMENT_OK, "created_at": True}, False),
+    ("POST", "/v1/comments", None, {"id": "k4", "text": CLEAN}, False),
+    ("POST", "/v1/comments", None, [COMMENT_OK], False),
+    ("POST", "/v1/comments/batch", None, {"comments": [COMMENT_OK]}, True),
+    ("POST", "/v1/comments/batch", None, {"comments": [COMMENT_OK] * 101}, False),
+    ("POST", "/v1/comments/batch", None, {"comments": {"0": COMMENT_OK}}, False),
+    ("POST", "/v1/score", None, {"text": CLEAN}, True),
+    ("POST", "/v1/score", None, {"text": 5}, False),
+    ("POST", "/v1/comments/{comment_id}/decision", {"comment_id": "k1"}, {"decision": "reject", "moderator": "m"}, True),
+    (
+        "POST",
+        "/v1/comments/{comment_id}/decision",
+        {"comment_id": "k1"},
+        {"decision": "approve", "moderator": "m", "categories": None, "note": None},
+        True,
+    ),
+    ("POST", "/v1/comments/{comment_id}/decision", {"comment_id": "k1"}, {"decision": "maybe", "moderator": "m"}, False),
+    (
+        "POST",
+        "/v1/comments/{comment_id}/decision",
+        {"comment_id": "k1"},
+        {"decision": "reject", "moderator": "m", "categories": ["abuse", "abuse", "attack", "promotion"]},
+        False,
+    ),
+    (
+        "POST",
+        "/v1/comments/{comment_id}/decision",
+        {"comment_id": "k1"},
+        {"decision": "reject", "moderator": "m", "note": 1},
+        False,
+    ),
+    ("POST", "/v1/comments/{comment_id}/undo", {"comment_id": "k1"}, {"moderator": 7}, False),
+    ("POST", "/v1/queue/claim", None, {"moderator": "m", "limit": 5}, True),
+    ("POST", "/v1/queue/claim", None, {"moderator": "m", "limit": "5"}, False),
+    ("POST", "/v1/queue/claim", None, {"moderator": "m", "limit": 0}, False),
+    ("POST", "/v1/users/{user_id}/ban", {"user_id": "u9"}, {"reason": "spam", "duration_s": 60, "moderator": None}, True),
+    ("POST", "/v1/users/{user_id}/ban", {"user_id": "u9"}, {"reason": "spam", "duration_s": 10 * 365 * 86400 + 1}, False),
+    ("POST", "/v1/users/{user_id}/ban", {"user_id": "u9"}, {"reason": "r" * 501}, False),
+    ("POST", "/v1/users/{user_id}/ban", {"user_id": "u9"}, {"duration_s": 60}, False),
+    ("POST", "/v1/users/{user_id}/strikes/reset", {"user_id": "u9"}, {"reason": None}, True),
+    ("POST", "/v1/users/{user_id}/strikes/reset", {"user_id": "u9"}, {"moderator": ""}, False),
+    ("POST", "/v1/keys", None, {"role": "moderator", "name": "n"}, True),
+    ("POST", "/v1/keys", None, {"role": "root"}, False),
+    ("PUT", "/v1/policy", None, {"weights": {"abuse": 2}, "strike_ttl_s": 3600}, True),
+    ("PUT", "/v1/policy", None, {"unknown": 1}, False),
+    ("PUT", "/v1/policy", None, {"strike_ttl_s": 0}, False),
+    ("PUT", "/v1/integrations/coral", None, {"secrets": [CORAL_SECRET], "format": "HTML"}, True),
+    ("PUT", "/v1/integrations/coral", None, {"secrets": [CORAL_SECRET] * 6}, False),
+    ("PUT", "/v1/integrations/coral", None, {"secrets": [CORAL_SECRET], "format": "XML"}, False),
+    ("PUT", "/v1/integrations/coral", None, {"secrets": []}, False),
+    ("PUT", "/v1/integrations/coral", None, {"secrets": ["short"]}, False),
+]
+
+
+def test_request_schemas_accept_and_refuse_what_the_server_does(api):
+    """Valid by the documented request schema exactly when the server takes it (2xx), else it answers 422."""
+    api("POST", "/v1/comments", key="admin", json=COMMENT_OK, expect=200)  # the comment the decisions are about
+    for method, template, path, body, accepted in REQUESTS:
+        schema = operation(method, template)["requestBody"]["content"]["application/json"]["schema"]
+        problems = errors_of(schema, body)
+        assert (not problems) == accepted, f"{method} {template} {body!r:.200}: the document says {problems or 'valid'}"
+        status = api(method, template, key="admin", path=path, json=body).status_code
+        assert (status in (200, 201)) if accepted else (status == 422), f"{method} {template} {body!r:.200}: {status}"
+
+
+def test_drop_in_request_schemas_accept_and_refuse_what_the_server_does(api, keys):
+    """The same for Perspective, Coral and Akismet, each refusing in its own way."""
+    perspective_schema = operation("POST", PERSPECTIVE)["requestBody"]["content"]["application/json"]["schema"]
+    for body, accepted in (
+        (analyze(), True),
+        (analyze(languages=["en-US"], doNotStore=True, clientToken="c"), True),
+        ({"comment": {"text": CLEAN, "type": "PLAIN_TEXT"}, "requested_attributes": {"SPAM": {"scoreThreshold": 0.5}}}, True),
+        ({**analyze(), "context": {"entries": [{"text": "the article"}]}, "session_id": None}, True),
+        ({**analyze(), "unknownField": 1}, False),
+        ({**analyze(), "doNotStore": "yes"}, False),
+        ({"comment": {"text": 5}, "requestedAttributes": {"TOXICITY": {}}}, False),
+        ({"comment": {"text": CLEAN, "type": "MARKDOWN"}, "requestedAttributes": {"TOXICITY": {}}}, False),
+        ({"comment": {"text": CLEAN}, "requestedAttributes": {"TOXICITY": {"scoreType": "SOMETHING"}}}, False),
+        ([analyze()], False),
+    ):
+        problems = errors_of(perspective_schema, body)
+        assert (not problems) == accepted, f"{body!r:.200}: the document says {problems or 'valid'}"
+        api("POST", PERSPECTIVE, key="site", json=body, expect=200 if accepted else 400)
+    api("PUT", "/v1/integrations/coral", json={"secrets": [CORAL_SECRET]}, expect=200)
+    coral_schema = operation("POST", CORAL)["requestBody"]["content"]["application/json"]["schema"]
+    for body, accepted in (
+        (coral_request(), True),
+        (coral_request(action="EDIT", comment={"body": ABUSIVE, "parentID": "p1"}), True),
+        (coral_request(action="DELETE"), False),
+        (coral_request(comment="hello"), False),
+        (coral_request(author={"id": ""}), False),
+        (coral_request(story={"url": "https://x"}), False),
+    ):
+        problems = errors_of(coral_schema, body)
+        assert (not problems) == accepted, f"{body!r:.200}: the document says {problems or 'valid'}"
+        assert coral(api, body, expect=None).status_code in ((200, 204) if accepted else (422,))
+    for endpoint, form, accepted in (
+        ("verify-key", {"api_key": keys["site"], "blog": "https://b"}, True),
+        ("comment-check", akismet_form(keys["site"]), True),
+        ("comment-check", akismet_form(keys["site"], comment_id="c-1"), True),
+        ("comment-check", {k: v for k, v in akismet_form(keys["site"]).items() if k != "user_ip"}, False),
+        ("submit-ham", akismet_form(keys["site"], comment_id="a" * 201), False),
+    ):
+        schema = operation("POST", f"/akismet/1.1/{endpoint}")["requestBody"]["content"]["application/x-www-form-urlencoded"]
+        problems = errors_of(schema["schema"], form)
+        assert (not problems) == accepted, f"{endpoint} {form}: the document says {problems or 'valid'}"
+        answer = akismet(api, endpoint, form).get_data(as_text=True)
+        assert answer.startswith(("Missing required field", "Invalid field")) != accepted, f"{endpoint} {form}: {answer}"
+
+
+# -- (f) the validation made from the same shapes -----------------------------------------------------------------
+
+S = "\ud800"  # an unpaired surrogate, as a JSON escape gives it
+TIME_ERROR = "must be an ISO 8601 time or seconds since the epoch, from 1970 to 9998"
+
+
+@pytest.mark.parametrize(
+    ("schema", "body", "limits", "errors"),
+    [
+        # identifiers: length first, then control characters (unpaired surrogates count as such)
+        ("COMMENT", {**COMMENT_OK, "id": S}, None, [("id", "must not contain control characters")]),
+        ("COMMENT", {**COMMENT_OK, "id": S * 201}, None, [("id", "must be 1 to 200 characters")]),
+        ("COMMENT", {**COMMENT_OK, "id": "\x00" * 201}, None, [("id", "must be 1 to 200 characters")]),
+        ("COMMENT", {**COMMENT_OK, "id": None}, None, [("id", "must not be null")]),
+        ("CONSOLE_LOGIN", {"moderator": "m" * 101}, None, [("moderator", "must be 1 to 100 characters")]),
+        # free text other than the comment: stored as it is, so no unpaired surrogates (with or without a limit)
+        ("COMMENT", {**COMMENT_OK, "author_name": "\udc00"}, None, [("author_name", "must not contain unpaired surrogates")]),
+        ("COMMENT", {**COMMENT_OK, "author_name": S * 201}, None, [("author_name", "must be at most 200 characters")]),
+        ("CORAL_COMMENT", {"body": "a" + S}, None, [("body", "must not contain unpaired surrogates")]),
+        # a choice: each check says its piece, as before
+        (
+            "DECISION",
+            {"decision": S, "moderator": "m"},
+            None,
+            [("decision", "must not contain unpaired surrogates"), ("decision", "must be one of approve, reject")],
+        ),
+        ("KEY", {"role": 5}, None, [("role", "must be a string")]),
+        # the comment itself: any Unicode, not empty once stripped, the deployment's limit
+        ("COMMENT", {**COMMENT_OK, "text": S + " hi"}, None, []),
+        ("COMMENT", {**COMMENT_OK, "text": "\x1c\x1f "}, None, [("text", "must not be empty or only whitespace")]),
+        ("SCORE", {"text": "t" * 21}, {"text": 20}, [("text", "must be at most 20 characters (got 21)")]),
+        # integers: not booleans, not 1.0, any size
+        ("CLAIM", {"moderator": "m", "limit": True}, None, [("limit", "must be an integer")]),
+        ("CLAIM", {"moderator": "m", "limit": 1.0}, None, [("limit", "must be an integer")]),
+        ("BAN", {"reason": "r", "duration_s": 10**400}, None, [("duration_s", "must be at most 3.1536e+08")]),
+        ("BAN", {"reason": "r", "duration_s": -(10**400)}, None, [("duration_s", "must be at least 1")]),
+        # lists: too long and the items are not looked at; otherwise each bad item by its index
+        (
+            "DECISION",
+            {"decision": "reject", "moderator": "m", "categories": ["x"] * 4},
+            None,
+            [("categories", "must have at most 3 items")],
+        ),
+        (
+            "DECISION",
+            {"decision": "reject", "moderator": "m", "categories": [None, "abuse", 3]},
+            None,
+            [("categories[0]", "must not be null"), ("categories[2]", "must be a string")],
+        ),
+        ("BATCH", {"comments": [1, 2, 3]}, {"batch": 2}, [("comments", "must have at most 2 items")]),
+        ("BATCH", {"comments": (1,)}, None, [("comments", "must be a list")]),
+        # times
+        ("COMMENT", {**COMMENT_OK, "created_at": 253_402_300_800}, None, [("created_at", TIME_ERROR)]),
+        ("COMMENT", {**COMMENT_OK, "created_at": False}, None, [("created_at", TIME_ERROR)]),
+        # not an object at all, and objects checked only for being one
+        ("UNDO", "m", None, [("(body)", "must be a JSON object")]),
+        ("CORAL_REQUEST", {"action": "NEW", "comment": [], "author": {}, "story": {}}, None, [("comment", "must be an object")]),
+    ],
+)
+def test_validation_answers_in_the_services_words(schema, body, limits, errors):
+    assert field_errors(body, getattr(schemas, schema), limits) == [{"field": f, "message": m} for f, m in errors]
+
+
+def test_validation_keeps_what_the_body_has():
+    """Unknown fields are dropped, fields left out stay out, times become seconds."""
+    body = {**COMMENT_OK, "article_id": None, "created_at": "2027-01-15T10:00:00+02:00", "extra": {"x": 1}}
+    assert validate(body, schemas.COMMENT) == {**COMMENT_OK, "article_id": None, "created_at": 1_800_000_000.0}
+    with pytest.raises(ApiError) as raised:
+        validate({}, schemas.COMMENT)
+    assert raised.value.status == 422 and raised.value.message == "invalid fields: id, user_id, text"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.validation import iso
+from service.times import iso
 
 from .conftest import auth
 

@@ -1,0 +1,1151 @@
+"""Every request and answer shape of the HTTP API, declared once with pydantic.
+
+From these declarations come both the validation of request bodies
+(``service.validation.validate(body, SCHEMA)``: every bad field reported at
+once, in the messages below) and the schemas of the OpenAPI document
+(``service.openapi``). Answers are not checked at run time: their shapes are
+for the document, and the tests check real answers against it.
+
+A request field is one of a few kinds (``Id``, ``Text``, ``String``,
+``Choice``, ``Integer``, ``Time``, ``ListOf``, ``Object``, ``Batch``); each
+kind carries a ``Rule``, which says what its error messages are. What pydantic
+checks (types, lengths, patterns, ranges, choices) runs in pydantic-core; the
+few checks it cannot make as the service makes them (the text, which may hold
+any Unicode including unpaired surrogates and whose limit is the deployment's
+``max_text_chars``; times; batches up to ``batch_max``; nested objects checked
+later) are small Python functions. Unknown fields of a request are ignored;
+fields left out stay out of the validated dict. Limits shown in the document
+are the defaults of ``service.config.Settings``.
+"""
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints
+
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    TypeAdapter,
+    ValidationInfo,
+    with_config,
+)
+from pydantic import Strict as _Strict
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType, TypedDict
+
+from classifier.types import CATEGORIES
+
+from .config import MAX_SECONDS, Settings
+from .store.apikeys import ROLES
+
+_DEFAULTS = Settings()
+TEXT_MAX = _DEFAULTS.max_text_chars
+BATCH_MAX = _DEFAULTS.batch_max
+ID_MAX = 200
+TEN_YEARS_S = MAX_SECONDS
+#: Times are accepted from 1970 to the end of 9998 (room for time zones and durations).
+TIME_MAX = 253_370_764_800.0
+VERDICTS = ("approve", "review", "reject")
+STATES = ("pending", "approved", "rejected")
+DECISIONS = ("approve", "reject")
+AUDIT_DECISIONS = ("approve", "reject", "undo", "ban", "unban", "reset")
+CORAL_FORMATS = ("PLAIN_TEXT", "HTML")
+CORAL_SECRETS_MAX = 5
+CORAL_SECRET_MIN, CORAL_SECRET_MAX = 16, 512
+ERROR_CODES = (
+    "bad_request",
+    "bad_json",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "id_conflict",
+    "nothing_to_undo",
+    "undo_expired",
+    "too_large",
+    "unsupported_media_type",
+    "invalid_request",
+    "internal_error",
+    "unavailable",
+    "store_unavailable",
+    "error",
+)
+#: No control characters (C0, DEL, C1) in an identifier; pydantic-core refuses unpaired surrogates in any checked string.
+ID_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: The error type of the kinds checked in Python: its message is the message answered.
+FIELD_ERROR = "field"
+
+
+# -- the kinds of request fields ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A request field's kind and limits, from which its error messages come (``required``/``nullable``: in a body)."""
+
+    kind: str  # "id", "text", "string", "int", "time", "list", "object", "batch"
+    max_length: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple | None = None
+    items: "Rule | None" = None
+    required: bool = True
+    nullable: bool = False
+
+    def messages(self, error: Mapping[str, Any]) -> list[str]:
+        """Return what to answer for one of pydantic's errors about a value of this kind."""
+        kind, value = error["type"], error.get("input")
+        if kind == "missing":
+            return ["is required"]
+        if value is None:
+            return ["must not be null"]
+        if kind == FIELD_ERROR:
+            return [error["msg"]]
+        found = self._problems(value)
+        return found or [error["msg"]]  # not reached: pydantic and _problems make the same checks
+
+    def _problems(self, value: Any) -> list[str]:
+        """Tell what is wrong with ``value`` (pydantic said something is), in the service's words."""
+        if self.kind in ("id", "string"):
+            if not isinstance(value, str):
+                return ["must be a string"]
+            if self.kind == "id":
+                if not 1 <= len(value) <= self.max_length:
+                    return [f"must be 1 to {self.max_length} characters"]
+                return ["must not contain control characters"]
+            out = []
+            if self.max_length is not None and len(value) > self.max_length:
+                out.append(f"must be at most {self.max_length} characters")
+            elif _SURROGATE.search(value):
+                out.append("must not contain unpaired surrogates")
+            if self.choices is not None and value not in self.choices:
+                out.append(f"must be one of {', '.join(map(str, self.choices))}")
+            return out
+        if self.kind == "int":
+            if not isinstance(value, int) or isinstance(value, bool):
+                return ["must be an integer"]
+            if self.minimum is not None and value < self.minimum:
+                return [f"must be at least {self.minimum:g}"]
+            return [f"must be at most {self.maximum:g}"]
+        if self.kind == "list":
+            if not isinstance(value, list):
+                return ["must be a list"]
+            return [f"must have at most {self.max_length} items"]
+        return []
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError(FIELD_ERROR, message)
+
+
+def _doc(description: str | None, extra: dict | None = None) -> Any:
+    return Field(description=description, json_schema_extra=extra)
+
+
+def Id(description: str | None = None, max_length: int = ID_MAX) -> Any:
+    """An identifier (comment, user, article, moderator): 1 to ``max_length`` characters, no control characters."""
+    description = description or (
+        f"1 to {max_length} characters; no control characters (U+0000-U+001F, U+007F-U+009F) or unpaired surrogates."
+    )
+    return Annotated[
+        str,
+        _Strict(),
+        StringConstraints(min_length=1, max_length=max_length, pattern=ID_PATTERN),
+        Rule("id", max_length=max_length),
+        _doc(description),
+    ]
+
+
+def _encodable(value: str) -> str:
+    # pydantic-core already refuses unpaired surrogates in a string it measures (string_unicode); this says it for all.
+    if _SURROGATE.search(value):
+        raise _fail("must not contain unpaired surrogates")
+    return value
+
+
+def String(description: str | None = None, max_length: int | None = None, doc: dict | None = None) -> Any:
+    """Free text other than the comment (names, notes, reasons): stored as it is, so no unpaired surrogates."""
+    return Annotated[
+        str,
+        _Strict(),
+        StringConstraints(max_length=max_length),
+        AfterValidator(_encodable),
+        Rule("string", max_length=max_length),
+        _doc(description, doc),
+    ]
+
+
+def Choice(choices: tuple, description: str | None = None) -> Any:
+    """One of a few strings."""
+    return Annotated[Literal[choices], Rule("string", choices=tuple(choices)), _doc(description)]
+
+
+def Integer(description: str | None = None, minimum: int | None = None, maximum: int | None = None) -> Any:
+    """An integer (not a boolean, not 1.0) from ``minimum`` to ``maximum``."""
+    return Annotated[
+        int, _Strict(), Field(ge=minimum, le=maximum), Rule("int", minimum=minimum, maximum=maximum), _doc(description)
+    ]
+
+
+def ListOf(items: Any, max_length: int, description: str | None = None, doc: dict | None = None) -> Any:
+    """A list of at most ``max_length`` items (too long: the items are not checked)."""
+    return Annotated[
+        list[items],
+        _Strict(),
+        Field(max_length=max_length),
+        Rule("list", max_length=max_length, items=rule_of(items)),
+        _doc(description, doc),
+    ]
+
+
+def _text(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise _fail("must be a string")
+    limit = (info.context or {}).get("text", TEXT_MAX)
+    if not value.strip():
+        raise _fail("must not be empty or only whitespace")
+    if len(value) > limit:
+        raise _fail(f"must be at most {limit} characters (got {len(value)})")
+    return value
+
+
+def Text(description: str) -> Any:
+    """The comment: any Unicode, not empty or only whitespace, at most the deployment's ``max_text_chars`` characters."""
+    shown = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX, pattern="\\S")]
+    return Annotated[str, PlainValidator(_text, json_schema_input_type=shown), Rule("text"), _doc(description)]
+
+
+def seconds(value: Any) -> float | None:
+    """Return seconds since the epoch from an ISO 8601 string (UTC when no offset) or a number; None when not one (1970-9998)."""
+    found = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        found = float(value) if abs(value) <= TIME_MAX else None
+    elif isinstance(value, float) and math.isfinite(value):
+        found = value
+    elif isinstance(value, str) and len(value) <= 40:
+        try:
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            found = parsed.timestamp()
+        except (ValueError, OverflowError, OSError):
+            found = None
+    if found is None or not 0 <= found <= TIME_MAX:
+        return None
+    return found
+
+
+def _time(value: Any) -> float:
+    found = seconds(value)
+    if found is None:
+        raise _fail("must be an ISO 8601 time or seconds since the epoch, from 1970 to 9998")
+    return found
+
+
+def Time(description: str) -> Any:
+    """A time: an ISO 8601 string or seconds since the epoch, from 1970 to 9998; validated to seconds (float)."""
+    shown = Union[Annotated[str, Field(description="ISO 8601, e.g. 2027-01-15T08:00:00Z.")], float]  # noqa: UP007
+    return Annotated[float, PlainValidator(_time, json_schema_input_type=shown), Rule("time"), _doc(description)]
+
+
+def _object(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise _fail("must be an object")
+    return value
+
+
+def Object(shape: Any, description: str | None = None) -> Any:
+    """A JSON object, documented as ``shape`` but only checked to be an object here (its fields are checked later)."""
+    return Annotated[dict, PlainValidator(_object, json_schema_input_type=shape), Rule("object"), _doc(description)]
+
+
+def _batch(value: Any, info: ValidationInfo) -> list:
+    if not isinstance(value, list):
+        raise _fail("must be a list")
+    limit = (info.context or {}).get("batch", BATCH_MAX)
+    if len(value) > limit:
+        raise _fail(f"must have at most {limit} items")
+    return value
+
+
+def Batch(items: Any, description: str) -> Any:
+    """A list of at most the deployment's ``batch_max`` items, documented as ``items`` but checked one by one later."""
+    shown = Annotated[list[items], Field(max_length=BATCH_MAX)]
+    return Annotated[list, PlainValidator(_batch, json_schema_input_type=shown), Rule("batch"), _doc(description)]
+
+
+def rule_of(annotation: Any) -> Rule | None:
+    """Return the Rule of a field's type (through aliases, ``Annotated`` and ``| None``)."""
+    if isinstance(annotation, TypeAliasType):
+        return rule_of(annotation.__value__)
+    if get_origin(annotation) in (Required, NotRequired):
+        return rule_of(get_args(annotation)[0])
+    if get_origin(annotation) is Annotated:
+        return next((m for m in annotation.__metadata__ if isinstance(m, Rule)), None) or rule_of(get_args(annotation)[0])
+    if get_origin(annotation) is Union:
+        rules = [rule_of(a) for a in get_args(annotation) if a is not type(None)]
+        return replace(rules[0], nullable=True) if len(rules) == 1 and rules[0] else None
+    return None
+
+
+class Schema(Mapping):
+    """A request body: its shape (a TypedDict), the pydantic validator made from it, and the Rule of each field."""
+
+    def __init__(self, shape: type):
+        self.shape = shape
+        self.adapter = TypeAdapter(shape)
+        hints = get_type_hints(shape, include_extras=True)
+        self.fields: dict[str, Rule] = {}
+        for name, annotation in hints.items():
+            rule = rule_of(annotation)
+            if rule is None:
+                raise TypeError(f"{shape.__name__}.{name}: a request field needs one of the kinds of service.schemas")
+            self.fields[name] = replace(rule, required=name in shape.__required_keys__)
+
+    def __getitem__(self, name: str) -> Rule:
+        return self.fields[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def __repr__(self) -> str:
+        return f"Schema({self.shape.__name__})"
+
+
+def answer(cls: type) -> type:
+    """Mark a TypedDict as an answer's shape: exactly these properties (additionalProperties false in the document)."""
+    return with_config(ConfigDict(extra="forbid"))(cls)
+
+
+def _shape(name: str, fields: dict, description: str, total: bool = True) -> type:
+    """Return an answer's TypedDict made from a dict of fields (for shapes keyed by the categories)."""
+    shape = TypedDict(name, fields, total=total)
+    shape.__doc__ = description
+    return answer(shape)
+
+
+def Str(description: str | None = None, **constraints: Any) -> Any:
+    """A string in an answer."""
+    return Annotated[str, Field(description=description, **constraints)]
+
+
+def Int(description: str | None = None, minimum: int | None = None, maximum: int | None = None) -> Any:
+    """An integer in an answer."""
+    return Annotated[int, Field(description=description, ge=minimum, le=maximum)]
+
+
+def Number(description: str | None = None, minimum: float | None = None, maximum: float | None = None) -> Any:
+    """A number in an answer."""
+    return Annotated[float, Field(description=description, ge=minimum, le=maximum)]
+
+
+def Bool(description: str | None = None) -> Any:
+    """A boolean in an answer."""
+    return Annotated[bool, Field(description=description)]
+
+
+def Enum(values: tuple, description: str | None = None) -> Any:
+    """One of a few strings, in an answer."""
+    return Annotated[Literal[tuple(values)], Field(description=description)]
+
+
+def Timestamp(description: str | None = None) -> Any:
+    """A time the server writes: UTC, milliseconds, ``Z``."""
+    return Annotated[
+        str,
+        Field(
+            description=description,
+            pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$",
+            json_schema_extra={"format": "date-time", "example": "2027-01-15T08:00:00.000Z"},
+        ),
+    ]
+
+
+# -- what the classifier says ------------------------------------------------------------------------------------
+
+Verdict = TypeAliasType(
+    "Verdict",
+    Annotated[Literal[VERDICTS], Field(description="approve: publish; review: hold for a moderator; reject: do not publish.")],
+)
+Category = TypeAliasType("Category", Annotated[Literal[CATEGORIES], Rule("string", choices=CATEGORIES)])
+Reason = TypeAliasType(
+    "Reason",
+    Str(
+        "Why: `<category>:<rule|model>:<block|review|reject>`, strongest first; `user_banned` when the user is banned,"
+        " `store_unavailable` when Redis was down and the verdict was turned into review.",
+        pattern=f"^(user_banned|store_unavailable|({'|'.join(CATEGORIES)}):(rule|model):(block|review|reject))$",
+    ),
+)
+Probability = Number(minimum=0, maximum=1)
+Scores = _shape("Scores", {c: Probability for c in CATEGORIES}, "Probability per category (6 decimals).")
+
+
+@answer
+class Span(TypedDict):
+    """Evidence: the slice [start, end) of the original text (in characters) and what it shows."""
+
+    start: Int(minimum=0)
+    end: Int(minimum=0)
+    category: Category
+    source: Enum((*(f"rule:{c}" for c in CATEGORIES), "model"), "`rule:<list>` or `model`.")
+
+
+@answer
+class Assessment(TypedDict):
+    """What the classifier says about a text."""
+
+    verdict: Verdict
+    scores: Scores
+    reasons: list[Reason]
+    spans: list[Span]
+    model_version: Str("Version of the model that scored the text.")
+
+
+@answer
+class UserState(TypedDict):
+    """A user's strikes and ban."""
+
+    strikes: Int("Active strikes (the sum of their weights).", minimum=0)
+    banned: Bool()
+    banned_until: Timestamp("End of the ban; null when not banned or banned for good.") | None
+
+
+# -- comments ----------------------------------------------------------------------------------------------------
+
+
+class CommentInput(TypedDict):
+    """A comment to moderate. Unknown fields are ignored."""
+
+    id: Id("The site's comment id (unique per site; a repeat with the same user and text is answered again).")
+    user_id: Id("The site's user id.")
+    text: Text(f"The comment; not empty or only whitespace, at most {TEXT_MAX} characters by default (max_text_chars).")
+    article_id: NotRequired[Id() | None]
+    parent_id: NotRequired[Id() | None]
+    author_name: NotRequired[String(max_length=200) | None]
+    created_at: NotRequired[
+        Time("When the comment was written: an ISO 8601 time (UTC when no offset) or seconds since the epoch.") | None
+    ]
+
+
+@answer
+class CommentAnswer(TypedDict):
+    """The verdict on a submitted comment. A banned user's comment is rejected with reason user_banned."""
+
+    id: str
+    verdict: Verdict
+    scores: Scores
+    reasons: list[Reason]
+    spans: list[Span]
+    user: UserState | None
+    model_version: str
+    store: Enum(("ok", "unavailable"), "unavailable: Redis was down; nothing was recorded and user is null.")
+
+
+class BatchInput(TypedDict):
+    comments: Batch(
+        CommentInput,
+        f"At most {BATCH_MAX} by default (batch_max). Each item is checked on its own: a bad item gets an"
+        " error result, not a 422 for the request.",
+    )
+
+
+@answer
+class FieldError(TypedDict):
+    field: Str("Field name, `name[index]` inside lists, or `(body)`.")
+    message: str
+
+
+@answer
+class BatchSuccess(TypedDict):
+    status: Literal[200]
+    result: CommentAnswer
+
+
+@answer
+class BatchError(TypedDict):
+    status: Literal[409, 422]
+    code: Enum(("id_conflict", "invalid_request"))
+    message: str
+    fields: NotRequired[list[FieldError]]
+    index: Int("Position of the comment in the request.", minimum=0)
+
+
+@answer
+class BatchFailure(TypedDict):
+    status: Literal[409, 422]
+    error: BatchError
+
+
+BatchResult = TypeAliasType(
+    "BatchResult", Annotated[BatchSuccess | BatchFailure, Field(description="One result per comment, in request order.")]
+)
+
+
+@answer
+class BatchAnswer(TypedDict):
+    results: list[BatchResult]
+
+
+class ScoreInput(TypedDict):
+    text: Text(f"The comment; not empty or only whitespace, at most {TEXT_MAX} characters by default (max_text_chars).")
+
+
+@answer
+class CommentRecord(TypedDict):
+    """A stored comment: its state, the latest decision and the classifier's answer."""
+
+    id: str
+    user_id: str
+    text: str
+    article_id: str | None
+    state: Enum(STATES)
+    decision: Enum(DECISIONS, "The latest moderator decision.") | None
+    verdict: Verdict
+    scores: Scores
+    reasons: list[Reason]
+    spans: list[Span]
+    model_version: str
+
+
+class DecisionInput(TypedDict):
+    """A moderator's decision. Unknown fields are ignored."""
+
+    decision: Choice(DECISIONS)
+    categories: NotRequired[
+        ListOf(
+            Category,
+            len(CATEGORIES),
+            "What a rejection is for (duplicates are merged). Left out on reject: the categories the classifier flagged.",
+        )
+        | None
+    ]
+    moderator: Id("Who decided.")
+    note: NotRequired[String(max_length=2000) | None]
+
+
+@answer
+class DecisionAnswer(TypedDict):
+    id: str
+    decision: Enum(DECISIONS)
+    categories: list[Category]
+    previous: Enum(DECISIONS, "The decision before this one.") | None
+    changed: Bool("False when the same decision was already recorded.")
+    user_id: str
+    user: UserState
+
+
+class UndoInput(TypedDict):
+    """Undo the last decision on a comment. Unknown fields are ignored."""
+
+    moderator: Id("Who undoes: the moderator who made the decision.")
+
+
+@answer
+class UndoAnswer(TypedDict):
+    id: str
+    undone: Enum(DECISIONS, "The decision taken back.") | None
+    state: Enum(STATES, "The comment's state now.")
+    user_id: str
+    user: UserState
+
+
+# -- queue and audit ---------------------------------------------------------------------------------------------
+
+
+@answer
+class Lease(TypedDict):
+    moderator: str
+    expires_at: Timestamp()
+
+
+@answer
+class QueueItem(TypedDict):
+    """A comment waiting for review."""
+
+    id: str
+    user_id: str
+    text: str
+    article_id: str | None
+    parent_id: str | None
+    author_name: str | None
+    created_at: Timestamp() | None
+    received_at: Timestamp()
+    scores: Scores
+    reasons: list[Reason]
+    spans: list[Span]
+    categories: list[Category]
+    risk: Number("Highest flagged score: higher is served first.", minimum=0, maximum=1)
+    lease: Lease | None
+
+
+@answer
+class QueuePage(TypedDict):
+    items: list[QueueItem]
+    depth: Int("Pending comments of the site.", minimum=0)
+
+
+class ClaimInput(TypedDict):
+    moderator: Id("Who takes the items.")
+    limit: NotRequired[Integer("Default 10.", minimum=1, maximum=100) | None]
+
+
+@answer
+class ClaimAnswer(TypedDict):
+    items: list[QueueItem]
+    lease_s: Int(minimum=1)
+
+
+@with_config(ConfigDict(extra="allow", json_schema_extra={"additionalProperties": {"type": "string"}}))
+class AuditEntry(TypedDict):
+    """A decision or a user action. Every field but `at` is the string the log stored."""
+
+    entry: Str("Stream entry id.")
+    type: Enum(("decision", "undo", "ban", "unban", "reset"))
+    decision: Enum(AUDIT_DECISIONS)
+    comment_id: NotRequired[str]
+    user_id: str
+    categories: NotRequired[Str("Comma-joined categories.")]
+    previous: NotRequired[Str("Previous decision, or the comment's state before the first decision.")]
+    moderator: str
+    note: str
+    duration_s: NotRequired[Str("Ban length in seconds; 0 for good.")]
+    at: Timestamp() | None
+
+
+@answer
+class AuditPage(TypedDict):
+    entries: list[AuditEntry]
+
+
+# -- users -------------------------------------------------------------------------------------------------------
+
+
+@answer
+class Strike(TypedDict):
+    comment_id: str
+    weight: Int(minimum=0)
+    categories: list[Category]
+    reason: str
+    at: Timestamp() | None
+    expires_at: Timestamp()
+
+
+@answer
+class Ban(TypedDict):
+    until: Timestamp("Null: for good.") | None
+    reason: str | None
+    by: Str("Moderator, key id, or `policy` for automatic bans.") | None
+    at: Timestamp()
+    automatic: Bool()
+
+
+@with_config(ConfigDict(extra="allow"))
+class UserEvent(TypedDict):
+    """A recent event: strike, ban, unban, reset or decision; fields depend on the type."""
+
+    type: Enum(("strike", "ban", "unban", "reset", "decision", "undo"))
+    at: Timestamp() | None
+    until: NotRequired[Timestamp("Ban end; null when for good or not a ban.") | None]
+
+
+@answer
+class UserComment(TypedDict):
+    id: str
+    state: Enum(STATES)
+    received_at: Timestamp()
+    text: str
+    article_id: str | None
+    verdict: Verdict | None
+    reasons: list[Reason]
+
+
+class _UserStateFields(TypedDict):
+    user_id: str
+    strikes: Int("Active strikes (the sum of their weights).", minimum=0)
+    banned: Bool()
+    banned_until: Timestamp("End of the ban; null when not banned or banned for good.") | None
+
+
+@answer
+class UserView(_UserStateFields):
+    active_strikes: list[Strike]
+    ban: Ban | None
+    history: Annotated[list[UserEvent], Field(description="Newest first.")]
+    comments: Annotated[list[UserComment], Field(description="Recent comments, newest first.")]
+
+
+@answer
+class UserStateAnswer(_UserStateFields):
+    """The user's state after the change."""
+
+
+class UserIdPath(TypedDict):
+    user_id: Id()
+
+
+class BanInput(TypedDict):
+    duration_s: NotRequired[Integer("Seconds; left out or null: for good.", minimum=1, maximum=TEN_YEARS_S) | None]
+    reason: String(max_length=500)
+    moderator: NotRequired[Id("Who bans; default: the calling key's id.") | None]
+
+
+class UserActionInput(TypedDict):
+    """Optional body (an empty body is the same as {})."""
+
+    reason: NotRequired[String(max_length=500) | None]
+    moderator: NotRequired[Id("Who acts; default: the calling key's id.") | None]
+
+
+# -- admin -------------------------------------------------------------------------------------------------------
+
+
+@answer
+class ApiKey(TypedDict):
+    id: Str("First 16 hex digits of the key's SHA-256.", pattern="^[0-9a-f]{16}$")
+    role: Enum(ROLES)
+    name: str
+    created_at: Timestamp()
+
+
+@answer
+class KeyList(TypedDict):
+    keys: list[ApiKey]
+
+
+class KeyInput(TypedDict):
+    """Unknown fields are ignored."""
+
+    role: Choice(ROLES)
+    name: NotRequired[String(max_length=200) | None]
+
+
+@answer
+class NewKey(TypedDict):
+    key: Str("The key; shown only in this answer.", pattern="^mk_[A-Za-z0-9_-]+$")
+    id: Str(pattern="^[0-9a-f]{16}$")
+    role: Enum(ROLES)
+    site: str
+
+
+@answer
+class Revoked(TypedDict):
+    revoked: str
+
+
+ThresholdPair = _shape(
+    "ThresholdPair", {"review": Probability, "reject": Probability}, "Review and reject thresholds.", total=False
+)
+Thresholds = _shape(
+    "Thresholds",
+    {c: ThresholdPair for c in CATEGORIES},
+    "The site's own operating point: per category, review and reject thresholds (calibrated scores) overriding the"
+    " model's; categories and keys left out keep the model's. docs/MODEL.md lists the points to choose from.",
+    total=False,
+)
+Weights = _shape(
+    "Weights", {c: Int(minimum=0) for c in CATEGORIES}, "Strikes one rejection adds, per category (the largest counts)."
+)
+WeightsInput = _shape(
+    "WeightsInput", {c: Int(minimum=0) for c in CATEGORIES}, "Categories left out keep their weight.", total=False
+)
+Domain = Str(min_length=1, max_length=253)
+
+
+@answer
+class Policy(TypedDict):
+    """A site's strike and ban policy."""
+
+    weights: Weights
+    strike_ttl_s: Int("How long a strike counts.", minimum=1)
+    ban_steps: Annotated[
+        list[Annotated[list[Int(minimum=0)], Field(min_length=2, max_length=2)]],
+        Field(description="[active strikes, ban seconds] pairs, strikes increasing; 0 seconds bans for good."),
+    ]
+    allowed_domains: Annotated[list[Domain], Field(description="Links to these hosts are not promotion.")]
+    thresholds: Thresholds
+
+
+@answer
+class PolicyInput(TypedDict, total=False):
+    """Keys left out keep their current value. Unknown keys are refused (422)."""
+
+    weights: WeightsInput
+    strike_ttl_s: Int(minimum=1)
+    ban_steps: Annotated[
+        list[Annotated[list[int], Field(min_length=2, max_length=2)]],
+        Field(description="[strikes > 0, seconds >= 0] pairs with strictly increasing strikes."),
+    ]
+    allowed_domains: list[Domain]
+    thresholds: Thresholds
+
+
+LabelRow = _shape(
+    "LabelRow",
+    {
+        "text": Required[str],
+        **{c: Literal[0, 1] for c in CATEGORIES},
+        "source": Required[Str("The site the label came from.")],
+    },
+    "One line of GET /v1/labels: a training row for `moderator train --extra`.",
+    total=False,
+)
+
+
+# -- integrations (ours) -----------------------------------------------------------------------------------------
+
+
+class CoralSettingsInput(TypedDict):
+    # At least one secret of at least 16 characters without spaces: the handler checks that (and says so) after this.
+    secrets: ListOf(
+        String(max_length=CORAL_SECRET_MAX, doc={"minLength": CORAL_SECRET_MIN}),
+        CORAL_SECRETS_MAX,
+        "The phase's signing secrets as Coral shows them (two while a rotated one is still active).",
+        doc={"minItems": 1},
+    )
+    format: NotRequired[Choice(CORAL_FORMATS, "The phase's body format (default PLAIN_TEXT).") | None]
+
+
+@answer
+class CoralSecret(TypedDict, total=False):
+    fingerprint: Str("First 12 hex digits of the secret's SHA-256.")
+    prefix: str
+
+
+@answer
+class CoralSettings(TypedDict):
+    integration: Literal["coral"]
+    configured: Bool()
+    url: Str("The URL to enter as the phase's endpoint in Coral.")
+    format: NotRequired[Enum(CORAL_FORMATS)]
+    secrets: NotRequired[Annotated[list[CoralSecret], Field(description="Never the secrets themselves.")]]
+    updated_at: NotRequired[Timestamp() | None]
+
+
+# -- models ------------------------------------------------------------------------------------------------------
+
+ModelThreshold = _shape("ModelThreshold", {"review": float, "reject": float}, "The model's thresholds for one category.")
+ModelThresholds = _shape("ModelThresholds", {c: ModelThreshold for c in CATEGORIES}, "The model's thresholds per category.")
+
+
+@answer
+class ShadowVersion(TypedDict):
+    """The shadow model, when one is set."""
+
+    version: str
+
+
+@answer
+class ModelInfo(TypedDict):
+    version: Str("The active model version.")
+    thresholds: ModelThresholds
+    card: Annotated[dict[str, Any], Field(description="The model card: training files, metrics, thresholds, libraries.")]
+    shadow: ShadowVersion | None
+
+
+@answer
+class ShadowVerdicts(TypedDict):
+    version: str
+    verdict: Enum(VERDICTS)
+    scores: Scores
+    reasons: list[str]
+
+
+@answer
+class ShadowCounts(TypedDict):
+    compared: Int(minimum=0)
+    agreed: Int(minimum=0)
+    agreement: Number(minimum=0, maximum=1) | None
+    pairs: dict[str, Int(minimum=0)]
+
+
+@answer
+class Disagreement(TypedDict):
+    comment_id: str
+    at: Number("Seconds since the epoch.")
+    active: ShadowVerdicts
+    shadow: ShadowVerdicts
+
+
+@answer
+class ShadowSummary(TypedDict):
+    active: Str("The active model version.")
+    shadow: Str("The shadow model version, when one is set.") | None
+    versions: Annotated[
+        dict[str, ShadowCounts],
+        Field(description="Per shadow version: comments compared, agreed, agreement rate, counts per verdict pair."),
+    ]
+    disagreements: Annotated[list[Disagreement], Field(description="Newest first.")]
+
+
+# -- health and errors -------------------------------------------------------------------------------------------
+
+
+@answer
+class Health(TypedDict):
+    status: Literal["ok"]
+
+
+@answer
+class Readiness(TypedDict):
+    status: Enum(("ok", "unavailable"))
+    redis: Enum(("ok", "unavailable"))
+    model: Str("Model version.")
+
+
+@answer
+class ErrorBody(TypedDict):
+    status: Int("The HTTP status.", minimum=400, maximum=599)
+    code: Enum(ERROR_CODES)
+    message: str
+    fields: NotRequired[Annotated[list[FieldError], Field(description="Only on 422: every bad field.")]]
+
+
+@answer
+class Error(TypedDict):
+    """The one shape of every error answer."""
+
+    error: ErrorBody
+
+
+# -- the console's JSON and form bodies (the pages themselves are not in the document) ---------------------------
+
+
+class ConsoleLogin(TypedDict):
+    moderator: Id(max_length=100)
+
+
+class ConsoleDecision(TypedDict):
+    comment_id: Id()
+    decision: Choice(DECISIONS)
+    categories: NotRequired[ListOf(Category, len(CATEGORIES)) | None]
+    note: NotRequired[String(max_length=2000) | None]
+
+
+class ConsoleUndo(TypedDict):
+    comment_id: Id()
+
+
+class ConsoleBanForm(TypedDict):
+    reason: String(max_length=500)
+    duration_s: NotRequired[String(max_length=12) | None]
+
+
+class ConsoleUserActionForm(TypedDict):
+    reason: NotRequired[String(max_length=500) | None]
+    duration_s: NotRequired[String(max_length=12) | None]
+
+
+# -- drop-ins: Perspective (Comment Analyzer v1alpha1) ------------------------------------------------------------
+# Shapes only: service.compat.perspective parses the body itself, with Google's errors. Google's JSON mapping takes
+# each field under its JSON name (lowerCamel) or its proto name (snake_case), and null for "not set".
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def _proto(name: str, fields: dict, description: str) -> type:
+    """Return a Perspective message: every field optional and nullable, under both names, nothing else."""
+    both = {}
+    for camel, annotation in fields.items():
+        both[camel] = annotation | None
+        if _snake(camel) != camel:
+            both[_snake(camel)] = annotation | None
+    return _shape(name, both, description, total=False)
+
+
+PERSPECTIVE_TEXT_TYPES = ("TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML")
+PERSPECTIVE_SCORE_TYPES = ("SCORE_TYPE_UNSPECIFIED", "PROBABILITY", "STD_DEV_SCORE", "PERCENTILE", "RAW")
+TextEntry = _proto(
+    "TextEntry",
+    {"text": str, "type": Enum(PERSPECTIVE_TEXT_TYPES, "Only PLAIN_TEXT (or unset) is scored; HTML is refused.")},
+    "A text (Perspective's TextEntry).",
+)
+ArticleAndParentComment = _proto(
+    "ArticleAndParentComment", {"article": TextEntry, "parentComment": TextEntry}, "Context: the article and the parent comment."
+)
+PerspectiveContext = _proto(
+    "PerspectiveContext",
+    {"entries": list[TextEntry], "articleAndParentComment": ArticleAndParentComment},
+    "Checked for type and otherwise ignored; not both kinds at once.",
+)
+AttributeParameters = _proto(
+    "AttributeParameters",
+    {
+        "scoreType": Enum(PERSPECTIVE_SCORE_TYPES, "Only PROBABILITY (or unset) is answered; the others are refused."),
+        "scoreThreshold": Annotated[
+            Union[float, Str(pattern=r"\S")],  # noqa: UP007
+            Field(description="Scores below it are left out. A number, or a numeric string as Google's JSON mapping allows."),
+        ],
+    },
+    "What to answer for one attribute.",
+)
+AnalyzeCommentRequest = _proto(
+    "AnalyzeCommentRequest",
+    {
+        "comment": TextEntry,
+        "context": PerspectiveContext,
+        "requestedAttributes": Annotated[
+            dict[str, AttributeParameters | None],
+            Field(description="Attribute name (e.g. TOXICITY, or TOXICITY@6) -> parameters; at least one is needed."),
+        ],
+        "languages": Annotated[list[str], Field(description="Only English is scored (en, en-US, ...); unset: English.")],
+        "doNotStore": Bool("Honoured whatever its value: nothing is stored."),
+        "clientToken": Str("Echoed in the answer."),
+        "sessionId": str,
+        "communityId": str,
+        "spanAnnotations": Bool("Span scores per sentence."),
+        "dropUnsupportedAttributes": Bool("Drop attributes not supported in the requested languages rather than refuse."),
+    },
+    "Perspective's AnalyzeCommentRequest: `comment.text` and `requestedAttributes` are needed; an unknown field is refused"
+    " (400). See docs/COMPATIBILITY.md.",
+)
+
+
+@answer
+class PerspectiveScore(TypedDict):
+    value: Number(minimum=0, maximum=1)
+    type: Literal["PROBABILITY"]
+
+
+@answer
+class SpanScore(TypedDict):
+    begin: Int("UTF-16 code units from the start of the text.", minimum=0)
+    end: Int("UTF-16 code units, exclusive.", minimum=0)
+    score: PerspectiveScore
+
+
+@answer
+class AttributeScores(TypedDict):
+    spanScores: NotRequired[Annotated[list[SpanScore], Field(description="With spanAnnotations: one per sentence.")]]
+    summaryScore: PerspectiveScore
+
+
+@answer
+class AnalyzeCommentResponse(TypedDict):
+    """Perspective's AnalyzeCommentResponse; attributes in the order requested, absent when none is left."""
+
+    attributeScores: NotRequired[dict[str, AttributeScores]]
+    languages: list[str]
+    detectedLanguages: list[Literal["en"]]
+    clientToken: NotRequired[str]
+
+
+@answer
+class GoogleErrorBody(TypedDict):
+    code: Int("The HTTP status.", minimum=400, maximum=599)
+    message: str
+    status: Str("Google's canonical code, e.g. INVALID_ARGUMENT.", pattern="^[A-Z_]+$")
+    details: NotRequired[list[dict[str, Any]]]
+
+
+@answer
+class GoogleError(TypedDict):
+    """Google's error shape, as Perspective answers it."""
+
+    error: GoogleErrorBody
+
+
+# -- drop-ins: Coral Talk's external moderation phase -------------------------------------------------------------
+
+
+class CoralComment(TypedDict):
+    body: String()
+    parentID: NotRequired[Id() | None]
+
+
+class CoralAuthor(TypedDict):
+    id: Id()
+
+
+class CoralStory(TypedDict):
+    id: Id()
+
+
+class CoralRequest(TypedDict):
+    """Coral's External Moderation Request. Other fields (site, tenantID, tenantDomain, tenant, author.role, story.url)
+    are read when present and otherwise ignored."""
+
+    action: Choice(("NEW", "EDIT"))
+    comment: Object(CoralComment)
+    author: Object(CoralAuthor)
+    story: Object(CoralStory)
+
+
+@answer
+class CoralAction(TypedDict):
+    actionType: Literal["FLAG"]
+    reason: Enum(("COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"))
+
+
+@answer
+class CoralAnswer(TypedDict):
+    """Coral's External Moderation Response: REJECTED for reject, SYSTEM_WITHHELD for review (or a text too long)."""
+
+    status: Enum(("REJECTED", "SYSTEM_WITHHELD"))
+    actions: NotRequired[list[CoralAction]]
+
+
+# -- drop-ins: Akismet 1.1 (form-encoded) ------------------------------------------------------------------------
+
+
+class AkismetOurs(TypedDict):
+    comment_id: NotRequired[Id("Our own parameter: a comment this site submitted; its stored text is used.")]
+
+
+class AkismetVerifyKey(TypedDict, total=False):
+    """Akismet's verify-key: `valid` for one of our API keys with a blog."""
+
+    api_key: Str("One of this service's API keys (any role).")
+    key: Str("The same, as older clients send it.")
+    blog: str
+
+
+class AkismetComment(AkismetOurs, total=False):
+    """Akismet's comment parameters; `api_key` (or `key`) is one of our API keys. Others Akismet defines are ignored."""
+
+    api_key: Str("One of this service's API keys (any role).")
+    key: Str("The same, as older clients send it.")
+    blog: Required[str]
+    user_ip: Required[str]
+    comment_content: Str("The text checked or labelled (cut to max_text_chars).")
+    comment_author: Str("`akismet-guaranteed-spam` always answers true.")
+    comment_author_email: str
+    user_role: Str("`administrator` always answers false.")
+    is_test: Str("`1` on submit-spam/ham: nothing is recorded.")
+
+
+# -- the request bodies the endpoints validate ---------------------------------------------------------------------
+
+COMMENT = Schema(CommentInput)
+BATCH = Schema(BatchInput)
+SCORE = Schema(ScoreInput)
+DECISION = Schema(DecisionInput)
+UNDO = Schema(UndoInput)
+CLAIM = Schema(ClaimInput)
+USER_ID = Schema(UserIdPath)
+BAN = Schema(BanInput)
+USER_ACTION = Schema(UserActionInput)
+KEY = Schema(KeyInput)
+CORAL_SETTINGS = Schema(CoralSettingsInput)
+CORAL_REQUEST = Schema(CoralRequest)
+CORAL_COMMENT = Schema(CoralComment)
+CORAL_AUTHOR = Schema(CoralAuthor)
+CORAL_STORY = Schema(CoralStory)
+AKISMET_COMMENT_ID = Schema(AkismetOurs)
+CONSOLE_LOGIN = Schema(ConsoleLogin)
+CONSOLE_DECISION = Schema(ConsoleDecision)
+CONSOLE_UNDO = Schema(ConsoleUndo)
+CONSOLE_BAN = Schema(ConsoleBanForm)
+CONSOLE_USER_ACTION = Schema(ConsoleUserActionForm)
