@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from .errors import ApiError, invalid
 from .schemas import TIME_MAX, Schema
 
-__all__ = ["TIME_MAX", "Schema", "field_errors", "json_body", "query_int", "validate"]
+__all__ = ["TIME_MAX", "Schema", "field_errors", "json_body", "query_choice", "query_int", "validate"]
 
 
 def json_body() -> Any:
@@ -65,6 +65,15 @@ def _fields(error: ValidationError, schema: Schema) -> list[dict]:
             rule = rule.items or rule
         out.extend({"field": name, "message": message} for message in rule.messages(found))
     return out
+
+
+def query_choice(name: str, choices: tuple[str, ...], errors: list) -> str | None:
+    """Return the query argument ``name`` (None when absent or empty) if it is one of ``choices``; problems go to ``errors``."""
+    value = request.args.get(name) or None
+    if value is not None and value not in choices:
+        errors.append({"field": name, "message": f"must be one of {', '.join(choices)}"})
+        return None
+    return value
 
 
 def query_int(name: str, default: int, low: int, high: int, errors: list) -> int:

@@ -9,9 +9,9 @@ from classifier.types import CATEGORIES
 from ..actions import queue as actions
 from ..auth import require
 from ..errors import invalid
-from ..schemas import CLAIM
+from ..schemas import AUDIT_DECISIONS, CLAIM
 from ..times import iso
-from ..validation import json_body, query_int, validate
+from ..validation import json_body, query_choice, query_int, validate
 from . import services
 
 bp = Blueprint("queue", __name__)
@@ -25,17 +25,21 @@ def _item(item: dict) -> dict:
     return item
 
 
+def _query(default: int, most: int, name: str, choices: tuple[str, ...]) -> tuple[int, str | None]:
+    """Return the query's ``limit`` (1 to ``most``) and its filter ``name`` (one of ``choices``, or None); 422 otherwise."""
+    errors: list = []
+    limit = query_int("limit", default, 1, most, errors)
+    value = query_choice(name, choices, errors)
+    if errors:
+        raise invalid(errors)
+    return limit, value
+
+
 @bp.get("/v1/queue")
 @require("queue")
 def pending():
     """Pending comments of the site, highest risk first, oldest first among equals."""
-    errors: list = []
-    limit = query_int("limit", 50, 1, 500, errors)
-    category = request.args.get("category") or None
-    if category is not None and category not in CATEGORIES:
-        errors.append({"field": "category", "message": f"must be one of {', '.join(CATEGORIES)}"})
-    if errors:
-        raise invalid(errors)
+    limit, category = _query(50, 500, "category", CATEGORIES)
     items, depth = actions.pending(services(), g.identity.site, limit, category)
     return jsonify({"items": [_item(i) for i in items], "depth": depth})
 
@@ -54,13 +58,7 @@ def claim():
 @require("queue")
 def audit():
     """Recent decisions and user actions, newest first (filter by moderator and decision)."""
-    errors: list = []
-    limit = query_int("limit", 100, 1, 1000, errors)
-    decision = request.args.get("decision") or None
-    if decision is not None and decision not in ("approve", "reject", "ban", "unban", "reset"):
-        errors.append({"field": "decision", "message": "must be approve, reject, ban, unban or reset"})
-    if errors:
-        raise invalid(errors)
+    limit, decision = _query(100, 1000, "decision", AUDIT_DECISIONS)
     moderator = request.args.get("moderator") or None
     out = []
     for entry in actions.audit(services(), g.identity.site, limit, moderator, decision):

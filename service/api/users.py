@@ -59,12 +59,16 @@ def view(user_id: str):
 @require("users")
 def ban(user_id: str):
     """Ban a user for ``duration_s`` seconds, or for good without it."""
+    return _change(user_id, "ban")
+
+
+def _change(user_id: str, action: str):
+    """Ban (a body is needed), unban or reset (the body is optional) a user."""
     _check_user(user_id)
-    data = validate(json_body(), BAN)
-    return _change(user_id, "ban", data)
-
-
-def _change(user_id: str, action: str, data: dict):
+    if action == "ban":
+        data = validate(json_body(), BAN)
+    else:
+        data = validate(json_body(), USER_ACTION) if request.get_data(cache=True) else {}
     moderator = data.get("moderator") or g.identity.key_id
     state = actions.change(
         services(), g.identity.site, user_id, action, moderator, data.get("reason") or "", data.get("duration_s")
@@ -72,25 +76,15 @@ def _change(user_id: str, action: str, data: dict):
     return jsonify({"user_id": user_id, **state})
 
 
-def _optional_body() -> dict:
-    if not request.get_data(cache=True):
-        return {}
-    return validate(json_body(), USER_ACTION)
-
-
 @bp.delete("/v1/users/<user_id>/ban")
 @require("users")
 def unban(user_id: str):
     """Lift a user's ban."""
-    _check_user(user_id)
-    data = _optional_body()
-    return _change(user_id, "unban", data)
+    return _change(user_id, "unban")
 
 
 @bp.post("/v1/users/<user_id>/strikes/reset")
 @require("users")
 def reset(user_id: str):
     """Forget a user's strikes."""
-    _check_user(user_id)
-    data = _optional_body()
-    return _change(user_id, "reset", data)
+    return _change(user_id, "reset")

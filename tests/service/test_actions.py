@@ -121,3 +121,16 @@ def test_revoking_an_unknown_key_is_not_found_and_a_bad_policy_is_invalid(app):
         admin.update_policy(services, "news", {"strike_ttl_s": "long"})
     with pytest.raises(Invalid):
         admin.update_policy(services, "news", ["not", "an", "object"])
+
+
+def test_the_audit_filter_takes_every_decision_the_log_holds_and_refuses_others(client, keys):
+    client.post("/v1/comments", json={"id": "c1", "user_id": "bob", "text": "You are an idiot"}, headers=auth(keys["site"]))
+    client.post("/v1/comments/c1/decision", json={"decision": "approve", "moderator": "mia"}, headers=auth(keys["moderator"]))
+    client.post("/v1/comments/c1/undo", json={"moderator": "mia"}, headers=auth(keys["moderator"]))
+    undone = client.get("/v1/audit?decision=undo", headers=auth(keys["moderator"])).get_json()["entries"]
+    assert [(e["decision"], e["comment_id"]) for e in undone] == [("undo", "c1")]
+    refused = client.get("/v1/audit?decision=delete", headers=auth(keys["moderator"]))
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"] == [
+        {"field": "decision", "message": "must be one of approve, reject, undo, ban, unban, reset"}
+    ]
