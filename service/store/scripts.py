@@ -5,8 +5,9 @@ Each script declares its arguments once, on a line of its own header::
     --! args: comment_id sha now ...
 
 (a last name written ``...rest`` takes every remaining value as a list). The
-loader turns that line into ``local ARG = {comment_id = ARGV[1], ...}`` at the
-top of the script, so the Lua reads ``ARG.comment_id``, and Python calls
+Lua reads ``ARG.comment_id``; the loader rewrites each such name to its
+``ARGV[i]`` before registering the script (so naming costs nothing when it
+runs; a rest argument becomes a table built once), and Python calls
 ``scripts.call("submit", keys, comment_id=..., sha=..., now=...)``. A missing or
 unknown name is a ``TypeError`` before Redis is reached, and values are packed
 here and nowhere else: dicts and lists as compact JSON, booleans as 1/0,
@@ -31,6 +32,7 @@ USER_SCRIPTS = ("submit", "apply_decision", "change_user", "user_state")
 
 _ARGS_LINE = re.compile(r"^--! args:(.*)$", re.MULTILINE)
 _NAME = re.compile(r"^(\.\.\.)?[a-z_][a-z0-9_]*$")
+_ARG_USE = re.compile(r"\bARG\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def declared_args(body: str, name: str = "script") -> tuple[tuple[str, ...], str | None]:
@@ -46,22 +48,39 @@ def declared_args(body: str, name: str = "script") -> tuple[tuple[str, ...], str
     return tuple(names), None
 
 
-def _prologue(fixed: Sequence[str], rest: str | None) -> str:
-    parts = [f"{n} = ARGV[{i}]" for i, n in enumerate(fixed, 1)]
-    line = "local ARG = {" + ", ".join(parts) + "}"
+def _bind(body: str, fixed: Sequence[str], rest: str | None) -> str:
+    """Return the script with ``ARG.<name>`` read from ``ARGV`` by position."""
+    position = {name: i for i, name in enumerate(fixed, 1)}
+
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        if name in position:
+            return f"ARGV[{position[name]}]"
+        if name == rest:
+            return "ARG_REST"
+        raise ValueError(f"ARG.{name} is not a declared argument")
+
+    bound = _ARG_USE.sub(replace, body)
     if rest:
-        line += f"\nARG.{rest} = {{}}\nfor i = {len(fixed) + 1}, #ARGV do ARG.{rest}[#ARG.{rest} + 1] = ARGV[i] end"
-    return line
+        bound = f"local ARG_REST = {{}}\nfor i = {len(fixed) + 1}, #ARGV do ARG_REST[#ARG_REST + 1] = ARGV[i] end\n" + bound
+    return bound
+
+
+#: Argument types that go to Redis as they are.
+_AS_IS = frozenset((str, int, float))
 
 
 def pack(value: Any) -> Any:
     """Return ``value`` as one script argument."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return 1 if value else 0
-    if isinstance(value, Mapping | list | tuple):
-        return json.dumps(value, separators=(",", ":"))
+    if kind is dict or kind is list or kind is tuple or isinstance(value, Mapping):
+        return json.dumps(value if kind is not tuple else list(value), separators=(",", ":"))
     return value
 
 
@@ -72,17 +91,17 @@ class Script:
         self.name = name
         self.fixed, self.rest = declared_args(body, name)
         self._names = frozenset(self.fixed) | ({self.rest} if self.rest else frozenset())
-        self._registered = client.register_script(_prologue(self.fixed, self.rest) + "\n" + body)
+        self._registered = client.register_script(_bind(body, self.fixed, self.rest))
 
     def __call__(self, keys: Sequence[str], **args: Any) -> Any:
-        if args.keys() != self._names:
+        if len(args) != len(self._names) or not self._names.issuperset(args):
             missing = sorted(self._names - args.keys())
             unknown = sorted(args.keys() - self._names)
             raise TypeError(f"script {self.name}: missing arguments {missing}, unknown arguments {unknown}")
-        values = [pack(args[n]) for n in self.fixed]
+        values = [v if type(v) in _AS_IS else pack(v) for v in map(args.__getitem__, self.fixed)]
         if self.rest:
             values.extend(pack(v) for v in args[self.rest])
-        return self._registered(keys=list(keys), args=values)
+        return self._registered(keys=keys, args=values)
 
 
 class Scripts:
