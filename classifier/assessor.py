@@ -120,9 +120,10 @@ class Assessor:
         merged = dict(self.thresholds)
         for category, limits in overrides.items():
             own = merged[category]
-            merged[category] = Thresholds(float(limits.get("review", own.review)), float(limits.get("reject", own.reject)))
-            if merged[category].review > merged[category].reject:  # only one side overridden, past the other
-                merged[category] = Thresholds(merged[category].review, merged[category].review)
+            review, reject = float(limits.get("review", own.review)), float(limits.get("reject", own.reject))
+            if review > reject:  # only one side overridden, past the model's other side: the site's side wins
+                review, reject = (review, review) if "review" in limits else (reject, reject)
+            merged[category] = Thresholds(review, reject)
         return merged
 
     def _assess_batch(self, texts: list[str], allowed: frozenset[str], limits: Mapping[str, Thresholds]) -> list[Assessment]:
