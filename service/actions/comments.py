@@ -31,7 +31,7 @@ from .users import user_body
 ID_CONFLICT = "this comment id was already submitted with a different text or user"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Comment:
     """A validated comment as a site sends it."""
 

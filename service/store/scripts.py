@@ -68,6 +68,8 @@ def _bind(body: str, fixed: Sequence[str], rest: str | None) -> str:
 
 #: Argument types that go to Redis as they are.
 _AS_IS = frozenset((str, int, float))
+#: Compact JSON, one encoder for every call (``json.dumps`` with options builds a new one each time).
+_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 def pack(value: Any) -> Any:
@@ -80,7 +82,7 @@ def pack(value: Any) -> Any:
     if kind is bool:
         return 1 if value else 0
     if kind is dict or kind is list or kind is tuple or isinstance(value, Mapping):
-        return json.dumps(value if kind is not tuple else list(value), separators=(",", ":"))
+        return _JSON.encode(value if kind is not tuple else list(value))
     return value
 
 
@@ -94,6 +96,10 @@ class Script:
         self._registered = client.register_script(_bind(body, self.fixed, self.rest))
 
     def __call__(self, keys: Sequence[str], **args: Any) -> Any:
+        return self.run(keys, args)
+
+    def run(self, keys: Sequence[str], args: Mapping[str, Any]) -> Any:
+        """Run the script on ``keys`` with ``args`` (every declared name, no other)."""
         if len(args) != len(self._names) or not self._names.issuperset(args):
             missing = sorted(self._names - args.keys())
             unknown = sorted(args.keys() - self._names)
@@ -120,7 +126,7 @@ class Scripts:
 
     def call(self, name: str, keys: Sequence[str], **args: Any) -> Any:
         """Run script ``name`` on ``keys`` with its declared arguments."""
-        return self._scripts[name](keys, **args)
+        return self._scripts[name].run(keys, args)
 
     def __contains__(self, name: str) -> bool:
         return name in self._scripts
