@@ -518,8 +518,8 @@ class CommentRecord(TypedDict):
     model_version: str
 
 
-class DecisionInput(TypedDict):
-    """A moderator's decision. Unknown fields are ignored."""
+class DecisionFields(TypedDict):
+    """What a decision says, from the API or the console."""
 
     decision: Choice(DECISIONS)
     categories: NotRequired[
@@ -530,8 +530,13 @@ class DecisionInput(TypedDict):
         )
         | None
     ]
-    moderator: Id("Who decided.")
     note: NotRequired[String(max_length=2000) | None]
+
+
+class DecisionInput(DecisionFields):
+    """A moderator's decision. Unknown fields are ignored."""
+
+    moderator: Id("Who decided.")
 
 
 @answer
@@ -925,11 +930,10 @@ class ConsoleLogin(TypedDict):
     moderator: Id(max_length=100)
 
 
-class ConsoleDecision(TypedDict):
+class ConsoleDecision(DecisionFields):
+    """A decision posted by the console (the moderator is the signed-in one)."""
+
     comment_id: Id()
-    decision: Choice(DECISIONS)
-    categories: NotRequired[ListOf(Category, len(CATEGORIES)) | None]
-    note: NotRequired[String(max_length=2000) | None]
 
 
 class ConsoleUndo(TypedDict):
