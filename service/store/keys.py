@@ -9,11 +9,13 @@ different keys look the same.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 PREFIX = "mod"
 
 
+@lru_cache(maxsize=65536)  # the same sites and users come again and again
 def _id(value: str) -> str:
     return quote(value, safe="")
 
