@@ -1,7 +1,7 @@
 """Drop-in endpoints for clients written for other services: Perspective, Coral Talk, Akismet.
 
 Each module holds one blueprint; each speaks its original's request and answer
-shapes (errors included) and maps them onto ``service.moderation`` and the store.
+shapes (errors included) and maps them onto ``service.actions``.
 The contracts and the mapping are described in ``docs/COMPATIBILITY.md``.
 """
 
