@@ -19,7 +19,6 @@ V = TypeVar("V")
 
 #: Most entries kept; beyond it the least recently used go first.
 MAX_ENTRIES = 10_000
-_MISSING = object()
 
 
 class FallbackCache(Generic[K, V]):
@@ -36,10 +35,10 @@ class FallbackCache(Generic[K, V]):
 
         ``known`` tells a cached ``None`` from nothing cached."""
         with self._lock:
-            value = (self._fresh if fresh_only else self._last).get(key, _MISSING)
-        if value is _MISSING:
-            return False, None
-        return True, value
+            try:
+                return True, (self._fresh if fresh_only else self._last)[key]
+            except KeyError:
+                return False, None
 
     def put(self, key: K, value: V) -> None:
         """Remember ``value`` (``None`` too) for ``key``, fresh from now."""

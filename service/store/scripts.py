@@ -100,13 +100,17 @@ class Script:
 
     def run(self, keys: Sequence[str], args: Mapping[str, Any]) -> Any:
         """Run the script on ``keys`` with ``args`` (every declared name, no other)."""
-        if len(args) != len(self._names) or not self._names.issuperset(args):
+        try:
+            if len(args) != len(self._names):
+                raise KeyError
+            # With as many names as declared, a missing one is a KeyError here, and so is an unknown one.
+            values = [v if type(v) in _AS_IS else pack(v) for v in map(args.__getitem__, self.fixed)]
+            if self.rest:
+                values.extend(pack(v) for v in args[self.rest])
+        except KeyError:
             missing = sorted(self._names - args.keys())
             unknown = sorted(args.keys() - self._names)
-            raise TypeError(f"script {self.name}: missing arguments {missing}, unknown arguments {unknown}")
-        values = [v if type(v) in _AS_IS else pack(v) for v in map(args.__getitem__, self.fixed)]
-        if self.rest:
-            values.extend(pack(v) for v in args[self.rest])
+            raise TypeError(f"script {self.name}: missing arguments {missing}, unknown arguments {unknown}") from None
         return self._registered(keys=keys, args=values)
 
 
