@@ -88,8 +88,7 @@ def api_error(error: Exception) -> ApiError:
         return invalid(error.fields)
     if isinstance(error, ActionError):
         status = next((status for kind, status in _STATUS if isinstance(error, kind)), 400)
-        code = error.code if error.code not in ("not_found", "conflict", "error") else None
-        return ApiError(status, error.message, code)
+        return ApiError(status, error.message, error.code)
     raise TypeError(f"not an error of the service: {error!r}")
 
 

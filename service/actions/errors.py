@@ -11,7 +11,7 @@ from __future__ import annotations
 class ActionError(Exception):
     """An action that cannot be done as asked; ``code`` is the machine-readable reason."""
 
-    code = "error"
+    code = "bad_request"
 
     def __init__(self, message: str, code: str | None = None):
         super().__init__(message)

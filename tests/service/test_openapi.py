@@ -904,18 +904,13 @@ def test_unknown_routes_and_methods_answer_the_error_shape(client, keys):
         assert errors_of({"$ref": "#/components/schemas/Error"}, response.get_json()) == []
 
 
-def test_every_documented_answer_is_exercised(client, keys, redis_url, assessor, clock):
+def test_every_documented_answer_is_exercised(api, broken_api):
     """The tours above reach every (operation, status) the document declares, and nothing else."""
-    api = Api(client, keys)
     for tour in (tour_comments, tour_queue, tour_users, tour_admin, tour_health, tour_models, tour_integrations):
         tour(api)
-    own = connect(redis_url, 5.0)
-    broken = Api(create_app({"redis_url": redis_url, "redis": own, "assessor": assessor, "clock": clock}).test_client(), keys)
-    broken("GET", "/v1/policy", expect=200)
-    break_redis(own)
-    tour_outage(broken)
+    tour_outage(broken_api)
     documented = {(m, t, int(s)) for m, t, op in operations() for s in op["responses"]}
-    assert documented - (api.seen | broken.seen) == set()
+    assert documented - (api.seen | broken_api.seen) == set()
 
 
 # -- (d) the drop-ins answer as documented ----------------------------------------------------------------------
@@ -1008,17 +1003,12 @@ def tour_drop_ins_outage(api: Api) -> None:
         akismet(api, endpoint, akismet_form(api.keys["site"]), expect=503)
 
 
-def test_drop_in_answers_match_the_document(client, keys, redis_url, assessor, clock):
+def test_drop_in_answers_match_the_document(api, broken_api):
     """Each drop-in operation's every documented answer is reached, and each matches the document."""
-    api = Api(client, keys)
     tour_drop_ins(api)
-    own = connect(redis_url, 5.0)
-    broken = Api(create_app({"redis_url": redis_url, "redis": own, "assessor": assessor, "clock": clock}).test_client(), keys)
-    broken("GET", "/v1/policy", expect=200)
-    break_redis(own)
-    tour_drop_ins_outage(broken)
+    tour_drop_ins_outage(broken_api)
     documented = {(m, t, int(s)) for m, t, op in drop_in_operations() for s in op["responses"]}
-    assert documented - (api.seen | broken.seen) == set()
+    assert documented - (api.seen | broken_api.seen) == set()
 
 
 # -- (e) what a request schema accepts is what the server accepts -------------------------------------------------
