@@ -7,6 +7,27 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
+
+from . import codec
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON (answers, request bodies) through ``service.codec``: compact UTF-8, keys in insertion order."""
+
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return codec.dumps(obj) if not kwargs else super().dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return codec.loads(s) if not kwargs else super().loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any):
+        if self._app.debug:  # indented, as Flask writes it in debug mode
+            return super().response(*args, **kwargs)
+        body = codec.encode(self._prepare_response_obj(args, kwargs))
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -58,8 +79,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     metrics.model.labels(models.assessor.version).set(1)
     clock = extras.get("clock", time.time)
     app = Flask(__name__)
+    app.json = JSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.sort_keys = False
     app.extensions["moderation"] = Services(
         settings=settings,
         models=models,

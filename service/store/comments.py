@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
 
+from .. import codec
 from .errors import guarded, ignore
 from .keys import SiteKeys, UserKeys
 from .scripts import Scripts
@@ -118,7 +118,7 @@ class CommentStore:
             comments_kept=comments_kept,
         )
         status, stored_sha, stored, user_state, banned = raw
-        return Submitted(status == "new", stored_sha, json.loads(stored), parse_state(user_state), int(banned) == 1)
+        return Submitted(status == "new", stored_sha, codec.loads(stored), parse_state(user_state), int(banned) == 1)
 
     def record(self, site: str, user: str, comment_id: str) -> dict | None:
         """Return a comment's stored record, or None."""
@@ -130,8 +130,8 @@ class CommentStore:
             return None
         return {
             "state": raw.get("state"),
-            "assessment": json.loads(raw.get("assessment", "{}")),
-            "fields": json.loads(raw.get("fields", "{}")),
+            "assessment": codec.loads(raw.get("assessment", "{}")),
+            "fields": codec.loads(raw.get("fields", "{}")),
             "banned": raw.get("banned") == "1",
             "decision": raw.get("decision") or None,
             "decided_categories": raw.get("decided_categories") or "",

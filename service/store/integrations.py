@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import redis
 
+from .. import codec
 from .errors import guarded, ignore
 from .keys import SiteKeys
 
@@ -22,11 +22,11 @@ class IntegrationStore:
     def get(self, site: str, name: str) -> dict | None:
         """Return the site's settings for ``name``, or None when it has none."""
         raw = self.client.hget(SiteKeys(site).integrations, name)
-        return json.loads(raw) if raw else None
+        return codec.loads(raw) if raw else None
 
     def set(self, site: str, name: str, settings: dict) -> None:
         """Store the site's settings for ``name``."""
-        self.client.hset(SiteKeys(site).integrations, name, json.dumps(settings))
+        self.client.hset(SiteKeys(site).integrations, name, codec.dumps(settings))
 
     def clear(self, site: str, name: str) -> None:
         """Forget the site's settings for ``name``."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import redis
 
+from .. import codec
 from ..config import SitePolicy
 from .errors import guarded, ignore
 from .keys import SiteKeys
@@ -23,11 +23,11 @@ class PolicyStore:
     def get(self, site: str, default: SitePolicy) -> SitePolicy:
         """Return the site's policy, or ``default``."""
         raw = self.client.get(SiteKeys(site).policy)
-        return SitePolicy.from_dict(json.loads(raw)) if raw else default
+        return SitePolicy.from_dict(codec.loads(raw)) if raw else default
 
     def set(self, site: str, policy: SitePolicy) -> None:
         """Store the site's policy."""
-        self.client.set(SiteKeys(site).policy, json.dumps(policy.to_dict()))
+        self.client.set(SiteKeys(site).policy, codec.dumps(policy.to_dict()))
 
     def clear(self, site: str) -> None:
         """Return the site to the default policy."""

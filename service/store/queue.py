@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 
 import redis
 
+from .. import codec
 from .errors import guarded, ignore
 from .keys import SiteKeys
 from .scripts import Scripts
@@ -57,7 +57,7 @@ class QueueStore:
         """Queue a comment for review (once), without counting it."""
         keys = SiteKeys(site)
         self.client.zadd(keys.queue, {comment_id: priority(item["risk"], item["received_at"])}, nx=True)
-        self.client.hsetnx(keys.items, comment_id, json.dumps(item, separators=(",", ":")))
+        self.client.hsetnx(keys.items, comment_id, codec.dumps(item))
 
     def hourly(self, site: str, now: float, hours: int = 24) -> list[tuple[int, dict[str, int]]]:
         """Return (hour start, counts) for the last ``hours`` hours, oldest first."""
@@ -89,7 +89,7 @@ class QueueStore:
             for comment_id, raw, expires, owner in zip(ids, items, leases, owners):
                 if raw is None:
                     continue
-                item = json.loads(raw)
+                item = codec.loads(raw)
                 if category and category not in item.get("categories", []):
                     continue
                 active = expires is not None and expires > now
@@ -106,7 +106,7 @@ class QueueStore:
         flat = self.scripts.call("claim_queue", keys.queue_keys(), now=now, lease_s=lease_s, moderator=moderator, limit=limit)
         items = []
         for comment_id, raw in zip(flat[::2], flat[1::2]):
-            item = json.loads(raw) or {"id": comment_id}
+            item = codec.loads(raw) or {"id": comment_id}
             item["lease"] = {"moderator": moderator, "expires_at": now + lease_s}
             items.append(item)
         return items
@@ -119,7 +119,7 @@ class QueueStore:
         """Return when the oldest pending comment arrived."""
         keys = SiteKeys(site)
         ids = self.client.zrange(keys.queue, 0, -1)
-        times = [json.loads(x)["received_at"] for x in self.client.hmget(keys.items, ids) if x] if ids else []
+        times = [codec.loads(x)["received_at"] for x in self.client.hmget(keys.items, ids) if x] if ids else []
         return min(times) if times else None
 
     def record_decision(
@@ -157,9 +157,9 @@ class QueueStore:
     def put_label(self, site: str, name: str, label: dict) -> None:
         """Keep a training label that no queue decision made (feedback such as Akismet's submit-spam),
         under ``name`` (e.g. ``akismet:<comment id>``); a later label of the same name replaces it."""
-        self.client.hset(SiteKeys(site).labels, name, json.dumps(label))
+        self.client.hset(SiteKeys(site).labels, name, codec.dumps(label))
 
     def labels(self, site: str) -> Iterator[dict]:
         """Yield the site's training labels."""
         for _, raw in self.client.hscan_iter(SiteKeys(site).labels, count=500):
-            yield json.loads(raw)
+            yield codec.loads(raw)

@@ -10,19 +10,20 @@ Lua reads ``ARG.comment_id``; the loader rewrites each such name to its
 runs; a rest argument becomes a table built once), and Python calls
 ``scripts.call("submit", keys, comment_id=..., sha=..., now=...)``. A missing or
 unknown name is a ``TypeError`` before Redis is reached, and values are packed
-here and nowhere else: dicts and lists as compact JSON, booleans as 1/0,
+here and nowhere else: dicts and lists as compact JSON (``service.codec``), booleans as 1/0,
 None as the empty string.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import redis
+
+from .. import codec
 
 SCRIPTS_DIR = Path(__file__).with_name("scripts")
 #: The functions shared by the scripts that change one (site, user), prepended to them.
@@ -68,8 +69,6 @@ def _bind(body: str, fixed: Sequence[str], rest: str | None) -> str:
 
 #: Argument types that go to Redis as they are.
 _AS_IS = frozenset((str, int, float))
-#: Compact JSON, one encoder for every call (``json.dumps`` with options builds a new one each time).
-_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 def pack(value: Any) -> Any:
@@ -82,7 +81,7 @@ def pack(value: Any) -> Any:
     if kind is bool:
         return 1 if value else 0
     if kind is dict or kind is list or kind is tuple or isinstance(value, Mapping):
-        return _JSON.encode(value if kind is not tuple else list(value))
+        return codec.encode(value if kind is dict or kind is list or kind is tuple else dict(value))
     return value
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
 
+from .. import codec
 from .errors import guarded, ignore
 from .keys import console_session
 
@@ -44,7 +44,7 @@ class SessionStore:
         """Return the id of a new session (only its hash is stored)."""
         session_id = secrets.token_urlsafe(32)
         data = {"site": site, "role": role, "key_id": key_id, "moderator": moderator, "csrf": secrets.token_urlsafe(32)}
-        self.client.set(_key(session_id), json.dumps(data), ex=SESSION_S)
+        self.client.set(_key(session_id), codec.dumps(data), ex=SESSION_S)
         return session_id
 
     def get(self, session_id: str | None) -> ConsoleSession | None:
@@ -56,7 +56,7 @@ class SessionStore:
         if raw is None:
             return None
         self.client.expire(key, SESSION_S)
-        return ConsoleSession(**json.loads(raw))
+        return ConsoleSession(**codec.loads(raw))
 
     def end(self, session_id: str | None) -> None:
         """End a session."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
 
 import redis
 
+from .. import codec
 from .errors import guarded, ignore
 from .keys import SiteKeys
 
@@ -26,7 +26,7 @@ class ShadowStore:
         with self.client.pipeline(transaction=True) as pipe:
             pipe.hincrby(keys.shadow_counts, f"{version}|{active}|{shadow}", 1)
             if disagreement is not None:
-                pipe.lpush(keys.shadow_disagreements, json.dumps(disagreement, separators=(",", ":")))
+                pipe.lpush(keys.shadow_disagreements, codec.dumps(disagreement))
                 pipe.ltrim(keys.shadow_disagreements, 0, keep - 1)
             pipe.execute()
 
@@ -47,7 +47,7 @@ class ShadowStore:
         for entry in versions.values():
             entry["agreement"] = round(entry["agreed"] / entry["compared"], 4) if entry["compared"] else None
             entry["pairs"] = dict(sorted(entry["pairs"].items()))
-        return {"versions": dict(versions), "disagreements": [json.loads(x) for x in recent]}
+        return {"versions": dict(versions), "disagreements": [codec.loads(x) for x in recent]}
 
     def clear(self, site: str) -> None:
         """Forget the site's comparisons."""

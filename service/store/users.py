@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
 
+from .. import codec
 from .errors import guarded, ignore
 from .keys import UserKeys
 from .scripts import Scripts
@@ -15,7 +15,7 @@ from .scripts import Scripts
 
 def parse_state(raw: str) -> dict:
     """Return the user state a script returned: strikes, banned, banned_until (None: not banned or for good)."""
-    state = json.loads(raw)
+    state = codec.loads(raw)
     return {"strikes": int(state["strikes"]), "banned": bool(state["banned"]), "banned_until": state.get("banned_until")}
 
 
@@ -82,7 +82,7 @@ class UserStore:
         strikes, info, ban, history, recent = pipe.execute()
         items = []
         for comment_id, expires in strikes:
-            detail = json.loads(info.get(comment_id, "{}"))
+            detail = codec.loads(info.get(comment_id, "{}"))
             items.append({"comment_id": comment_id, "expires_at": expires, **detail})
         pipe = self.client.pipeline(transaction=False)
         for comment_id in recent:
@@ -92,8 +92,8 @@ class UserStore:
         for comment_id, (status, created, fields, assessment, banned) in zip(recent, records):
             if status is None:
                 continue  # expired
-            fields = json.loads(fields or "{}")
-            assessment = json.loads(assessment or "{}")
+            fields = codec.loads(fields or "{}")
+            assessment = codec.loads(assessment or "{}")
             recent_comments.append(
                 {
                     "id": comment_id,
@@ -119,6 +119,6 @@ class UserStore:
                 if state["banned"] and ban
                 else None
             ),
-            "history": [json.loads(e) for e in history],
+            "history": [codec.loads(e) for e in history],
             "comments": recent_comments,
         }
