@@ -2,7 +2,8 @@
 
 The gunicorn settings are ``service/gunicorn_conf.py``'s (from the ``MODERATION_*`` settings), with
 ``--bind``, ``--workers`` and ``--threads`` on top. With no Redis configured, an embedded redis-server
-(``<data dir>/redis``) runs for as long as the service does.
+(``<data dir>/redis``) runs for as long as the service does. One instance per address and per data directory
+(``service.instance``): a second one exits at once with one line saying which is taken.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, help="worker processes (default: MODERATION_WORKERS, else one per CPU)")
     parser.add_argument("--threads", type=int, help=f"threads per worker (default: MODERATION_THREADS, else {Settings.threads})")
     args = parser.parse_args(argv)
+    from service.instance import InUse, claim
+
+    try:  # before anything starts: a second instance on a busy address or data directory stops here
+        claim(args.bind, config.data_dir)
+    except InUse as error:
+        print(f"moderation serve: {error}", file=sys.stderr)
+        return 1
     from gunicorn.app.base import BaseApplication
 
     from service import gunicorn_conf  # sets PROMETHEUS_MULTIPROC_DIR and empties that folder, before the app is loaded

@@ -9,12 +9,22 @@ The values come from the service's settings (``service.config``: ``MODERATION_BI
 ``MODERATION_LOG_LEVEL``, ``MODERATION_SWITCH_INTERVAL_MS``, ``MODERATION_DATA_DIR``).
 """
 
+import logging
 import os
 import shutil
+import sys
 
 from service.config import load_settings
+from service.instance import InUse, claim_address, claim_data_dir
 
 _settings = load_settings()[0]
+_data_dir = os.path.abspath(_settings.data_dir)
+# One instance per data directory (service.instance), before its metrics folder is emptied below.
+try:
+    claim_data_dir(_data_dir)
+except InUse as _error:
+    print(f"moderation: {_error}", file=sys.stderr)
+    sys.exit(1)
 
 # Every worker counts its metrics in files of one folder and /metrics adds them
 # up. prometheus_client picks that mode when it is imported, so the folder is
@@ -27,6 +37,10 @@ shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 bind = _settings.bind
+# gunicorn's control socket (``gunicornc``), one per data directory: the default, one per home directory, is shared
+# by every instance of the user, and stopping one removes another's. A unix socket path has at most 107 bytes.
+control_socket = os.path.join(_data_dir, "gunicorn.ctl")
+control_socket_disable = len(control_socket.encode()) > 100
 workers = _settings.worker_processes
 worker_class = "gthread"
 threads = _settings.threads
@@ -40,6 +54,30 @@ keepalive = 5
 accesslog = _settings.access_log
 errorlog = "-"
 loglevel = _settings.log_level
+
+
+def on_starting(server):
+    """Before anything is bound or forked: this address must be free (the data directory is claimed above)."""
+    try:
+        for address in server.cfg.bind:
+            claim_address(address)
+    except InUse as error:
+        server.log.error("%s", error)
+        sys.exit(1)
+    server.log.error_log.addFilter(_ListeningAt(", ".join(f"http://{b}" for b in server.cfg.bind)))
+
+
+class _ListeningAt(logging.Filter):
+    """gunicorn logs "Listening at: (pid)" with no address when each worker binds its own socket (reuse_port)."""
+
+    def __init__(self, addresses: str):
+        super().__init__()
+        self.addresses = addresses
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Listening at: %s (%s)" and isinstance(record.args, tuple) and not record.args[0]:
+            record.args = (self.addresses, *record.args[1:])
+        return True
 
 
 def child_exit(server, worker):

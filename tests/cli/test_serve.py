@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+
+from tests import instances
+from tests.instances import free_port
 
 from .conftest import auth
 
@@ -56,22 +58,8 @@ def test_export_labels_writes_json_lines(client, keys, redis_url, tmp_path):
     assert example.labels == {"abuse": 0, "attack": 0, "promotion": 0}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def http(method, url, body=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+    return instances.http(method, url, body, headers)[:2]
 
 
 def test_serve_runs_gunicorn_with_an_embedded_redis(tmp_path):
