@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .metrics import Metrics
     from .models import LiveModels, ShadowScorer
     from .store import Store, connect
+    from .watch import ChangeWatcher
 
     settings, extras = load_settings(config)
     client = extras.get("redis")
@@ -81,7 +82,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.json = JSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.extensions["moderation"] = Services(
+    watcher = ChangeWatcher(store.changes, settings.change_poll_s)
+    services = app.extensions["moderation"] = Services(
         settings=settings,
         models=models,
         store=store,
@@ -89,7 +91,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         metrics=metrics,
         key_cache=KeyCache(settings.key_cache_s),
         shadow=ShadowScorer(models, store, metrics, clock),
+        watcher=watcher,
     )
+    watcher.subscribe("apikeys", services.key_cache.clear)
+    watcher.subscribe("policies", services.forget_policies)
+    watcher.subscribe("integrations", lambda: app.extensions.pop("coral_settings", None))
     errors.register(app)
     for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp, models_api.bp, console_bp, *COMPAT_BLUEPRINTS):
         app.register_blueprint(blueprint)
@@ -98,6 +104,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def _start_timer():
         g.started = time.perf_counter()
         models.refresh()  # cheap; at most every model_poll_s seconds it reads the model directory
+        watcher.ensure_running()  # cheap once running in this process
 
     @app.after_request
     def _count(response):

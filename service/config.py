@@ -163,8 +163,12 @@ class Settings:
     degraded_verdict: str = "keep"
     #: Default site policy: strikes, bans, allowed domains (a site can override it through the admin API).
     site_policy: SitePolicy = field(default_factory=SitePolicy)
-    #: Seconds an API key check is cached in each process (and used while Redis is down).
+    #: Seconds an API key check is cached in each process (and used while Redis is down). A revoked key stops
+    #: working sooner: within ``change_poll_s`` on every process (``service.watch``).
     key_cache_s: float = 30.0
+    #: How often (seconds) each process looks for changes other processes made to what it caches (API keys,
+    #: policies, integration settings); 0 turns the watcher off (then only the cache lifetimes apply).
+    change_poll_s: float = 0.25
     #: Recent events kept per user (strikes, bans, decisions).
     user_history: int = 50
 
@@ -214,6 +218,8 @@ class Settings:
                 raise ValueError(f"{name} must be positive")
         if self.workers is not None and self.workers < 0:
             raise ValueError("workers must not be negative (0: one per CPU)")
+        if self.change_poll_s < 0:
+            raise ValueError("change_poll_s must not be negative (0: off)")
 
 
 def _parse(kind: Any, raw: str) -> Any:

@@ -16,6 +16,7 @@ from ..store import Store, StoreUnavailable
 
 if TYPE_CHECKING:
     from ..auth import KeyCache
+    from ..watch import ChangeWatcher
 
 #: A site's policy is read from Redis at most this often per process.
 POLICY_FRESH_S = 5.0
@@ -32,13 +33,15 @@ class Services:
     metrics: Metrics
     key_cache: KeyCache
     shadow: ShadowScorer
+    #: Drops this process's cached keys, policies and integration settings when another process changes them.
+    watcher: ChangeWatcher | None = None
     # The sites' policies as last read (the last known is served while Redis is down).
     _policies: FallbackCache[str, SitePolicy] = field(default_factory=lambda: FallbackCache(POLICY_FRESH_S))
 
     @classmethod
     def offline(cls, store: Store, settings: Settings, clock: Callable[[], float]) -> Services:
         """Return services for actions run outside the server (the CLI): a store and a clock, no model."""
-        return cls(settings, None, store, clock, None, None, None)  # type: ignore[arg-type]
+        return cls(settings, None, store, clock, None, None, None, None)  # type: ignore[arg-type]
 
     @property
     def assessor(self) -> Assessor:
@@ -61,3 +64,7 @@ class Services:
     def forget_policy(self, site: str) -> None:
         """Drop the cached policy of a site (after an admin changed it)."""
         self._policies.invalidate(site)
+
+    def forget_policies(self) -> None:
+        """Drop every cached policy (another process changed one)."""
+        self._policies.clear()

@@ -4,7 +4,8 @@ One class per concept, all sharing one client and one set of registered Lua
 scripts: ``comments`` (idempotent submission, decisions), ``users`` (strikes,
 bans, history), ``queue`` (review queue with leases, audit log, labels),
 ``apikeys``, ``policies``, ``integrations``, ``shadow`` (comparisons of a
-shadow model with the active one) and ``sessions`` (console sign-ins).
+shadow model with the active one), ``sessions`` (console sign-ins) and
+``changes`` (counters that tell other processes what to drop from their caches).
 Multi-step updates are single Lua scripts (``scripts/*.lua``, called with
 named arguments, see ``scripts.py``); key names come from ``keys.py``. Redis
 is used here and nowhere else: every failure leaves the store as one
@@ -20,6 +21,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from .apikeys import ApiKeyStore
+from .changes import ChangeStore
 from .comments import CommentStore
 from .errors import StoreUnavailable, guarded, ignore
 from .integrations import IntegrationStore
@@ -74,6 +76,7 @@ class Store:
         self.integrations = IntegrationStore(client, on_error=on_error)
         self.shadow = ShadowStore(client, on_error=on_error)
         self.sessions = SessionStore(client, on_error=on_error)
+        self.changes = ChangeStore(client, on_error=on_error)
 
     def ping(self) -> bool:
         """Tell whether Redis answers."""

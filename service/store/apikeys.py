@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import redis
 
+from .changes import bump
 from .errors import guarded, ignore
 from .keys import SITES, api_key, api_keys
 
@@ -64,6 +65,7 @@ class ApiKeyStore:
                 pipe.delete(api_key(h))
                 pipe.srem(api_keys(site), h)
                 pipe.execute()
+                bump(self.client, "apikeys")  # every process drops its cached checks (service.watch)
                 return True
         return False
 

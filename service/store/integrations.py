@@ -7,6 +7,7 @@ from collections.abc import Callable
 import redis
 
 from .. import codec
+from .changes import bump
 from .errors import guarded, ignore
 from .keys import SiteKeys
 
@@ -27,7 +28,9 @@ class IntegrationStore:
     def set(self, site: str, name: str, settings: dict) -> None:
         """Store the site's settings for ``name``."""
         self.client.hset(SiteKeys(site).integrations, name, codec.dumps(settings))
+        bump(self.client, "integrations")
 
     def clear(self, site: str, name: str) -> None:
         """Forget the site's settings for ``name``."""
         self.client.hdel(SiteKeys(site).integrations, name)
+        bump(self.client, "integrations")

@@ -157,3 +157,12 @@ def console_session(digest: str) -> str:
 
 #: Set of every site that has API keys (for metrics and exports).
 SITES = f"{PREFIX}:sites"
+
+#: Hash of change counters, one per topic (``apikeys``, ``policies``, ``integrations``): every instance polls it and
+#: drops its cached copies of what changed (``service.watch``).
+CHANGES = f"{PREFIX}:changes"
+
+
+def bucket(site: str, key_id: str) -> str:
+    """Hash: the token bucket of one API key (``tokens``, ``at`` in ms), in the site's slot."""
+    return f"{SiteKeys(site).tag}:bucket:{_id(key_id)}"

@@ -8,6 +8,7 @@ import redis
 
 from .. import codec
 from ..config import SitePolicy
+from .changes import bump
 from .errors import guarded, ignore
 from .keys import SiteKeys
 
@@ -28,7 +29,9 @@ class PolicyStore:
     def set(self, site: str, policy: SitePolicy) -> None:
         """Store the site's policy."""
         self.client.set(SiteKeys(site).policy, codec.dumps(policy.to_dict()))
+        bump(self.client, "policies")
 
     def clear(self, site: str) -> None:
         """Return the site to the default policy."""
         self.client.delete(SiteKeys(site).policy)
+        bump(self.client, "policies")

@@ -77,10 +77,16 @@ def clock() -> Clock:
 def make_app(redis_url, assessor, clock):
     """Build an app on the test Redis with the shared model and the test clock."""
 
-    def make(**config):
-        return create_app({"redis_url": redis_url, "assessor": assessor, "clock": clock, **config})
+    made = []
 
-    return make
+    def make(**config):
+        app = create_app({"redis_url": redis_url, "assessor": assessor, "clock": clock, **config})
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:  # each app's change watcher polls Redis on a thread of its own once it served a request
+        app.extensions["moderation"].watcher.stop()
 
 
 @pytest.fixture
