@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 
+from .actions import limits
 from .cache import FallbackCache
+from .config import RateLimit
 from .errors import ApiError
 from .store import StoreUnavailable
 from .store.apikeys import digest
@@ -33,6 +35,8 @@ class Identity:
     site: str
     role: str
     key_id: str
+    #: The key's own rate limit (None: the site's applies, if it has one).
+    limit: RateLimit | None = None
 
 
 class KeyCache(FallbackCache[str, Identity | None]):
@@ -66,7 +70,7 @@ def identify(key: str | None) -> Identity:
             if not known:
                 raise
         else:
-            identity = Identity(info["site"], info["role"], h[:16]) if info else None
+            identity = Identity(info["site"], info["role"], h[:16], info["limit"]) if info else None
             services.key_cache.put(h, identity)
     if identity is None:
         raise ApiError(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
@@ -83,6 +87,7 @@ def require(permission: str) -> Callable:
             if permission not in PERMISSIONS.get(identity.role, ()):
                 raise ApiError(403, f"a {identity.role} key cannot do this")
             g.identity = identity
+            limits.take(current_app.extensions["moderation"], identity.site, identity.key_id, identity.limit, "native")
             return view(*args, **kwargs)
 
         return wrapper

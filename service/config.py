@@ -44,6 +44,38 @@ def _check_thresholds(raw: Any) -> None:
             raise ValueError(message)
 
 
+#: Largest request rate or burst a rate limit may name.
+MAX_RATE = 1_000_000
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: ``burst`` requests at once, refilled at ``per_s`` requests a second."""
+
+    per_s: float
+    burst: int
+
+    def __post_init__(self):
+        if isinstance(self.per_s, bool) or not isinstance(self.per_s, (int, float)) or not 0 < self.per_s <= MAX_RATE:
+            raise ValueError(f"rate_limit.per_s must be a number above 0 and at most {MAX_RATE}")
+        if isinstance(self.burst, bool) or not isinstance(self.burst, int) or not 1 <= self.burst <= MAX_RATE:
+            raise ValueError(f"rate_limit.burst must be an integer from 1 to {MAX_RATE}")
+        object.__setattr__(self, "per_s", float(self.per_s))
+
+    def to_dict(self) -> dict:
+        """Return the JSON form."""
+        return {"per_s": self.per_s, "burst": self.burst}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RateLimit | None:
+        """Build one from ``{"per_s": x, "burst": n}``; None (no limit) from None."""
+        if data is None:
+            return None
+        if not isinstance(data, Mapping) or set(data) != {"per_s", "burst"}:
+            raise ValueError('rate_limit must be {"per_s": number, "burst": integer} or null')
+        return cls(data["per_s"], data["burst"])
+
+
 @dataclass(frozen=True)
 class SitePolicy:
     """How rejections turn into strikes and bans, and which links are fine (a site may override it)."""
@@ -60,6 +92,8 @@ class SitePolicy:
     #: The site's own operating point: ``{category: {"review": p, "reject": p}}`` overriding the model's
     #: thresholds (calibrated probabilities; docs/MODEL.md has the curve to choose from). Empty: the model's.
     thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    #: The limit of each of the site's API keys that has none of its own (and of its Coral integration); None: none.
+    rate_limit: RateLimit | None = None
 
     def __post_init__(self):
         if set(self.weights) != set(CATEGORIES) or any(
@@ -92,12 +126,13 @@ class SitePolicy:
             "ban_steps": [list(s) for s in self.ban_steps],
             "allowed_domains": list(self.allowed_domains),
             "thresholds": {c: dict(t) for c, t in self.thresholds.items()},
+            "rate_limit": self.rate_limit.to_dict() if self.rate_limit else None,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], base: SitePolicy | None = None) -> SitePolicy:
         """Build a policy from its JSON form; missing keys keep ``base``'s values (default: the defaults)."""
-        unknown = set(data) - {"weights", "strike_ttl_s", "ban_steps", "allowed_domains", "thresholds"}
+        unknown = set(data) - {"weights", "strike_ttl_s", "ban_steps", "allowed_domains", "thresholds", "rate_limit"}
         if unknown:
             raise ValueError(f"unknown policy keys: {sorted(unknown)}")
         base = base or cls()
@@ -125,6 +160,7 @@ class SitePolicy:
             ban_steps=tuple(tuple(s) for s in steps),
             allowed_domains=tuple(str(d).lower() for d in domains),
             thresholds={c: {k: float(v) for k, v in t.items()} for c, t in thresholds.items()},
+            rate_limit=RateLimit.from_dict(data["rate_limit"]) if "rate_limit" in data else base.rate_limit,
         )
 
 

@@ -17,7 +17,7 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from .actions.errors import ActionError, Conflict, Invalid, NotFound
+from .actions.errors import ActionError, Conflict, Invalid, NotFound, RateLimited
 from .store.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ _CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid_request",
+    429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
 }
@@ -86,6 +87,8 @@ def api_error(error: Exception) -> ApiError:
         return store_unavailable()
     if isinstance(error, Invalid):
         return invalid(error.fields)
+    if isinstance(error, RateLimited):
+        return ApiError(429, error.message, error.code, headers={"Retry-After": str(error.retry_after_s)})
     if isinstance(error, ActionError):
         status = next((status for kind, status in _STATUS if isinstance(error, kind)), 400)
         return ApiError(status, error.message, error.code)

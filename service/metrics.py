@@ -38,6 +38,11 @@ class Metrics:
             registry=r,
         )
         self.shadow_dropped = Counter("moderation_shadow_dropped", "Shadow comparisons skipped (queue full)", registry=r)
+        self.rate_limited = Counter("moderation_rate_limited", "Requests refused by a rate limit (429)", ["api"], registry=r)
+        self.rate_limit_unchecked = Counter(
+            "moderation_rate_limit_unchecked", "Requests let through unchecked: Redis was unavailable", ["api"], registry=r
+        )
+        self.shed = Counter("moderation_shed", "Requests refused at once because the worker was overloaded (503)", registry=r)
         self._queue_depths = queue_depths
 
     def redis_error(self, operation: str) -> None:

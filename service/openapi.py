@@ -32,6 +32,7 @@ from .schemas import (
     AkismetVerifyKey,
     AnalyzeCommentRequest,
     AnalyzeCommentResponse,
+    ApiKey,
     Assessment,
     AuditPage,
     BanInput,
@@ -52,6 +53,7 @@ from .schemas import (
     Error,
     GoogleError,
     Health,
+    KeyChange,
     KeyInput,
     KeyList,
     LabelRow,
@@ -181,6 +183,7 @@ _ERROR_RESPONSES = {
     409: "Conflict",
     413: "TooLarge",
     422: "Invalid",
+    429: "RateLimited",
     503: "Unavailable",
 }
 
@@ -244,7 +247,7 @@ def operation(
     request: dict | None = None,
     description: str | None = None,
 ) -> dict:
-    """Return an operation; ``permission`` adds the security, the roles and the 401/403/503 answers."""
+    """Return an operation; ``permission`` adds the security, the roles and the 401/403/429/503 answers."""
     op: dict = {"operationId": operation_id, "summary": summary, "tags": [tag]}
     text_ = description or ""
     statuses = set(errors)
@@ -254,7 +257,7 @@ def operation(
         op["x-permission"] = permission
         op["x-roles"] = roles
         text_ = f"{text_} Roles: {', '.join(roles)}.".strip()
-        statuses |= {401, 503}
+        statuses |= {401, 429, 503}
         if len(roles) < len(ROLES):
             statuses.add(403)
     else:
@@ -317,6 +320,10 @@ def responses() -> dict:
         "Conflict": _error_response("The comment id was already used with another text or user (code id_conflict)."),
         "TooLarge": _error_response(f"The body is larger than {BODY_MAX} bytes by default (max_body_bytes; code too_large)."),
         "Invalid": _error_response("Invalid fields, every one listed in `fields` (code invalid_request)."),
+        "RateLimited": _error_response(
+            "The key's rate limit (its own, else the site policy's `rate_limit`) is used up (code rate_limited).",
+            {"Retry-After": {"description": "Seconds until a request is taken again.", "schema": {"type": "integer"}}},
+        ),
         "Unavailable": _error_response(
             "Redis is unavailable: the key could not be checked or the store is needed (code store_unavailable).", retry
         ),
@@ -514,7 +521,17 @@ def paths() -> dict:
                 permission="admin",
                 errors=(404,),
                 parameters=[param("key_id", "path", string(), "The key's id (at least its first 16 hex digits).")],
-            )
+            ),
+            "patch": operation(
+                "changeKey",
+                "Set or clear a key's own rate limit",
+                "admin",
+                {"200": ok("The key as listed; every process applies the change within a second.", ref(ApiKey))},
+                permission="admin",
+                request=body(KeyChange),
+                errors=(404, 422),
+                parameters=[param("key_id", "path", string(), "The key's id (at least its first 16 hex digits).")],
+            ),
         },
         "/v1/policy": {
             "get": operation(

@@ -72,6 +72,8 @@ ERROR_CODES = (
     "too_large",
     "unsupported_media_type",
     "invalid_request",
+    "rate_limited",
+    "overloaded",
     "internal_error",
     "unavailable",
     "store_unavailable",
@@ -716,11 +718,20 @@ class UserActionInput(TypedDict):
 
 
 @answer
+class RateLimitShape(TypedDict):
+    """A token bucket: ``burst`` requests at once, refilled at ``per_s`` a second."""
+
+    per_s: Number("Requests a second, above 0.", minimum=0)
+    burst: Int("Requests at once.", minimum=1)
+
+
+@answer
 class ApiKey(TypedDict):
     id: Str("First 16 hex digits of the key's SHA-256.", pattern="^[0-9a-f]{16}$")
     role: Enum(ROLES)
     name: str
     created_at: Timestamp()
+    rate_limit: Annotated[RateLimitShape | None, Field(description="The key's own rate limit; null: the site's.")]
 
 
 @answer
@@ -733,6 +744,13 @@ class KeyInput(TypedDict):
 
     role: Choice(ROLES)
     name: NotRequired[String(max_length=200) | None]
+    rate_limit: NotRequired[Object(RateLimitShape, "The key's own rate limit; left out or null: the site's.") | None]
+
+
+class KeyChange(TypedDict):
+    """Unknown fields are ignored."""
+
+    rate_limit: Object(RateLimitShape, "The key's own rate limit; null: the site's.") | None
 
 
 @answer
@@ -741,6 +759,7 @@ class NewKey(TypedDict):
     id: Str(pattern="^[0-9a-f]{16}$")
     role: Enum(ROLES)
     site: str
+    rate_limit: RateLimitShape | None
 
 
 @answer
@@ -779,6 +798,9 @@ class Policy(TypedDict):
     ]
     allowed_domains: Annotated[list[Domain], Field(description="Links to these hosts are not promotion.")]
     thresholds: Thresholds
+    rate_limit: Annotated[
+        RateLimitShape | None, Field(description="The limit of each of the site's keys that has none of its own; null: none.")
+    ]
 
 
 @answer
@@ -793,6 +815,7 @@ class PolicyInput(TypedDict, total=False):
     ]
     allowed_domains: list[Domain]
     thresholds: Thresholds
+    rate_limit: RateLimitShape | None
 
 
 LabelRow = _shape(
@@ -1142,6 +1165,7 @@ USER_ID = Schema(UserIdPath)
 BAN = Schema(BanInput)
 USER_ACTION = Schema(UserActionInput)
 KEY = Schema(KeyInput)
+KEY_CHANGE = Schema(KeyChange)
 CORAL_SETTINGS = Schema(CoralSettingsInput)
 CORAL_REQUEST = Schema(CoralRequest)
 CORAL_COMMENT = Schema(CoralComment)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import SitePolicy
+from ..config import RateLimit, SitePolicy
 from .context import Services
 from .errors import Invalid, NotFound
 
@@ -12,15 +12,37 @@ def list_keys(services: Services, site: str) -> list[dict]:
     return services.store.apikeys.list(site)
 
 
-def create_key(services: Services, site: str, role: str, name: str = "") -> tuple[str, str]:
-    """Create a key for ``site``; return (the key, shown this once; its id)."""
-    return services.store.apikeys.create(site, role, name, services.clock())
+def rate_limit(raw: object, field: str = "rate_limit") -> RateLimit | None:
+    """Return the ``RateLimit`` of a request's ``{"per_s", "burst"}`` (None for null); ``Invalid`` when it is not one."""
+    try:
+        return RateLimit.from_dict(raw)
+    except (ValueError, TypeError) as exc:
+        raise Invalid([{"field": field, "message": str(exc)}]) from None
+
+
+def create_key(services: Services, site: str, role: str, name: str = "", limit: RateLimit | None = None) -> tuple[str, str]:
+    """Create a key for ``site`` (with its own rate limit, if given); return (the key, shown this once; its id)."""
+    return services.store.apikeys.create(site, role, name, services.clock(), limit)
+
+
+def limit_key(services: Services, site: str, key_id: str, limit: RateLimit | None) -> None:
+    """Give one of the site's keys its own rate limit (None: the site's); every process applies it within a second."""
+    if not services.store.apikeys.set_limit(site, key_id, limit):
+        raise NotFound(f"no key {key_id!r} on this site")
+    _forget_keys(services)
+
+
+def _forget_keys(services: Services) -> None:
+    """Drop this process's cached key checks now (the others drop theirs at their next change poll)."""
+    if services.key_cache is not None:
+        services.key_cache.clear()
 
 
 def revoke_key(services: Services, site: str, key_id: str) -> None:
     """Revoke one of the site's keys by its id."""
     if not services.store.apikeys.revoke(site, key_id):
         raise NotFound(f"no key {key_id!r} on this site")
+    _forget_keys(services)
 
 
 def update_policy(services: Services, site: str, changes: object) -> SitePolicy:

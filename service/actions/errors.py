@@ -7,6 +7,8 @@ their own answers.
 
 from __future__ import annotations
 
+import math
+
 
 class ActionError(Exception):
     """An action that cannot be done as asked; ``code`` is the machine-readable reason."""
@@ -40,3 +42,14 @@ class Invalid(ActionError):
     def __init__(self, fields: list[dict]):
         super().__init__("invalid fields: " + ", ".join(f["field"] for f in fields))
         self.fields = fields
+
+
+class RateLimited(ActionError):
+    """The caller used up its rate limit; ``retry_after_s`` says when a request will be taken again."""
+
+    code = "rate_limited"
+
+    def __init__(self, retry_after_s: float):
+        seconds = max(1, math.ceil(retry_after_s))
+        super().__init__(f"rate limit reached; retry in {seconds} s")
+        self.retry_after_s = seconds

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, g, jsonify
 from ..actions import admin as actions
 from ..actions.labels import site_labels
 from ..auth import require
-from ..schemas import KEY
+from ..schemas import KEY, KEY_CHANGE
 from ..times import iso
 from ..validation import json_body, validate
 from . import services
@@ -30,10 +30,30 @@ def list_keys():
 def create_key():
     """Create a key for this site; the answer is the only time the key is shown."""
     data = validate(json_body(), KEY)
-    key, key_id = actions.create_key(services(), g.identity.site, data["role"], data.get("name") or "")
-    response = jsonify({"key": key, "id": key_id, "role": data["role"], "site": g.identity.site})
+    limit = actions.rate_limit(data.get("rate_limit"))
+    key, key_id = actions.create_key(services(), g.identity.site, data["role"], data.get("name") or "", limit)
+    response = jsonify(
+        {
+            "key": key,
+            "id": key_id,
+            "role": data["role"],
+            "site": g.identity.site,
+            "rate_limit": limit.to_dict() if limit else None,
+        }
+    )
     response.status_code = 201
     return response
+
+
+@bp.patch("/v1/keys/<key_id>")
+@require("admin")
+def change_key(key_id: str):
+    """Set or clear one of the site's keys' own rate limit (``{"rate_limit": {"per_s", "burst"} | null}``)."""
+    data = validate(json_body(), KEY_CHANGE)
+    limit = actions.rate_limit(data["rate_limit"])
+    actions.limit_key(services(), g.identity.site, key_id, limit)
+    [key] = [k for k in actions.list_keys(services(), g.identity.site) if k["id"] == key_id[:16]]
+    return jsonify({**key, "created_at": iso(key["created_at"])})
 
 
 @bp.delete("/v1/keys/<key_id>")

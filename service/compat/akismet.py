@@ -22,7 +22,9 @@ from flask import Blueprint, Response, request
 
 from classifier.verdicts import flagged_categories
 
+from ..actions import limits
 from ..actions.comments import assess, stored_text
+from ..actions.errors import RateLimited
 from ..actions.labels import record_feedback, training_text
 from ..api import services
 from ..auth import PERMISSIONS, Identity, identify
@@ -101,7 +103,17 @@ def caller(*permissions: str) -> Identity:
         raise _Answer(text_answer("invalid", headers={DEBUG: "Unknown API key: use one of this service's API keys"})) from None
     if not any(p in PERMISSIONS.get(identity.role, ()) for p in permissions):
         raise _Answer(text_answer("invalid", headers={DEBUG: f"A {identity.role} key cannot do this"}))
+    try:
+        limits.take(services(), identity.site, identity.key_id, identity.limit, "akismet")
+    except RateLimited as limited:
+        raise rate_limited(limited) from None
     return identity
+
+
+def rate_limited(limited: RateLimited) -> _Answer:
+    """Akismet answers plain text, never JSON: 429 with ``Retry-After`` and the reason in its debug header."""
+    message = f"Rate limit reached for this API key; retry in {limited.retry_after_s} s."
+    return _Answer(text_answer(message, 429, {"Retry-After": str(limited.retry_after_s), DEBUG: message}))
 
 
 def clean(text: str) -> str:

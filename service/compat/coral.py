@@ -29,6 +29,7 @@ from classifier.verdicts import flagged_categories
 
 from ..actions import admin as admin_actions
 from ..actions import comments as comment_actions
+from ..actions import limits
 from ..api import services
 from ..auth import require
 from ..cache import FallbackCache
@@ -265,6 +266,9 @@ def moderate(site: str):
         raise ApiError(401, f"the {SIGNATURE_HEADER} header with a sha256 signature is required")
     if not verify(settings["secrets"], raw, header):
         raise ApiError(401, f"the {SIGNATURE_HEADER} signature does not match the body and this site's secrets")
+    # The site's rate limit, one bucket for its Coral: over it, 429 with Retry-After; Coral logs any answer
+    # other than 200/204 and goes on to its next phase without ours.
+    limits.take(services(), site, NAME, None, "coral")
     action, data = parse(raw, settings)
     headers = {"X-Moderation-Comment-Id": data["id"], "X-Moderation-Action": action}
     if not data["text"].strip():

@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from classifier.types import Assessment
 
+from ..actions import limits
 from ..actions.errors import ActionError
 from ..api import services
 from ..auth import PERMISSIONS, identify
@@ -225,11 +226,18 @@ def key_error(code: int, status: str, message: str, reason: str) -> PerspectiveE
 def from_api_error(error: ApiError) -> PerspectiveError:
     """Return the Google-shaped form of one of the service's own errors (e.g. the store being down)."""
     status = GOOGLE_STATUS.get(error.status, "UNKNOWN")
+    reason = error.code.upper()
     if error.status == 503:
         message = "The service is currently unavailable."
+    elif error.status == 429:  # Google's quota error: its message and ErrorInfo reason
+        message = (
+            "Quota exceeded for quota metric 'Analysis requests (AnalyzeComment)' and limit 'Analysis requests "
+            "(AnalyzeComment) per second' of service 'commentanalyzer.googleapis.com'."
+        )
+        reason = "RATE_LIMIT_EXCEEDED"
     else:
         message = error.message
-    info = {"@type": ERROR_INFO, "reason": error.code.upper(), "domain": DOMAIN}
+    info = {"@type": ERROR_INFO, "reason": reason, "domain": DOMAIN}
     headers = {k: v for k, v in error.headers.items() if k.lower() != "www-authenticate"}
     return PerspectiveError(error.status, status, message, [info], headers)
 
@@ -518,6 +526,7 @@ def _authenticate():
         raise
     if "score" not in PERMISSIONS.get(identity.role, ()):
         raise key_error(403, "PERMISSION_DENIED", "The caller does not have permission", "ROLE_CANNOT_SCORE")
+    limits.take(services(), identity.site, identity.key_id, identity.limit, "perspective")  # 429 RESOURCE_EXHAUSTED
     return identity
 
 

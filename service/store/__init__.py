@@ -5,7 +5,8 @@ scripts: ``comments`` (idempotent submission, decisions), ``users`` (strikes,
 bans, history), ``queue`` (review queue with leases, audit log, labels),
 ``apikeys``, ``policies``, ``integrations``, ``shadow`` (comparisons of a
 shadow model with the active one), ``sessions`` (console sign-ins) and
-``changes`` (counters that tell other processes what to drop from their caches).
+``changes`` (counters that tell other processes what to drop from their caches)
+and ``limits`` (token buckets of the rate limits).
 Multi-step updates are single Lua scripts (``scripts/*.lua``, called with
 named arguments, see ``scripts.py``); key names come from ``keys.py``. Redis
 is used here and nowhere else: every failure leaves the store as one
@@ -25,6 +26,7 @@ from .changes import ChangeStore
 from .comments import CommentStore
 from .errors import StoreUnavailable, guarded, ignore
 from .integrations import IntegrationStore
+from .limits import LimitStore
 from .policies import PolicyStore
 from .queue import QueueStore
 from .scripts import Scripts
@@ -77,6 +79,7 @@ class Store:
         self.shadow = ShadowStore(client, on_error=on_error)
         self.sessions = SessionStore(client, on_error=on_error)
         self.changes = ChangeStore(client, on_error=on_error)
+        self.limits = LimitStore(client, scripts, on_error=on_error)
 
     def ping(self) -> bool:
         """Tell whether Redis answers."""

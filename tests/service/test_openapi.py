@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 from service import create_app, schemas
 from service.api.comments import COMMENT, DECISION
 from service.auth import PERMISSIONS
+from service.config import RateLimit
 from service.errors import ApiError
 from service.openapi import document
 from service.store import connect
@@ -732,6 +733,23 @@ def tour_admin(api: Api) -> None:
     api("POST", "/v1/keys", key="moderator", json={"role": "site"}, expect=403)
     api("POST", "/v1/keys", key=None, json={"role": "site"}, expect=401)
     revoke = "/v1/keys/{key_id}"
+    limited = {"per_s": 2.5, "burst": 10}
+    answer = api("PATCH", revoke, path={"key_id": made["id"]}, json={"rate_limit": limited}, expect=200).get_json()
+    assert answer["id"] == made["id"] and answer["rate_limit"] == limited
+    listed = api("GET", "/v1/keys", expect=200).get_json()["keys"]
+    assert [k["rate_limit"] for k in listed if k["id"] == made["id"]] == [limited]
+    cleared = api("PATCH", revoke, path={"key_id": made["id"]}, json={"rate_limit": None}, expect=200).get_json()
+    assert cleared["rate_limit"] is None
+    for bad in ({}, {"rate_limit": {"per_s": 0, "burst": 1}}, {"rate_limit": {"per_s": 1}}, {"rate_limit": 5}):
+        assert fields_of(api("PATCH", revoke, path={"key_id": made["id"]}, json=bad, expect=422)) == {"rate_limit"}
+    api("PATCH", revoke, path={"key_id": made["id"]}, data=b"{", expect=400)
+    api("PATCH", revoke, path={"key_id": made["id"]}, json={"rate_limit": None, "x": "x" * HUGE}, expect=413)
+    api("PATCH", revoke, key="other", path={"key_id": made["id"]}, json={"rate_limit": None}, expect=404)
+    api("PATCH", revoke, key="moderator", path={"key_id": made["id"]}, json={"rate_limit": None}, expect=403)
+    api("PATCH", revoke, key=None, path={"key_id": made["id"]}, json={"rate_limit": None}, expect=401)
+    own = api("POST", "/v1/keys", json={"role": "site", "rate_limit": {"per_s": 1, "burst": 2}}, expect=201).get_json()
+    assert own["rate_limit"] == {"per_s": 1.0, "burst": 2}
+    api("DELETE", revoke, path={"key_id": own["id"]}, expect=200)
     api("DELETE", revoke, key="moderator", path={"key_id": made["id"]}, expect=403)
     api("DELETE", revoke, key="other", path={"key_id": made["id"]}, expect=404)
     assert api("DELETE", revoke, path={"key_id": made["id"]}, expect=200).get_json() == {"revoked": made["id"]}
@@ -829,6 +847,7 @@ def tour_outage(api: Api) -> None:
         ("GET", "/v1/keys", None, None),
         ("POST", "/v1/keys", None, {"role": "site"}),
         ("DELETE", "/v1/keys/{key_id}", {"key_id": "0123456789abcdef"}, None),
+        ("PATCH", "/v1/keys/{key_id}", {"key_id": "0123456789abcdef"}, {"rate_limit": None}),
         ("PUT", "/v1/policy", None, {"strike_ttl_s": 60}),
         ("GET", "/v1/labels", None, None),
         ("GET", "/v1/shadow", None, None),
@@ -904,9 +923,36 @@ def test_unknown_routes_and_methods_answer_the_error_shape(client, keys):
         assert errors_of({"$ref": "#/components/schemas/Error"}, response.get_json()) == []
 
 
+def tour_rate_limits(api: Api) -> None:
+    """A key whose own limit is one request and then one a thousand seconds: every operation then answers 429."""
+    store = api.client.application.extensions["moderation"].store
+    key = store.apikeys.create("news", "admin", "limited", 0, RateLimit(0.001, 1))[0]
+    api("GET", "/v1/policy", key=key, expect=200)  # the one token
+    for method, template, op in operations():
+        if "x-permission" not in op:
+            continue
+        path = {name: "x" for name in re.findall(r"{(\w+)}", template)}
+        response = api(method, template, key=key, path=path, expect=429)
+        assert response.get_json()["error"]["code"] == "rate_limited"
+        assert 990 <= int(response.headers["Retry-After"]) <= 1000
+
+
+def test_rate_limited_answers_match_the_document(api):
+    tour_rate_limits(api)
+
+
 def test_every_documented_answer_is_exercised(api, broken_api):
     """The tours above reach every (operation, status) the document declares, and nothing else."""
-    for tour in (tour_comments, tour_queue, tour_users, tour_admin, tour_health, tour_models, tour_integrations):
+    for tour in (
+        tour_comments,
+        tour_queue,
+        tour_users,
+        tour_admin,
+        tour_health,
+        tour_models,
+        tour_integrations,
+        tour_rate_limits,
+    ):
         tour(api)
     tour_outage(broken_api)
     documented = {(m, t, int(s)) for m, t, op in operations() for s in op["responses"]}

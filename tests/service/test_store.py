@@ -81,6 +81,9 @@ def _calls(store: Store):
         "keys.list": lambda: store.apikeys.list("s"),
         "keys.revoke": lambda: store.apikeys.revoke("s", "0" * 16),
         "keys.sites": lambda: store.apikeys.sites(),
+        "keys.set_limit": lambda: store.apikeys.set_limit("s", "0" * 16, None),
+        "changes.counters": lambda: store.changes.counters(),
+        "limits.take": lambda: store.limits.take("s", "k", 1.0, 1),
         "policies.get": lambda: store.policies.get("s", policy),
         "policies.set": lambda: store.policies.set("s", policy),
         "policies.clear": lambda: store.policies.clear("s"),
@@ -117,6 +120,8 @@ _PARTS = {
     "integrations": "integrations",
     "shadow": "shadow",
     "sessions": "sessions",
+    "changes": "changes",
+    "limits": "limits",
 }
 
 

@@ -65,6 +65,7 @@ def test_a_site_can_change_its_policy(client, keys, clock):
         "ban_steps": [[3, 3600]],
         "allowed_domains": [],
         "thresholds": {},
+        "rate_limit": None,
     }
     first = reject(client, keys["site"], 1)  # an attack weighs 3: banned at once
     assert first["user"] == {"strikes": 3, "banned": True, "banned_until": iso(clock() + 3600)}
