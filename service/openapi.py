@@ -651,6 +651,7 @@ _PERSPECTIVE_KEY = (
     " `Authorization: Bearer` or `X-API-Key`."
 )
 _RETRY = {"Retry-After": header("Seconds to wait (5).", {"type": "integer"})}
+_RETRY_LIMIT = {"Retry-After": header("Seconds until a request is taken again.", {"type": "integer"})}
 _CORAL_HEADERS = {
     "X-Moderation-Comment-Id": header("Our id of the comment (`coral:` and a SHA-256 of who wrote what where)."),
     "X-Moderation-Action": header("Coral's action: NEW or EDIT."),
@@ -679,6 +680,11 @@ def drop_in_paths() -> dict:
     akismet_answers = {
         "200": text("`true`/`false`, `valid`/`invalid`, the thanks sentence, or Akismet's wording of a problem."),
         "413": {"$ref": "#/components/responses/TooLarge"},
+        "429": text(
+            "The key's rate limit is used up (comment-check, submit-spam, submit-ham); the reason is also in"
+            " `X-akismet-debug-help`.",
+            _RETRY_LIMIT,
+        ),
         "503": text("The store (Redis) is needed and unavailable: a key never seen by this process, or a label.", _RETRY),
     }
     akismet = {
@@ -725,6 +731,12 @@ def drop_in_paths() -> dict:
                         ref(GoogleError),
                     ),
                     "403": ok(f"{_GOOGLE_ERROR} (PERMISSION_DENIED): no API key.", ref(GoogleError)),
+                    "429": ok(
+                        f"{_GOOGLE_ERROR} (RESOURCE_EXHAUSTED, reason RATE_LIMIT_EXCEEDED): the key's rate limit is"
+                        " used up, as Google answers a quota.",
+                        ref(GoogleError),
+                        _RETRY_LIMIT,
+                    ),
                     "503": ok(f"{_GOOGLE_ERROR} (UNAVAILABLE): the key could not be checked (Redis).", ref(GoogleError), _RETRY),
                 },
                 description="Scores a comment for Perspective attributes from our three categories; nothing is stored. "
@@ -754,6 +766,12 @@ def drop_in_paths() -> dict:
                     "404": ok("No Coral integration is configured for the site (code not_found).", ref(Error)),
                     "413": {"$ref": "#/components/responses/TooLarge"},
                     "422": {"$ref": "#/components/responses/Invalid"},
+                    "429": ok(
+                        "The site policy's rate limit is used up (code rate_limited); Coral logs it and goes on without"
+                        " this phase.",
+                        ref(Error),
+                        _RETRY_LIMIT,
+                    ),
                     "503": {"$ref": "#/components/responses/Unavailable"},
                 },
                 description="Coral posts each new or edited comment; we check the signature with the site's secrets"
@@ -775,7 +793,12 @@ def drop_in_paths() -> dict:
         **{
             f"/akismet/1.1/{name}": {
                 "post": drop_in(
-                    "akismet", operation_id, summary, akismet_answers, description=f"{what} {_AKISMET}", request=form(shape)
+                    "akismet",
+                    operation_id,
+                    summary,
+                    {k: v for k, v in akismet_answers.items() if k != "429" or name != "verify-key"},  # not limited
+                    description=f"{what} {_AKISMET}",
+                    request=form(shape),
                 )
             }
             for name, (shape, operation_id, summary, what) in akismet.items()

@@ -110,3 +110,22 @@ def test_serve_runs_gunicorn_with_an_embedded_redis(tmp_path):
     from service.redis_server import RedisServer
 
     assert not RedisServer(data / "redis").running()
+
+
+def test_keys_carry_their_own_rate_limit(redis_url, redis_client):
+    made = run_cli(
+        "keys", "create", "--site", "news", "--role", "site", "--per-s", "2.5", "--burst", "10", "--redis-url", redis_url
+    )
+    assert made.returncode == 0, made.stderr
+    key_id = made.stderr.split()[2]
+    listed = run_cli("keys", "list", "--site", "news", "--redis-url", redis_url).stdout
+    assert f"{key_id}  site       2.5/s burst 10" in listed
+    assert run_cli("keys", "limit", "--site", "news", key_id, "--none", "--redis-url", redis_url).returncode == 0
+    assert "site's limit" in run_cli("keys", "list", "--site", "news", "--redis-url", redis_url).stdout
+    assert run_cli("keys", "limit", "--site", "news", key_id, "--per-s", "1", "--redis-url", redis_url).returncode == 2
+    assert (
+        run_cli("keys", "limit", "--site", "news", key_id, "--per-s", "0", "--burst", "1", "--redis-url", redis_url).returncode
+        == 2
+    )
+    missing = run_cli("keys", "limit", "--site", "news", "0" * 16, "--none", "--redis-url", redis_url)
+    assert missing.returncode == 1 and "no key" in missing.stderr

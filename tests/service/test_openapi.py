@@ -1049,9 +1049,27 @@ def tour_drop_ins_outage(api: Api) -> None:
         akismet(api, endpoint, akismet_form(api.keys["site"]), expect=503)
 
 
+def tour_drop_ins_limited(api: Api) -> None:
+    """The site's policy allows one request per key (and one for its Coral) per thousand seconds."""
+    api("PUT", "/v1/integrations/coral", json={"secrets": [CORAL_SECRET]}, expect=200)
+    api("PUT", "/v1/policy", json={"rate_limit": {"per_s": 0.001, "burst": 1}}, expect=200)
+    store = api.client.application.extensions["moderation"].store
+    key = store.apikeys.create("news", "site", "limited", 0)[0]
+    api("POST", PERSPECTIVE, key=key, json=analyze(), expect=200)
+    limited = api("POST", PERSPECTIVE, key=key, json=analyze(), expect=429).get_json()["error"]
+    assert limited["status"] == "RESOURCE_EXHAUSTED" and limited["details"][0]["reason"] == "RATE_LIMIT_EXCEEDED"
+    for endpoint in ("comment-check", "submit-spam", "submit-ham"):
+        akismet(api, endpoint, akismet_form(key), expect=429)
+    assert akismet(api, "verify-key", {"key": key, "blog": "https://news.example.org"}).get_data() == b"valid"
+    coral(api, coral_request("first"), expect=204)
+    assert coral(api, coral_request("second"), expect=429).get_json()["error"]["code"] == "rate_limited"
+    api("PUT", "/v1/policy", json={"rate_limit": None}, expect=200)
+
+
 def test_drop_in_answers_match_the_document(api, broken_api):
     """Each drop-in operation's every documented answer is reached, and each matches the document."""
     tour_drop_ins(api)
+    tour_drop_ins_limited(api)
     tour_drop_ins_outage(broken_api)
     documented = {(m, t, int(s)) for m, t, op in drop_in_operations() for s in op["responses"]}
     assert documented - (api.seen | broken_api.seen) == set()
