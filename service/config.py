@@ -217,6 +217,12 @@ class Settings:
     workers: int | None = None
     #: Threads per worker process.
     threads: int = 2
+    #: Requests a worker lets wait for a thread; the next one is refused at once with 503 and ``Retry-After``
+    #: (load shedding, ``service.worker``); 0: no bound.
+    max_queued: int = 16
+    #: Milliseconds a request may wait for a thread; one that waited longer is refused with 503 instead of served
+    #: late (load shedding, ``service.worker``); 0: no bound.
+    max_wait_ms: float = 10.0
     #: Access log file (``-``: stdout); unset: no access log.
     access_log: str | None = None
     #: gunicorn's log level (``debug``, ``info``, ``warning``, ``error``, ``critical``).
@@ -254,6 +260,8 @@ class Settings:
                 raise ValueError(f"{name} must be positive")
         if self.workers is not None and self.workers < 0:
             raise ValueError("workers must not be negative (0: one per CPU)")
+        if self.max_queued < 0 or self.max_wait_ms < 0:
+            raise ValueError("max_queued and max_wait_ms must not be negative (0: no bound)")
         if self.change_poll_s < 0:
             raise ValueError("change_poll_s must not be negative (0: off)")
 

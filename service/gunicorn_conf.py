@@ -42,7 +42,8 @@ bind = _settings.bind
 control_socket = os.path.join(_data_dir, "gunicorn.ctl")
 control_socket_disable = len(control_socket.encode()) > 100
 workers = _settings.worker_processes
-worker_class = "gthread"
+# gunicorn's gthread worker, refusing requests it cannot start soon (load shedding, MODERATION_MAX_QUEUED).
+worker_class = "service.worker.ShedWorker"
 threads = _settings.threads
 # Each worker listens on its own socket (SO_REUSEPORT): the kernel spreads new
 # connections over the workers instead of letting one worker accept them all.

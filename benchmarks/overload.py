@@ -1,0 +1,362 @@
+"""Overload: offered twice what it can serve, the service answers what it accepts on time and refuses the rest at once.
+
+    .venv/bin/python benchmarks/overload.py [--seconds 60] [--factor 2.0] [--no-write]
+
+Steps, against a real ``moderation serve`` (its default workers and threads, its
+embedded Redis, a data folder of its own):
+
+1. **Capacity C**: a closed loop of ``--connections`` keep-alive connections
+   (8: below the service's queue bound, so nothing is refused) sends
+   ``POST /v1/comments`` for 20 s; C is the answers per second.
+2. **At 50% of C** for 30 s, then **at ``--factor`` x C** for ``--seconds``: an
+   open-loop generator (asyncio, one process) sends requests at a fixed
+   arrival rate, each at its planned time on an idle keep-alive connection or
+   a new one, whatever happened to the earlier ones; latency counts from the
+   planned time, so waiting in the generator counts too.
+3. **Nothing lost, nothing twice**: every comment answered 200 must be stored
+   once, with its strike (a reject) or its queue entry (a review) present in
+   Redis; no refused comment may be stored at all.
+
+Targets (issue 11): at 2 x C, accepted requests' p99 <= 50 ms and every other
+answer a 429/503 within 20 ms, no other error. The comments and users are
+``benchmarks/http.py``'s. The result goes to its section of docs/BENCHMARKS.md
+(``--no-write``: printed only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+
+from benchmarks import report
+from benchmarks.http import Proc, free_port, make_body, percentile, wait_ready
+
+SECTION = ("<!-- overload:start -->", "<!-- overload:end -->")
+HOST = "127.0.0.1"
+SITE = "bench"
+#: A keep-alive connection idle this long is not used again (gunicorn's keepalive is 5 s).
+IDLE_S = 4.0
+#: The server's niceness (the generator's is 0).
+NICE = 5
+
+
+@dataclass
+class Result:
+    """What one run at one arrival rate saw."""
+
+    rate: float
+    seconds: float
+    sent: int = 0
+    latencies: dict[int, list[float]] = field(default_factory=lambda: collections.defaultdict(list))  # status -> ms
+    errors: collections.Counter = field(default_factory=collections.Counter)  # socket errors by kind
+    accepted: list[tuple[str, str, bytes]] = field(default_factory=list)  # (comment id, user, answer body)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    connections_opened: int = 0
+    lag: list[float] = field(default_factory=list)
+    generator_cores: float = 0.0  # ms from the planned time to the moment the generator got to it
+
+    def count(self, *statuses: int) -> int:
+        return sum(len(self.latencies[s]) for s in statuses)
+
+    def pct(self, statuses: tuple[int, ...], p: float) -> float:
+        values = sorted(v for s in statuses for v in self.latencies[s])
+        return percentile(values, p)
+
+    def worst(self, statuses: tuple[int, ...]) -> float:
+        return max((v for s in statuses for v in self.latencies[s]), default=0.0)
+
+
+class Client:
+    """Keep-alive HTTP/1.1 connections to the server: one request at a time on each, a new one when none is idle."""
+
+    def __init__(self, port: int, key: str, result: Result):
+        self.port, self.key, self.result = port, key, result
+        self.idle: collections.deque = collections.deque()
+        self.head = (
+            f"POST /v1/comments HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {key}\r\n"
+            "Content-Type: application/json\r\nContent-Length: "
+        ).encode()
+
+    async def send(self, body: bytes) -> tuple[int, bytes]:
+        now = time.monotonic()
+        while self.idle and now - self.idle[-1][2] > IDLE_S:  # the server closes idle connections after 5 s
+            self.idle.pop()[1].close()
+        if self.idle:
+            reader, writer, _ = self.idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(HOST, self.port)
+            self.result.connections_opened += 1
+        try:
+            writer.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length, close = 0, False
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            answer = await reader.readexactly(length) if length else b""
+        except BaseException:
+            writer.close()
+            raise
+        if close:
+            writer.close()
+        else:
+            self.idle.append((reader, writer, time.monotonic()))
+        return status, answer
+
+    def close(self) -> None:
+        while self.idle:
+            self.idle.pop()[1].close()
+
+
+async def open_loop(port: int, key: str, rate: float, seconds: float, nonce: str) -> Result:
+    """Send ``rate`` requests a second for ``seconds``, each at its planned time; return what came back."""
+    result = Result(rate, seconds)
+    client = Client(port, key, result)
+    rng = random.Random(nonce)
+    loop = asyncio.get_running_loop()
+    tasks = []
+
+    async def one(n: int, planned: float) -> None:
+        body = make_body(nonce, 0, n, rng)
+        comment = json.loads(body)
+        started = loop.time()
+        try:
+            status, answer = await asyncio.wait_for(client.send(body), 10.0)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as error:
+            result.errors[type(error).__name__] += 1
+            return
+        result.latencies[status].append((loop.time() - planned) * 1000)
+        result.lag.append((started - planned) * 1000)
+        if status == 200:
+            result.accepted.append((comment["id"], comment["user_id"], answer))
+        elif status in (429, 503):
+            result.refused.append((comment["id"], comment["user_id"]))
+
+    start = loop.time() + 0.05
+    times = os.times()
+    cpu_before = times.user + times.system
+    total = int(rate * seconds)
+    for n in range(total):
+        planned = start + n / rate
+        delay = planned - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.ensure_future(one(n, planned)))
+        result.sent += 1
+    await asyncio.gather(*tasks)
+    client.close()
+    used = os.times()
+    result.generator_cores = (used.user + used.system - cpu_before) / (loop.time() - start)
+    return result
+
+
+async def closed_loop(port: int, key: str, connections: int, seconds: float, nonce: str) -> float:
+    """Return answers per second from ``connections`` connections, each sending its next request at once."""
+    result = Result(0, seconds)
+    done = 0
+    stop = asyncio.get_running_loop().time() + seconds
+
+    async def worker(w: int) -> None:
+        nonlocal done
+        client = Client(port, key, result)
+        rng = random.Random(f"{nonce}-{w}")
+        n = 0
+        while asyncio.get_running_loop().time() < stop:
+            status, _ = await client.send(make_body(nonce, w, n, rng))
+            n += 1
+            done += status == 200
+        client.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker(w) for w in range(connections)))
+    return done / (time.monotonic() - started)
+
+
+def check_store(redis_url: str, result: Result) -> dict[str, int]:
+    """Count, in Redis, accepted comments stored once with their strike or queue entry, and refused ones stored."""
+    from service.store import connect
+    from service.store.keys import SiteKeys, UserKeys
+
+    client = connect(redis_url, 10.0)
+    site = SiteKeys(SITE)
+    found = collections.Counter()
+    pipe = client.pipeline(transaction=False)
+    for cid, user, _ in result.accepted:
+        keys = UserKeys(SITE, user)
+        pipe.exists(keys.comment(cid))
+        pipe.hget(keys.comment(cid), "struck")
+        pipe.zscore(keys.strikes, cid)
+        pipe.zscore(site.queue, cid)
+    answers = pipe.execute()
+    for i, (_, _, raw) in enumerate(result.accepted):
+        exists, struck, strike, queued = answers[4 * i : 4 * i + 4]
+        verdict = json.loads(raw)["verdict"]
+        found["accepted"] += 1
+        found["stored"] += bool(exists)
+        if verdict == "reject" and struck == "1":  # a banned user's comments are rejected without a strike
+            found["strikes"] += 1
+            found["strikes present"] += strike is not None
+        elif verdict == "review":
+            found["reviews"] += 1
+            found["reviews queued"] += queued is not None
+    pipe = client.pipeline(transaction=False)
+    for cid, user in result.refused:
+        pipe.exists(UserKeys(SITE, user).comment(cid))
+        pipe.exists(site.claim(cid))
+    refused = pipe.execute()
+    found["refused"] = len(result.refused)
+    found["refused but stored"] = sum(1 for x in refused if x)
+    # A sorted set holds a member once, and each comment's key is its id: "exactly once" is exists + the set member.
+    return dict(found)
+
+
+def row(label: str, r: Result) -> str:
+    ok, refused = (200,), (429, 503)
+    other = sum(len(v) for s, v in r.latencies.items() if s not in ok + refused) + sum(r.errors.values())
+    answered = r.count(*ok, *refused)
+    return (
+        f"| {label} | {r.rate:,.0f} | {r.sent:,} | {r.count(200):,} ({r.count(200) / r.seconds:,.0f}/s) | "
+        f"{r.pct(ok, 50):.1f} / {r.pct(ok, 99):.1f} / {r.worst(ok):.1f} | {r.count(*refused):,} | "
+        f"{r.pct(refused, 50):.1f} / {r.pct(refused, 99):.1f} / {r.worst(refused):.1f} | {other} | "
+        f"{r.connections_opened:,} | {answered:,} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the overloaded run (default 60)")
+    parser.add_argument("--factor", type=float, default=2.0, help="offered load as a multiple of C (default 2)")
+    parser.add_argument("--connections", type=int, default=8, help="connections of the capacity run (default 8)")
+    parser.add_argument("--capacity", type=float, help="skip the capacity run and use this C")
+    parser.add_argument("--max-queued", type=int, help="MODERATION_MAX_QUEUED for the server (default: its default)")
+    parser.add_argument("--max-wait-ms", type=float, help="MODERATION_MAX_WAIT_MS for the server (default: its default)")
+    parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="overload-", dir="/tmp"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_") and k not in ("REDIS_URL",)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env["MODERATION_DATA_DIR"] = str(tmp / "data")
+    if args.max_queued is not None:
+        env["MODERATION_MAX_QUEUED"] = str(args.max_queued)
+    if args.max_wait_ms is not None:
+        env["MODERATION_MAX_WAIT_MS"] = str(args.max_wait_ms)
+    port = free_port()
+    # The server runs at a lower priority (nice 5) than this generator: on a machine with as few cores as this one,
+    # a starved generator would send late and read late, and its own delay would count as the server's.
+    command = ["nice", "-n", str(NICE), sys.executable, "-m", "cli", "serve", "--bind", f"{HOST}:{port}"]
+    server = Proc("moderation serve", command, env, tmp / "serve.log")
+    try:
+        wait_ready(server, f"http://{HOST}:{port}/readyz")
+        from service.redis_server import RedisServer
+        from service.store import Store, connect
+
+        redis_url = RedisServer(tmp / "data" / "redis").url
+        key = Store(connect(redis_url, 5.0)).apikeys.create(SITE, "site", "overload", time.time())[0]
+        nonce = f"{time.time():.0f}"
+        print("warming up ...", file=sys.stderr)
+        asyncio.run(closed_loop(port, key, args.connections, 5.0, nonce + "w"))
+        capacity = args.capacity or asyncio.run(closed_loop(port, key, args.connections, 20.0, nonce + "c"))
+        print(f"capacity C = {capacity:,.0f} requests/s", file=sys.stderr)
+        half = asyncio.run(open_loop(port, key, capacity * 0.5, 30.0, nonce + "h"))
+        print(
+            row("0.5 x C", half),
+            dict(half.errors),
+            "lag p99",
+            percentile(sorted(half.lag), 99),
+            "gen cores",
+            half.generator_cores,
+            file=sys.stderr,
+        )
+        over = asyncio.run(open_loop(port, key, capacity * args.factor, args.seconds, nonce + "o"))
+        print(
+            row("over", over),
+            dict(over.errors),
+            "lag p99",
+            percentile(sorted(over.lag), 99),
+            "gen cores",
+            over.generator_cores,
+            file=sys.stderr,
+        )
+        time.sleep(1.0)
+        found = check_store(redis_url, over)
+        found_half = check_store(redis_url, half)
+    finally:
+        server.stop()
+    ok = (200,)
+    refused = (429, 503)
+    other = sum(len(v) for s, v in over.latencies.items() if s not in ok + refused) + sum(over.errors.values())
+    verdicts = {
+        "accepted p99 <= 50 ms": over.pct(ok, 99) <= 50,
+        "every refusal within 20 ms": over.worst(refused) <= 20,
+        "no other error": other == 0,
+        "every accepted comment stored once with its strike or queue entry": found["stored"] == found["accepted"]
+        and found.get("strikes present", 0) == found.get("strikes", 0)
+        and found.get("reviews queued", 0) == found.get("reviews", 0)
+        and found_half["stored"] == found_half["accepted"],
+        "no refused comment stored": found["refused but stored"] == 0,
+    }
+    section = "\n".join(
+        [
+            "## Overload: load shedding",
+            "",
+            (
+                f"Command: `.venv/bin/python benchmarks/overload.py --seconds {args.seconds:g} --factor {args.factor:g}`"
+                f" ({time.strftime('%Y-%m-%d')}; {report.cpu_model()}, {os.cpu_count()} cores;"
+                f" Python {platform.python_version()})."
+            ),
+            "",
+            (
+                "`moderation serve` with its defaults (workers: one per core, 2 threads each, `MODERATION_MAX_QUEUED` 8)"
+                " and its embedded Redis; `POST /v1/comments` with `benchmarks/http.py`'s comments. The generator"
+                " (asyncio, one process on the same 2 cores) sends each request at its planned time (open loop) on an"
+                " idle keep-alive connection or a new one; latency counts from the planned time."
+            ),
+            "",
+            f"Capacity C (closed loop, {args.connections} connections, 20 s): **{capacity:,.0f} requests/s**.",
+            "",
+            (
+                "| offered | rate (/s) | sent | accepted (200) | accepted p50 / p99 / max (ms) | refused (429/503) |"
+                " refused p50 / p99 / max (ms) | other errors | connections opened | answered |"
+            ),
+            "|---|---|---|---|---|---|---|---|---|---|",
+            row("0.5 x C, 30 s", half),
+            row(f"{args.factor:g} x C, {args.seconds:g} s", over),
+            "",
+            "Checked in Redis afterwards (the overloaded run): "
+            + ", ".join(f"{k} {v:,}" for k, v in found.items())
+            + f"; at 0.5 x C: {found_half['accepted']:,} accepted, {found_half['stored']:,} stored.",
+            "",
+            "| target | met |",
+            "|---|---|",
+            *(f"| {k} | {'yes' if v else '**no**'} |" for k, v in verdicts.items()),
+        ]
+    )
+    if args.no_write:
+        print(section)
+    else:
+        report.write_section(ROOT / "docs" / "BENCHMARKS.md", *SECTION, section)
+        print(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

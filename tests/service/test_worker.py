@@ -1,0 +1,112 @@
+"""Load shedding in the gunicorn worker (service/worker.py): the refusals' shapes, and a real server refusing at once."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+
+import pytest
+
+from service.worker import ANSWERS, answer_for, whole_request
+from tests.instances import Instance
+
+from .conftest import auth
+
+
+def test_each_api_gets_its_own_refusal_and_health_is_never_refused():
+    for path in (b"/healthz", b"/readyz", b"/metrics", b"/readyz?x=1"):
+        assert answer_for(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n") is None
+    assert answer_for(b"POST /v1/comments HTTP/1.1\r\n") is ANSWERS["native"]
+    assert answer_for(b"POST /v1alpha1/comments:analyze?key=k HTTP/1.1\r\n") is ANSWERS["perspective"]
+    assert answer_for(b"POST /akismet/1.1/comment-check HTTP/1.1\r\n") is ANSWERS["akismet"]
+    native = ANSWERS["native"][True]
+    head, body = native.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 503 ") and b"\r\nRetry-After: 1" in head and b"Connection: keep-alive" in head
+    assert json.loads(body) == {
+        "error": {"status": 503, "code": "overloaded", "message": "the service is overloaded; retry shortly"}
+    }
+    google = json.loads(ANSWERS["perspective"][False].split(b"\r\n\r\n", 1)[1])
+    assert google["error"]["status"] == "UNAVAILABLE" and google["error"]["code"] == 503
+    assert b"Connection: close" in ANSWERS["akismet"][False]
+
+
+@pytest.mark.parametrize(
+    ("data", "whole"),
+    [
+        (b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}", True),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", True),
+        (b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n{}", False),  # the body is still coming
+        (b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}GET", False),  # a second request behind it
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", False),
+        (b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", False),
+        (b"GET / HTTP/1.0\r\n\r\n", False),
+        (b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", False),
+        (b"POST / HTTP/1.1\r\nContent-Le", False),
+    ],
+)
+def test_a_connection_stays_open_after_a_refusal_only_when_the_whole_request_was_read(data, whole):
+    assert whole_request(data) is whole
+
+
+BATCH = {"comments": [{"id": f"c{n}", "user_id": "u", "text": "A long and thoughtful comment. " * 15} for n in range(100)]}
+
+
+def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_health(tmp_path, redis_url, redis_client):
+    """One worker, one thread, one request may wait: of eight slow batches sent at once, the rest are refused fast."""
+    settings = {"threads": 1, "max_queued": 1, "max_wait_ms": 0}
+    with Instance(tmp_path / "a", redis_url=redis_url, **settings) as server:
+        store_key = server.cli("keys", "create", "--site", "news", "--role", "site", "--redis-url", redis_url).stdout.strip()
+        answers: list[tuple[int, float, dict, str]] = []
+        failures: list[BaseException] = []
+
+        def send(n: int) -> None:
+            try:
+                batch(n)
+            except BaseException as error:  # reported below, not lost in the thread
+                failures.append(error)
+
+        def batch(n: int) -> None:
+            body = {"comments": [{**c, "id": f"b{n}-{c['id']}"} for c in BATCH["comments"]]}
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            started = time.monotonic()
+            connection.request(
+                "POST", "/v1/comments/batch", json.dumps(body), {"Content-Type": "application/json", **auth(store_key)}
+            )
+            response = connection.getresponse()
+            data = json.loads(response.read())
+            answers.append((response.status, time.monotonic() - started, data, response.getheader("Retry-After")))
+            if response.status == 503:  # the connection was kept: it takes the next request
+                connection.request("GET", "/healthz")
+                assert connection.getresponse().status == 200
+            connection.close()
+
+        threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.01)
+        health = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        health.request("GET", "/healthz")
+        assert health.getresponse().status == 200  # while the worker is busy: never refused
+        for thread in threads:
+            thread.join()
+        assert not failures, failures
+        served = [a for a in answers if a[0] == 200]
+        refused = [a for a in answers if a[0] == 503]
+        assert len(served) + len(refused) == 8 and len(served) >= 2 and len(refused) >= 3
+        slowest_refusal = max(seconds for _, seconds, _, _ in refused)
+        fastest_batch = min(seconds for _, seconds, _, _ in served)
+        assert slowest_refusal < fastest_batch / 2, (slowest_refusal, fastest_batch)
+        for _, _, body, retry in refused:
+            assert body == {"error": {"status": 503, "code": "overloaded", "message": "the service is overloaded; retry shortly"}}
+            assert retry == "1"
+        metrics = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        metrics.request("GET", "/metrics")
+        assert f"moderation_shed_total {float(len(refused))}" in metrics.getresponse().read().decode()
+    # what was served is stored, whole; what was refused left nothing
+    stored = {key.split(":")[-1] for key in redis_client.scan_iter("mod:{s:news}:cid:*")}
+    for _, _, body, _ in served:
+        ids = {r["result"]["id"] for r in body["results"]}
+        assert len(ids) == 100 and ids <= stored
+    assert len(stored) == 100 * len(served)
