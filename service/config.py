@@ -220,8 +220,8 @@ class Settings:
     #: Requests a worker lets wait for a thread; the next one is refused at once with 503 and ``Retry-After``
     #: (load shedding, ``service.worker``); 0: no bound.
     max_queued: int = 16
-    #: Milliseconds a request may wait for a thread; one that waited longer is refused with 503 instead of served
-    #: late (load shedding, ``service.worker``); 0: no bound.
+    #: Milliseconds a request should wait for a thread at most: a worker refuses at once (503) a request that would
+    #: wait longer, by its estimate, instead of serving it late (load shedding, ``service.worker``); 0: no bound.
     max_wait_ms: float = 10.0
     #: Access log file (``-``: stdout); unset: no access log.
     access_log: str | None = None

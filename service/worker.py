@@ -7,12 +7,13 @@ bounds the wait, two ways:
 
 - on arrival (the worker's main thread): when ``max_queued`` requests
   (``MODERATION_MAX_QUEUED``) already wait for a thread, or when those waiting
-  would keep the threads busy for longer than ``max_wait_ms``
-  (``MODERATION_MAX_WAIT_MS``; from the average time a request holds a thread),
-  the request is answered at once, without running the app, with ``503`` and
-  ``Retry-After: 1``;
-- on pick-up (a pool thread): a request that waited longer than ``max_wait_ms``
-  all the same is answered the same way instead of being served late.
+  would keep the threads busy for longer than half of ``max_wait_ms``
+  (``MODERATION_MAX_WAIT_MS``; estimated from the average time a request holds
+  a thread), the request is answered at once, without running the app, with
+  ``503`` and ``Retry-After: 1``;
+- on pick-up (a pool thread): a request that waited more than
+  ``PICK_UP_FACTOR`` times ``max_wait_ms`` all the same is answered the same
+  way instead of being served late.
 
 The connection stays open when the whole request was read (else it is closed). What
 was accepted is served as usual, so nothing is half-written: a refused
@@ -39,6 +40,10 @@ from gunicorn.workers.gthread import ThreadWorker
 
 #: Paths that are never refused.
 NEVER_SHED = (b"/healthz", b"/readyz", b"/metrics")
+#: A request that waited this many times ``max_wait_ms`` all the same (a burst the estimate on arrival missed) is
+#: refused on pick-up. Not 1: one refused on pick-up has waited the whole time, and a refusal should be fast
+#: (docs/BENCHMARKS.md, "Overload": with 1, 1.3% of refusals took over 20 ms; with 3, 0.2%).
+PICK_UP_FACTOR = 3
 #: Seconds a refused client is told to wait.
 RETRY_AFTER_S = 1
 
@@ -128,7 +133,9 @@ class ShedWorker(ThreadWorker):
             return False
         if self.max_queued and waiting >= self.max_queued:
             return True
-        return bool(self.max_wait_s) and waiting * self._service_s / self.cfg.threads > self.max_wait_s
+        # Half the bound here: a request refused on arrival is answered in a millisecond or two, one refused on
+        # pick-up only after waiting the whole bound.
+        return bool(self.max_wait_s) and waiting * self._service_s / self.cfg.threads > self.max_wait_s / 2
 
     def enqueue_req(self, conn):
         """The main thread: refuse at once when the request would wait too long, else queue it."""
@@ -150,10 +157,10 @@ class ShedWorker(ThreadWorker):
         super().enqueue_req(conn)
 
     def handle(self, conn):
-        """A pool thread: refuse a request that waited longer than ``max_wait_ms`` for it, else serve it."""
+        """A pool thread: refuse a request that waited far longer than ``max_wait_ms`` for it, else serve it."""
         with self._waiting_lock:
             self._waiting -= 1
-        if self.max_wait_s and time.monotonic() - conn.queued_at > self.max_wait_s:
+        if self.max_wait_s and time.monotonic() - conn.queued_at > PICK_UP_FACTOR * self.max_wait_s:
             keep = self._refuse(conn)
             if keep is not None:
                 if keep:
