@@ -4,7 +4,7 @@ Every answer, every request body and every JSON value the store writes to or
 reads from Redis goes through here. ``pydantic_core.to_json`` and
 ``from_json`` (a dependency already, through pydantic) are several times
 faster than the ``json`` module on the service's shapes (docs/BENCHMARKS.md,
-"JSON"). They differ from it at two edges, both handled by falling back to
+"Submit path before and after issue 10"). They differ from it at two edges, both handled by falling back to
 the standard library, so what is accepted and what is written stays as before:
 
 - a string holding a lone surrogate (``"\\ud800"``) cannot be written as UTF-8;
