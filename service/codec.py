@@ -1,7 +1,8 @@
 """JSON in and out, one place: pydantic-core's encoder and parser, the standard library where they decline.
 
-Every answer, every request body and every JSON value the store writes to or
-reads from Redis goes through here. ``pydantic_core.to_json`` and
+Flask's JSON (every ``jsonify`` answer and ``request.get_json``) and every JSON
+value the store writes to or reads from Redis go through here (the Perspective
+endpoint parses its bodies itself, to answer Google's error messages). ``pydantic_core.to_json`` and
 ``from_json`` (a dependency already, through pydantic) are several times
 faster than the ``json`` module on the service's shapes (docs/BENCHMARKS.md,
 "Submit path before and after issue 10"). They differ from it at two edges, both handled by falling back to
