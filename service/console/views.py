@@ -27,6 +27,7 @@ from ..config import MAX_SECONDS
 from ..errors import ApiError, api_error
 from ..schemas import CONSOLE_BAN, CONSOLE_DECISION, CONSOLE_LOGIN, CONSOLE_UNDO, CONSOLE_USER_ACTION, USER_ID
 from ..store import StoreUnavailable
+from ..store.apikeys import digest
 from ..store.sessions import SessionStore
 from ..validation import validate
 from . import render
@@ -147,7 +148,7 @@ def login_submit():
         response = current_app.make_response((render_template("login.html", login_token=fresh, error=error, moderator=name), 401))
         _cookie(response, LOGIN_COOKIE, fresh, 600)
         return response
-    session_id = sessions().create(identity.site, identity.role, identity.key_id, name)
+    session_id = sessions().create(identity.site, identity.role, identity.key_id, name, digest(key))
     response = redirect(url_for("console.queue"))
     _cookie(response, COOKIE, session_id, SESSION_S)
     response.delete_cookie(LOGIN_COOKIE, path="/console")

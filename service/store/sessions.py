@@ -11,7 +11,7 @@ import redis
 
 from .. import codec
 from .errors import guarded, ignore
-from .keys import console_session
+from .keys import api_key, console_session
 
 #: A console session lasts this long without use.
 SESSION_S = 8 * 3600
@@ -26,6 +26,8 @@ class ConsoleSession:
     key_id: str
     moderator: str
     csrf: str
+    #: The SHA-256 of the API key signed in with: the session ends when that key is revoked.
+    key_digest: str = ""
 
 
 def _key(session_id: str) -> str:
@@ -40,23 +42,34 @@ class SessionStore:
         self.client = client
         self.on_error = on_error
 
-    def create(self, site: str, role: str, key_id: str, moderator: str) -> str:
-        """Return the id of a new session (only its hash is stored)."""
+    def create(self, site: str, role: str, key_id: str, moderator: str, key_digest: str = "") -> str:
+        """Return the id of a new session (only its hash is stored), signed in with the key of SHA-256 ``key_digest``."""
         session_id = secrets.token_urlsafe(32)
-        data = {"site": site, "role": role, "key_id": key_id, "moderator": moderator, "csrf": secrets.token_urlsafe(32)}
+        data = {
+            "site": site,
+            "role": role,
+            "key_id": key_id,
+            "moderator": moderator,
+            "csrf": secrets.token_urlsafe(32),
+            "key_digest": key_digest,
+        }
         self.client.set(_key(session_id), codec.dumps(data), ex=SESSION_S)
         return session_id
 
     def get(self, session_id: str | None) -> ConsoleSession | None:
-        """Return the session, extending its life, or None."""
+        """Return the session, extending its life, or None (none, expired, or its key revoked since: then it ends)."""
         if not session_id or len(session_id) > 100:
             return None
         key = _key(session_id)
         raw = self.client.get(key)
         if raw is None:
             return None
+        session = ConsoleSession(**codec.loads(raw))
+        if session.key_digest and not self.client.exists(api_key(session.key_digest)):
+            self.client.delete(key)
+            return None
         self.client.expire(key, SESSION_S)
-        return ConsoleSession(**codec.loads(raw))
+        return session
 
     def end(self, session_id: str | None) -> None:
         """End a session."""

@@ -210,3 +210,16 @@ def test_model_page_lists_shadow_disagreements_escaped(client, keys, app, assess
     assert htmllib.escape(text, quote=False) in page.replace("&#34;", '"').replace("&#39;", "'")
     assert "<img src=x" not in page
     assert 'href="/console/users/mu"' in page
+
+
+def test_revoking_the_key_ends_the_console_sessions_signed_in_with_it(app, client, keys):
+    store = app.extensions["moderation"].store
+    key, key_id = store.apikeys.create("news", "moderator", "desk", 0)
+    assert sign_in(client, key).status_code == 302
+    assert client.get("/console/queue").status_code == 200
+    other = app.test_client()
+    assert sign_in(other, keys["moderator"]).status_code == 302
+    assert client.delete(f"/v1/keys/{key_id}", headers={"Authorization": f"Bearer {keys['admin']}"}).status_code == 200
+    gone = client.get("/console/queue")
+    assert gone.status_code == 302 and gone.headers["Location"].endswith("/console/login")
+    assert other.get("/console/queue").status_code == 200  # a session of another key goes on
