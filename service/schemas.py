@@ -395,10 +395,20 @@ Scores = _shape("Scores", {c: Probability for c in CATEGORIES}, "Probability per
 
 @answer
 class Span(TypedDict):
-    """Evidence: the slice [start, end) of the original text (in characters) and what it shows."""
+    """Evidence: the slice [start, end) of the original text and what it shows. ``start``/``end`` count code
+    points (Python's ``text[start:end]``); ``start16``/``end16`` count UTF-16 code units (JavaScript's
+    ``text.slice(start16, end16)``), where an emoji outside the Basic Multilingual Plane takes two."""
 
-    start: Int(minimum=0)
-    end: Int(minimum=0)
+    start: Int("Code points from the start of the text.", minimum=0)
+    end: Int("Code points, exclusive.", minimum=0)
+    start16: NotRequired[
+        Int(
+            "UTF-16 code units from the start of the text. In every answer of POST /v1/comments, /v1/score and"
+            " GET /v1/comments/{id}; queue items of comments stored before it was added lack it.",
+            minimum=0,
+        )
+    ]
+    end16: NotRequired[Int("UTF-16 code units, exclusive (as start16).", minimum=0)]
     category: Category
     source: Enum((*(f"rule:{c}" for c in CATEGORIES), "model"), "`rule:<list>` or `model`.")
 

@@ -21,6 +21,7 @@ from classifier.verdicts import flagged_categories
 
 from ..config import SitePolicy
 from ..models import Comparison
+from ..offsets import with_utf16
 from ..store import StoreUnavailable
 from ..times import iso
 from .context import Services
@@ -70,13 +71,13 @@ class Decision:
     note: str | None = None
 
 
-def assessment_body(assessment: Assessment) -> dict:
-    """Return the stored and answered form of an assessment."""
+def assessment_body(assessment: Assessment, text: str | None = None) -> dict:
+    """Return the stored and answered form of an assessment; with ``text``, its spans in UTF-16 units too."""
     return {
         "verdict": assessment.verdict,
         "scores": {c: round(assessment.scores[c], 6) for c in CATEGORIES},
         "reasons": list(assessment.reasons),
-        "spans": [s.to_dict() for s in assessment.spans],
+        "spans": with_utf16([s.to_dict() for s in assessment.spans], text),
         "model_version": assessment.model_version,
     }
 
@@ -87,7 +88,7 @@ def assess(services: Services, site: str, text: str) -> Assessment:
     return services.assessor.assess(text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds)
 
 
-def _answer(comment_id: str, stored: dict, banned: bool, user: dict | None, store_ok: bool) -> dict:
+def _answer(comment_id: str, text: str, stored: dict, banned: bool, user: dict | None, store_ok: bool) -> dict:
     verdict, reasons = stored["verdict"], stored["reasons"]
     if banned:
         verdict, reasons = "reject", ["user_banned", *reasons]
@@ -96,7 +97,7 @@ def _answer(comment_id: str, stored: dict, banned: bool, user: dict | None, stor
         "verdict": verdict,
         "scores": stored["scores"],
         "reasons": reasons,
-        "spans": stored["spans"],
+        "spans": with_utf16(stored["spans"], text),  # stored before they were: added here
         "user": user_body(user),
         "model_version": stored["model_version"],
         "store": "ok" if store_ok else "unavailable",
@@ -153,13 +154,13 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
                     item = queue_item(comment_id, user, record["assessment"], record["fields"], record["created"])
                     store.queue.enqueue(site, comment_id, item)
                 state = store.users.state(site, user, now)
-                return _answer(comment_id, record["assessment"], record["banned"], state, True)
+                return _answer(comment_id, text, record["assessment"], record["banned"], state, True)
     except StoreUnavailable:
         return _degraded(services, comment_id, text, assessment, policy)
     assessment = assessment or services.assessor.assess(
         text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
     )
-    stored = assessment_body(assessment)
+    stored = assessment_body(assessment, text)
     categories = flagged_categories(assessment.reasons)
     strike = (policy.weight(categories), {"categories": categories, "reason": ", ".join(assessment.reasons), "at": now})
     fields = comment.fields()
@@ -167,7 +168,7 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
         result = store.comments.submit(site, user, comment_id, sha, assessment.verdict, stored, fields, strike, policy, now)
         if result.sha != sha:
             raise Conflict(ID_CONFLICT, "id_conflict")
-        answer = _answer(comment_id, result.assessment, result.banned, result.user, True)
+        answer = _answer(comment_id, text, result.assessment, result.banned, result.user, True)
         if result.new:
             flagged = flagged_categories(answer["reasons"])
             metrics.verdicts.labels(answer["verdict"]).inc()
@@ -188,11 +189,11 @@ def _degraded(services: Services, comment_id: str, text: str, assessment: Assess
     assessment = assessment or services.assessor.assess(
         text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
     )
-    stored = assessment_body(assessment)
+    stored = assessment_body(assessment, text)
     if services.settings.degraded_verdict == "review" and stored["verdict"] == "approve":
         stored["verdict"] = "review"
         stored["reasons"] = [*stored["reasons"], "store_unavailable"]
-    return _answer(comment_id, stored, False, None, False)
+    return _answer(comment_id, text, stored, False, None, False)
 
 
 def find(services: Services, site: str, comment_id: str) -> tuple[str, dict]:
@@ -214,7 +215,8 @@ def view(services: Services, site: str, comment_id: str) -> dict:
         "article_id": fields.get("article_id"),
         "state": record["state"],
         "decision": record["decision"],
-        **{k: record["assessment"][k] for k in ("verdict", "scores", "reasons", "spans", "model_version")},
+        **{k: record["assessment"][k] for k in ("verdict", "scores", "reasons", "model_version")},
+        "spans": with_utf16(record["assessment"]["spans"], fields.get("text")),
     }
 
 

@@ -52,7 +52,7 @@ def submit_batch():
 def score():
     """Assess a text without storing anything."""
     data = validate(json_body(), SCORE, _limits())
-    return jsonify(actions.assessment_body(actions.assess(services(), g.identity.site, data["text"])))
+    return jsonify(actions.assessment_body(actions.assess(services(), g.identity.site, data["text"]), data["text"]))
 
 
 @bp.get("/v1/comments/<comment_id>")

@@ -31,6 +31,7 @@ from ..actions.errors import ActionError
 from ..api import services
 from ..auth import PERMISSIONS, identify
 from ..errors import ApiError, api_error
+from ..offsets import utf16_offsets
 from ..store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -479,17 +480,6 @@ def sentences(text: str) -> list[tuple[int, int]]:
             a += len(piece) - len(piece.lstrip())
             out.append((a, a + len(stripped)))
     return out
-
-
-def utf16_offsets(text: str) -> list[int]:
-    """Return, for each Python index 0..len(text), the UTF-16 code unit offset (astral characters count twice)."""
-    offsets = [0] * (len(text) + 1)
-    units = 0
-    for i, char in enumerate(text):
-        offsets[i] = units
-        units += 2 if ord(char) > 0xFFFF else 1
-    offsets[len(text)] = units
-    return offsets
 
 
 # -- the endpoint ------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ def submit(client, key, cid, user, text, **extra):
 
 
 def expected(assessor, cid, text, user, verdict=None, reasons=None):
-    body = assessment_body(assessor.assess(text))
+    body = assessment_body(assessor.assess(text), text)
     return {
         "id": cid,
         "verdict": verdict or body["verdict"],
@@ -114,7 +114,7 @@ def test_optional_fields_are_kept_for_moderators(client, keys):
 def test_score_has_no_side_effects(client, keys, assessor, app):
     response = client.post("/v1/score", json={"text": ABUSIVE}, headers=auth(keys["site"]))
     assert response.status_code == 200
-    assert response.get_json() == assessment_body(assessor.assess(ABUSIVE))
+    assert response.get_json() == assessment_body(assessor.assess(ABUSIVE), ABUSIVE)
     client_ = app.extensions["moderation"].store.client
     assert not [k for k in client_.scan_iter("mod:*") if "apikey" not in k and "sites" not in k]
 
@@ -225,3 +225,20 @@ class TestDecisions:
             {"field": "categories[0]", "message": "must be one of abuse, attack, promotion"},
             {"field": "moderator", "message": "is required"},
         ]
+
+
+def test_spans_carry_utf16_offsets_for_javascript(client, keys):
+    """Emoji outside the BMP take two UTF-16 code units; a combining mark takes one in both units."""
+    text = "👍🏽 cafe\u0303 😀 You are a pathetic idiot and everyone knows it."
+    for answer in (
+        submit(client, keys["site"], "u16", "bob", text).get_json(),
+        client.post("/v1/score", json={"text": text}, headers=auth(keys["site"])).get_json(),
+        client.get("/v1/comments/u16", headers=auth(keys["moderator"])).get_json(),
+    ):
+        assert answer["spans"], answer
+        encoded = text.encode("utf-16-le")
+        for span in answer["spans"]:
+            in_python = text[span["start"] : span["end"]]
+            in_javascript = encoded[2 * span["start16"] : 2 * span["end16"]].decode("utf-16-le")
+            assert in_python == in_javascript and in_python.strip()
+            assert span["start16"] == span["start"] + 3  # three astral characters before every span
