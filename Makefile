@@ -5,6 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TESTED := $(VENV)/.tested
 
 .PHONY: run test bench model lint clean
 
@@ -12,9 +13,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# `make run` installs what running needs; `make test` adds the test extras.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+$(TESTED): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(TESTED)
 
 run: $(STAMP)
 	$(BIN)/moderation serve
@@ -29,11 +35,11 @@ $(CHROMIUM):
 		|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
 	else echo "The console tests need Chromium: install Debian's 'chromium' package (or set CHROMIUM=/path/to/chromium)." >&2; exit 1; fi
 
-test: $(STAMP) $(CHROMIUM)
+test: $(TESTED) $(CHROMIUM)
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q
 
 # Benchmarks compare against peers installed from the "bench" extra.
-$(VENV)/.bench: $(STAMP)
+$(VENV)/.bench: $(TESTED)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(VENV)/.bench
 

@@ -1,0 +1,44 @@
+"""What running needs is what the package depends on: the test extras stay out of the service and the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_ONLY = ("pytest", "hypothesis", "jsonschema", "playwright", "akismet")
+
+
+BLOCK = """
+import sys
+class Absent:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {names!r}:
+            raise ModuleNotFoundError(name)
+sys.meta_path.insert(0, Absent())
+"""
+
+
+def test_the_service_and_the_cli_run_without_the_test_extras():
+    """With the test extras made unimportable, the app, its worker and the CLI still load (scikit-learn imports
+    pytest only if it is there)."""
+    code = BLOCK.format(names=TEST_ONLY) + (
+        "import service, service.worker, service.console, service.compat, cli.main, cli.serve, cli.keys\n"
+        "from service import create_app\n"
+        "app = create_app({'redis_url': 'redis://127.0.0.1:1'})\n"
+        "print(len(app.url_map._rules))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 30
+
+
+def test_the_licence_is_an_spdx_expression_and_test_tools_are_extras():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"  # PEP 639; the table form makes setuptools warn
+    runtime = " ".join(project["dependencies"]).lower()
+    assert not [name for name in TEST_ONLY if name in runtime]
+    assert {name for name in TEST_ONLY} <= {d.split(">")[0].split("=")[0] for d in project["optional-dependencies"]["test"]}
