@@ -33,6 +33,7 @@ from ..auth import PERMISSIONS, identify
 from ..errors import ApiError, api_error
 from ..offsets import utf16_offsets
 from ..store import StoreUnavailable
+from . import relaxed_json
 
 log = logging.getLogger(__name__)
 
@@ -523,13 +524,20 @@ def _authenticate():
 def _body() -> Any:
     raw = request.get_data(cache=True)  # may raise 413 (MAX_CONTENT_LENGTH): answered by _http_error
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise bad_payload("Invalid JSON payload received. Invalid UTF-8 in the request body.") from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as error:
-        raise bad_payload(f"Invalid JSON payload received. {error.msg} at line {error.lineno} column {error.colno}.") from None
+        strict_error = error
     except RecursionError:
         raise bad_payload("Invalid JSON payload received. Nesting too deep.") from None
+    try:  # Google's reader also takes unquoted keys and single-quoted strings (relaxed_json)
+        return json.loads(relaxed_json.to_strict(text))
+    except (ValueError, RecursionError):
+        error = strict_error
+        raise bad_payload(f"Invalid JSON payload received. {error.msg} at line {error.lineno} column {error.colno}.") from None
 
 
 def _score(value: float, kind: str = "PROBABILITY") -> dict:

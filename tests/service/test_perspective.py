@@ -524,6 +524,26 @@ def test_malformed_json(client, keys):
         assert assert_google_error(response)["error"]["message"].startswith("Invalid JSON payload received.")
 
 
+def test_googles_documented_relaxed_json_is_read(client, keys):
+    """Perspective's documented curl body has unquoted keys; Google's reader also takes single-quoted strings."""
+    strict = analyze(
+        client,
+        {"comment": {"text": "You absolute idiot"}, "languages": ["en"], "requestedAttributes": {"TOXICITY": {}}},
+        keys["site"],
+    )
+    documented = b'{comment: {text: "You absolute idiot"},\n languages: ["en"],\n requestedAttributes: {TOXICITY:{}} }'
+    quoted = b"{'comment': {'text': 'You absolute idiot'}, 'languages': ['en'], requestedAttributes: {'TOXICITY': {}}}"
+    for raw in (documented, quoted):
+        response = analyze(client, None, keys["site"], raw=raw)
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json() == strict.get_json()
+    # what Google's reader refuses stays an error, with the strict parser's message
+    for raw in (b"{comment: {text: 'hi'},}", b"{comment: {text: 'hi'} // note\n}", b"{comment: {text: 'unterminated}}"):
+        response = analyze(client, None, keys["site"], raw=raw)
+        assert response.status_code == 400
+        assert assert_google_error(response)["error"]["message"].startswith("Invalid JSON payload received.")
+
+
 def test_body_must_be_an_object(client, keys):
     for body in ([], "text", 3, None):
         response = analyze(client, body, keys["site"])
