@@ -66,6 +66,8 @@ from .schemas import (
     Revoked,
     ScoreInput,
     ShadowSummary,
+    SuggestCommentScoreRequest,
+    SuggestCommentScoreResponse,
     UndoAnswer,
     UndoInput,
     UserActionInput,
@@ -748,6 +750,43 @@ def drop_in_paths() -> dict:
                 request=body(AnalyzeCommentRequest),
             ),
             **wrong_method,
+        },
+        "/v1alpha1/comments:suggestscore": {
+            "post": drop_in(
+                "perspective",
+                "perspectiveSuggestScore",
+                "Perspective API: SuggestCommentScore",
+                {
+                    "200": ok(
+                        "Recorded (`X-Moderation-Label` names the label, or `none` when the attributes say nothing of"
+                        " our categories).",
+                        ref(SuggestCommentScoreResponse),
+                        {"X-Moderation-Label": header("The training label's name, or none.", {"type": "string"})},
+                    ),
+                    "400": ok(
+                        f"{_GOOGLE_ERROR} (INVALID_ARGUMENT): a body that is not a request, no or too long a text, no or"
+                        " empty or unknown attribute scores, a score that is not set or not a probability, an unknown"
+                        " API key.",
+                        ref(GoogleError),
+                    ),
+                    "403": ok(f"{_GOOGLE_ERROR} (PERMISSION_DENIED): no API key.", ref(GoogleError)),
+                    "429": ok(
+                        f"{_GOOGLE_ERROR} (RESOURCE_EXHAUSTED): the key's rate limit is used up.", ref(GoogleError), _RETRY_LIMIT
+                    ),
+                    "503": ok(
+                        f"{_GOOGLE_ERROR} (UNAVAILABLE): the key could not be checked, or the label not stored (Redis).",
+                        ref(GoogleError),
+                        _RETRY,
+                    ),
+                },
+                description="A client's suggested scores for a comment, recorded as a training label for our categories"
+                " (`moderation retrain` reads it, like the moderators' decisions). " + _PERSPECTIVE_KEY,
+                parameters=[
+                    param("key", "query", string(), _PERSPECTIVE_KEY),
+                    param("X-Goog-Api-Key", "header", string(), "The key, as Google's clients may send it."),
+                ],
+                request=body(SuggestCommentScoreRequest),
+            ),
         },
         "/coral/{site}/moderate": {
             "post": drop_in(

@@ -1079,6 +1079,51 @@ class AnalyzeCommentResponse(TypedDict):
     clientToken: NotRequired[str]
 
 
+SuggestedScore = _proto(
+    "SuggestedScore",
+    {
+        "value": Annotated[float, Field(ge=0, le=1, description="0 to 1; required.")],
+        "type": Enum(PERSPECTIVE_SCORE_TYPES, "PROBABILITY (or unset) only."),
+    },
+    "A suggested score (Perspective's Score).",
+)
+SuggestedSpanScore = _proto(
+    "SuggestedSpanScore",
+    {"begin": Annotated[int, Field(ge=0)], "end": Annotated[int, Field(ge=0)], "score": SuggestedScore},
+    "A suggested score of part of the text; begin, end and score are required.",
+)
+SuggestedAttributeScores = _proto(
+    "SuggestedAttributeScores",
+    {"summaryScore": SuggestedScore, "spanScores": list[SuggestedSpanScore]},
+    "Suggested scores of one attribute: the summary, or span scores (the highest stands for the comment); not empty.",
+)
+SuggestCommentScoreRequest = _proto(
+    "SuggestCommentScoreRequest",
+    {
+        "comment": TextEntry,
+        "context": PerspectiveContext,
+        "attributeScores": Annotated[
+            dict[str, SuggestedAttributeScores],
+            Field(description="Attribute name -> suggested scores; not empty. docs/COMPATIBILITY.md maps them to labels."),
+        ],
+        "languages": list[str],
+        "clientToken": Str("Echoed in the answer."),
+        "sessionId": str,
+        "communityId": Str("Kept with the label."),
+    },
+    "Perspective's SuggestCommentScoreRequest: `comment.text` and `attributeScores` are needed. See docs/COMPATIBILITY.md.",
+)
+
+
+@answer
+class SuggestCommentScoreResponse(TypedDict):
+    """Perspective's SuggestCommentScoreResponse."""
+
+    detectedLanguages: list[Literal["en"]]
+    requestedLanguages: NotRequired[list[str]]
+    clientToken: NotRequired[str]
+
+
 @answer
 class GoogleErrorBody(TypedDict):
     code: Int("The HTTP status.", minimum=400, maximum=599)

@@ -13,6 +13,7 @@ domains, so ``doNotStore`` holds whatever its value.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -28,6 +29,7 @@ from classifier.types import Assessment
 
 from ..actions import limits
 from ..actions.errors import ActionError
+from ..actions.labels import record_feedback, training_text
 from ..api import services
 from ..auth import PERMISSIONS, identify
 from ..errors import ApiError, api_error
@@ -605,3 +607,149 @@ def analyze():
     if req.client_token:
         answer["clientToken"] = req.client_token
     return jsonify(answer)
+
+
+# -- SuggestCommentScore: feedback, recorded as training labels --------------------------------------------------
+
+SUGGEST_PATH = "/v1alpha1/comments:suggestscore"
+_SUGGEST_FIELDS = {
+    "comment": "comment",
+    "context": "context",
+    "attributeScores": "attribute_scores",
+    "languages": "languages",
+    "clientToken": "client_token",
+    "sessionId": "session_id",
+    "communityId": "community_id",
+}
+_ATTRIBUTE_SCORES_FIELDS = {"summaryScore": "summary_score", "spanScores": "span_scores"}
+_SCORE_FIELDS = {"value": "value", "type": "type"}
+_SPAN_SCORE_FIELDS = {"begin": "begin", "end": "end", "score": "score"}
+
+#: What a suggested attribute says about our categories (docs/COMPATIBILITY.md, "SuggestCommentScore"). The
+#: attributes of one category vote together: any at 0.5 or more makes it 1, all below make it 0. A high TOXICITY
+#: does not say which of abuse or attack it is, so it labels nothing; a low one says neither.
+SUGGESTED_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "TOXICITY": ("abuse", "attack"),
+    "SEVERE_TOXICITY": ("abuse", "attack"),
+    "INFLAMMATORY": ("abuse", "attack"),
+    "IDENTITY_ATTACK": ("abuse",),
+    "PROFANITY": ("abuse",),
+    "OBSCENE": ("abuse",),
+    "SEXUALLY_EXPLICIT": ("abuse",),
+    "INSULT": ("attack",),
+    "THREAT": ("attack",),
+    "ATTACK_ON_AUTHOR": ("attack",),
+    "ATTACK_ON_COMMENTER": ("attack",),
+    "SPAM": ("promotion",),
+}
+#: Attributes whose high score labels nothing (their low score still says "neither").
+_ONLY_LOW = frozenset(("TOXICITY", "SEVERE_TOXICITY", "INFLAMMATORY"))
+
+
+def _suggested_score(value: Any, path: str) -> float:
+    score = _message(value, _SCORE_FIELDS, path, "Score")
+    if "value" not in score:
+        raise invalid(f"All Score objects must be explicitly set: {path}.value is missing")
+    if "type" in score:
+        kind = _enum(score["type"], ("SCORE_TYPE_UNSPECIFIED", *_SCORE_TYPES), "Score.ScoreType", f"{path}.type")
+        if kind not in ("PROBABILITY", "SCORE_TYPE_UNSPECIFIED"):
+            raise invalid(f"Score type {kind} is not supported: {path}.type")
+    number = _float(score["value"], f"{path}.value")
+    if not 0 <= number <= 1:
+        raise invalid(f"A PROBABILITY score must be from 0 to 1: {path}.value")
+    return number
+
+
+def parse_suggestion(body: Any, max_chars: int) -> tuple[str, dict[str, float], list[str], str | None, str | None]:
+    """Return (text, {attribute: suggested score}, languages, client token, community id) of a SuggestCommentScoreRequest."""
+    data = _message(body, _SUGGEST_FIELDS, "", "SuggestCommentScoreRequest")
+    comment = _text_entry(data["comment"], "comment") if "comment" in data else {}
+    for name in ("clientToken", "sessionId", "communityId"):
+        if name in data:
+            data[name] = _string(data[name], _SUGGEST_FIELDS[name])
+    languages = data.get("languages", [])
+    if not isinstance(languages, list):
+        raise bad_payload(f"Invalid value at 'languages' (TYPE_STRING), {_show(languages)}", "languages")
+    languages = [_string(code, f"languages[{i}]") for i, code in enumerate(languages)]
+    if "context" in data:
+        _message(data["context"], _CONTEXT_FIELDS, "context", "Context")
+    raw_scores = data.get("attributeScores", {})
+    if not isinstance(raw_scores, dict):
+        raise bad_payload(f"Invalid value at 'attribute_scores' (TYPE_MESSAGE), {_show(raw_scores)}", "attribute_scores")
+    text = comment.get("text", "")
+    if not text.strip():
+        raise invalid("Comment must be non-empty.", "COMMENT_EMPTY")
+    if comment.get("type") == "HTML":
+        raise invalid("Currently, only 'PLAIN_TEXT' comments are supported")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES or len(text) > max_chars:
+        raise invalid("Comment text too long.", "COMMENT_TOO_LONG")
+    if not raw_scores:
+        raise invalid("attribute_scores must not be empty.")
+    suggested: dict[str, float] = {}
+    for name, value in raw_scores.items():
+        path = f"attribute_scores[{name}].value"
+        if attribute_of(name) is None:
+            raise invalid(f"Unknown attribute: {name}")
+        scores = _message(value if value is not None else {}, _ATTRIBUTE_SCORES_FIELDS, path, "AttributeScores")
+        if not scores:
+            raise invalid(f"The AttributeScores of {name} must not be empty.")
+        values = []
+        if "summaryScore" in scores:
+            values.append(_suggested_score(scores["summaryScore"], f"{path}.summary_score"))
+        spans = scores.get("spanScores", [])
+        if not isinstance(spans, list):
+            raise bad_payload(f"Invalid value at '{path}.span_scores' (TYPE_MESSAGE), {_show(spans)}", f"{path}.span_scores")
+        span_values = []
+        for i, span in enumerate(spans):
+            where = f"{path}.span_scores[{i}]"
+            parts = _message(span, _SPAN_SCORE_FIELDS, where, "SpanScore")
+            if "begin" not in parts or "end" not in parts or "score" not in parts:
+                raise invalid(f"All SpanScore objects must have begin, end and score set: {where}")
+            for edge in ("begin", "end"):
+                if isinstance(parts[edge], bool) or not isinstance(parts[edge], int) or parts[edge] < 0:
+                    raise bad_payload(f"Invalid value at '{where}.{edge}' (TYPE_INT32), {_show(parts[edge])}", f"{where}.{edge}")
+            span_values.append(_suggested_score(parts["score"], f"{where}.score"))
+        # The comment as a whole: its summary score, else its highest span score.
+        suggested[name.split("@", 1)[0]] = values[0] if values else max(span_values, default=0.0)
+    return text, suggested, languages, data.get("clientToken") or None, data.get("communityId") or None
+
+
+def suggested_labels(suggested: dict[str, float]) -> dict[str, int]:
+    """Return our category labels from suggested Perspective attribute scores (categories it says nothing of: left out)."""
+    votes: dict[str, list[bool]] = {}
+    for name, value in suggested.items():
+        high = value >= 0.5
+        if high and name in _ONLY_LOW:
+            continue
+        for category in SUGGESTED_CATEGORIES.get(name, ()):
+            votes.setdefault(category, []).append(high)
+    return {c: int(any(v)) for c, v in votes.items()}
+
+
+@bp.post(SUGGEST_PATH)
+def suggest_score():
+    """Record a client's suggested scores for a comment as a training label (``moderation retrain`` reads it)."""
+    identity = _authenticate()
+    svc = services()
+    text, suggested, languages, client_token, community_id = parse_suggestion(_body(), svc.settings.max_text_chars)
+    labels = suggested_labels(suggested)
+    headers = {}
+    if labels:
+        name = "perspective:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        label = {"text": training_text(text), **labels, "source": identity.site, "feedback": "perspective:suggestscore"}
+        if community_id:
+            label["community_id"] = community_id
+        label["suggested"] = suggested
+        label["decided_at"] = svc.clock()
+        record_feedback(svc, identity.site, name, label)
+        headers["X-Moderation-Label"] = name
+    else:
+        headers["X-Moderation-Label"] = "none"
+    answer: dict[str, Any] = {"detectedLanguages": [LANGUAGE]}
+    if languages:
+        answer["requestedLanguages"] = languages
+    if client_token:
+        answer["clientToken"] = client_token
+    response = jsonify(answer)
+    response.headers.update(headers)
+    return response

@@ -228,7 +228,8 @@ def test_every_route_is_documented_and_every_documented_operation_exists(app):
     assert routes - documented == set(), "routes missing from the document"
     assert documented - routes == set(), "documented operations the app does not have"
     assert {(method, template) for method, template, _ in drop_in_operations()} == drop_ins
-    assert len(drop_ins) == 10  # AnalyzeComment (POST, and 4 methods answered 404), Coral's phase, 4 Akismet methods
+    # AnalyzeComment (POST, and 4 methods answered 404), SuggestCommentScore, Coral's phase, 4 Akismet methods
+    assert len(drop_ins) == 11
 
 
 def test_served_document_is_the_document(client):
@@ -1039,8 +1040,31 @@ def tour_drop_ins(api: Api) -> None:
         akismet(api, endpoint, akismet_form(site_key, "v" * HUGE), expect=413)
 
 
+SUGGEST = "/v1alpha1/comments:suggestscore"
+
+
+def suggestion(text: str = ABUSIVE, **scores: float) -> dict:
+    return {
+        "comment": {"text": text},
+        "attributeScores": {name: {"summaryScore": {"value": v}} for name, v in (scores or {"INSULT": 0.9}).items()},
+    }
+
+
+def tour_suggest(api: Api) -> None:
+    site_key = api.keys["site"]
+    answer = api(
+        "POST", SUGGEST, key=None, query_string={"key": site_key}, json={**suggestion(), "clientToken": "t1"}, expect=200
+    )
+    assert answer.get_json() == {"detectedLanguages": ["en"], "clientToken": "t1"}
+    assert answer.headers["X-Moderation-Label"].startswith("perspective:")
+    api("POST", SUGGEST, key=None, query_string={"key": site_key}, json={"comment": {"text": "hi"}}, expect=400)
+    api("POST", SUGGEST, key=None, json=suggestion(), expect=403)
+
+
 def tour_drop_ins_outage(api: Api) -> None:
     """Redis is down; the admin key is cached, the site key and the site's Coral secrets are not."""
+    api("POST", SUGGEST, key="site", json=suggestion(), expect=503)
+    api("POST", SUGGEST, key="admin", json=suggestion(), expect=503)  # the key is known; the label cannot be stored
     unavailable = api("POST", PERSPECTIVE, key="site", json=analyze(), expect=503)
     assert unavailable.get_json()["error"]["status"] == "UNAVAILABLE"
     api("POST", PERSPECTIVE, key="admin", json=analyze(), expect=200)  # scoring needs no store
@@ -1057,6 +1081,7 @@ def tour_drop_ins_limited(api: Api) -> None:
     key = store.apikeys.create("news", "site", "limited", 0)[0]
     api("POST", PERSPECTIVE, key=key, json=analyze(), expect=200)
     limited = api("POST", PERSPECTIVE, key=key, json=analyze(), expect=429).get_json()["error"]
+    api("POST", SUGGEST, key=key, json=suggestion(), expect=429)
     assert limited["status"] == "RESOURCE_EXHAUSTED" and limited["details"][0]["reason"] == "RATE_LIMIT_EXCEEDED"
     for endpoint in ("comment-check", "submit-spam", "submit-ham"):
         akismet(api, endpoint, akismet_form(key), expect=429)
@@ -1069,6 +1094,7 @@ def tour_drop_ins_limited(api: Api) -> None:
 def test_drop_in_answers_match_the_document(api, broken_api):
     """Each drop-in operation's every documented answer is reached, and each matches the document."""
     tour_drop_ins(api)
+    tour_suggest(api)
     tour_drop_ins_limited(api)
     tour_drop_ins_outage(broken_api)
     documented = {(m, t, int(s)) for m, t, op in drop_in_operations() for s in op["responses"]}

@@ -790,3 +790,84 @@ def test_googles_own_node_client_works_by_changing_the_base_url_only(live, asses
     assert third["status"] == 400
     assert third["data"] == analyzer_error("Unknown requested attribute: NOT_AN_ATTRIBUTE")
     assert third["message"] == "Unknown requested attribute: NOT_AN_ATTRIBUTE"  # the client reads Google's error shape
+
+
+SUGGEST_URL = "/v1alpha1/comments:suggestscore"
+
+
+def suggest(client, key, body):
+    return client.post(f"{SUGGEST_URL}?key={key}", json=body)
+
+
+def scores(**values):
+    return {name: {"summaryScore": {"value": v, "type": "PROBABILITY"}} for name, v in values.items()}
+
+
+def test_suggested_scores_become_training_labels(client, keys):
+    body = {"comment": {"text": "You are a clown"}, "attributeScores": scores(INSULT=0.9, SPAM=0.1), "communityId": "sports"}
+    response = suggest(client, keys["site"], {**body, "clientToken": "abc", "languages": ["en"]})
+    assert response.status_code == 200
+    assert response.get_json() == {"detectedLanguages": ["en"], "requestedLanguages": ["en"], "clientToken": "abc"}
+    name = response.headers["X-Moderation-Label"]
+    assert name.startswith("perspective:")
+    # the same text again replaces the label: a low TOXICITY says neither abuse nor attack
+    again = suggest(client, keys["site"], {"comment": {"text": "You are a clown"}, "attributeScores": scores(TOXICITY=0.2)})
+    assert again.headers["X-Moderation-Label"] == name
+    labels = client.get("/v1/labels", headers=auth(keys["admin"])).get_data(as_text=True).splitlines()
+    assert [json.loads(line) for line in labels] == [{"text": "You are a clown", "abuse": 0, "attack": 0, "source": "news"}]
+
+
+@pytest.mark.parametrize(
+    ("suggested", "labels"),
+    [
+        ({"INSULT": 0.9, "SPAM": 0.1}, {"attack": 1, "promotion": 0}),
+        ({"TOXICITY": 0.95}, {}),  # toxic, but abuse or attack? nothing is labelled
+        ({"TOXICITY": 0.1}, {"abuse": 0, "attack": 0}),
+        ({"TOXICITY": 0.9, "PROFANITY": 0.8, "THREAT": 0.2}, {"abuse": 1, "attack": 0}),
+        ({"FLIRTATION": 1.0}, {}),
+    ],
+)
+def test_the_mapping_from_attributes_to_labels(suggested, labels):
+    from service.compat.perspective import suggested_labels
+
+    assert suggested_labels(suggested) == labels
+
+
+def test_a_suggestion_without_our_categories_stores_nothing(client, keys):
+    response = suggest(client, keys["site"], {"comment": {"text": "hello"}, "attributeScores": scores(TOXICITY=0.99)})
+    assert response.status_code == 200 and response.headers["X-Moderation-Label"] == "none"
+    assert client.get("/v1/labels", headers=auth(keys["admin"])).get_data() == b""
+
+
+def test_span_scores_stand_for_the_comment_when_there_is_no_summary(client, keys):
+    spans = [{"begin": 0, "end": 3, "score": {"value": 0.1}}, {"begin": 4, "end": 9, "score": {"value": 0.8}}]
+    body = {"comment": {"text": "you idiot"}, "attribute_scores": {"INSULT": {"span_scores": spans}}}
+    assert suggest(client, keys["site"], body).status_code == 200
+    [row] = client.get("/v1/labels", headers=auth(keys["admin"])).get_data(as_text=True).splitlines()
+    assert json.loads(row)["attack"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"comment": {"text": "hi"}}, "attribute_scores must not be empty."),
+        ({"comment": {"text": " "}, "attributeScores": scores(INSULT=1)}, "Comment must be non-empty."),
+        ({"comment": {"text": "hi"}, "attributeScores": {"INSULT": {}}}, "The AttributeScores of INSULT must not be empty."),
+        ({"comment": {"text": "hi"}, "attributeScores": scores(NOPE=1)}, "Unknown attribute: NOPE"),
+        (
+            {"comment": {"text": "hi"}, "attributeScores": {"INSULT": {"summaryScore": {}}}},
+            "All Score objects must be explicitly set",
+        ),
+        ({"comment": {"text": "hi"}, "attributeScores": scores(INSULT=1.5)}, "A PROBABILITY score must be from 0 to 1"),
+        (
+            {"comment": {"text": "hi"}, "attributeScores": {"INSULT": {"spanScores": [{"score": {"value": 1}}]}}},
+            "All SpanScore objects must have begin, end and score set",
+        ),
+    ],
+)
+def test_bad_suggestions_are_refused_as_google_refuses_them(client, keys, body, message):
+    response = suggest(client, keys["site"], body)
+    assert response.status_code == 400
+    error = assert_google_error(response)["error"]
+    assert error["status"] == "INVALID_ARGUMENT" and error["message"].startswith(message)
+    assert client.get("/v1/labels", headers=auth(keys["admin"])).get_data() == b""
