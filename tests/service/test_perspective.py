@@ -746,8 +746,35 @@ def node_client() -> Path:
     return CLIENT_DIR
 
 
+def run_node_client(live, requests: list) -> list:
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    result = subprocess.run(
+        ["node", "analyze.js"],
+        check=False,
+        cwd=node_client(),
+        input=json.dumps({"rootUrl": live["url"], "key": live["key"], "requests": requests}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_googles_own_node_client_suggests_scores(live):
+    good = {"comment": {"text": "You clown"}, "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}, "clientToken": "s-1"}
+    bad = {"comment": {"text": "You clown"}, "attributeScores": {}}
+    first, second = run_node_client(live, [{"suggest": good}, {"suggest": bad}])
+    assert first == {
+        "status": 200,
+        "url": f"{live['url']}v1alpha1/comments:suggestscore?key={live['key']}",
+        "data": {"detectedLanguages": ["en"], "clientToken": "s-1"},
+    }
+    assert second["status"] == 400 and second["message"] == "attribute_scores must not be empty."
+
+
 def test_googles_own_node_client_works_by_changing_the_base_url_only(live, assessor):
-    folder = node_client()
     requests = [
         {**DOC_REQUEST, "clientToken": "comment-53922", "doNotStore": True},
         {
@@ -756,19 +783,7 @@ def test_googles_own_node_client_works_by_changing_the_base_url_only(live, asses
         },
         {"comment": {"text": CLEAN}, "requestedAttributes": {"TOXICITY": {}, "NOT_AN_ATTRIBUTE": {}}},
     ]
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    result = subprocess.run(
-        ["node", "analyze.js"],
-        check=False,
-        cwd=folder,
-        input=json.dumps({"rootUrl": live["url"], "key": live["key"], "requests": requests}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
-    assert result.returncode == 0, result.stderr
-    first, second, third = json.loads(result.stdout)
+    first, second, third = run_node_client(live, requests)
 
     assert first["status"] == 200
     assert first["url"] == f"{live['url']}v1alpha1/comments:analyze?key={live['key']}"
