@@ -42,3 +42,25 @@ def test_the_licence_is_an_spdx_expression_and_test_tools_are_extras():
     runtime = " ".join(project["dependencies"]).lower()
     assert not [name for name in TEST_ONLY if name in runtime]
     assert {name for name in TEST_ONLY} <= {d.split(">")[0].split("=")[0] for d in project["optional-dependencies"]["test"]}
+
+
+def test_every_file_the_packages_read_is_in_the_package_data():
+    """A wheel (the container installs one) holds .py files and what package-data names: nothing else."""
+    import fnmatch
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    missing = []
+    for top in ("classifier", "service", "cli", "training"):
+        for path in (ROOT / top).rglob("*"):
+            if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            relative = path.relative_to(ROOT)
+            covered = False
+            for package, patterns in data.items():
+                base = Path(*package.split("."))
+                if relative.is_relative_to(base):
+                    rest = relative.relative_to(base).as_posix()
+                    covered = covered or any(fnmatch.fnmatch(rest, pattern) for pattern in patterns)
+            if not covered:
+                missing.append(str(relative))
+    assert missing == []

@@ -38,6 +38,10 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 CONSOLE_ROLES = ("moderator", "admin")
 BATCH = 10
 BAN_CHOICES = (("3600", "1 hour"), ("86400", "24 hours"), ("604800", "7 days"), ("2592000", "30 days"), ("", "for good"))
+#: Comments longer than this (characters or lines) are shown cut, with a "show all" button.
+LONG_CHARS = 800
+LONG_LINES = 12
+
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -169,7 +173,11 @@ def logout():
 
 def _view_item(item: dict) -> dict:
     item = dict(item)
-    item["segments"] = render.segments(item.get("text", ""), item.get("spans", []))
+    text = item.get("text", "")
+    item["segments"] = render.segments(text, item.get("spans", []))
+    # A long comment is shown cut, with "show all": the scores and buttons stay on the screen.
+    item["long"] = len(text) > LONG_CHARS or text.count("\n") > LONG_LINES
+    item["chars"] = len(text)
     item["received"] = render.when(item.get("received_at"))
     item["written"] = render.when(render.parse_iso(item.get("created_at")))
     item["rules"] = [r for r in item.get("reasons", []) if ":rule:" in r]

@@ -251,3 +251,36 @@ def test_sign_out(page, live):
     assert page.url.endswith("/console/login")
     page.goto(live["url"] + "/console/queue")
     assert page.url.endswith("/console/login")
+
+
+def test_a_very_long_comment_is_cut_with_show_all_and_the_buttons_stay_on_screen(page, live):
+    """10,000 characters (or 9,000 emoji, with no space to break at) do not push the scores and buttons away."""
+    seed(live, [REVIEW[0] + " " + "🙂" * 9000, REVIEW[0] + ". " + "The council met on Tuesday to discuss the budget. " * 190])
+    sign_in(page, live)
+    for n in range(2):
+        article = page.locator(f"#item-{n}")
+        text = page.locator(f"#item-{n}-text")
+        button = article.locator(".show-all")
+        assert "characters" in button.inner_text() and button.get_attribute("aria-expanded") == "false"
+        cut = text.bounding_box()["height"]
+        assert cut < 320, cut
+        approve = article.locator("button[value=approve]")
+        approve.scroll_into_view_if_needed()
+        assert text.bounding_box()["height"] == cut  # nothing grew meanwhile
+        button.click()
+        assert button.get_attribute("aria-expanded") == "true" and button.inner_text() == "Show less"
+        assert text.bounding_box()["height"] > 3 * cut
+        button.click()
+        assert text.bounding_box()["height"] == cut
+    # the first item's decision buttons are on the first screen
+    page.evaluate("window.scrollTo(0, 0)")
+    box = page.locator("#item-0 button[value=approve]").bounding_box()
+    assert box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+def test_the_console_has_a_favicon(page, live):
+    page.goto(live["url"] + "/console/login")
+    href = page.locator("link[rel=icon]").get_attribute("href")
+    response = page.request.get(live["url"] + href)
+    assert response.ok and response.headers["content-type"].startswith("image/svg+xml")
+    assert response.body().startswith(b"<svg")

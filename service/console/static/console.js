@@ -9,6 +9,16 @@
   const helpButton = document.getElementById("help-open");
   if (helpButton && help) helpButton.addEventListener("click", () => help.showModal());
 
+  // A long comment is shown cut; its button shows it all, and cuts it again.
+  for (const button of document.querySelectorAll(".show-all")) {
+    button.addEventListener("click", () => {
+      const text = document.getElementById(button.getAttribute("aria-controls"));
+      const open = text.classList.toggle("open");
+      button.setAttribute("aria-expanded", String(open));
+      button.textContent = open ? "Show less" : `Show all (${button.dataset.chars} characters)`;
+    });
+  }
+
   const list = document.querySelector(".items");
   const items = Array.from(document.querySelectorAll("article.item"));
   const toast = document.getElementById("toast");
