@@ -108,13 +108,14 @@ class Assessor:
         key may be left out): a site's own operating point.
         """
         allowed = self.allowed_domains if allowed_domains is None else frozenset(d.lower() for d in allowed_domains)
-        limits = self._limits(thresholds)
+        limits = self.thresholds_for(thresholds)
         out: list[Assessment] = []
         for start in range(0, len(texts), _BATCH):
             out.extend(self._assess_batch(texts[start : start + _BATCH], allowed, limits))
         return out
 
-    def _limits(self, overrides: Mapping[str, Mapping[str, float]] | None) -> Mapping[str, Thresholds]:
+    def thresholds_for(self, overrides: Mapping[str, Mapping[str, float]] | None) -> Mapping[str, Thresholds]:
+        """Return the review and reject thresholds in force: the model's, with a site's ``overrides`` on top."""
         if not overrides:
             return self.thresholds
         merged = dict(self.thresholds)

@@ -284,3 +284,26 @@ def test_the_console_has_a_favicon(page, live):
     response = page.request.get(live["url"] + href)
     assert response.ok and response.headers["content-type"].startswith("image/svg+xml")
     assert response.body().startswith(b"<svg")
+
+
+def test_score_bars_are_coloured_by_the_sites_thresholds(page, live):
+    """Green below the site's review threshold, amber up to its reject threshold, red above (a <meter>'s low/high)."""
+    from service.config import SitePolicy
+
+    seed(live, REVIEW[:1])
+    services = live["app"].extensions["moderation"]
+    live["store"].policies.set("news", SitePolicy(thresholds={"promotion": {"review": 0.14, "reject": 0.3}}))
+    services.forget_policies()
+    sign_in(page, live)
+    model = services.assessor.thresholds
+    bars = page.evaluate(
+        """Array.from(document.querySelectorAll('#item-0 .score')).map(el => {
+             const m = el.querySelector('meter');
+             return [el.className.replace('score score-', ''), m.low, m.high, m.value];
+           })"""
+    )
+    seen = {name: (low, high) for name, low, high, _ in bars}
+    assert seen["promotion"] == (0.14, 0.3)
+    for category in ("abuse", "attack"):
+        assert seen[category] == pytest.approx((model[category].review, model[category].reject))
+    # with optimum 0, a <meter> is green below low, amber from low to high, red above: 22% promotion is amber here
