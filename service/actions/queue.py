@@ -24,13 +24,21 @@ def depth(services: Services, site: str) -> int:
     return services.store.queue.depth(site)
 
 
-def audit(services: Services, site: str, limit: int, moderator: str | None = None, decision: str | None = None) -> list[dict]:
-    """Return up to ``limit`` audit entries, newest first, by ``moderator`` and of ``decision`` when given.
+def audit(
+    services: Services,
+    site: str,
+    limit: int,
+    moderator: str | None = None,
+    decision: str | None = None,
+    comment_id: str | None = None,
+) -> list[dict]:
+    """Return up to ``limit`` audit entries, newest first, by ``moderator``, of ``decision`` and on ``comment_id``
+    when given.
 
     A filtered read pages back through at most ``AUDIT_SCAN`` entries.
     """
     queue = services.store.queue
-    if not (moderator or decision):
+    if not (moderator or decision or comment_id):
         return queue.audit(site, count=limit)
     out: list[dict] = []
     before, seen = "+", 0
@@ -41,6 +49,8 @@ def audit(services: Services, site: str, limit: int, moderator: str | None = Non
             if moderator and entry.get("moderator") != moderator:
                 continue
             if decision and entry.get("decision", entry.get("type")) != decision:
+                continue
+            if comment_id and entry.get("comment_id") != comment_id:
                 continue
             out.append(entry)
             if len(out) >= limit:

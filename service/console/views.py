@@ -198,6 +198,7 @@ def queue():
         "queue.html",
         items=[_view_item(i) for i in items],
         depth=depth,
+        more=max(0, depth - len(items)),
         categories=CATEGORIES,
         limits=limits,
         lease_s=s.settings.lease_s,
@@ -336,9 +337,12 @@ def log():
     decision = request.args.get("decision") or ""
     if decision not in LOG_CHOICES:
         decision = ""
-    entries = queue_actions.audit(services(), g.console.site, 200, moderator_filter or None, decision or None)
+    comment = (request.args.get("comment") or "").strip()[:200]
+    entries = queue_actions.audit(services(), g.console.site, 200, moderator_filter or None, decision or None, comment or None)
     shown = [{**entry, "at_text": render.when(float(entry["at"])) if entry.get("at") else "-"} for entry in entries]
-    return render_template("log.html", entries=shown, moderator=moderator_filter, decision=decision, choices=LOG_CHOICES)
+    return render_template(
+        "log.html", entries=shown, moderator=moderator_filter, decision=decision, choices=LOG_CHOICES, comment=comment
+    )
 
 
 @bp.get("/dashboard")

@@ -307,3 +307,47 @@ def test_score_bars_are_coloured_by_the_sites_thresholds(page, live):
     for category in ("abuse", "attack"):
         assert seen[category] == pytest.approx((model[category].review, model[category].reject))
     # with optimum 0, a <meter> is green below low, amber from low to high, red above: 22% promotion is amber here
+
+
+def test_the_user_page_shows_each_recent_comments_verdict_and_links_to_its_decisions(page, live):
+    seed(live, REVIEW[:2])
+    client = live["app"].test_client()
+    answer = client.post(
+        "/v1/comments/c0/decision", json={"decision": "reject", "moderator": "ann"}, headers=auth(live["keys"]["moderator"])
+    )
+    assert answer.status_code == 200
+    client.post(
+        "/v1/comments/c1/decision", json={"decision": "approve", "moderator": "bo"}, headers=auth(live["keys"]["moderator"])
+    )
+    sign_in(page, live)
+    page.goto(live["url"] + "/console/users/u0")
+    recent = page.locator("section:has(h2:text('Recent comments')) li").first
+    assert "review" in recent.locator(".verdict").inner_text()
+    assert "attack" in recent.locator(".reasons").inner_text()
+    with page.expect_navigation():
+        recent.locator("a", has_text="decision log").click()
+    assert "/console/log?comment=c0" in page.url
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 1 and "c0" in rows.first.inner_text() and "reject" in rows.first.inner_text()
+    assert "On comment c0 only" in page.locator("#log-comment").inner_text()
+
+
+def test_the_queue_says_how_many_more_wait_and_n_claims_the_next_batch(page, live):
+    seed(live, [f"{REVIEW[n % 4]} ({n})" for n in range(12)])  # 12 to review, batches of 10
+    sign_in(page, live)
+    assert page.locator("article.item").count() == 10
+    assert page.locator("#more-waiting").inner_text() == "2 more after these"
+    first = set(page.eval_on_selector_all("article.item", "els => els.map(e => e.dataset.commentId)"))
+    client = live["app"].test_client()
+    for comment_id in first:  # decided elsewhere meanwhile
+        client.post(
+            f"/v1/comments/{comment_id}/decision",
+            json={"decision": "approve", "moderator": "bo"},
+            headers=auth(live["keys"]["moderator"]),
+        )
+    with page.expect_navigation():
+        page.keyboard.press("n")
+    second = set(page.eval_on_selector_all("article.item", "els => els.map(e => e.dataset.commentId)"))
+    assert len(second) == 2 and not second & first
+    assert page.locator("#more-waiting").inner_text() == "0 more after these"
+    assert page.locator("#next-batch").count() == 0

@@ -143,6 +143,14 @@
       if (help) help.showModal();
       return;
     }
+    if (event.key === "n") {  // the next batch: the queue page claims one when it loads
+      const next = document.getElementById("next-batch");
+      if (next) {
+        event.preventDefault();
+        window.location.assign(next.href);
+      }
+      return;
+    }
     if (!items.length) return;
     const item = items[current];
     switch (event.key) {
