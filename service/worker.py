@@ -28,7 +28,6 @@ request whose bytes have not arrived yet is queued as usual.
 
 from __future__ import annotations
 
-import errno
 import json
 import selectors
 import socket
@@ -182,11 +181,9 @@ class ShedWorker(ThreadWorker):
         sock.setblocking(False)
         try:
             head = sock.recv(256, socket.MSG_PEEK)
-        except OSError as error:
+        except OSError:  # nothing arrived yet (EAGAIN), or the client is gone: the usual path deals with it
             sock.setblocking(blocking)
-            if error.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
-                return None
-            raise
+            return None
         refusal = answer_for(head) if head else None
         if refusal is None:
             sock.setblocking(blocking)
