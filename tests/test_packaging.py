@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -64,3 +65,26 @@ def test_every_file_the_packages_read_is_in_the_package_data():
             if not covered:
                 missing.append(str(relative))
     assert missing == []
+
+
+def test_installing_the_package_prints_no_warning_of_ours(tmp_path):
+    """pip install -e . (what make run does) in a new virtual environment: no deprecation warning, no warning about
+    the project's configuration. setuptools' notice that any editable install of a flat layout gets ("Editable
+    installation. Please be careful with folders ... with the same name as your package") is its own, not ours."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # the Makefile's pip: a current one shows the build backend's warnings, an older one hides them
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True, timeout=300)
+    done = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--no-deps", "-e", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    # This machine's pip configuration names package folders that do not exist: its own warnings, not ours.
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip() and "Location 'file:" not in line]
+    warnings = [line for line in lines if "warning" in line.lower()]
+    assert all("BuildBackendWarning: Editable installation." in line for line in warnings), warnings
+    assert not [line for line in lines if re.search(r"deprecat|licen[cs]e", line, re.IGNORECASE)], lines
