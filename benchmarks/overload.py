@@ -251,6 +251,13 @@ def check_store(redis_url: str, result: Result) -> dict[str, int]:
     return dict(found)
 
 
+def progress(label: str, r: Result) -> None:
+    """Print a run's row and the generator's own figures (its lag and the cores it used) on stderr."""
+    print(
+        row(label, r), dict(r.errors), "lag p99", percentile(sorted(r.lag), 99), "gen cores", r.generator_cores, file=sys.stderr
+    )
+
+
 def row(label: str, r: Result) -> str:
     ok, refused = (200,), (429, 503)
     other = sum(len(v) for s, v in r.latencies.items() if s not in ok + refused) + sum(r.errors.values())
@@ -306,25 +313,9 @@ def main(argv: list[str] | None = None) -> int:
             capacity = probe.count(200) / probe.seconds
         print(f"capacity C = {capacity:,.0f} requests/s", file=sys.stderr)
         half = asyncio.run(open_loop(port, key, capacity * 0.5, 30.0, nonce + "h"))
-        print(
-            row("0.5 x C", half),
-            dict(half.errors),
-            "lag p99",
-            percentile(sorted(half.lag), 99),
-            "gen cores",
-            half.generator_cores,
-            file=sys.stderr,
-        )
+        progress("0.5 x C", half)
         over = asyncio.run(open_loop(port, key, capacity * args.factor, args.seconds, nonce + "o"))
-        print(
-            row("over", over),
-            dict(over.errors),
-            "lag p99",
-            percentile(sorted(over.lag), 99),
-            "gen cores",
-            over.generator_cores,
-            file=sys.stderr,
-        )
+        progress("over", over)
         time.sleep(1.0)
         found = check_store(redis_url, over)
         found_half = check_store(redis_url, half)
@@ -384,11 +375,7 @@ def main(argv: list[str] | None = None) -> int:
             *(f"| {k} | {'yes' if v else '**no**'} |" for k, v in verdicts.items()),
         ]
     )
-    if args.no_write:
-        print(section)
-    else:
-        report.write_section(ROOT / "docs" / "BENCHMARKS.md", *SECTION, section)
-        print(section)
+    report.publish(ROOT / "docs" / "BENCHMARKS.md", *SECTION, section, write=not args.no_write)
     return 0
 
 

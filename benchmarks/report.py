@@ -32,3 +32,10 @@ def write_section(path: Path, start: str, end: str, section: str) -> None:
         text = f"# Benchmarks\n\n{block}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode("utf-8"))
+
+
+def publish(path: Path, start: str, end: str, section: str, write: bool = True) -> None:
+    """Print ``section``, and (unless ``write`` is false) put it in its place in ``path`` (``write_section``)."""
+    if write:
+        write_section(path, start, end, section)
+    print(section)

@@ -116,11 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ]
     )
-    if args.no_write:
-        print(section)
-    else:
-        report.write_section(ROOT / "docs" / "BENCHMARKS.md", *SECTION, section)
-        print(section)
+    report.publish(ROOT / "docs" / "BENCHMARKS.md", *SECTION, section, write=not args.no_write)
     return 0
 
 

@@ -679,6 +679,10 @@ def drop_in_paths() -> dict:
         )
         for method in ("get", "put", "patch", "delete")
     }
+    perspective_key = [
+        param("key", "query", string(), _PERSPECTIVE_KEY),
+        param("X-Goog-Api-Key", "header", string(), "The key, as Google's clients may send it."),
+    ]
     akismet_answers = {
         "200": text("`true`/`false`, `valid`/`invalid`, the thanks sentence, or Akismet's wording of a problem."),
         "413": {"$ref": "#/components/responses/TooLarge"},
@@ -743,10 +747,7 @@ def drop_in_paths() -> dict:
                 },
                 description="Scores a comment for Perspective attributes from our three categories; nothing is stored. "
                 + _PERSPECTIVE_KEY,
-                parameters=[
-                    param("key", "query", string(), _PERSPECTIVE_KEY),
-                    param("X-Goog-Api-Key", "header", string(), "The key, as Google's clients may send it."),
-                ],
+                parameters=perspective_key,
                 request=body(AnalyzeCommentRequest),
             ),
             **wrong_method,
@@ -781,10 +782,7 @@ def drop_in_paths() -> dict:
                 },
                 description="A client's suggested scores for a comment, recorded as a training label for our categories"
                 " (`moderation retrain` reads it, like the moderators' decisions). " + _PERSPECTIVE_KEY,
-                parameters=[
-                    param("key", "query", string(), _PERSPECTIVE_KEY),
-                    param("X-Goog-Api-Key", "header", string(), "The key, as Google's clients may send it."),
-                ],
+                parameters=perspective_key,
                 request=body(SuggestCommentScoreRequest),
             ),
         },

@@ -367,6 +367,25 @@ def _text_entry(value: Any, path: str) -> dict:
     return entry
 
 
+def _languages(value: Any) -> list[str]:
+    """Return a request's ``languages``: a list of strings."""
+    if not isinstance(value, list):
+        raise bad_payload(f"Invalid value at 'languages' (TYPE_STRING), {_show(value)}", "languages")
+    return [_string(code, f"languages[{i}]") for i, code in enumerate(value)]
+
+
+def _comment_text(comment: dict, max_chars: int) -> str:
+    """Return the comment's text as Comment Analyzer checks it: not empty, plain text, not too long."""
+    text = comment.get("text", "")
+    if not text.strip():
+        raise invalid("Comment must be non-empty.", "COMMENT_EMPTY")
+    if comment.get("type") == "HTML":
+        raise invalid("Currently, only 'PLAIN_TEXT' comments are supported")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES or len(text) > max_chars:
+        raise invalid("Comment text too long.", "COMMENT_TOO_LONG")
+    return text
+
+
 @dataclass
 class AnalyzeRequest:
     """A parsed AnalyzeCommentRequest."""
@@ -389,10 +408,7 @@ def parse(body: Any, max_chars: int) -> AnalyzeRequest:
     for name in ("doNotStore", "spanAnnotations", "dropUnsupportedAttributes"):
         if name in data:
             data[name] = _bool(data[name], _REQUEST_FIELDS[name])
-    languages = data.get("languages", [])
-    if not isinstance(languages, list):
-        raise bad_payload(f"Invalid value at 'languages' (TYPE_STRING), {_show(languages)}", "languages")
-    languages = [_string(code, f"languages[{i}]") for i, code in enumerate(languages)]
+    languages = _languages(data.get("languages", []))
     context = _message(data["context"], _CONTEXT_FIELDS, "context", "Context") if "context" in data else {}
     if "entries" in context:
         if not isinstance(context["entries"], list):
@@ -426,13 +442,7 @@ def parse(body: Any, max_chars: int) -> AnalyzeRequest:
         parameters[name] = params
 
     # What Comment Analyzer itself checks, in its order.
-    text = comment.get("text", "")
-    if not text.strip():
-        raise invalid("Comment must be non-empty.", "COMMENT_EMPTY")
-    if comment.get("type") == "HTML":
-        raise invalid("Currently, only 'PLAIN_TEXT' comments are supported")
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES or len(text) > max_chars:
-        raise invalid("Comment text too long.", "COMMENT_TOO_LONG")
+    text = _comment_text(comment, max_chars)
     if not parameters:
         raise invalid("Missing requested_attributes", "NO_REQUESTED_ATTRIBUTES")
     attributes = []
@@ -667,22 +677,13 @@ def parse_suggestion(body: Any, max_chars: int) -> tuple[str, dict[str, float], 
     for name in ("clientToken", "sessionId", "communityId"):
         if name in data:
             data[name] = _string(data[name], _SUGGEST_FIELDS[name])
-    languages = data.get("languages", [])
-    if not isinstance(languages, list):
-        raise bad_payload(f"Invalid value at 'languages' (TYPE_STRING), {_show(languages)}", "languages")
-    languages = [_string(code, f"languages[{i}]") for i, code in enumerate(languages)]
+    languages = _languages(data.get("languages", []))
     if "context" in data:
         _message(data["context"], _CONTEXT_FIELDS, "context", "Context")
     raw_scores = data.get("attributeScores", {})
     if not isinstance(raw_scores, dict):
         raise bad_payload(f"Invalid value at 'attribute_scores' (TYPE_MESSAGE), {_show(raw_scores)}", "attribute_scores")
-    text = comment.get("text", "")
-    if not text.strip():
-        raise invalid("Comment must be non-empty.", "COMMENT_EMPTY")
-    if comment.get("type") == "HTML":
-        raise invalid("Currently, only 'PLAIN_TEXT' comments are supported")
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES or len(text) > max_chars:
-        raise invalid("Comment text too long.", "COMMENT_TOO_LONG")
+    text = _comment_text(comment, max_chars)
     if not raw_scores:
         raise invalid("attribute_scores must not be empty.")
     suggested: dict[str, float] = {}
