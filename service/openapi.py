@@ -786,6 +786,24 @@ def drop_in_paths() -> dict:
                 request=body(SuggestCommentScoreRequest),
             ),
         },
+        "/$discovery/rest": {
+            "get": drop_in(
+                "perspective",
+                "perspectiveDiscovery",
+                "Perspective API: discovery document",
+                {
+                    "200": ok(
+                        "The discovery document of comments.analyze and comments.suggestscore, with `rootUrl` this"
+                        " service's address.",
+                        {"type": "object"},
+                    ),
+                    "404": ok(f"{_GOOGLE_ERROR} (NOT_FOUND): a version other than v1alpha1.", ref(GoogleError)),
+                },
+                description="What Google's client libraries build a Perspective client from at run time (Perspective's"
+                " Python sample: `googleapiclient.discovery.build(..., discoveryServiceUrl=...)`). No key needed.",
+                parameters=[param("version", "query", string(enum=["v1alpha1"]), "The API version (default v1alpha1).")],
+            ),
+        },
         "/coral/{site}/moderate": {
             "post": drop_in(
                 "coral",

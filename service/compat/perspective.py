@@ -35,7 +35,7 @@ from ..auth import PERMISSIONS, identify
 from ..errors import ApiError, api_error
 from ..offsets import utf16_offsets
 from ..store import StoreUnavailable
-from . import relaxed_json
+from . import perspective_discovery, relaxed_json
 
 log = logging.getLogger(__name__)
 
@@ -617,6 +617,21 @@ def analyze():
     if req.client_token:
         answer["clientToken"] = req.client_token
     return jsonify(answer)
+
+
+DISCOVERY_PATH = "/$discovery/rest"
+
+
+@bp.get(DISCOVERY_PATH)
+def discovery():
+    """The discovery document Google's clients build a Perspective client from (no key needed, as at Google)."""
+    version = request.args.get("version", perspective_discovery.VERSION)
+    if version != perspective_discovery.VERSION:
+        raise PerspectiveError(
+            404, "NOT_FOUND", f"Discovery document not found for API service: commentanalyzer, version: {version}"
+        )
+    root = request.host_url if request.host_url.endswith("/") else request.host_url + "/"
+    return jsonify(perspective_discovery.document(root))
 
 
 # -- SuggestCommentScore: feedback, recorded as training labels --------------------------------------------------

@@ -228,8 +228,9 @@ def test_every_route_is_documented_and_every_documented_operation_exists(app):
     assert routes - documented == set(), "routes missing from the document"
     assert documented - routes == set(), "documented operations the app does not have"
     assert {(method, template) for method, template, _ in drop_in_operations()} == drop_ins
-    # AnalyzeComment (POST, and 4 methods answered 404), SuggestCommentScore, Coral's phase, 4 Akismet methods
-    assert len(drop_ins) == 11
+    # AnalyzeComment (POST, and 4 methods answered 404), SuggestCommentScore, the discovery document, Coral's phase,
+    # 4 Akismet methods
+    assert len(drop_ins) == 12
 
 
 def test_served_document_is_the_document(client):
@@ -1017,6 +1018,9 @@ def tour_drop_ins(api: Api) -> None:
     assert api("POST", PERSPECTIVE, key=None, json=analyze(), expect=403).get_json()["error"]["status"] == "PERMISSION_DENIED"
     for method in ("GET", "PUT", "PATCH", "DELETE"):
         assert api(method, PERSPECTIVE, key="site", expect=404).headers["Allow"] == "POST"
+    document = api("GET", "/$discovery/rest", key=None, query_string={"version": "v1alpha1"}, expect=200).get_json()
+    assert set(document["resources"]["comments"]["methods"]) == {"analyze", "suggestscore"}
+    api("GET", "/$discovery/rest", key=None, query_string={"version": "v9"}, expect=404)
     # Coral: the site's secret first (our own API), then signed requests as Coral sends them.
     api("PUT", "/v1/integrations/coral", json={"secrets": [CORAL_SECRET]}, expect=200)
     assert coral(api, coral_request(ABUSIVE), expect=200).get_json()["status"] == "REJECTED"

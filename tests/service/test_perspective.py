@@ -807,6 +807,66 @@ def test_googles_own_node_client_works_by_changing_the_base_url_only(live, asses
     assert third["message"] == "Unknown requested attribute: NOT_AN_ATTRIBUTE"  # the client reads Google's error shape
 
 
+def python_client(live, monkeypatch):
+    """Perspective's own Python sample, with only the discovery URL's host changed to the service's."""
+    from googleapiclient import discovery
+
+    for name in [n for n in os.environ if "proxy" in n.lower()]:
+        monkeypatch.delenv(name)
+    return discovery.build(
+        "commentanalyzer",
+        "v1alpha1",
+        developerKey=live["key"],
+        discoveryServiceUrl=f"{live['url']}$discovery/rest?version=v1alpha1",
+        static_discovery=False,
+        cache_discovery=False,
+    )
+
+
+def test_googles_python_client_works_by_changing_the_base_url_only(live, assessor, monkeypatch):
+    from googleapiclient.errors import HttpError
+
+    comments = python_client(live, monkeypatch).comments()
+    request = comments.analyze(body={**DOC_REQUEST, "clientToken": "py-1"})
+    assert request.uri == f"{live['url']}v1alpha1/comments:analyze?key={live['key']}&alt=json"
+    answer = request.execute()
+    toxicity = answer["attributeScores"]["TOXICITY"]
+    assert toxicity["summaryScore"] == {"value": expected(assessor, "TOXICITY", DOC_TEXT), "type": "PROBABILITY"}
+    assert [(s["begin"], s["end"]) for s in toxicity["spanScores"]] == [(0, 31), (32, 56)]
+    assert answer["clientToken"] == "py-1" and answer["detectedLanguages"] == ["en"]
+
+    with pytest.raises(HttpError) as refused:
+        comments.analyze(body={"comment": {"text": CLEAN}, "requestedAttributes": {"NOT_AN_ATTRIBUTE": {}}}).execute()
+    assert refused.value.status_code == 400
+    assert refused.value.reason == "Unknown requested attribute: NOT_AN_ATTRIBUTE"  # read from Google's error shape
+
+
+def test_googles_python_client_suggests_scores(live, monkeypatch, client, keys):
+    comments = python_client(live, monkeypatch).comments()
+    body = {
+        "comment": {"text": "You clown"},
+        "attributeScores": {"INSULT": {"summaryScore": {"value": 0.9}}},
+        "clientToken": "p-2",
+    }
+    assert comments.suggestscore(body=body).execute() == {"detectedLanguages": ["en"], "clientToken": "p-2"}
+    labels = client.get("/v1/labels", headers=auth(keys["admin"])).get_data(as_text=True).splitlines()
+    assert [json.loads(line) for line in labels] == [{"text": "You clown", "attack": 1, "source": "news"}]
+
+
+def test_discovery_document_names_this_service_and_one_version(client):
+    document = client.get("/$discovery/rest?version=v1alpha1", base_url="https://moderation.example.org").get_json()
+    assert document["rootUrl"] == "https://moderation.example.org/"
+    methods = document["resources"]["comments"]["methods"]
+    assert {name: m["path"] for name, m in methods.items()} == {
+        "analyze": "v1alpha1/comments:analyze",
+        "suggestscore": "v1alpha1/comments:suggestscore",
+    }
+    missing = {ref["$ref"] for m in methods.values() for ref in (m["request"], m["response"])} - set(document["schemas"])
+    assert not missing
+    other = client.get("/$discovery/rest?version=v1")
+    assert other.status_code == 404 and other.get_json()["error"]["status"] == "NOT_FOUND"
+
+
 SUGGEST_URL = "/v1alpha1/comments:suggestscore"
 
 
