@@ -17,8 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from urllib.parse import unquote
+
 import redis
 from redis.backoff import NoBackoff
+from redis.cluster import ClusterNode
 from redis.retry import Retry
 
 from .apikeys import ApiKeyStore
@@ -34,11 +37,51 @@ from .sessions import SessionStore
 from .shadow import ShadowStore
 from .users import UserStore
 
-__all__ = ["Store", "StoreUnavailable", "connect"]
+__all__ = ["Store", "StoreUnavailable", "connect", "is_cluster_url"]
+
+
+#: URL schemes of a Redis Cluster: ``redis+cluster://[user:password@]host:port[,host:port...]`` (``rediss+`` for TLS).
+CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
+
+
+def is_cluster_url(url: str) -> bool:
+    """Tell whether ``url`` names a Redis Cluster."""
+    return url.split("://", 1)[0].lower() in CLUSTER_SCHEMES
+
+
+def _cluster(url: str, timeout_s: float) -> redis.RedisCluster:
+    scheme, rest = url.split("://", 1)
+    rest, _, _query = rest.partition("?")
+    rest = rest.rstrip("/")
+    credentials, _, hosts = rest.rpartition("@")
+    username, _, password = credentials.partition(":") if credentials else ("", "", "")
+    nodes = []
+    for entry in filter(None, hosts.split(",")):
+        host, _, port = entry.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"a cluster URL lists host:port pairs, not {entry!r}")
+        nodes.append(ClusterNode(host.strip("[]"), int(port)))
+    if not nodes:
+        raise ValueError("a cluster URL needs at least one host:port")
+    return redis.RedisCluster(
+        startup_nodes=nodes,
+        username=unquote(username) or None,
+        password=unquote(password) or None,
+        ssl=scheme.lower().startswith("rediss"),
+        decode_responses=True,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        # A primary that stops answering: refresh the slot map and try again a few times (a failover promotes
+        # its replica within the cluster's node timeout), then fail like a single Redis that is down.
+        retry=Retry(NoBackoff(), 2),
+        require_full_coverage=False,
+    )
 
 
 def connect(url: str, timeout_s: float = 0.5) -> redis.Redis:
-    """Return a client for ``url`` that fails fast and reconnects by itself."""
+    """Return a client for ``url`` that fails fast and reconnects by itself (a cluster client for a cluster URL)."""
+    if is_cluster_url(url):
+        return _cluster(url, timeout_s)
     return redis.Redis.from_url(
         url,
         decode_responses=True,

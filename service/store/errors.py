@@ -13,6 +13,11 @@ import inspect
 from collections.abc import Callable
 
 import redis
+from redis.exceptions import RedisClusterException
+
+#: What a failing Redis raises: every ``RedisError``, and the cluster client's own ``RedisClusterException``
+#: (no node of the cluster answers), which is not one.
+REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 
 
 class StoreUnavailable(Exception):
@@ -30,7 +35,7 @@ def _wrap(fn: Callable, operation: str) -> Callable:
         def generator(self, *args, **kwargs):
             try:
                 yield from fn(self, *args, **kwargs)
-            except redis.RedisError:
+            except REDIS_ERRORS:
                 self.on_error(operation)
                 raise StoreUnavailable(operation) from None
 
@@ -40,7 +45,7 @@ def _wrap(fn: Callable, operation: str) -> Callable:
     def call(self, *args, **kwargs):
         try:
             return fn(self, *args, **kwargs)
-        except redis.RedisError:
+        except REDIS_ERRORS:
             self.on_error(operation)
             raise StoreUnavailable(operation) from None
 

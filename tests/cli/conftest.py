@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.service.conftest import (  # noqa: F401 (fixtures)
     app,
     auth,
@@ -10,6 +12,13 @@ from tests.service.conftest import (  # noqa: F401 (fixtures)
     keys,
     make_app,
     redis_client,
+    redis_cluster,
     redis_server,
-    redis_url,
+    single_redis_url,
 )
+
+
+@pytest.fixture(scope="session")
+def redis_url(request) -> str:
+    """The CLI tests run on the single redis-server (the cluster ones ask for ``redis_cluster``)."""
+    return single_redis_url(request)

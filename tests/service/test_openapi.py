@@ -184,9 +184,7 @@ def api(client, keys) -> Api:
     return Api(client, keys)
 
 
-def break_redis(client: redis.Redis) -> None:
-    """Point the client's pool at nothing: every later command fails with ConnectionError."""
-    pool = client.connection_pool
+def _break_pool(pool) -> None:
     pool.disconnect()
     if "path" in pool.connection_kwargs:
         pool.connection_kwargs["path"] = "/nonexistent/redis.sock"
@@ -194,6 +192,19 @@ def break_redis(client: redis.Redis) -> None:
         pool.connection_kwargs["port"] = 1
     pool.connection_kwargs["socket_connect_timeout"] = 0.2
     pool.reset()  # forget the connections made with the old address
+
+
+def break_redis(client: redis.Redis | redis.RedisCluster) -> None:
+    """Point the client's pools at nothing: every later command fails with a connection error (on a cluster, on
+    every node the client knows and every node it would ask for the slot map again)."""
+    if isinstance(client, redis.RedisCluster):
+        manager = client.nodes_manager
+        for node in [*manager.nodes_cache.values(), *manager.startup_nodes.values()]:
+            if node.redis_connection is not None:
+                _break_pool(node.redis_connection.connection_pool)
+            node.port = 1
+        return
+    _break_pool(client.connection_pool)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.serving import make_server
@@ -28,8 +27,10 @@ from werkzeug.serving import make_server
 from service import create_app
 from service.compat.perspective import ATTRIBUTES
 from service.store import connect
+from service.store.errors import REDIS_ERRORS
 
 from .conftest import auth
+from .test_openapi import break_redis
 
 URL = "/v1alpha1/comments:analyze"
 CLIENT_DIR = Path(__file__).resolve().parents[1] / "compat" / "perspective_client"
@@ -479,15 +480,8 @@ def test_store_down_answers_unavailable_in_google_shape(redis_url, assessor, clo
     client = app.test_client()
     body = {"comment": {"text": CLEAN}, "requestedAttributes": {"TOXICITY": {}}}
     assert analyze(client, body, keys["admin"]).status_code == 200  # cached from now on
-    pool = own.connection_pool
-    pool.disconnect()
-    if "path" in pool.connection_kwargs:
-        pool.connection_kwargs["path"] = "/nonexistent/redis.sock"
-    else:
-        pool.connection_kwargs["port"] = 1
-    pool.connection_kwargs["socket_connect_timeout"] = 0.2
-    pool.reset()
-    with pytest.raises(redis.RedisError):
+    break_redis(own)
+    with pytest.raises(REDIS_ERRORS):
         own.ping()
     response = analyze(client, body, keys["site"])  # never checked: cannot be now
     assert response.status_code == 503
