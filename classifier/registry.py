@@ -77,10 +77,18 @@ class ModelRegistry:
     def versions_dir(self) -> Path:
         return self.root / "versions"
 
-    def path_of(self, version: str) -> Path:
-        """Return the file of a published version; RegistryError when there is none."""
+    @staticmethod
+    def _check_name(version: str) -> None:
         if not _VERSION.fullmatch(version or ""):
             raise RegistryError(f"{version!r} is not a model version (hexadecimal)")
+
+    def local_file(self, path: Path) -> Path:
+        """Return the file to load for a path ``pointers()`` named (here, the path itself)."""
+        return path
+
+    def path_of(self, version: str) -> Path:
+        """Return the file of a published version; RegistryError when there is none."""
+        self._check_name(version)
         path = self.versions_dir / f"{version}.model"
         if not path.is_file():
             raise RegistryError(f"no published version {version} in {self.root}")
@@ -213,8 +221,6 @@ class ModelRegistry:
         rows = []
         paths = sorted(self.versions_dir.glob("*.model")) if self.versions_dir.is_dir() else []
         published = {p.stem for p in paths}
-        if fallback_version not in published:
-            paths.append(self.fallback)
         for path in paths:
             try:
                 card = artifact_mod.read_card(path)
@@ -233,8 +239,31 @@ class ModelRegistry:
                     "fallback": version == fallback_version,
                 }
             )
-        rows.sort(key=lambda r: (r["fallback"], -(_timestamp(r["created_at"]))))
-        return rows
+        if fallback_version not in published and (row := self._fallback_row(active, shadow)):
+            rows.append(row)
+        return self._sorted(rows)
+
+    def _fallback_row(self, active: str | None, shadow: str | None) -> dict | None:
+        """The fallback model's row of ``list`` (None when its file cannot be read)."""
+        try:
+            card = artifact_mod.read_card(self.fallback)
+        except ArtifactError:
+            return None
+        fallback_version = card.get("version")
+        return {
+            "version": fallback_version,
+            "created_at": card.get("created_at"),
+            "gate": (card.get("gate") or {}).get("value"),
+            "labels": (card.get("training") or {}).get("moderator_labels"),
+            "path": str(self.fallback),
+            "active": active is None or active == fallback_version,
+            "shadow": fallback_version is not None and fallback_version == shadow,
+            "fallback": True,
+        }
+
+    @staticmethod
+    def _sorted(rows: list[dict]) -> list[dict]:
+        return sorted(rows, key=lambda r: (r["fallback"], -(_timestamp(r["created_at"]))))
 
 
 def _timestamp(created_at: str | None) -> float:

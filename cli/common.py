@@ -55,9 +55,17 @@ def offline_services(redis_url: str | None) -> Iterator[Services]:
         yield Services.offline(Store(client), settings(), time.time)
 
 
-def model_registry(model_dir: str | None) -> ModelRegistry:
-    """Return the model directory ``model_dir`` (else the settings' one), with the settings' fallback model."""
-    from classifier.registry import ModelRegistry
+@contextlib.contextmanager
+def model_registry(model_dir: str | None, redis_url: str | None = None) -> Iterator[ModelRegistry]:
+    """Yield the model registry the settings name (``MODERATION_MODEL_REGISTRY``): the model directory ``model_dir``
+    (else the settings' one), or the registry shared through Redis (``redis_url``, else REDIS_URL, else the embedded
+    one) with that directory as its cache; with the settings' fallback model."""
+    from service.registry import open_registry
 
     config = settings()
-    return ModelRegistry(model_dir or config.models_root, config.model_path)
+    root = model_dir or config.models_root
+    if config.model_registry == "local":
+        yield open_registry("local", None, root, config.model_path)
+        return
+    with redis_client(redis_url) as client:
+        yield open_registry(config.model_registry, client, root, config.model_path)

@@ -22,7 +22,10 @@ def retrain(argv: list[str]) -> int:
     parser.add_argument("--extra", type=Path, action="append", default=[], help="more JSON Lines training files")
     parser.add_argument("--labels", type=Path, help="read labels from this JSON Lines file instead of Redis")
     parser.add_argument("--site", help="only this site's labels (default: every site)")
-    parser.add_argument("--redis-url", help="Redis to read labels from (default: REDIS_URL, else the embedded one)")
+    parser.add_argument(
+        "--redis-url",
+        help="Redis to read labels from, and the shared model registry's (default: REDIS_URL, else the embedded one)",
+    )
     parser.add_argument("--model-dir", help="model directory (default: MODERATION_MODEL_DIR, else <data dir>/models)")
     parser.add_argument("--rules", type=Path, help="rule lists folder (default: the package's)")
     parser.add_argument("--holdout", type=float, default=0.2, help="share of the newest decisions held out (default 0.2)")
@@ -51,25 +54,31 @@ def retrain(argv: list[str]) -> int:
         with offline_services(args.redis_url) as services:
             sites = [args.site] if args.site else services.store.apikeys.sites()
             labels = [row for site in sites for row in stored_labels(services, site)]
-    return run_retrain(
-        labels,
-        model_registry(args.model_dir),
-        data_dir=args.data,
-        extra=args.extra,
-        rules_dir=args.rules,
-        holdout=args.holdout,
-        tolerance=args.tolerance,
-        dry_run=args.dry_run,
-        force=args.force,
-        report_path=args.report,
-        quiet=args.quiet,
-    )
+    with model_registry(args.model_dir, args.redis_url) as registry:
+        return run_retrain(
+            labels,
+            registry,
+            data_dir=args.data,
+            extra=args.extra,
+            rules_dir=args.rules,
+            holdout=args.holdout,
+            tolerance=args.tolerance,
+            dry_run=args.dry_run,
+            force=args.force,
+            report_path=args.report,
+            quiet=args.quiet,
+        )
 
 
 def model(argv: list[str]) -> int:
     """List model versions, roll back, set or stop a shadow, publish a file."""
-    parser = argparse.ArgumentParser(prog="moderation model", description="Manage the model directory.")
+    parser = argparse.ArgumentParser(
+        prog="moderation model",
+        description="Manage the model registry: the model directory, or with MODERATION_MODEL_REGISTRY=redis the "
+        "registry every instance shares through Redis.",
+    )
     parser.add_argument("--model-dir", help="model directory (default: MODERATION_MODEL_DIR, else <data dir>/models)")
+    parser.add_argument("--redis-url", help="the shared registry's Redis (default: REDIS_URL, else the embedded one)")
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("list", help="published versions, newest first; * active, s shadow")
     rollback = sub.add_parser("rollback", help="make an earlier version active again")
@@ -85,31 +94,32 @@ def model(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from classifier.artifact import ArtifactError
     from classifier.registry import RegistryError
+    from service.store import StoreUnavailable
 
-    registry = model_registry(args.model_dir)
     try:
-        if args.action == "list":
-            for row in registry.list():
-                mark = ("*" if row["active"] else " ") + ("s" if row["shadow"] else " ")
-                gate = "-" if row["gate"] is None else f"{row['gate']:.4f}"
-                where = "shipped/fallback" if row["fallback"] else ""
-                print(f"{mark} {row['version']}  {row['created_at'] or '-':25s}  gate {gate}  {where}".rstrip())
-        elif args.action == "rollback":
-            registry.activate(args.version, "rollback", args.reason)
-            print(f"active: {args.version}", file=sys.stderr)
-        elif args.action == "shadow":
-            if args.off == bool(args.version):
-                parser.error("give a VERSION or --off")
-            registry.set_shadow(None if args.off else args.version)
-            print(f"shadow: {args.version or 'none'}", file=sys.stderr)
-        else:
-            version = registry.publish(
-                args.file, {"reason": "moderation model publish"}, activate=not (args.shadow or args.inactive)
-            )
-            if args.shadow:
-                registry.set_shadow(version)
-            print(version)
-    except (RegistryError, ArtifactError, OSError) as exc:
+        with model_registry(args.model_dir, args.redis_url) as registry:
+            if args.action == "list":
+                for row in registry.list():
+                    mark = ("*" if row["active"] else " ") + ("s" if row["shadow"] else " ")
+                    gate = "-" if row["gate"] is None else f"{row['gate']:.4f}"
+                    where = "shipped/fallback" if row["fallback"] else ""
+                    print(f"{mark} {row['version']}  {row['created_at'] or '-':25s}  gate {gate}  {where}".rstrip())
+            elif args.action == "rollback":
+                registry.activate(args.version, "rollback", args.reason)
+                print(f"active: {args.version}", file=sys.stderr)
+            elif args.action == "shadow":
+                if args.off == bool(args.version):
+                    parser.error("give a VERSION or --off")
+                registry.set_shadow(None if args.off else args.version)
+                print(f"shadow: {args.version or 'none'}", file=sys.stderr)
+            else:
+                version = registry.publish(
+                    args.file, {"reason": "moderation model publish"}, activate=not (args.shadow or args.inactive)
+                )
+                if args.shadow:
+                    registry.set_shadow(version)
+                print(version)
+    except (RegistryError, ArtifactError, OSError, StoreUnavailable) as exc:
         print(f"moderation model: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -39,8 +39,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     as is; without it the active version of the model directory is served and
     followed as it changes).
     """
-    from classifier.registry import ModelRegistry
-
     from . import errors
     from .actions.context import Services
     from .api import admin, comments, health, queue, users
@@ -51,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .console import bp as console_bp
     from .metrics import Metrics
     from .models import LiveModels, ShadowScorer
+    from .registry import open_registry
     from .store import Store, connect
     from .watch import ChangeWatcher
 
@@ -68,7 +67,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = Store(client, history=settings.user_history, on_error=metrics.redis_error)
     # An injected ``assessor`` (tests, embedding) is served as is; otherwise the model directory decides.
     fixed = extras.get("assessor")
-    registry = None if fixed is not None else ModelRegistry(settings.models_root, settings.model_path)
+    registry = (
+        None if fixed is not None else open_registry(settings.model_registry, client, settings.models_root, settings.model_path)
+    )
 
     def switched(old: str, new: str) -> None:
         metrics.model.labels(old).set(0)
@@ -96,6 +97,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     watcher.subscribe("apikeys", services.key_cache.clear)
     watcher.subscribe("policies", services.forget_policies)
     watcher.subscribe("integrations", lambda: app.extensions.pop("coral_settings", None))
+    watcher.subscribe("models", models.look_now)
     errors.register(app)
     for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp, models_api.bp, console_bp, *COMPAT_BLUEPRINTS):
         app.register_blueprint(blueprint)

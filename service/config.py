@@ -180,6 +180,10 @@ class Settings:
     model_dir: str | None = None
     #: How often (seconds) each worker looks at the model directory for a new active or shadow version.
     model_poll_s: float = 2.0
+    #: Where published versions, the active and shadow pointers and the history live: ``local`` (the model
+    #: directory, one machine) or ``redis`` (shared by every instance on that Redis; the model directory is then
+    #: each process's cache). See ``service.registry``.
+    model_registry: str = "local"
     #: Rule lists folder; unset: the package's lists.
     rules_dir: str | None = None
     #: The sentence encoder's second stage: "off", "uncertain" (only comments the n-gram model is unsure of)
@@ -253,6 +257,8 @@ class Settings:
     def __post_init__(self):
         if self.degraded_verdict not in ("keep", "review"):
             raise ValueError("degraded_verdict must be 'keep' or 'review'")
+        if self.model_registry not in ("local", "redis"):
+            raise ValueError("model_registry must be 'local' or 'redis'")
         if self.encoder not in (None, "off", "uncertain", "all"):
             raise ValueError("encoder must be 'off', 'uncertain' or 'all'")
         for name in ("max_text_chars", "max_body_bytes", "batch_max", "lease_s", "user_history", "model_poll_s", "threads"):

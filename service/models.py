@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.assessor import Assessor
-from classifier.registry import ModelRegistry
+from classifier.registry import ModelRegistry, Pointers
 from classifier.types import CATEGORIES
 
 from .store.errors import StoreUnavailable
@@ -66,7 +66,11 @@ class LiveModels:
             self.shadow: Loaded | None = None
             self.registry = None if fixed is not None else registry
             return
-        pointers = registry.pointers()
+        try:
+            pointers = registry.pointers()
+        except StoreUnavailable:  # a shared registry whose Redis is down: the fallback until it answers again
+            log.warning("cannot read the model registry; serving the fallback model until it can be read")
+            pointers = Pointers(None, None)
         path = pointers.active or registry.fallback
         # A broken active version must not keep the service from starting: serve the fallback and say so.
         self.active = self._try_load(path) or Loaded(
@@ -93,8 +97,8 @@ class LiveModels:
             self._checked = now
             try:
                 pointers = self.registry.pointers()
-            except OSError as exc:
-                log.warning("cannot read the model directory: %s", exc)
+            except (OSError, StoreUnavailable) as exc:
+                log.warning("cannot read the model registry: %s", exc)
                 return
             active = pointers.active or self.registry.fallback
             shadow = pointers.shadow
@@ -106,6 +110,11 @@ class LiveModels:
         thread.start()
         if wait:
             thread.join()
+
+    def look_now(self) -> None:
+        """Look at the registry now (its pointers changed: ``service.watch`` calls this from its own thread)."""
+        self._checked = 0.0
+        self.refresh()
 
     def _load(self, active: Path, shadow: Path | None) -> None:
         try:
@@ -131,7 +140,8 @@ class LiveModels:
         if path in self._failed and time.monotonic() - self._failed[path] < 60:
             return None
         try:
-            return Loaded(Assessor.load(path, self.rules_dir, encoder=self.encoder), path)
+            local = self.registry.local_file(path) if self.registry is not None else path
+            return Loaded(Assessor.load(local, self.rules_dir, encoder=self.encoder), path)
         except Exception as exc:  # noqa: BLE001 - a bad file must not take the worker down
             log.error("cannot load model %s: %s", path, exc)
             self._failed[path] = time.monotonic()

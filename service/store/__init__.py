@@ -16,7 +16,6 @@ is used here and nowhere else: every failure leaves the store as one
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from urllib.parse import unquote
 
 import redis

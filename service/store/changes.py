@@ -1,4 +1,4 @@
-"""Change counters: what other processes cache (API keys, policies, integration settings) changed.
+"""Change counters: what other processes cache (API keys, policies, integration settings, model pointers) changed.
 
 A write that others cache bumps its topic's counter in one hash (``keys.CHANGES``)
 after the data itself is written; every process polls the hash
@@ -17,7 +17,7 @@ import redis
 from .errors import guarded, ignore
 from .keys import CHANGES
 
-TOPICS = ("apikeys", "policies", "integrations")
+TOPICS = ("apikeys", "policies", "integrations", "models")
 
 
 def bump(client: redis.Redis | redis.client.Pipeline, topic: str) -> None:

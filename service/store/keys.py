@@ -158,7 +158,7 @@ def console_session(digest: str) -> str:
 #: Set of every site that has API keys (for metrics and exports).
 SITES = f"{PREFIX}:sites"
 
-#: Hash of change counters, one per topic (``apikeys``, ``policies``, ``integrations``): every instance polls it and
+#: Hash of change counters, one per topic (``apikeys``, ``policies``, ``integrations``, ``models``): every instance polls it and
 #: drops its cached copies of what changed (``service.watch``).
 CHANGES = f"{PREFIX}:changes"
 
@@ -166,3 +166,20 @@ CHANGES = f"{PREFIX}:changes"
 def bucket(site: str, key_id: str) -> str:
     """Hash: the token bucket of one API key (``tokens``, ``at`` in ms), in the site's slot."""
     return f"{SiteKeys(site).tag}:bucket:{_id(key_id)}"
+
+
+class ModelKeys:
+    """The shared model registry (``service.registry``): one hash tag, so every change is one transaction."""
+
+    tag = f"{PREFIX}:{{models}}"
+    #: Hash: ``active`` / ``shadow`` -> version.
+    pointers = f"{tag}:pointers"
+    #: Hash: version -> JSON {sha256, size, card summary, published_at}.
+    versions = f"{tag}:versions"
+    #: List of JSON events (publish, rollback, shadow, refused), oldest first.
+    history = f"{tag}:history"
+
+    @staticmethod
+    def blob(version: str) -> str:
+        """String: the artifact's bytes of one version (never changed once written)."""
+        return f"{ModelKeys.tag}:blob:{_id(version)}"
