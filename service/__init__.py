@@ -64,7 +64,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return [(site, store.queue.depth(site)) for site in store.apikeys.sites()]
 
     metrics = Metrics(queue_depths)
-    store = Store(client, history=settings.user_history, on_error=metrics.redis_error)
+    store = Store(
+        client,
+        history=settings.user_history,
+        on_error=metrics.redis_error,
+        wait_replicas=settings.redis_wait_replicas,
+        wait_timeout_ms=settings.redis_wait_timeout_ms,
+    )
     # An injected ``assessor`` (tests, embedding) is served as is; otherwise the model directory decides.
     fixed = extras.get("assessor")
     registry = (

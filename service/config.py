@@ -174,6 +174,13 @@ class Settings:
     data_dir: str = "var"
     #: Seconds a Redis command may take before the call fails.
     redis_timeout_s: float = 0.5
+    #: After each write that changes strikes or bans (a rejection, a decision, a ban, unban or reset), wait until this
+    #: many replicas of its Redis node have it (``WAIT``) before answering: a failover then cannot lose an
+    #: acknowledged strike. Fewer in time: that answer says the store is unavailable. 0: do not wait (Redis's own
+    #: asynchronous replication). See docs/SCALING.md.
+    redis_wait_replicas: int = 0
+    #: How long (milliseconds) such a write waits for its replicas at most.
+    redis_wait_timeout_ms: int = 100
     #: Model file used until a version is published to the model directory; unset: the model shipped in the package.
     model_path: str | None = None
     #: Model directory (published versions, the active one, the shadow); unset: ``<data_dir>/models``.
@@ -268,6 +275,8 @@ class Settings:
             raise ValueError("workers must not be negative (0: one per CPU)")
         if self.max_queued < 0 or self.max_wait_ms < 0:
             raise ValueError("max_queued and max_wait_ms must not be negative (0: no bound)")
+        if self.redis_wait_replicas < 0 or self.redis_wait_timeout_ms <= 0:
+            raise ValueError("redis_wait_replicas must not be negative and redis_wait_timeout_ms must be positive")
         if self.change_poll_s < 0:
             raise ValueError("change_poll_s must not be negative (0: off)")
 

@@ -108,10 +108,12 @@ class Store:
         retention_s: int = 180 * 86400,
         history: int = 50,
         on_error: Callable[[str], None] = ignore,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 100,
     ):
         self.client = client
         self.on_error = on_error
-        scripts = Scripts(client)
+        scripts = Scripts(client, wait_replicas=wait_replicas, wait_timeout_ms=wait_timeout_ms)
         self.users = UserStore(client, scripts, history=history, on_error=on_error)
         self.comments = CommentStore(client, scripts, self.users, retention_s=retention_s, on_error=on_error)
         self.queue = QueueStore(client, scripts, on_error=on_error)

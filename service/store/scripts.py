@@ -85,11 +85,28 @@ def pack(value: Any) -> Any:
     return value
 
 
+class NotReplicated(redis.RedisError):
+    """A strike-changing write that fewer replicas than asked for confirmed in time (``WAIT``): done on the primary,
+    not acknowledged as stored, since a failover could still lose it."""
+
+
+#: Scripts that change a user's strikes or ban: with ``wait_replicas``, each is followed by ``WAIT``.
+STRIKE_SCRIPTS = frozenset(("submit", "apply_decision", "change_user"))
+#: What a cluster node answers when the slot moved or has no primary (the client's slot map is out of date).
+_MOVED = (
+    redis.exceptions.MovedError,
+    redis.exceptions.AskError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.TryAgainError,
+)
+
+
 class Script:
     """One registered script and its declared arguments."""
 
     def __init__(self, client: redis.Redis, name: str, body: str):
         self.name = name
+        self.replicated: Any = None  # set by Scripts for STRIKE_SCRIPTS when it waits for replicas
         self.fixed, self.rest = declared_args(body, name)
         self._names = frozenset(self.fixed) | ({self.rest} if self.rest else frozenset())
         self._registered = client.register_script(_bind(body, self.fixed, self.rest))
@@ -110,13 +127,25 @@ class Script:
             missing = sorted(self._names - args.keys())
             unknown = sorted(args.keys() - self._names)
             raise TypeError(f"script {self.name}: missing arguments {missing}, unknown arguments {unknown}") from None
+        if self.replicated is not None:
+            return self.replicated(self._registered, keys, values)
         return self._registered(keys=keys, args=values)
 
 
 class Scripts:
-    """Every Lua script of ``scripts/``, registered once on one client."""
+    """Every Lua script of ``scripts/``, registered once on one client.
 
-    def __init__(self, client: redis.Redis, directory: Path = SCRIPTS_DIR):
+    With ``wait_replicas`` > 0, each script of ``STRIKE_SCRIPTS`` is sent with
+    ``WAIT wait_replicas wait_timeout_ms`` behind it on the same connection (the
+    node of its keys' slot): the answer comes once that many replicas have the
+    write, and ``NotReplicated`` (a Redis error: the store is "unavailable" for
+    that request) when fewer confirmed it in time.
+    """
+
+    def __init__(self, client: redis.Redis, directory: Path = SCRIPTS_DIR, wait_replicas: int = 0, wait_timeout_ms: int = 100):
+        self.client = client
+        self.wait_replicas = wait_replicas
+        self.wait_timeout_ms = wait_timeout_ms
         prelude = (directory / PRELUDE).read_text(encoding="utf-8")
         self._scripts: dict[str, Script] = {}
         for path in sorted(directory.glob("*.lua")):
@@ -126,6 +155,32 @@ class Scripts:
             if path.stem in USER_SCRIPTS:
                 body = prelude + "\n" + body
             self._scripts[path.stem] = Script(client, path.stem, body)
+            if wait_replicas > 0 and path.stem in STRIKE_SCRIPTS:
+                self._scripts[path.stem].replicated = self._replicated
+
+    def _node(self, key: str) -> redis.Redis:
+        """The client of the node that serves ``key`` (the client itself for a single Redis)."""
+        if isinstance(self.client, redis.RedisCluster):
+            return self.client.get_node_from_key(key).redis_connection
+        return self.client
+
+    def _replicated(self, script, keys: Sequence[str], values: list) -> Any:
+        for attempt in (1, 2):
+            pipe = self._node(keys[0]).pipeline(transaction=False)
+            script(keys=keys, args=values, client=pipe)
+            pipe.execute_command("WAIT", self.wait_replicas, self.wait_timeout_ms)
+            try:
+                result, acknowledged = pipe.execute()
+            except (*_MOVED, redis.ConnectionError, redis.TimeoutError):
+                # a failover moved the slot: read the slot map again and send it once more (the scripts are idempotent)
+                if attempt == 2 or not isinstance(self.client, redis.RedisCluster):
+                    raise
+                self.client.nodes_manager.initialize()
+                continue
+            if acknowledged < self.wait_replicas:
+                raise NotReplicated(f"{acknowledged} of {self.wait_replicas} replicas confirmed the write in time")
+            return result
+        raise AssertionError("unreachable")
 
     def call(self, name: str, keys: Sequence[str], **args: Any) -> Any:
         """Run script ``name`` on ``keys`` with its declared arguments."""
