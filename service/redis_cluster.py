@@ -196,6 +196,13 @@ class LocalCluster:
                 node.process.kill()
                 node.process.wait()
 
+    def restart_node(self, node: Node, timeout_s: float = 10.0) -> None:
+        """Start a stopped node again with its data and cluster configuration (a failed primary rejoins as a replica)."""
+        if node.alive():
+            return
+        self._spawn(node)
+        self._wait(lambda: node.client(0.2).ping(), time.monotonic() + timeout_s, f"node {node.port} to answer")
+
     def stop(self) -> None:
         """Stop every node."""
         for node in self.nodes:

@@ -1,0 +1,297 @@
+"""Capacity, measured and projected: throughput with one and two instances, Redis memory per user and comment.
+
+    .venv/bin/python benchmarks/scale.py [--seconds 15] [--no-write]
+
+1. **Throughput.** ``moderation serve`` instances on a fresh Redis Cluster (3 x 2,
+   ``service.redis_cluster``) or a single redis-server, each offered as much as
+   it serves by a closed loop of 8 keep-alive connections per instance
+   (``benchmarks/overload.py``'s client, ``benchmarks/http.py``'s comments) for
+   ``--seconds``. Counted: answers a second, and CPU seconds used by the
+   instances' processes and by Redis per request (from /proc), the figure that
+   carries over to other machines.
+2. **Redis memory.** On a fresh single redis-server (no append-only file),
+   ``INFO memory`` before and after storing, through the app: comments of few
+   users (per stored comment), one comment each of many users (per active
+   user), comments held for review (per queued comment), rejections (per
+   strike).
+3. **Sizing** for 1,000, 100,000 and 10,000,000 comments a day, from those
+   figures and the assumptions written next to the table.
+
+The result goes to its section of docs/SCALING.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+
+from benchmarks import report
+from benchmarks.overload import closed_loop
+
+SECTION = ("<!-- scale:start -->", "<!-- scale:end -->")
+SITE = "bench"
+TICKS = os.sysconf("SC_CLK_TCK")
+CLEAN = "The council should publish the full traffic study before the vote on the new bridge."
+REVIEW = "You clown, read the article first"
+ABUSIVE = "You are a pathetic idiot and everyone knows it."
+
+
+def tree_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by ``pids`` and every descendant still running."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        stats[pid] = fields
+        children.setdefault(int(fields[1]), []).append(pid)
+    total, todo, seen = 0.0, list(pids), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in stats:
+            continue
+        seen.add(pid)
+        fields = stats[pid]
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def throughput(kind: str, instances: int, workers: int, seconds: float) -> dict:
+    """Answers a second and CPU per request for ``instances`` instances of ``workers`` workers on ``kind`` Redis."""
+    from service.redis_cluster import LocalCluster
+    from service.redis_server import RedisServer
+    from service.store import Store, connect
+    from tests.instances import Instance
+
+    with tempfile.TemporaryDirectory(prefix="scale-", dir="/tmp") as folder:
+        if kind == "cluster":
+            redis = LocalCluster(Path(folder) / "cluster").start()
+            redis_pids = [n.process.pid for n in redis.nodes]
+        else:
+            redis = RedisServer(Path(folder) / "redis", persist=False).start()
+            redis_pids = [redis.process.pid]
+        try:
+            key = Store(connect(redis.url, 5.0)).apikeys.create(SITE, "site", "scale", time.time())[0]
+            settings = {"workers": workers, "max_queued": 0, "max_wait_ms": 0}
+            fleet = [
+                Instance(Path(folder) / f"i{n}", workers=workers, redis_url=redis.url, **settings).start()
+                for n in range(instances)
+            ]
+            try:
+                ports = [i.port for i in fleet]
+                nonce = f"{kind}{instances}x{workers}-{time.time():.0f}"
+
+                async def load(seconds: float, tag: str) -> float:
+                    rates = await asyncio.gather(*(closed_loop(p, key, 8, seconds, f"{nonce}-{tag}-{p}") for p in ports))
+                    return sum(rates)
+
+                asyncio.run(load(3.0, "warm"))
+                pids = [i.process.pid for i in fleet]
+                server_before, redis_before = tree_cpu(pids), tree_cpu(redis_pids)
+                started = time.monotonic()
+                rate = asyncio.run(load(seconds, "run"))
+                elapsed = time.monotonic() - started
+                served = rate * elapsed
+                server_cpu = tree_cpu(pids) - server_before
+                redis_cpu = tree_cpu(redis_pids) - redis_before
+            finally:
+                for instance in fleet:
+                    instance.stop()
+        finally:
+            redis.stop()
+    return {
+        "redis": kind,
+        "instances": instances,
+        "workers": workers,
+        "rate": rate,
+        "server_ms": server_cpu / served * 1000,
+        "redis_ms": redis_cpu / served * 1000,
+        "cores": (server_cpu + redis_cpu) / elapsed,
+    }
+
+
+def memory() -> dict:
+    """Bytes of Redis memory per stored comment, active user, queued comment and strike."""
+    from service import create_app
+    from service.redis_server import RedisServer
+    from service.store import connect
+    from service.store.keys import SiteKeys, UserKeys
+
+    with tempfile.TemporaryDirectory(prefix="scale-mem-", dir="/tmp") as folder:
+        server = RedisServer(folder, persist=False).start()
+        try:
+            app = create_app({"redis_url": server.url, "data_dir": folder, "change_poll_s": 0})
+            client = app.test_client()
+            store = app.extensions["moderation"].store
+            key = store.apikeys.create(SITE, "site", "memory", time.time())[0]
+            headers = {"Authorization": f"Bearer {key}"}
+            redis = connect(server.url, 5.0)
+            # every rejection a strike, no ban: strikes are counted alone
+            redis.set(SiteKeys(SITE).policy, '{"ban_steps": [[1000, 60]]}')
+
+            def used() -> int:
+                return int(redis.info("memory")["used_memory"])
+
+            def add(prefix: str, count: int, users: int, text: str) -> float:
+                before = used()
+                for n in range(count):
+                    body = {"id": f"{prefix}-{n}", "user_id": f"{prefix}-u{n % users}", "text": f"{text} ({n})"}
+                    answer = client.post("/v1/comments", json=body, headers=headers)
+                    assert answer.status_code == 200, answer.get_data()
+                return (used() - before) / count
+
+            add("warm", 200, 20, CLEAN)
+            per_comment_few_users = add("few", 5000, 50, CLEAN)
+            per_comment_own_user = add("many", 5000, 5000, CLEAN)
+            per_review = add("review", 2000, 50, REVIEW)
+            per_reject = add("reject", 2000, 50, ABUSIVE)
+            sample = redis.memory_usage(UserKeys(SITE, "few-u0").comment("few-0")) or 0
+        finally:
+            server.stop()
+    return {
+        "comment": per_comment_few_users,
+        "user": per_comment_own_user - per_comment_few_users,
+        "queued": per_review - per_comment_few_users,
+        "strike": per_reject - per_comment_few_users,
+        "record_key": sample,
+    }
+
+
+def kib(value: float) -> str:
+    return f"{value / 1024:,.2f} KiB"
+
+
+def size(value: float) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if value >= scale:
+            return f"{value / scale:,.1f} {unit}"
+    return f"{value / 1e3:,.0f} kB"
+
+
+def sizing(per_day: int, mem: dict, cpu_ms: float, retention_days: int) -> list[str]:
+    peak = per_day / 86400 * PEAK_FACTOR
+    cores = max(1.0, peak * cpu_ms / 1000 / TARGET_UTILISATION)
+    users = per_day * ACTIVE_USERS_PER_COMMENT * USER_DAYS
+    stored = per_day * retention_days * mem["comment"] + users * mem["user"]
+    stored += per_day * REJECT_SHARE * 30 * mem["strike"] + per_day * REVIEW_SHARE * mem["queued"]
+    shards = max(1, -(-stored // SHARD_BYTES))
+    return [f"{per_day:,}", f"{peak:,.2f}", f"{cores:,.1f}", f"{size(stored)}", f"{int(shards)}"]
+
+
+#: Assumptions of the sizing table (written next to it).
+PEAK_FACTOR = 4.0  # the busiest hour's rate over the day's average
+TARGET_UTILISATION = 0.6  # of the cores given to the service at that peak
+ACTIVE_USERS_PER_COMMENT = 0.3  # distinct commenters per comment of a day
+USER_DAYS = 30  # a user's keys live while they have strikes or recent comments: about a month
+REJECT_SHARE = 0.08  # share of comments rejected (each a strike, kept 30 days)
+REVIEW_SHARE = 0.03  # share held for review, each waiting about a day
+SHARD_BYTES = 25e9  # data per Redis primary, leaving room on a 64 GB machine for forks and replication
+
+
+def render(runs: list[dict], mem: dict, args) -> str:
+    rows = [
+        f"| {r['redis']} | {r['instances']} x {r['workers']} | {r['rate']:,.0f} | {r['server_ms']:.2f} | {r['redis_ms']:.2f} |"
+        f" {r['cores']:.2f} | {r['rate'] / max(r['cores'], 1e-9):,.0f} |"
+        for r in runs
+    ]
+    cpu_ms = max(r["server_ms"] + r["redis_ms"] for r in runs)
+    table = []
+    for per_day in (1_000, 100_000, 10_000_000):
+        for days in (180, 30):
+            table.append(
+                "| "
+                + " | ".join([*sizing(per_day, mem, cpu_ms, days)[:3], f"{days} days", *sizing(per_day, mem, cpu_ms, days)[3:]])
+                + " |"
+            )
+    return "\n".join(
+        [
+            "## Capacity, measured and projected",
+            "",
+            (
+                f"Command: `.venv/bin/python benchmarks/scale.py --seconds {args.seconds:g}` ({time.strftime('%Y-%m-%d')};"
+                f" {report.cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}; Redis, the"
+                " instances and the load generator share these cores)."
+            ),
+            "",
+            "### Throughput",
+            "",
+            (
+                "`POST /v1/comments` from a closed loop of 8 keep-alive connections per instance for"
+                f" {args.seconds:g} s after a 3 s warm-up. CPU per request: the instances' processes and Redis's, from"
+                " /proc; `cores busy` is both together (the load generator's own CPU is not in it)."
+            ),
+            "",
+            "| Redis | instances x workers | requests/s | service CPU ms per request | Redis CPU ms per request | cores busy | requests/s per busy core |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+            "### Redis memory",
+            "",
+            (
+                "`INFO memory` (`used_memory`) before and after storing comments through the app, on a fresh"
+                " redis-server. A stored comment holds its answer (scores, reasons, spans), its state and its id's claim"
+                f" (one record key: {mem['record_key']:,} bytes by `MEMORY USAGE`), plus the user's recent-comments list"
+                " entry and the site's hourly counters."
+            ),
+            "",
+            "| what | Redis memory each |",
+            "|---|---|",
+            f"| a stored comment (5,000 comments of 50 users) | {kib(mem['comment'])} |",
+            f"| an active user (5,000 users with one comment each, less the comment) | {kib(mem['user'])} |",
+            f"| a comment queued for review (on top of it being stored) | {kib(mem['queued'])} |",
+            f"| a strike (a rejection, on top of the comment) | {kib(mem['strike'])} |",
+            "",
+            "### Sizing",
+            "",
+            (
+                f"From the figures above, with {cpu_ms:.2f} ms of CPU per submitted comment (service and Redis, the"
+                f" highest row), and these assumptions: the busiest hour at {PEAK_FACTOR:g} x the day's average rate;"
+                f" cores sized to {TARGET_UTILISATION:.0%} busy at that peak; {ACTIVE_USERS_PER_COMMENT:g} distinct"
+                f" commenters per comment, each kept about {USER_DAYS} days; {REJECT_SHARE:.0%} of comments rejected"
+                f" (a strike kept 30 days) and {REVIEW_SHARE:.0%} held for review for a day; a Redis primary holding at"
+                f" most {SHARD_BYTES / 1e9:g} GB. Retention is `retention_s` of the store (180 days by default: how long"
+                " a comment's record answers `GET /v1/comments/<id>` and repeats; 30 days shown beside it). Double the"
+                " memory for one replica per primary."
+            ),
+            "",
+            "| comments a day | peak requests/s | CPU cores (service + Redis) | retention | Redis data | Redis primaries |",
+            "|---|---|---|---|---|---|",
+            *table,
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ.pop("REDIS_URL", None)
+    runs = []
+    for kind, instances, workers in (("single", 1, 2), ("cluster", 1, 1), ("cluster", 2, 1), ("cluster", 1, 2)):
+        result = throughput(kind, instances, workers, args.seconds)
+        print(result, file=sys.stderr)
+        runs.append(result)
+    mem = memory()
+    print(mem, file=sys.stderr)
+    report.publish(ROOT / "docs" / "SCALING.md", *SECTION, render(runs, mem, args), write=not args.no_write)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
