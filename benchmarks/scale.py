@@ -87,7 +87,7 @@ def throughput(kind: str, instances: int, workers: int, seconds: float) -> dict:
             redis_pids = [redis.process.pid]
         try:
             key = Store(connect(redis.url, 5.0)).apikeys.create(SITE, "site", "scale", time.time())[0]
-            settings = {"workers": workers, "max_queued": 0, "max_wait_ms": 0}
+            settings = {"max_queued": 0, "max_wait_ms": 0}
             fleet = [
                 Instance(Path(folder) / f"i{n}", workers=workers, redis_url=redis.url, **settings).start()
                 for n in range(instances)
@@ -186,20 +186,21 @@ def size(value: float) -> str:
 def sizing(per_day: int, mem: dict, cpu_ms: float, retention_days: int) -> list[str]:
     peak = per_day / 86400 * PEAK_FACTOR
     cores = max(1.0, peak * cpu_ms / 1000 / TARGET_UTILISATION)
-    users = per_day * ACTIVE_USERS_PER_COMMENT * USER_DAYS
+    users = per_day * NEW_USERS_PER_COMMENT * retention_days
     stored = per_day * retention_days * mem["comment"] + users * mem["user"]
     stored += per_day * REJECT_SHARE * 30 * mem["strike"] + per_day * REVIEW_SHARE * mem["queued"]
     shards = max(1, -(-stored // SHARD_BYTES))
-    return [f"{per_day:,}", f"{peak:,.2f}", f"{cores:,.1f}", f"{size(stored)}", f"{int(shards)}"]
+    instances = max(1, -(-cores // CORES_PER_INSTANCE))
+    return [f"{per_day:,}", f"{peak:,.2f}", f"{cores:,.1f}", f"{int(instances)}", f"{size(stored)}", f"{int(shards)}"]
 
 
 #: Assumptions of the sizing table (written next to it).
 PEAK_FACTOR = 4.0  # the busiest hour's rate over the day's average
 TARGET_UTILISATION = 0.6  # of the cores given to the service at that peak
-ACTIVE_USERS_PER_COMMENT = 0.3  # distinct commenters per comment of a day
-USER_DAYS = 30  # a user's keys live while they have strikes or recent comments: about a month
+NEW_USERS_PER_COMMENT = 0.05  # commenters never seen before, per comment (a user's keys do not expire)
 REJECT_SHARE = 0.08  # share of comments rejected (each a strike, kept 30 days)
 REVIEW_SHARE = 0.03  # share held for review, each waiting about a day
+CORES_PER_INSTANCE = 2  # an instance: one 2-core machine (or container) running gunicorn with 2 workers
 SHARD_BYTES = 25e9  # data per Redis primary, leaving room on a 64 GB machine for forks and replication
 
 
@@ -209,19 +210,15 @@ def render(runs: list[dict], mem: dict, args) -> str:
         f" {r['cores']:.2f} | {r['rate'] / max(r['cores'], 1e-9):,.0f} |"
         for r in runs
     ]
-    cpu_ms = max(r["server_ms"] + r["redis_ms"] for r in runs)
+    fleet = [r for r in runs if r["redis"] == "cluster" and r["instances"] > 1] or runs
+    cpu_ms = fleet[0]["server_ms"] + fleet[0]["redis_ms"]
     table = []
     for per_day in (1_000, 100_000, 10_000_000):
         for days in (180, 30):
-            table.append(
-                "| "
-                + " | ".join([*sizing(per_day, mem, cpu_ms, days)[:3], f"{days} days", *sizing(per_day, mem, cpu_ms, days)[3:]])
-                + " |"
-            )
+            cells = sizing(per_day, mem, cpu_ms, days)
+            table.append("| " + " | ".join([*cells[:4], f"{days} days", *cells[4:]]) + " |")
     return "\n".join(
         [
-            "## Capacity, measured and projected",
-            "",
             (
                 f"Command: `.venv/bin/python benchmarks/scale.py --seconds {args.seconds:g}` ({time.strftime('%Y-%m-%d')};"
                 f" {report.cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}; Redis, the"
@@ -259,18 +256,22 @@ def render(runs: list[dict], mem: dict, args) -> str:
             "### Sizing",
             "",
             (
-                f"From the figures above, with {cpu_ms:.2f} ms of CPU per submitted comment (service and Redis, the"
-                f" highest row), and these assumptions: the busiest hour at {PEAK_FACTOR:g} x the day's average rate;"
-                f" cores sized to {TARGET_UTILISATION:.0%} busy at that peak; {ACTIVE_USERS_PER_COMMENT:g} distinct"
-                f" commenters per comment, each kept about {USER_DAYS} days; {REJECT_SHARE:.0%} of comments rejected"
+                f"From the figures above, with {cpu_ms:.2f} ms of CPU per submitted comment (service and Redis, the row of"
+                f" two instances on the cluster), and these assumptions: the busiest hour at {PEAK_FACTOR:g} x the day's"
+                f" average rate; cores sized to {TARGET_UTILISATION:.0%} busy at that peak; {NEW_USERS_PER_COMMENT:g} new"
+                " commenters per comment, counted over the retention period (a user's keys, capped lists of recent"
+                f" comments and events, do not expire); {REJECT_SHARE:.0%} of comments rejected"
                 f" (a strike kept 30 days) and {REVIEW_SHARE:.0%} held for review for a day; a Redis primary holding at"
-                f" most {SHARD_BYTES / 1e9:g} GB. Retention is `retention_s` of the store (180 days by default: how long"
+                f" most {SHARD_BYTES / 1e9:g} GB. Retention is `MODERATION_RETENTION_DAYS` (180 by default: how long"
                 " a comment's record answers `GET /v1/comments/<id>` and repeats; 30 days shown beside it). Double the"
                 " memory for one replica per primary."
             ),
             "",
-            "| comments a day | peak requests/s | CPU cores (service + Redis) | retention | Redis data | Redis primaries |",
-            "|---|---|---|---|---|---|",
+            (
+                "| comments a day | peak requests/s | CPU cores (service + Redis) | instances (2 cores each; add one to"
+                " survive the loss of one) | retention | Redis data | Redis primaries |"
+            ),
+            "|---|---|---|---|---|---|---|",
             *table,
         ]
     )

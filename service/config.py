@@ -218,6 +218,9 @@ class Settings:
     change_poll_s: float = 0.25
     #: Recent events kept per user (strikes, bans, decisions).
     user_history: int = 50
+    #: Days a comment's record (its answer, state and id) is kept: repeats of its id answer from it, moderators look
+    #: it up. The main term of Redis's memory (docs/SCALING.md).
+    retention_days: int = 180
 
     # -- the HTTP server (gunicorn, for ``moderation serve`` and the container) --------------------------------------
 
@@ -268,7 +271,16 @@ class Settings:
             raise ValueError("model_registry must be 'local' or 'redis'")
         if self.encoder not in (None, "off", "uncertain", "all"):
             raise ValueError("encoder must be 'off', 'uncertain' or 'all'")
-        for name in ("max_text_chars", "max_body_bytes", "batch_max", "lease_s", "user_history", "model_poll_s", "threads"):
+        for name in (
+            "max_text_chars",
+            "max_body_bytes",
+            "batch_max",
+            "lease_s",
+            "user_history",
+            "model_poll_s",
+            "threads",
+            "retention_days",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.workers is not None and self.workers < 0:

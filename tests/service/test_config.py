@@ -110,3 +110,15 @@ def test_the_readme_lists_every_setting_and_no_other():
     table = section[: section.index("\n\n", section.index("| name |"))]
     listed = set(re.findall(r"`MODERATION_([A-Z_]+)`", table))
     assert listed == {f.name.upper() for f in fields(Settings)}
+
+
+def test_a_comment_is_kept_for_the_retention_days(make_app, redis_client):
+    from service.store.keys import UserKeys
+
+    from .conftest import auth
+
+    app = make_app(retention_days=2)
+    key = app.extensions["moderation"].store.apikeys.create("news", "site", "t", 0)[0]
+    body = {"id": "kept", "user_id": "u", "text": "The council should publish the study."}
+    assert app.test_client().post("/v1/comments", json=body, headers=auth(key)).status_code == 200
+    assert 2 * 86400 - 60 < redis_client.ttl(UserKeys("news", "u").comment("kept")) <= 2 * 86400
