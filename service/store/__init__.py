@@ -26,7 +26,7 @@ from redis.retry import Retry
 from .apikeys import ApiKeyStore
 from .changes import ChangeStore
 from .comments import CommentStore
-from .errors import StoreUnavailable, guarded, ignore
+from .errors import REDIS_ERRORS, StoreUnavailable, guarded, ignore
 from .integrations import IntegrationStore
 from .limits import LimitStore
 from .policies import PolicyStore
@@ -126,5 +126,15 @@ class Store:
         self.limits = LimitStore(client, scripts, on_error=on_error)
 
     def ping(self) -> bool:
-        """Tell whether Redis answers."""
-        return bool(self.client.ping())
+        """Tell whether Redis answers (on a cluster: any primary; one that is down, or failing over, leaves the
+        service answering, with degraded verdicts for the users of its slots only)."""
+        if not isinstance(self.client, redis.RedisCluster):
+            return bool(self.client.ping())
+        failure: Exception | None = None
+        for node in self.client.get_primaries():
+            try:
+                if node.redis_connection is not None and node.redis_connection.ping():
+                    return True
+            except REDIS_ERRORS as error:
+                failure = error
+        raise failure or redis.ConnectionError("no primary of the cluster is known")
