@@ -54,6 +54,11 @@ class SharedRegistry(ModelRegistry):
         found = self.store.pointers()
         return Pointers(self._file(found.get("active")), self._file(found.get("shadow")))
 
+    def active_path(self) -> Path:
+        """Return the file of the active model, fetched (the fallback when none is published)."""
+        active = self.pointers().active
+        return self.local_file(active) if active else self.fallback
+
     def _set(self, name: str, version: str) -> None:
         self.store.point(name, version)
 

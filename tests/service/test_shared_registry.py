@@ -30,7 +30,8 @@ def test_a_version_published_on_one_machine_is_fetched_and_checked_on_another(re
     here, there = shared(redis_url, tmp_path / "here"), shared(redis_url, tmp_path / "there")
     version = here.publish(tiny_artifact, {"reason": "test"})
     assert there.active_version() == version
-    path = there.local_file(there.pointers().active)
+    assert not (tmp_path / "there" / "versions").exists()  # nothing fetched before it is needed
+    path = there.active_path()
     assert path == tmp_path / "there" / "versions" / f"{version}.model"
     assert artifact.load(path).version == version
     assert sha256(path.read_bytes()) == ModelStore(redis_client).meta(version)["sha256"]
