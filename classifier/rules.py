@@ -52,6 +52,11 @@ _NUMBER = r"\d+(?:[.,]\d+)*[km]?"
 _ENTITY_KINDS = {"url", "email", "phone", "handle"}
 
 
+#: Above this many first words and stems, a rule set finds where rules can start by looking up each word of the
+#: text rather than with one compiled regex (see ``RuleSet``).
+LOOKUP_ABOVE = 2000
+
+
 class RuleError(ValueError):
     """A rule list line that cannot be understood."""
 
@@ -104,14 +109,23 @@ class _Element:
 
 @dataclass
 class Rule:
-    """One compiled rule of a list."""
+    """One rule of a list; its regex is compiled the first time a comment's word can start it (a list of
+    thousands of words, most of which no comment ever mentions, is ready in a fraction of a second)."""
 
     category: str
     severity: str
     text: str
-    regex: re.Pattern
+    source: str  # the regex
     heads: list[str] | None
     entities: list[tuple[str, str, str | None]] = field(default_factory=list)  # (group, kind, domain set)
+    _compiled: re.Pattern | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def regex(self) -> re.Pattern:
+        compiled = self._compiled
+        if compiled is None:  # two threads may both compile it once: the same pattern either way
+            compiled = self._compiled = re.compile(self.source)
+        return compiled
 
 
 def _split_pattern(pattern: str) -> list[str]:
@@ -246,7 +260,10 @@ class RuleList:
         heads = elements[0].heads
         if heads is not None:
             heads = [h.rstrip("*") + ("*" if h.endswith("*") else "") for h in heads]
-        return Rule(self.category, severity, pattern, re.compile("".join(parts)), heads, entities)
+        source = "".join(parts)
+        if elements[0].heads is None:
+            re.compile(source)  # a scanned rule is tried on most comments: compile it now
+        return Rule(self.category, severity, pattern, source, heads, entities)
 
     def words(self) -> tuple[set[str], set[str]]:
         """Return (whole words, stems) this list mentions, for the normaliser's lexicon."""
@@ -307,11 +324,14 @@ class RuleSet:
             cores |= {w.strip("*") for w in re.findall(r"[a-z0-9'*-]+", rule.text)}
         self._scan_trigger = re.compile(trie_regex(sorted(cores))) if cores else None
         self._stem_lengths = sorted({len(s) for s in self._by_stem})
-        # A trigger is a word that is a rule's first word, or starts with a stem.
+        # A trigger is a word that is a rule's first word, or starts with a stem. Up to LOOKUP_ABOVE of them, one
+        # regex (a trie) finds them; beyond, compiling that regex would take seconds (a site's list of thousands of
+        # words must be ready at once), so each word of the text is looked up instead: the same positions.
         triggers = []
-        if self._by_head:
+        self._lookup = len(self._by_head) + len(self._by_stem) > LOOKUP_ABOVE
+        if self._by_head and not self._lookup:
             triggers.append("(?:" + trie_regex(sorted(self._by_head)) + ")" + _END)
-        if self._by_stem:
+        if self._by_stem and not self._lookup:
             triggers.append("(?:" + trie_regex(sorted(self._by_stem)) + ")")
         self._trigger = re.compile(_START + "(?:" + "|".join(triggers) + ")") if triggers else None
         floods = [(rl.category, rl.flood) for rl in lists.values() if rl.flood]
@@ -368,10 +388,11 @@ class RuleSet:
         allowed = frozenset(d.lower() for d in allowed_domains)
         hits: dict[tuple, RuleHit] = {}
         matches: list[tuple[Rule, re.Match]] = []
-        if self._trigger is not None:
-            for trig in self._trigger.finditer(text):
-                for rule in self._candidates(text, trig.start()):
-                    m = rule.regex.match(text, trig.start())
+        if self._trigger is not None or self._lookup:
+            starts = (m.start() for m in (_TOKEN if self._lookup else self._trigger).finditer(text))
+            for start in starts:
+                for rule in self._candidates(text, start):
+                    m = rule.regex.match(text, start)
                     if m:
                         matches.append((rule, m))
         if self._scan_trigger is not None:

@@ -217,3 +217,23 @@ def test_lexicon_feeds_the_normaliser(rules):
     assert "fucking" in lexicon  # from the stem of *fuck*
     assert "idiot" in lexicon
     assert "scunthorpe" not in lexicon
+
+
+def test_a_large_rule_set_finds_the_same_hits_by_looking_words_up(monkeypatch, normalizer):
+    """Past LOOKUP_ABOVE first words a rule set looks each word up instead of compiling one trigger regex."""
+    import classifier.rules as rules_module
+
+    texts = [
+        "You are a pathetic idiot and everyone knows it.",
+        "f.u.c.k you, m0r0n",
+        "Buy cheap pills at www.pills-now.biz, call 555 123 4567",
+        "idiot idiot idiot idiot idiot",
+        "The council should publish the full traffic study.",
+    ]
+    regex_set = RuleSet.load()
+    monkeypatch.setattr(rules_module, "LOOKUP_ABOVE", 0)
+    lookup_set = RuleSet.load()
+    assert lookup_set._lookup and not regex_set._lookup
+    for text in texts:
+        norm = normalizer.normalize(text)
+        assert lookup_set.match(norm) == regex_set.match(norm), text
