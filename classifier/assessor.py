@@ -21,6 +21,7 @@ from .features import word_bounds
 from .model import FastScorer, rule_features
 from .normalize import Normalized
 from .rules import RuleSet
+from .site_rules import SiteRules
 from .types import CATEGORIES, Assessment, Span
 from .verdicts import Thresholds, parse_thresholds, verdict_for
 
@@ -91,27 +92,39 @@ class Assessor:
         return self.artifact.version
 
     def assess(
-        self, text: str, allowed_domains: Iterable[str] | None = None, thresholds: Mapping[str, Mapping[str, float]] | None = None
+        self,
+        text: str,
+        allowed_domains: Iterable[str] | None = None,
+        thresholds: Mapping[str, Mapping[str, float]] | None = None,
+        site: SiteRules | None = None,
     ) -> Assessment:
         """Assess one comment."""
-        return self.assess_many([text], allowed_domains, thresholds)[0]
+        return self.assess_many([text], allowed_domains, thresholds, site)[0]
 
     def assess_many(
         self,
         texts: list[str],
         allowed_domains: Iterable[str] | None = None,
         thresholds: Mapping[str, Mapping[str, float]] | None = None,
+        site: SiteRules | None = None,
     ) -> list[Assessment]:
         """Assess comments in bulk (same results as ``assess`` one by one).
 
         ``thresholds`` overrides some of the model's (``{category: {"review": p, "reject": p}}``, either
-        key may be left out): a site's own operating point.
+        key may be left out): a site's own operating point. ``site``: the site's own word lists
+        (``classifier/site_rules.py``): the text is normalised so that their words are recovered too, their
+        allowed words and domains silence the packaged rules, and their hits count in the verdict (never in
+        the model's features).
         """
         allowed = self.allowed_domains if allowed_domains is None else frozenset(d.lower() for d in allowed_domains)
+        if site is not None and not len(site):
+            site = None
+        if site is not None:
+            allowed = allowed | site.allowed_domains
         limits = self.thresholds_for(thresholds)
         out: list[Assessment] = []
         for start in range(0, len(texts), _BATCH):
-            out.extend(self._assess_batch(texts[start : start + _BATCH], allowed, limits))
+            out.extend(self._assess_batch(texts[start : start + _BATCH], allowed, limits, site))
         return out
 
     def thresholds_for(self, overrides: Mapping[str, Mapping[str, float]] | None) -> Mapping[str, Thresholds]:
@@ -127,10 +140,15 @@ class Assessor:
             merged[category] = Thresholds(review, reject)
         return merged
 
-    def _assess_batch(self, texts: list[str], allowed: frozenset[str], limits: Mapping[str, Thresholds]) -> list[Assessment]:
-        norms = [self.normalizer.normalize(t) for t in texts]
-        hits = [self.rules.match(n, allowed) for n in norms]
-        batch = self.scorer.score([n.text for n in norms], rule_features(hits))
+    def _assess_batch(
+        self, texts: list[str], allowed: frozenset[str], limits: Mapping[str, Thresholds], site: SiteRules | None = None
+    ) -> list[Assessment]:
+        normalizer = self.normalizer if site is None else site.normalizer_for(self.normalizer)
+        norms = [normalizer.normalize(t) for t in texts]
+        hits = [self.rules.match(n, allowed, allow=site.allow if site is not None else None) for n in norms]
+        batch = self.scorer.score([n.text for n in norms], rule_features(hits))  # the packaged lists' hits only
+        if site is not None:
+            hits = [own + site.match(n, allowed) for own, n in zip(hits, norms)]
         probabilities = batch.probabilities
         if self.encoder is not None:
             rows = (

@@ -335,6 +335,9 @@ _AT = r"(?:\s?[\(\[\{]\s?at\s?[\)\]\}]\s?|\sat\s)"
 _MAIL_HOSTS = "gmail|googlemail|yahoo|hotmail|outlook|aol|icloud|protonmail|proton|gmx|yandex|mail|live|msn"
 _MAIL_DOT = r"(?:\s?\.\s?|\s?[\(\[\{]\s?dot\s?[\)\]\}]\s?|\sdot\s)"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# The rest of a link: anything but spaces, quotes and angle brackets, not ending in the punctuation of the sentence
+# around it ("see www.example.biz, then" is a link to example.biz).
+_URL_REST = r"(?:[^\s<>\"]*[^\s<>\".,;:!?)\]}'])"
 
 # One pattern per kind, applied in this order (an e-mail address contains a
 # domain, a URL may contain digits), each behind a cheap test that skips it for
@@ -351,9 +354,9 @@ _ENTITY_PATTERNS = (
     (
         "url",
         re.compile(
-            r"(?:https?://|www\.)[^\s<>\"]+"
-            rf"|(?<![\w@.-])(?:{_LINK_HOSTS})\b(?:/[^\s<>\"]*)?"
-            rf"|(?<![\w@.-]){_LABEL}(?:\.{_LABEL})*\.(?:{_TLDS})\b(?![.-]?\w)(?:/[^\s<>\"]*)?"
+            rf"(?:https?://|www\.){_URL_REST}"
+            rf"|(?<![\w@.-])(?:{_LINK_HOSTS})\b(?:/{_URL_REST}?)?"
+            rf"|(?<![\w@.-]){_LABEL}(?:\.{_LABEL})*\.(?:{_TLDS})\b(?![.-]?\w)(?:/{_URL_REST}?)?"
             rf"|(?<![\w@.-]){_LABEL}{_DOT}(?:{_SPACED_TLDS})\b(?:\s?/[^\s<>\"]*)?"
         ),
         re.compile(rf"://|www\.|\.\s?(?:{_TLDS})\b|[\(\[\{{]\s?dot|{_LINK_HOSTS}"),

@@ -20,7 +20,8 @@ words with any punctuation or spacing between them:
 - ``{url}`` a link to a host the site has not allowed and that is not in the
   list's ``reference`` domain set (encyclopaedias, governments, universities,
   news outlets), ``{url:NAME}`` a link to a host in a domain set, ``{email}``
-  an address at such a host too, ``{phone}``, ``{handle}``, ``{number}``;
+  and ``{email:NAME}`` an address at such a host too, ``{phone}``, ``{handle}``,
+  ``{number}``;
 - a trailing ``?`` makes an element (not the first) optional.
 
 Rules see the text after normalisation (lower case, obfuscation undone,
@@ -228,7 +229,7 @@ class RuleList:
         kind, _, domain_set = token[1:-1].partition(":")
         if kind == "number":
             return _NUMBER, "*", None
-        if kind not in _ENTITY_KINDS or (domain_set and (kind != "url" or domain_set not in self.domains)):
+        if kind not in _ENTITY_KINDS or (domain_set and (kind not in ("url", "email") or domain_set not in self.domains)):
             raise RuleError(f"unknown entity {token}")
         group = f"e{self._entity_count}"
         self._entity_count += 1
@@ -382,8 +383,9 @@ class RuleSet:
             found.extend(self._by_stem.get(token[:n], ()))
         return found
 
-    def match(self, norm: Normalized, allowed_domains: Iterable[str] = ()) -> list[RuleHit]:
-        """Return every rule hit in ``norm``, with spans in the original text."""
+    def match(self, norm: Normalized, allowed_domains: Iterable[str] = (), allow: Allowlist | None = None) -> list[RuleHit]:
+        """Return every rule hit in ``norm``, with spans in the original text (none on a word of ``allow`` either:
+        a site's allowed words)."""
         text = norm.text
         allowed = frozenset(d.lower() for d in allowed_domains)
         hits: dict[tuple, RuleHit] = {}
@@ -409,7 +411,7 @@ class RuleSet:
                     if m:
                         matches.append((rule, m))
         for rule, m in matches:
-            if not self._entities_ok(rule, m, norm, allowed) or self._allowlisted(text, m.start(), m.end()):
+            if not self._entities_ok(rule, m, norm, allowed) or self._allowlisted(text, m.start(), m.end(), allow):
                 continue
             start, end = norm.span(m.start(), m.end())
             hit = RuleHit(rule.category, rule.severity, rule.text, start, end)
@@ -419,8 +421,11 @@ class RuleSet:
                 hits.setdefault((hit.category, hit.severity, hit.start, hit.end), hit)
         return sorted(hits.values(), key=lambda h: (h.start, h.end, h.category, h.severity))
 
-    def _allowlisted(self, text: str, start: int, end: int) -> bool:
-        return any(tok.group() in self.allowlist for tok in _TOKEN.finditer(text, start, end))
+    def _allowlisted(self, text: str, start: int, end: int, allow: Allowlist | None = None) -> bool:
+        return any(
+            tok.group() in self.allowlist or (allow is not None and tok.group() in allow)
+            for tok in _TOKEN.finditer(text, start, end)
+        )
 
     def _entities_ok(self, rule: Rule, m: re.Match, norm: Normalized, allowed: frozenset[str]) -> bool:
         """Check a match's contact details: a link or address at an allowed or reference host does not count."""

@@ -23,7 +23,7 @@ class Span:
     start: int
     end: int
     category: str
-    source: str  # "rule:<list>" or "model"
+    source: str  # "rule:<list>", "rule:site" or "model"
 
     def to_dict(self) -> dict:
         """Return the JSON form used by the CLI and the API."""
@@ -39,21 +39,25 @@ class RuleHit:
     rule: str  # the rule as written in its list, e.g. "fuck*" or "{url:shortener}"
     start: int
     end: int
+    site: bool = False  # an entry of the site's own lists (classifier/site_rules.py), not of the packaged ones
 
     @property
     def source(self) -> str:
-        """Return the evidence source name, ``rule:<list>``."""
-        return f"rule:{self.category}"
+        """Return the evidence source name: ``rule:<list>``, or ``rule:site`` for a site's own entry."""
+        return "rule:site" if self.site else f"rule:{self.category}"
 
     def to_dict(self) -> dict:
-        """Return the JSON form."""
-        return {
+        """Return the JSON form (``"list": "site"`` on a site's own entry)."""
+        out = {
             "category": self.category,
             "severity": self.severity,
             "rule": self.rule,
             "start": self.start,
             "end": self.end,
         }
+        if self.site:
+            out["list"] = "site"
+        return out
 
 
 @dataclass(frozen=True)

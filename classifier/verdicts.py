@@ -4,8 +4,9 @@
     review  if a ``review`` rule hits, or a score reaches its review threshold;
     approve otherwise.
 
-Reasons name what decided, as ``<category>:<rule|model>:<block|review|reject>``,
-strongest first, so a client can show them or act on them.
+Reasons name what decided, as ``<category>:<rule|site|model>:<block|review|reject>``
+(``rule``: the packaged lists; ``site``: the site's own lists), strongest first, so a
+client can show them or act on them.
 
 (Not to be confused with a site's policy, ``service.config.SitePolicy``: its
 strike weights, bans and own thresholds.)
@@ -49,16 +50,18 @@ def verdict_for(
     """Return (verdict, reasons) for one comment."""
     rejects: list[str] = []
     reviews: list[str] = []
-    hit_levels: dict[str, str] = {}
+    levels: dict[tuple[str, str], str] = {}  # (category, "rule" or "site") -> the strongest severity
     for hit in hits:
-        if hit.severity == "block" or hit_levels.get(hit.category) != "block":
-            hit_levels[hit.category] = hit.severity
+        key = (hit.category, "site" if hit.site else "rule")
+        if hit.severity == "block" or levels.get(key) != "block":
+            levels[key] = hit.severity
     for category in CATEGORIES:
-        level = hit_levels.get(category)
-        if level == "block":
-            rejects.append(f"{category}:rule:block")
-        elif level == "review":
-            reviews.append(f"{category}:rule:review")
+        for origin in ("rule", "site"):  # the packaged lists' hits, then the site's own ("abuse:site:block")
+            level = levels.get((category, origin))
+            if level == "block":
+                rejects.append(f"{category}:{origin}:block")
+            elif level == "review":
+                reviews.append(f"{category}:{origin}:review")
         score = scores[category]
         limits = thresholds[category]
         if score >= limits.reject:

@@ -124,7 +124,8 @@ def test_spans_map_back_to_the_original(norm, raw, word, original):
     ("raw", "kind", "value", "original"),
     [
         ("see www.Example.com/abc now", "url", "example.com", "www.Example.com/abc"),
-        ("go to https://bit.ly/xyz!", "url", "bit.ly", "https://bit.ly/xyz!"),
+        ("go to https://bit.ly/xyz!", "url", "bit.ly", "https://bit.ly/xyz"),  # the sentence's "!" is not the link's
+        ("see www.shop.biz, then", "url", "shop.biz", "www.shop.biz"),
         ("visit shop-now.net today", "url", "shop-now.net", "shop-now.net"),
         ("pimpmyviews. com", "url", "pimpmyviews.com", "pimpmyviews. com"),
         ("example(dot)com", "url", "example.com", "example(dot)com"),
