@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     from . import errors
     from .actions.context import Services
-    from .api import admin, comments, health, queue, users
+    from .api import admin, comments, health, queue, rules, users
     from .api import models as models_api
     from .auth import KeyCache
     from .compat import BLUEPRINTS as COMPAT_BLUEPRINTS
@@ -105,8 +105,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     watcher.subscribe("policies", services.forget_policies)
     watcher.subscribe("integrations", lambda: app.extensions.pop("coral_settings", None))
     watcher.subscribe("models", models.look_now)
+    watcher.subscribe("rules", services.refresh_site_rules)
     errors.register(app)
-    for blueprint in (comments.bp, queue.bp, users.bp, admin.bp, health.bp, models_api.bp, console_bp, *COMPAT_BLUEPRINTS):
+    for blueprint in (
+        comments.bp,
+        queue.bp,
+        users.bp,
+        admin.bp,
+        rules.bp,
+        health.bp,
+        models_api.bp,
+        console_bp,
+        *COMPAT_BLUEPRINTS,
+    ):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -28,6 +28,8 @@ from .schemas import (
     AUDIT_DECISIONS,
     BATCH_MAX,
     TEXT_MAX,
+    WORD_SEVERITIES,
+    WORDS_MAX_BYTES,
     AkismetComment,
     AkismetVerifyKey,
     AnalyzeCommentRequest,
@@ -66,6 +68,10 @@ from .schemas import (
     Revoked,
     ScoreInput,
     ShadowSummary,
+    SiteWords,
+    SiteWordsChanged,
+    SiteWordsInput,
+    SiteWordsPatch,
     SuggestCommentScoreRequest,
     SuggestCommentScoreResponse,
     UndoAnswer,
@@ -552,6 +558,67 @@ def paths() -> dict:
                 request=body(PolicyInput),
             ),
         },
+        "/v1/rules": {
+            "get": operation(
+                "listRules",
+                "Read (or export) the site's own word lists",
+                "admin",
+                {
+                    "200": {
+                        "description": "The entries (JSON), or with format=text or csv the list to save and import again.",
+                        "content": {
+                            **json_content(ref(SiteWords)),
+                            "text/plain": {"schema": string()},
+                            "text/csv": {"schema": string()},
+                        },
+                    }
+                },
+                permission="admin",
+                errors=(422,),
+                parameters=[
+                    param("q", "query", string(), "Only entries whose pattern or note contains this."),
+                    param("severity", "query", enum(WORD_SEVERITIES), "Only entries of this severity."),
+                    param("format", "query", enum(("json", "text", "csv")), "json (default), text or csv."),
+                ],
+                description=_RULES,
+            ),
+            "put": operation(
+                "replaceRules",
+                "Replace the site's own word lists (bulk import)",
+                "admin",
+                {"200": ok("Replaced: the lists' version and size.", ref(SiteWordsChanged))},
+                permission="admin",
+                request={
+                    "required": True,
+                    "content": {
+                        **json_content(ref(SiteWordsInput)),
+                        "text/plain": {"schema": string("One entry a line: <severity>[:<category>] <pattern>  # note")},
+                        "text/csv": {"schema": string("A header with pattern,severity and optionally category,note.")},
+                    },
+                },
+                parameters=[param("moderator", "query", string(), "Who adds them, for a text or CSV body.")],
+                description=_RULES + " Every entry is checked first: any bad one (422, each listed) and nothing is"
+                f" applied. Up to {WORDS_MAX_BYTES // (1024 * 1024)} MB.",
+            ),
+            "patch": operation(
+                "changeRules",
+                "Add and remove entries of the site's own word lists",
+                "admin",
+                {"200": ok("Changed: the lists' version and size.", ref(SiteWordsChanged))},
+                permission="admin",
+                request=body(SiteWordsPatch),
+                description=_RULES,
+            ),
+            "delete": operation(
+                "deleteRules",
+                "Remove entries (or all) of the site's own word lists",
+                "admin",
+                {"200": ok("Removed: the lists' version and size.", ref(SiteWordsChanged))},
+                permission="admin",
+                parameters=[param("pattern", "query", string(), "An entry to remove (repeatable); none: remove every entry.")],
+                description=_RULES,
+            ),
+        },
         "/v1/labels": {
             "get": operation(
                 "exportLabels",
@@ -663,6 +730,14 @@ _AKISMET = (
     "Akismet's REST API 1.1: form fields in, plain text out. `api_key` (or `key`) is one of this service's API keys"
     " (any role); the site comes from the key. Akismet-style problems (a missing field, an unknown key) are answered"
     " 200 with a plain-text body and an `X-akismet-debug-help` header, as Akismet does."
+)
+
+
+_RULES = (
+    "The site's own words and phrases: block (reject), review (hold for a moderator), allow (no rule, packaged or"
+    " the site's, matches it; a domain is allowed as the policy's allowed_domains are). Matched like the packaged lists,"
+    " through the same normalisation; hits are evidence with source rule:site and reasons <category>:site:<severity>."
+    " Every process uses a change within about MODERATION_CHANGE_POLL_S; each change is in the audit log."
 )
 
 

@@ -54,7 +54,7 @@ TIME_MAX = 253_370_764_800.0
 VERDICTS = ("approve", "review", "reject")
 STATES = ("pending", "approved", "rejected")
 DECISIONS = ("approve", "reject")
-AUDIT_DECISIONS = ("approve", "reject", "undo", "ban", "unban", "reset")
+AUDIT_DECISIONS = ("approve", "reject", "undo", "ban", "unban", "reset", "rules")
 CORAL_FORMATS = ("PLAIN_TEXT", "HTML")
 CORAL_SECRETS_MAX = 5
 CORAL_SECRET_MIN, CORAL_SECRET_MAX = 16, 512
@@ -625,19 +625,83 @@ class ClaimAnswer(TypedDict):
 
 @with_config(ConfigDict(extra="allow", json_schema_extra={"additionalProperties": {"type": "string"}}))
 class AuditEntry(TypedDict):
-    """A decision or a user action. Every field but `at` is the string the log stored."""
+    """A decision, a user action or a change of the site's word lists. Every field but `at` is the string the log
+    stored."""
 
     entry: Str("Stream entry id.")
-    type: Enum(("decision", "undo", "ban", "unban", "reset"))
+    type: Enum(("decision", "undo", "ban", "unban", "reset", "rules"))
     decision: Enum(AUDIT_DECISIONS)
     comment_id: NotRequired[str]
-    user_id: str
+    user_id: NotRequired[Str("The user acted on (every type but rules).")]
+    change: NotRequired[Str("What a change of the site's word lists did (type rules).")]
     categories: NotRequired[Str("Comma-joined categories.")]
     previous: NotRequired[Str("Previous decision, or the comment's state before the first decision.")]
     moderator: str
     note: str
     duration_s: NotRequired[Str("Ban length in seconds; 0 for good.")]
     at: Timestamp() | None
+
+
+#: Severities of a site's own list entries.
+WORD_SEVERITIES = ("block", "review", "allow")
+#: The largest word-list body accepted (a bulk import of tens of thousands of entries), in bytes.
+WORDS_MAX_BYTES = 4 * 1024 * 1024
+
+
+@answer
+class SiteWord(TypedDict):
+    """One entry of the site's own word lists."""
+
+    pattern: Str("The word, phrase or domain as kept: lower case, accents dropped, one space between words.")
+    severity: Enum(WORD_SEVERITIES, "block: reject; review: hold for a moderator; allow: no rule matches it.")
+    category: Str("abuse, attack or promotion (block and review); empty for allow.")
+    note: str
+    added_by: Str("The moderator name given with the change, else the key's id.")
+    added_at: Timestamp() | None
+
+
+@answer
+class SiteWords(TypedDict):
+    """The site's own word lists."""
+
+    entries: list[SiteWord]
+    count: Int("Entries listed.", minimum=0)
+    version: Int("Moves with every change.", minimum=0)
+
+
+@answer
+class SiteWordsChanged(TypedDict):
+    """What a change left."""
+
+    version: Int("The lists' version after the change.", minimum=1)
+    entries: Int("Entries the site has now.", minimum=0)
+
+
+@answer
+class SiteWordInput(TypedDict):
+    """An entry to add. Words of letters, digits, ' and -, with * at a word's start or end; a phrase; or a domain."""
+
+    pattern: Str("At most 200 characters.", max_length=200)
+    severity: Enum(WORD_SEVERITIES)
+    category: NotRequired[Enum(CATEGORIES, "Default: abuse for a word, promotion for a domain.")]
+    note: NotRequired[Str(max_length=500)]
+
+
+@answer
+class SiteWordsInput(TypedDict):
+    """Every entry of the lists (PUT replaces them all). Nothing is applied when any entry is bad."""
+
+    entries: list[SiteWordInput]
+    moderator: NotRequired[Str("Recorded as who added the entries.")]
+
+
+@answer
+class SiteWordsPatch(TypedDict, total=False):
+    """Entries to add (or change) and patterns to remove, together."""
+
+    add: list[SiteWordInput]
+    remove: list[Str("An entry's pattern.")]
+    moderator: Str("Recorded as who added the entries.")
 
 
 @answer

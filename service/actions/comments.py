@@ -85,7 +85,9 @@ def assessment_body(assessment: Assessment, text: str | None = None) -> dict:
 def assess(services: Services, site: str, text: str) -> Assessment:
     """Score ``text`` with the active model and the site's policy; nothing is stored."""
     policy = services.policy(site)
-    return services.assessor.assess(text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds)
+    return services.assessor.assess(
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds, site=services.site_rules(site)
+    )
 
 
 def _answer(comment_id: str, text: str, stored: dict, banned: bool, user: dict | None, store_ok: bool) -> dict:
@@ -156,9 +158,9 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
                 state = store.users.state(site, user, now)
                 return _answer(comment_id, text, record["assessment"], record["banned"], state, True)
     except StoreUnavailable:
-        return _degraded(services, comment_id, text, assessment, policy)
+        return _degraded(services, site, comment_id, text, assessment, policy)
     assessment = assessment or services.assessor.assess(
-        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds, site=services.site_rules(site)
     )
     stored = assessment_body(assessment, text)
     categories = flagged_categories(assessment.reasons)
@@ -177,17 +179,21 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
             item = queue_item(comment_id, user, result.assessment, fields, now) if answer["verdict"] == "review" else None
             store.queue.finish(site, comment_id, answer["verdict"], flagged, now, item)
             if services.models.shadow is not None:
-                services.shadow.offer(Comparison(site, comment_id, text, frozenset(policy.allowed_domains), stored))
+                services.shadow.offer(
+                    Comparison(site, comment_id, text, frozenset(policy.allowed_domains), stored, services.site_rules(site))
+                )
         return answer
     except StoreUnavailable:
-        return _degraded(services, comment_id, text, assessment, policy)
+        return _degraded(services, site, comment_id, text, assessment, policy)
 
 
-def _degraded(services: Services, comment_id: str, text: str, assessment: Assessment | None, policy: SitePolicy) -> dict:
+def _degraded(
+    services: Services, site: str, comment_id: str, text: str, assessment: Assessment | None, policy: SitePolicy
+) -> dict:
     """Answer without the store: scores and verdict only (approve may become review)."""
     services.metrics.degraded.inc()
     assessment = assessment or services.assessor.assess(
-        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds, site=services.site_rules(site)
     )
     stored = assessment_body(assessment, text)
     if services.settings.degraded_verdict == "review" and stored["verdict"] == "approve":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from classifier.assessor import Assessor
+from classifier.site_rules import SiteEntry, SiteRules
 
 from ..cache import FallbackCache
 from ..config import Settings, SitePolicy
@@ -20,6 +22,15 @@ if TYPE_CHECKING:
 
 #: A site's policy is read from Redis at most this often per process.
 POLICY_FRESH_S = 5.0
+#: A site whose word lists could not be read (Redis down) is tried again after this long.
+SITE_RULES_RETRY_S = 5.0
+
+
+def compile_site_rules(found: dict[str, dict]) -> SiteRules | None:
+    """Compile a site's stored entries (None when there are none)."""
+    if not found:
+        return None
+    return SiteRules(SiteEntry(p, e["severity"], e.get("category") or "") for p, e in found.items())
 
 
 @dataclass
@@ -37,6 +48,10 @@ class Services:
     watcher: ChangeWatcher | None = None
     # The sites' policies as last read (the last known is served while Redis is down).
     _policies: FallbackCache[str, SitePolicy] = field(default_factory=lambda: FallbackCache(POLICY_FRESH_S))
+    # The sites' own word lists, compiled: site -> (version, rules or None when the site has none).
+    _site_rules: dict[str, tuple[int, SiteRules | None]] = field(default_factory=dict)
+    # Sites whose lists could not be read, and when (tried again after SITE_RULES_RETRY_S).
+    _site_rules_failed: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def offline(cls, store: Store, settings: Settings, clock: Callable[[], float]) -> Services:
@@ -68,3 +83,49 @@ class Services:
     def forget_policies(self) -> None:
         """Drop every cached policy (another process changed one)."""
         self._policies.clear()
+
+    def site_rules(self, site: str) -> SiteRules | None:
+        """Return the site's own word lists, compiled (None: it has none).
+
+        Read from Redis the first time a process needs them and kept: the request path makes no Redis call for them
+        afterwards. When a site's lists change, every process recompiles them on its change watcher's thread
+        (``refresh_site_rules``) and swaps them in. While Redis cannot be read, the last compiled lists are used,
+        or none.
+        """
+        known = self._site_rules.get(site)
+        if known is not None:
+            return known[1]
+        failed = self._site_rules_failed.get(site)
+        if failed is not None and time.monotonic() - failed < SITE_RULES_RETRY_S:
+            return None
+        try:
+            version, found = self.store.words.load(site)
+        except StoreUnavailable:
+            self._site_rules_failed[site] = time.monotonic()
+            return None
+        self._site_rules_failed.pop(site, None)
+        self._site_rules[site] = (version, compile_site_rules(found))
+        return self._site_rules[site][1]
+
+    def forget_site_rules(self, site: str) -> None:
+        """Drop a site's compiled lists (this process changed them: the next request reads them again)."""
+        self._site_rules.pop(site, None)
+
+    def refresh_site_rules(self) -> None:
+        """Recompile the lists of the sites this process knows whose version moved (another process changed them)."""
+        sites = list(self._site_rules)
+        if not sites:
+            return
+        try:
+            versions = self.store.words.versions(sites)
+        except StoreUnavailable:
+            return
+        for site, version in versions.items():
+            known = self._site_rules.get(site)
+            if known is not None and known[0] == version:
+                continue
+            try:
+                version, found = self.store.words.load(site)
+            except StoreUnavailable:
+                return
+            self._site_rules[site] = (version, compile_site_rules(found))

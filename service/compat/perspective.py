@@ -581,8 +581,9 @@ def analyze():
     scores: dict[str, dict] = {}
     if attributes:
         domains = svc.policy(identity.site).allowed_domains
+        site_rules = svc.site_rules(identity.site)
         assessor = svc.assessor  # read per request: the active model may change
-        whole = assessor.assess(req.text, allowed_domains=domains)
+        whole = assessor.assess(req.text, allowed_domains=domains, site=site_rules)
         e, m = evidence(whole)
         parts: list[tuple[int, int, dict, dict]] = []
         if req.span_annotations and any(a.spans for _, a, _ in attributes):
@@ -590,7 +591,7 @@ def analyze():
             if len(bounds) == 1 and bounds[0] == (0, len(req.text)):
                 assessed = [whole]
             else:
-                assessed = assessor.assess_many([req.text[a:b] for a, b in bounds], allowed_domains=domains)
+                assessed = assessor.assess_many([req.text[a:b] for a, b in bounds], allowed_domains=domains, site=site_rules)
             offsets = utf16_offsets(req.text)
             parts = [(offsets[a], offsets[b], *evidence(x)) for (a, b), x in zip(bounds, assessed)]
         for name, attribute, threshold in attributes:

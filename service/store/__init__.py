@@ -5,8 +5,8 @@ scripts: ``comments`` (idempotent submission, decisions), ``users`` (strikes,
 bans, history), ``queue`` (review queue with leases, audit log, labels),
 ``apikeys``, ``policies``, ``integrations``, ``shadow`` (comparisons of a
 shadow model with the active one), ``sessions`` (console sign-ins) and
-``changes`` (counters that tell other processes what to drop from their caches)
-and ``limits`` (token buckets of the rate limits).
+``changes`` (counters that tell other processes what to drop from their caches),
+``limits`` (token buckets of the rate limits) and ``words`` (sites' own word lists).
 Multi-step updates are single Lua scripts (``scripts/*.lua``, called with
 named arguments, see ``scripts.py``); key names come from ``keys.py``. Redis
 is used here and nowhere else: every failure leaves the store as one
@@ -35,6 +35,7 @@ from .scripts import Scripts
 from .sessions import SessionStore
 from .shadow import ShadowStore
 from .users import UserStore
+from .words import WordStore
 
 __all__ = ["Store", "StoreUnavailable", "connect", "is_cluster_url"]
 
@@ -124,6 +125,7 @@ class Store:
         self.sessions = SessionStore(client, on_error=on_error)
         self.changes = ChangeStore(client, on_error=on_error)
         self.limits = LimitStore(client, scripts, on_error=on_error)
+        self.words = WordStore(client, scripts, on_error=on_error)
 
     def ping(self) -> bool:
         """Tell whether Redis answers (on a cluster: any primary; one that is down, or failing over, leaves the

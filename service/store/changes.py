@@ -1,4 +1,5 @@
-"""Change counters: what other processes cache (API keys, policies, integration settings, model pointers) changed.
+"""Change counters: what other processes cache (API keys, policies, integration settings, model pointers, site word
+lists) changed.
 
 A write that others cache bumps its topic's counter in one hash (``keys.CHANGES``)
 after the data itself is written; every process polls the hash
@@ -17,7 +18,7 @@ import redis
 from .errors import guarded, ignore
 from .keys import CHANGES
 
-TOPICS = ("apikeys", "policies", "integrations", "models")
+TOPICS = ("apikeys", "policies", "integrations", "models", "rules")
 
 
 def bump(client: redis.Redis | redis.client.Pipeline, topic: str) -> None:

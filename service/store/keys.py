@@ -141,6 +141,16 @@ class SiteKeys:
         """List of recent disagreements between the active and the shadow model (JSON), newest first, capped."""
         return f"{self.tag}:shadow:disagreements"
 
+    @property
+    def words(self) -> str:
+        """Hash: the site's own list entries, pattern -> JSON {severity, category, note, added_by, added_at}."""
+        return f"{self.tag}:words"
+
+    @property
+    def words_version(self) -> str:
+        """Counter: moves with every change of the site's lists (what each process compiled is compared with it)."""
+        return f"{self.tag}:words:v"
+
     def stats(self, hour: int) -> str:
         """Hash: counts of one hour (seconds since the epoch // 3600): all, verdict:<v>, category:<c>."""
         return f"{self.tag}:stats:{hour}"
@@ -158,7 +168,7 @@ def console_session(digest: str) -> str:
 #: Set of every site that has API keys (for metrics and exports).
 SITES = f"{PREFIX}:sites"
 
-#: Hash of change counters, one per topic (``apikeys``, ``policies``, ``integrations``, ``models``): every instance polls it and
+#: Hash of change counters, one per topic (``apikeys``, ``policies``, ``integrations``, ``models``, ``rules``): every instance polls it and
 #: drops its cached copies of what changed (``service.watch``).
 CHANGES = f"{PREFIX}:changes"
 

@@ -802,6 +802,54 @@ def tour_admin(api: Api) -> None:
     api("GET", "/v1/labels", key=None, expect=401)
 
 
+def tour_rules(api: Api) -> None:
+    path = "/v1/rules"
+    assert api("GET", path, expect=200).get_json() == {"entries": [], "count": 0, "version": 0}
+    entries = [
+        {"pattern": "Grimbleshank", "severity": "block", "category": "attack", "note": "the troll's nickname"},
+        {"pattern": "scunthorpe", "severity": "allow"},
+        {"pattern": "spam-shop.biz", "severity": "review"},
+    ]
+    assert api("PUT", path, json={"entries": entries, "moderator": "ana"}, expect=200).get_json() == {"version": 1, "entries": 3}
+    listed = api("GET", path, query_string={"q": "troll"}, expect=200).get_json()
+    assert [(e["pattern"], e["category"], e["added_by"]) for e in listed["entries"]] == [("grimbleshank", "attack", "ana")]
+    assert api("GET", path, query_string={"severity": "allow"}, expect=200).get_json()["count"] == 1
+    text = api("GET", path, query_string={"format": "text"}, expect=200).get_data(as_text=True)
+    assert "block:attack grimbleshank  # the troll's nickname" in text.splitlines()
+    csv_text = api("GET", path, query_string={"format": "csv"}, expect=200).get_data(as_text=True)
+    assert csv_text.startswith("pattern,severity,category,note,added_by,added_at")
+    api("GET", path, query_string={"format": "xml"}, expect=422)
+    changed = api(
+        "PATCH", path, json={"add": [{"pattern": "plonker", "severity": "review"}], "remove": ["scunthorpe"]}, expect=200
+    )
+    assert changed.get_json() == {"version": 2, "entries": 3}
+    bad = [
+        {"pattern": "", "severity": "block"},
+        {"pattern": "ok", "severity": "never"},
+        {"pattern": "wo*rd", "severity": "block"},
+    ]
+    assert fields_of(api("PATCH", path, json={"add": bad}, expect=422)) == {"add[0].pattern", "add[1].severity", "add[2].pattern"}
+    assert fields_of(api("PUT", path, json={"entries": bad[:1] + [{"pattern": "x" * 201, "severity": "block"}]}, expect=422)) == {
+        "entries[0].pattern",
+        "entries[1].pattern",
+    }
+    assert api("GET", path, expect=200).get_json()["version"] == 2  # nothing of a bad change was applied
+    api("PUT", path, data="block fine\nnonsense line\n", content_type="text/plain", expect=422)
+    imported = api("PUT", path, data="pattern,severity\nmuppet,review\n", content_type="text/csv", expect=200).get_json()
+    assert imported["entries"] == 1
+    api("PUT", path, data=b"{]", content_type="application/json", expect=400)
+    api("PUT", path, json={"entries": [{"pattern": "w", "severity": "block", "note": "n" * HUGE * 80}]}, expect=413)
+    api("PATCH", path, data=b"{", content_type="application/json", expect=400)
+    api("PATCH", path, json={"add": [{"pattern": "w", "severity": "block", "note": "n" * HUGE * 80}]}, expect=413)
+    assert api("DELETE", path, query_string={"pattern": "muppet"}, expect=200).get_json()["entries"] == 0
+    assert api("DELETE", path, expect=200).get_json() == {"version": 5, "entries": 0}
+    for method in ("GET", "PUT", "PATCH", "DELETE"):
+        api(method, path, key="moderator", json={}, expect=403)
+        api(method, path, key=None, json={}, expect=401)
+    audit = api("GET", "/v1/audit", key="moderator", query_string={"decision": "rules"}, expect=200).get_json()["entries"]
+    assert len(audit) == 5 and audit[-1]["change"] == "replaced the lists: 1 allow, 1 block, 1 review"
+
+
 def tour_health(api: Api) -> None:
     assert api("GET", "/healthz", key=None, expect=200).get_json() == {"status": "ok"}
     assert api("GET", "/readyz", key=None, expect=200).get_json()["redis"] == "ok"
@@ -867,6 +915,10 @@ def tour_outage(api: Api) -> None:
         ("GET", "/v1/integrations/coral", None, None),
         ("PUT", "/v1/integrations/coral", None, {"secrets": ["empsec_" + "cd" * 32]}),
         ("DELETE", "/v1/integrations/coral", None, None),
+        ("GET", "/v1/rules", None, None),
+        ("PUT", "/v1/rules", None, {"entries": []}),
+        ("PATCH", "/v1/rules", None, {"remove": ["x"]}),
+        ("DELETE", "/v1/rules", None, None),
     ]
     for method, template, path, body in down:
         response = api(method, template, path=path, json=body, expect=503)
@@ -898,6 +950,10 @@ def test_user_answers_match_the_document(api):
 
 def test_admin_answers_match_the_document(api):
     tour_admin(api)
+
+
+def test_rules_answers_match_the_document(api):
+    tour_rules(api)
 
 
 def test_health_answers_match_the_document(api):
@@ -961,6 +1017,7 @@ def test_every_documented_answer_is_exercised(api, broken_api):
         tour_queue,
         tour_users,
         tour_admin,
+        tour_rules,
         tour_health,
         tour_models,
         tour_integrations,

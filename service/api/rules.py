@@ -1,0 +1,107 @@
+"""The site's own word lists: ``/v1/rules`` (admin). See ``service/actions/words.py`` for the formats."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from ..actions import words as actions
+from ..auth import require
+from ..errors import ApiError, invalid
+from ..schemas import WORD_SEVERITIES, WORDS_MAX_BYTES
+from ..times import iso
+from ..validation import json_body, query_choice
+from . import services
+
+bp = Blueprint("rules", __name__)
+
+PATH = "/v1/rules"
+FORMATS = ("json", "text", "csv")
+
+
+def _who(data: object) -> str:
+    name = data.get("moderator") if isinstance(data, dict) else request.args.get("moderator")
+    if name is not None and (not isinstance(name, str) or len(name) > 200):
+        raise invalid([{"field": "moderator", "message": "must be a name of at most 200 characters"}])
+    return name or g.identity.key_id
+
+
+def _shown(row: dict) -> dict:
+    return {**row, "added_at": iso(row["added_at"]) if row.get("added_at") else None}
+
+
+@bp.get(PATH)
+@require("admin")
+def list_rules():
+    """The site's entries: JSON, or ``?format=text|csv`` to export them; ``q`` searches patterns and notes."""
+    errors: list = []
+    fmt = query_choice("format", FORMATS, errors) or "json"
+    severity = query_choice("severity", WORD_SEVERITIES, errors)
+    if errors:
+        raise invalid(errors)
+    s = services()
+    rows = actions.entries(s, g.identity.site, request.args.get("q", ""), severity)
+    if fmt == "text":
+        return Response(actions.to_text(rows), mimetype="text/plain")
+    if fmt == "csv":
+        return Response(actions.to_csv(rows), mimetype="text/csv")
+    version = s.store.words.load(g.identity.site)[0]
+    return jsonify({"entries": [_shown(r) for r in rows], "count": len(rows), "version": version})
+
+
+def _import_body() -> tuple[object, object]:
+    """Return (entries, the body or None) of a PUT: JSON ``{"entries": [...]}``, text or CSV."""
+    request.max_content_length = WORDS_MAX_BYTES
+    kind = request.mimetype
+    if kind in ("text/plain", "text/csv"):
+        raw = request.get_data(cache=True)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApiError(400, "the list must be UTF-8 text", "bad_request") from None
+        return (actions.parse_csv(text) if kind == "text/csv" else actions.parse_text(text)), None
+    data = json_body()
+    if not isinstance(data, dict):
+        raise invalid([{"field": "(body)", "message": "must be an object with entries"}])
+    unknown = sorted(set(data) - {"entries", "moderator"})
+    if unknown:
+        raise invalid([{"field": name, "message": "is not a field of this request"} for name in unknown])
+    if "entries" not in data:
+        raise invalid([{"field": "entries", "message": "is required"}])
+    return data["entries"], data
+
+
+@bp.put(PATH)
+@require("admin")
+def replace_rules():
+    """Replace every entry (JSON, ``text/plain`` or ``text/csv``); a bad entry refuses the whole list."""
+    entries, data = _import_body()
+    result = actions.replace_all(services(), g.identity.site, entries, _who(data), g.identity.key_id)
+    return jsonify(result)
+
+
+@bp.patch(PATH)
+@require("admin")
+def change_rules():
+    """Add (or change) entries and remove patterns, together."""
+    request.max_content_length = WORDS_MAX_BYTES
+    data = json_body()
+    if not isinstance(data, dict):
+        raise invalid([{"field": "(body)", "message": "must be an object with add and/or remove"}])
+    unknown = sorted(set(data) - {"add", "remove", "moderator"})
+    if unknown:
+        raise invalid([{"field": name, "message": "is not a field of this request"} for name in unknown])
+    result = actions.change(services(), g.identity.site, data.get("add"), data.get("remove"), _who(data), g.identity.key_id)
+    return jsonify(result)
+
+
+@bp.delete(PATH)
+@require("admin")
+def delete_rules():
+    """Remove the entries named by ``?pattern=`` (repeatable), or every entry when none is named."""
+    patterns = request.args.getlist("pattern")
+    s = services()
+    if patterns:
+        result = actions.change(s, g.identity.site, None, patterns, _who(None), g.identity.key_id)
+    else:
+        result = actions.replace_all(s, g.identity.site, [], _who(None), g.identity.key_id)
+    return jsonify(result)
