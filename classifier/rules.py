@@ -51,6 +51,7 @@ _TOKEN = re.compile(rf"[{_W}]+")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _NUMBER = r"\d+(?:[.,]\d+)*[km]?"
 _ENTITY_KINDS = {"url", "email", "phone", "handle"}
+_SIMPLE = re.compile(r"[a-z0-9]+\*?")
 
 
 #: Above this many first words and stems, a rule set finds where rules can start by looking up each word of the
@@ -246,6 +247,9 @@ class RuleList:
         return ([trie_regex(exact)] if exact else []) + [_phrase_regex(w) for w in words if "*" in w], words
 
     def _compile(self, severity: str, pattern: str) -> Rule:
+        if _SIMPLE.fullmatch(pattern):  # one plain word or stem (most of a long list): the general path's regex, sooner
+            rx = pattern[:-1] + f"[{_W}]*" if pattern.endswith("*") else pattern
+            return Rule(self.category, severity, pattern, f"{_START}(?:{rx}){_END}", [pattern], [])
         elements = [self._element(t) for t in _split_pattern(pattern)]
         if not elements:
             raise RuleError("empty pattern")

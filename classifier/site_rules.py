@@ -116,9 +116,9 @@ class SiteRules:
                 else:
                     allow_words.append(entry.pattern)
             elif entry.is_domain:
-                domains.setdefault((entry.category, entry.severity), []).append(entry.pattern)
+                domains.setdefault((entry.category or DOMAIN_CATEGORY, entry.severity), []).append(entry.pattern)
             else:
-                lines[entry.category].append(f"{entry.severity} {entry.pattern}")
+                lines[entry.category or DEFAULT_CATEGORY].append(f"{entry.severity} {entry.pattern}")
         for (category, severity), hosts in domains.items():
             name = f"site_{severity}"
             lines[category].append(f"@domains {name}: {' '.join(hosts)}")

@@ -237,3 +237,15 @@ def test_a_large_rule_set_finds_the_same_hits_by_looking_words_up(monkeypatch, n
     for text in texts:
         norm = normalizer.normalize(text)
         assert lookup_set.match(norm) == regex_set.match(norm), text
+
+
+def test_a_plain_word_or_stem_compiles_to_the_general_paths_regex(monkeypatch):
+    import re
+
+    import classifier.rules as rules_module
+
+    text = "block idiot\nreview moron*\nblock x9\nreview ab1*\nblock two words"
+    fast = RuleList("abuse", text)
+    monkeypatch.setattr(rules_module, "_SIMPLE", re.compile(r"(?!)"))  # nothing takes the short path
+    general = RuleList("abuse", text)
+    assert [(r.source, r.heads, r.entities) for r in fast.rules] == [(r.source, r.heads, r.entities) for r in general.rules]

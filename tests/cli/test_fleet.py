@@ -3,7 +3,8 @@
 Concurrent submissions, claims and decisions for the same users and queue go
 through both: strikes and bans are exact, no claim is handed out twice, no
 decision is counted twice. Changes made through one instance (a key, the
-policy, the Coral secret, the model) reach the other within a second.
+policy, the Coral secret, the site's word lists, the model) reach the other within a second (the model within
+its poll interval).
 """
 
 from __future__ import annotations
@@ -159,6 +160,14 @@ def test_changes_through_one_instance_reach_the_other_within_a_second(fleet, tmp
         assert coral(old) in (200, 204)
     assert http("PUT", a.base + "/v1/integrations/coral", {"secrets": [new]}, admin)[0] == 200
     assert first_second(lambda: coral(new) in (200, 204) and coral(old) == 401) < 1.0
+
+    # the site's own word lists (compiled by each process): a word added through a, used by b
+    troll = "grimbleshank"
+    said = lambda: http("POST", b.base + "/v1/score", {"text": f"ask {troll}"}, auth(keys["site"]))[1]["verdict"]
+    assert said() == "approve"
+    body = {"add": [{"pattern": troll, "severity": "block", "category": "attack"}]}
+    assert http("PATCH", a.base + "/v1/rules", body, admin)[0] == 200
+    assert first_second(lambda: said() == "reject") < 1.0
 
     # the model: published from a third machine, served by both within their poll interval
     version = SharedRegistry(ModelStore(connect(cluster_url, 5.0)), tmp_path / "cli").publish(tiny_artifact)
