@@ -20,12 +20,21 @@ from classifier.types import CATEGORIES
 from ..actions import comments as comment_actions
 from ..actions import queue as queue_actions
 from ..actions import users as user_actions
+from ..actions import words as word_actions
 from ..actions.context import Services
-from ..actions.errors import ActionError
+from ..actions.errors import ActionError, Invalid
 from ..auth import identify
 from ..config import MAX_SECONDS
 from ..errors import ApiError, api_error
-from ..schemas import CONSOLE_BAN, CONSOLE_DECISION, CONSOLE_LOGIN, CONSOLE_UNDO, CONSOLE_USER_ACTION, USER_ID
+from ..schemas import (
+    CONSOLE_BAN,
+    CONSOLE_DECISION,
+    CONSOLE_LOGIN,
+    CONSOLE_UNDO,
+    CONSOLE_USER_ACTION,
+    USER_ID,
+    WORD_SEVERITIES,
+)
 from ..store import StoreUnavailable
 from ..store.apikeys import digest
 from ..store.sessions import SessionStore
@@ -327,7 +336,7 @@ def reset(user_id: str):
 # --- decision log and dashboard ----------------------------------------------------
 
 
-LOG_CHOICES = ("approve", "reject", "undo", "ban", "unban", "reset")
+LOG_CHOICES = ("approve", "reject", "undo", "ban", "unban", "reset", "rules")
 
 
 @bp.get("/log")
@@ -343,6 +352,85 @@ def log():
     return render_template(
         "log.html", entries=shown, moderator=moderator_filter, decision=decision, choices=LOG_CHOICES, comment=comment
     )
+
+
+# --- the site's own word lists (admins) ---------------------------------------------
+
+
+def _admin_only() -> None:
+    if g.console.role != "admin":
+        raise ApiError(403, "the site's word lists are for admin keys", "forbidden")
+
+
+def _rules_page(errors: list[dict] | None = None, status: int = 200, form: dict | None = None):
+    query = (request.args.get("q") or "").strip()[:200]
+    rows = word_actions.entries(services(), g.console.site, query)
+    shown = [{**row, "at_text": render.when(float(row["added_at"])) if row.get("added_at") else "-"} for row in rows]
+    return (
+        render_template(
+            "rules.html",
+            entries=shown,
+            q=query,
+            errors=errors or [],
+            form=form or {},
+            severities=WORD_SEVERITIES,
+            categories=CATEGORIES,
+        ),
+        status,
+    )
+
+
+@bp.get("/rules")
+@signed_in
+def rules():
+    """The site's own word lists: search, add, remove, import (admins)."""
+    _admin_only()
+    return _rules_page()
+
+
+@bp.get("/rules/export.<format>")
+@signed_in
+def rules_export(format: str):
+    _admin_only()
+    rows = word_actions.entries(services(), g.console.site)
+    if format == "csv":
+        body, mimetype = word_actions.to_csv(rows), "text/csv"
+    elif format == "text":
+        body, mimetype = word_actions.to_text(rows), "text/plain"
+    else:
+        raise ApiError(404, "no such export", "not_found")
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="word-lists.{"csv" if format == "csv" else "txt"}"'
+    return response
+
+
+@bp.post("/rules")
+@signed_in
+def rules_change():
+    _admin_only()
+    s, session = services(), g.console
+    action = request.form.get("action")
+    try:
+        if action == "add":
+            entry = {"pattern": request.form.get("pattern", ""), "severity": request.form.get("severity", "")}
+            if request.form.get("category"):
+                entry["category"] = request.form["category"]
+            if request.form.get("note"):
+                entry["note"] = request.form["note"]
+            word_actions.change(s, session.site, [entry], None, session.moderator, session.key_id)
+        elif action == "remove":
+            word_actions.change(s, session.site, None, [request.form.get("pattern", "")], session.moderator, session.key_id)
+        elif action == "import":
+            entries = word_actions.parse_text(request.form.get("text", ""))
+            if request.form.get("replace") == "1":
+                word_actions.replace_all(s, session.site, entries, session.moderator, session.key_id)
+            else:
+                word_actions.change(s, session.site, entries, None, session.moderator, session.key_id)
+        else:
+            raise ApiError(400, "unknown action", "bad_request")
+    except Invalid as exc:
+        return _rules_page(exc.fields, 422, dict(request.form))
+    return redirect(url_for("console.rules"))
 
 
 @bp.get("/dashboard")

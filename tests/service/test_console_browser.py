@@ -351,3 +351,58 @@ def test_the_queue_says_how_many_more_wait_and_n_claims_the_next_batch(page, liv
     assert len(second) == 2 and not second & first
     assert page.locator("#more-waiting").inner_text() == "0 more after these"
     assert page.locator("#next-batch").count() == 0
+
+
+def sign_in_admin(page, live):
+    live["keys"]["admin"] = live["store"].apikeys.create("news", "admin", "admin", time.time())[0]
+    page.goto(live["url"] + "/console/login")
+    page.fill("#key", live["keys"]["admin"])
+    page.fill("#moderator", "ada")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_an_admin_adds_searches_imports_and_removes_site_words(page, live):
+    sign_in_admin(page, live)
+    page.click("text=Word lists")
+    assert page.url.endswith("/console/rules")
+    # add one: the next comment with that word (disguised) is rejected, with the site's list as the reason
+    page.fill("#r-pattern", "Grimbleshank")
+    page.select_option("#r-severity", "block")
+    page.select_option("#r-category", "attack")
+    page.fill("#r-note", "<b>the troll</b>")
+    with page.expect_navigation():
+        page.click("#rules-add button[type=submit]")
+    row = page.locator("#rules-table tbody tr")
+    assert row.count() == 1 and "grimbleshank" in row.first.inner_text()
+    assert page.locator("#rules-table b").count() == 0  # the note is text, never markup
+    client = live["app"].test_client()
+    answer = client.post("/v1/score", json={"text": "ask gr1mbl3shank"}, headers=auth(live["keys"]["site"])).get_json()
+    assert "attack:site:block" in answer["reasons"]
+    # a bad import is refused whole, each bad line named
+    page.fill("#r-text", "review plonker\nnonsense\nallow two words")
+    with page.expect_navigation():
+        page.click("#rules-import button[type=submit]")
+    assert "line 2" in page.locator("#rules-errors").inner_text()
+    assert page.locator("#rules-table tbody tr").count() == 1
+    page.fill("#r-text", "review plonker  # rude\nallow scunthorpe")
+    with page.expect_navigation():
+        page.click("#rules-import button[type=submit]")
+    assert page.locator("#rules-table tbody tr").count() == 3
+    page.fill("#r-q", "rude")
+    with page.expect_navigation():
+        page.press("#r-q", "Enter")
+    assert page.locator("#rules-table tbody tr").count() == 1
+    with page.expect_navigation():
+        page.click("button[aria-label='Remove plonker']")
+    assert "plonker" not in page.locator("body").inner_text()
+    # a form without the session's CSRF token is refused
+    refused = page.request.post(live["url"] + "/console/rules", form={"action": "remove", "pattern": "grimbleshank"})
+    assert refused.status == 403
+    assert live["store"].words.load("news")[1].keys() == {"grimbleshank", "scunthorpe"}
+
+
+def test_moderators_do_not_see_the_word_lists(page, live):
+    sign_in(page, live)
+    assert page.locator("text=Word lists").count() == 0
+    assert page.request.get(live["url"] + "/console/rules").status == 403
