@@ -69,6 +69,7 @@ def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_hea
 
         def batch(n: int) -> None:
             body = {"comments": [{**c, "id": f"b{n}-{c['id']}"} for c in BATCH["comments"]]}
+            ready.wait()  # the eight leave together, however slowly their threads started
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
             started = time.monotonic()
             connection.request(
@@ -82,10 +83,12 @@ def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_hea
                 assert connection.getresponse().status == 200
             connection.close()
 
+        ready = threading.Barrier(9)
         threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
         for thread in threads:
             thread.start()
-            time.sleep(0.01)
+        ready.wait()
+        time.sleep(0.05)
         health = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         health.request("GET", "/healthz")
         assert health.getresponse().status == 200  # while the worker is busy: never refused
