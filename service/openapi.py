@@ -615,6 +615,7 @@ def paths() -> dict:
                 "admin",
                 {"200": ok("Removed: the lists' version and size.", ref(SiteWordsChanged))},
                 permission="admin",
+                errors=(422,),
                 parameters=[param("pattern", "query", string(), "An entry to remove (repeatable); none: remove every entry.")],
                 description=_RULES,
             ),

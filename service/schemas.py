@@ -692,7 +692,7 @@ class SiteWordsInput(TypedDict):
     """Every entry of the lists (PUT replaces them all). Nothing is applied when any entry is bad."""
 
     entries: list[SiteWordInput]
-    moderator: NotRequired[Str("Recorded as who added the entries.")]
+    moderator: NotRequired[Str("Recorded as who added the entries.", max_length=200)]
 
 
 @answer
@@ -700,8 +700,8 @@ class SiteWordsPatch(TypedDict, total=False):
     """Entries to add (or change) and patterns to remove, together."""
 
     add: list[SiteWordInput]
-    remove: list[Str("An entry's pattern.")]
-    moderator: Str("Recorded as who added the entries.")
+    remove: list[Str("An entry's pattern.", min_length=1, max_length=200)]
+    moderator: Str("Recorded as who added the entries.", max_length=200)
 
 
 @answer

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
-from classifier.site_rules import DEFAULT_CATEGORY, DOMAIN_CATEGORY, SEVERITIES, canonical, check, is_domain
+from classifier.site_rules import DEFAULT_CATEGORY, DOMAIN_CATEGORY, MAX_ENTRY, SEVERITIES, canonical, check, is_domain
 from classifier.types import CATEGORIES
 
 from .context import Services
@@ -44,6 +45,19 @@ def entries(services: Services, site: str, query: str = "", severity: str | None
     return out
 
 
+_UNSTORABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def text_problem(value: object, most: int) -> str | None:
+    """Why ``value`` cannot be kept as a name or a note (None: it can): text of at most ``most`` characters, without
+    control characters or unpaired surrogates."""
+    if not isinstance(value, str) or len(value) > most:
+        return f"must be text of at most {most} characters"
+    if _UNSTORABLE.search(value):
+        return "must not hold control characters or unpaired surrogates"
+    return None
+
+
 def _entry(raw: object, index: int, who: str, now: float, errors: list[dict]) -> tuple[str, dict] | None:
     path = f"entries[{index}]"
     if not isinstance(raw, dict):
@@ -60,12 +74,14 @@ def _entry(raw: object, index: int, who: str, now: float, errors: list[dict]) ->
     if problem:
         errors.append({"field": f"{path}.pattern", "message": problem})
     category = raw.get("category")
-    if category is not None and category not in CATEGORIES:
+    if "category" in raw and category not in CATEGORIES:
         errors.append({"field": f"{path}.category", "message": f"must be one of {', '.join(CATEGORIES)}"})
+        category = "?"
     note = raw.get("note", "")
-    if not isinstance(note, str) or len(note) > MAX_NOTE:
-        errors.append({"field": f"{path}.note", "message": f"must be text of at most {MAX_NOTE} characters"})
-    if problem or category not in (None, *CATEGORIES) or severity not in SEVERITIES:
+    note_problem = text_problem(note, MAX_NOTE)
+    if note_problem:
+        errors.append({"field": f"{path}.note", "message": note_problem})
+    if problem or note_problem or category not in (None, *CATEGORIES) or severity not in SEVERITIES:
         return None
     if severity == "allow":
         category = ""
@@ -155,7 +171,7 @@ def change(services: Services, site: str, add: object, remove: object, who: str,
     if remove is not None and not isinstance(remove, list):
         errors.append({"field": "remove", "message": "must be a list of patterns"})
     for index, raw in enumerate(remove if isinstance(remove, list) else []):
-        pattern = canonical(raw) if isinstance(raw, str) else ""
+        pattern = canonical(raw) if text_problem(raw, MAX_ENTRY) is None else ""
         if not pattern:
             errors.append({"field": f"remove[{index}]", "message": "must be an entry's pattern"})
         else:

@@ -19,9 +19,14 @@ FORMATS = ("json", "text", "csv")
 
 
 def _who(data: object) -> str:
-    name = data.get("moderator") if isinstance(data, dict) else request.args.get("moderator")
-    if name is not None and (not isinstance(name, str) or len(name) > 200):
-        raise invalid([{"field": "moderator", "message": "must be a name of at most 200 characters"}])
+    if isinstance(data, dict):
+        name = data.get("moderator")
+        problem = actions.text_problem(name, 200) if "moderator" in data else None
+    else:
+        name = request.args.get("moderator")
+        problem = None if name is None else actions.text_problem(name, 200)
+    if problem:
+        raise invalid([{"field": "moderator", "message": problem}])
     return name or g.identity.key_id
 
 
@@ -90,6 +95,13 @@ def change_rules():
     unknown = sorted(set(data) - {"add", "remove", "moderator"})
     if unknown:
         raise invalid([{"field": name, "message": "is not a field of this request"} for name in unknown])
+    wrong = [
+        {"field": name, "message": "must be a list"}
+        for name in ("add", "remove")
+        if name in data and not isinstance(data[name], list)
+    ]
+    if wrong:
+        raise invalid(wrong)
     result = actions.change(services(), g.identity.site, data.get("add"), data.get("remove"), _who(data), g.identity.key_id)
     return jsonify(result)
 

@@ -132,5 +132,5 @@ def test_the_audit_filter_takes_every_decision_the_log_holds_and_refuses_others(
     refused = client.get("/v1/audit?decision=delete", headers=auth(keys["moderator"]))
     assert refused.status_code == 422
     assert refused.get_json()["error"]["fields"] == [
-        {"field": "decision", "message": "must be one of approve, reject, undo, ban, unban, reset"}
+        {"field": "decision", "message": "must be one of approve, reject, undo, ban, unban, reset, rules"}
     ]

@@ -842,6 +842,7 @@ def tour_rules(api: Api) -> None:
     api("PATCH", path, data=b"{", content_type="application/json", expect=400)
     api("PATCH", path, json={"add": [{"pattern": "w", "severity": "block", "note": "n" * HUGE * 80}]}, expect=413)
     assert api("DELETE", path, query_string={"pattern": "muppet"}, expect=200).get_json()["entries"] == 0
+    api("DELETE", path, query_string={"pattern": ""}, expect=422)
     assert api("DELETE", path, expect=200).get_json() == {"version": 5, "entries": 0}
     for method in ("GET", "PUT", "PATCH", "DELETE"):
         api(method, path, key="moderator", json={}, expect=403)

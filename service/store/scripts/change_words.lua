@@ -7,15 +7,15 @@ local n = tonumber(ARG.removed_count)
 if ARG.replace == '1' then redis.call('DEL', KEYS[1]) end
 local i = 1
 while i <= n do
-  redis.call('HDEL', KEYS[1], ARG_REST[i])
+  redis.call('HDEL', KEYS[1], ARG.changes[i])
   i = i + 1
 end
-while ARG_REST[i] ~= '' do
-  redis.call('HSET', KEYS[1], ARG_REST[i], ARG_REST[i + 1])
+while ARG.changes[i] ~= '' do
+  redis.call('HSET', KEYS[1], ARG.changes[i], ARG.changes[i + 1])
   i = i + 2
 end
 local audit = {}
-for j = i + 1, #ARG_REST do audit[#audit + 1] = ARG_REST[j] end
+for j = i + 1, #ARG.changes do audit[#audit + 1] = ARG.changes[j] end
 local version = redis.call('INCR', KEYS[2])
 redis.call('XADD', KEYS[3], '*', unpack(audit))
 return {version, redis.call('HLEN', KEYS[1])}
