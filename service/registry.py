@@ -76,13 +76,17 @@ class SharedRegistry(ModelRegistry):
         return self.fetch(version)
 
     def local_file(self, path: Path) -> Path:
-        """Return a file ``pointers()`` named, fetched from Redis when this process does not have it yet."""
-        if path.parent == self.versions_dir and path.suffix == ".model":
-            return self.fetch(path.stem)
-        return path
+        """Return a file ``pointers()`` named, fetched from Redis when this process does not have it yet (nothing
+        outside the cache but the fallback model, whatever a pointer in Redis says)."""
+        if path == self.fallback:
+            return path
+        if path.parent != self.versions_dir or path.suffix != ".model":
+            raise RegistryError(f"{path} is not a version of the shared registry")
+        return self.fetch(path.stem)
 
     def fetch(self, version: str) -> Path:
         """Return the local copy of ``version``, after checking its bytes against the SHA-256 it was published with."""
+        self._check_name(version)
         meta = self.store.meta(version)
         if meta is None:
             raise RegistryError(f"no published version {version} in the shared registry")

@@ -119,3 +119,12 @@ def test_every_instance_follows_the_shared_registry(redis_client, redis_url, tmp
     finally:
         for app in instances:
             app.extensions["moderation"].watcher.stop()
+
+
+def test_a_pointer_naming_a_path_is_refused(redis_client, redis_url, tmp_path):
+    registry = shared(redis_url, tmp_path / "cache")
+    ModelStore(redis_client).point("active", "../../etc/passwd")
+    with pytest.raises(RegistryError):
+        registry.local_file(registry.pointers().active)
+    with pytest.raises(RegistryError):
+        registry.fetch("../x")
