@@ -53,8 +53,16 @@ def test_a_connection_stays_open_after_a_refusal_only_when_the_whole_request_was
 BATCH = {"comments": [{"id": f"c{n}", "user_id": "u", "text": "A long and thoughtful comment. " * 15} for n in range(100)]}
 
 
+SENT = 16
+
+
 def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_health(tmp_path, redis_url, redis_client):
-    """One worker, one thread, one request may wait: of eight slow batches sent at once, the rest are refused fast."""
+    """One worker, one thread, one request may wait: of sixteen slow batches sent at once, the rest are refused fast.
+
+    (How many are served depends on how the machine interleaves the worker's accepting thread with the one serving
+    batches: from one to fourteen of the sixteen were seen. What must hold: every request is answered 200 or 503, some
+    are refused, each refusal comes far sooner than any batch, what was served is stored whole and what was refused
+    left nothing.)"""
     settings = {"threads": 1, "max_queued": 1, "max_wait_ms": 0}
     with Instance(tmp_path / "a", redis_url=redis_url, **settings) as server:
         store_key = server.cli("keys", "create", "--site", "news", "--role", "site", "--redis-url", redis_url).stdout.strip()
@@ -69,7 +77,7 @@ def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_hea
 
         def batch(n: int) -> None:
             body = {"comments": [{**c, "id": f"b{n}-{c['id']}"} for c in BATCH["comments"]]}
-            ready.wait()  # the eight leave together, however slowly their threads started
+            ready.wait()  # they leave together, however slowly their threads started
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
             started = time.monotonic()
             connection.request(
@@ -83,8 +91,8 @@ def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_hea
                 assert connection.getresponse().status == 200
             connection.close()
 
-        ready = threading.Barrier(9)
-        threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+        ready = threading.Barrier(SENT + 1)
+        threads = [threading.Thread(target=send, args=(n,)) for n in range(SENT)]
         for thread in threads:
             thread.start()
         ready.wait()
@@ -97,7 +105,8 @@ def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_hea
         assert not failures, failures
         served = [a for a in answers if a[0] == 200]
         refused = [a for a in answers if a[0] == 503]
-        assert len(served) + len(refused) == 8 and len(served) >= 2 and len(refused) >= 3
+        # nothing lost; the burst was more than one running and one waiting, so some were refused
+        assert len(served) + len(refused) == SENT and served and refused
         slowest_refusal = max(seconds for _, seconds, _, _ in refused)
         fastest_batch = min(seconds for _, seconds, _, _ in served)
         assert slowest_refusal < fastest_batch / 2, (slowest_refusal, fastest_batch)
