@@ -88,7 +88,7 @@ def run(mode: str, wait_replicas: int, seconds: float, kill_at: float, threads: 
             ]
             try:
                 victim = cluster.primary_of(UserKeys(SITE, USERS[0]).strikes)
-                [replica] = [n for n in cluster.nodes if n.replica_of == victim.node_id]
+                replica = cluster.replica_of(victim)
                 records: list[tuple[float, float, int, str, str, str]] = []
                 lock = threading.Lock()
                 start = time.monotonic()

@@ -180,6 +180,14 @@ class LocalCluster:
                 continue
         raise RedisServerError(f"no node serves {key}")
 
+    def replica_of(self, primary: Node) -> Node:
+        """A replica of ``primary`` now (asked of the primary: failovers move the roles)."""
+        info = primary.client(1.0).info("replication")
+        for name, value in info.items():
+            if name.startswith("slave") and isinstance(value, dict):
+                return next(n for n in self.nodes if n.port == int(value["port"]))
+        raise RedisServerError(f"node {primary.port} has no replica")
+
     def kill_node(self, node: Node) -> None:
         """Kill a node at once (SIGKILL: what a crashed machine looks like)."""
         if node.alive():

@@ -35,7 +35,8 @@ def test_credentials_and_every_node_of_the_url_reach_the_client(redis_cluster):
 def test_ready_while_one_primary_does_not_answer(redis_cluster, assessor):
     if redis_cluster is None:
         pytest.skip("REDIS_URL names a cluster whose nodes this test cannot stop")
-    app = create_app({"redis_url": redis_cluster.url, "assessor": assessor, "change_poll_s": 0})
+    # a short command timeout keeps the node stopped far less than the cluster's node timeout (1 s): no failover
+    app = create_app({"redis_url": redis_cluster.url, "assessor": assessor, "change_poll_s": 0, "redis_timeout_s": 0.2})
     client = app.test_client()
     assert client.get("/readyz").status_code == 200
     first = app.extensions["moderation"].store.client.get_primaries()[0]

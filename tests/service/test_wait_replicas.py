@@ -41,7 +41,7 @@ def test_a_strike_is_acknowledged_once_a_replica_has_it(redis_cluster, assessor)
     assert answer["store"] == "ok" and answer["user"]["strikes"] == 1
 
     primary = redis_cluster.primary_of(UserKeys("news", "waiter").strikes)
-    [replica] = [n for n in redis_cluster.nodes if n.replica_of == primary.node_id]
+    replica = redis_cluster.replica_of(primary)
     os.kill(replica.process.pid, signal.SIGSTOP)  # the replica stops reading the replication stream
     try:
         started = time.monotonic()
