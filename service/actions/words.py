@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
 
 from classifier.site_rules import DEFAULT_CATEGORY, DOMAIN_CATEGORY, MAX_ENTRY, SEVERITIES, canonical, check, is_domain
 from classifier.types import CATEGORIES
@@ -127,15 +126,14 @@ def _audit(who: str, now: float, summary: str, key_name: str) -> dict[str, str]:
     }
 
 
-def _summary(put: dict[str, dict], removed: Iterable[str], replaced: bool) -> str:
+def _summary(put: dict[str, dict], removed: int, replaced: bool) -> str:
     counts: dict[str, int] = {}
     for entry in put.values():
         counts[entry["severity"]] = counts.get(entry["severity"], 0) + 1
     added = ", ".join(f"{n} {severity}" for severity, n in sorted(counts.items())) or "nothing"
-    removed = list(removed)
     if replaced:
         return f"replaced the lists: {added}"
-    return f"added or changed {added}; removed {len(removed)}"
+    return f"added or changed {added}; removed {removed}"
 
 
 def _apply(
@@ -147,7 +145,7 @@ def _apply(
     if after > MAX_ENTRIES:
         raise Invalid([{"field": "entries", "message": f"a site may have at most {MAX_ENTRIES:,} entries ({after:,} asked)"}])
     version, count = services.store.words.change(
-        site, put, remove, _audit(who, now, _summary(put, remove, replace), key_name), replace=replace
+        site, put, remove, _audit(who, now, _summary(put, len(set(remove) & set(current)), replace), key_name), replace=replace
     )
     services.forget_site_rules(site)
     return {"version": version, "entries": count}
