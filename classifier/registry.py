@@ -172,12 +172,16 @@ class ModelRegistry:
         """Note in the history that a candidate ``version`` was judged and not published, and why (``report``)."""
         self._log({"event": "refused", "version": version, "report": report})
 
+    def _published(self, version: str) -> bool:
+        """Tell whether ``version`` (a well-formed name) has been published here."""
+        return (self.versions_dir / f"{version}.model").is_file()
+
     def _loadable(self, version: str) -> Path:
         """Return the file of a version after checking that it loads; RegistryError otherwise.
 
         The fallback model's version counts as published: it is copied in when first asked for.
         """
-        if not (self.versions_dir / f"{version}.model").is_file() and _VERSION.fullmatch(version or ""):
+        if _VERSION.fullmatch(version or "") and not self._published(version):
             try:
                 if artifact_mod.read_card(self.fallback).get("version") == version:
                     self.publish(self.fallback, {"reason": "the fallback model, published to be used by version"}, activate=False)
@@ -230,9 +234,7 @@ class ModelRegistry:
             rows.append(
                 {
                     "version": version,
-                    "created_at": card.get("created_at"),
-                    "gate": (card.get("gate") or {}).get("value"),
-                    "labels": (card.get("training") or {}).get("moderator_labels"),
+                    **card_summary(card),
                     "path": str(path),
                     "active": version == (active or fallback_version),
                     "shadow": version == shadow,
@@ -252,9 +254,7 @@ class ModelRegistry:
         fallback_version = card.get("version")
         return {
             "version": fallback_version,
-            "created_at": card.get("created_at"),
-            "gate": (card.get("gate") or {}).get("value"),
-            "labels": (card.get("training") or {}).get("moderator_labels"),
+            **card_summary(card),
             "path": str(self.fallback),
             "active": active is None or active == fallback_version,
             "shadow": fallback_version is not None and fallback_version == shadow,
@@ -264,6 +264,15 @@ class ModelRegistry:
     @staticmethod
     def _sorted(rows: list[dict]) -> list[dict]:
         return sorted(rows, key=lambda r: (r["fallback"], -(_timestamp(r["created_at"]))))
+
+
+def card_summary(card: dict) -> dict:
+    """What ``ModelRegistry.list`` shows of a model card: when it was made, its gate figure, its moderator labels."""
+    return {
+        "created_at": card.get("created_at"),
+        "gate": (card.get("gate") or {}).get("value"),
+        "labels": (card.get("training") or {}).get("moderator_labels"),
+    }
 
 
 def _timestamp(created_at: str | None) -> float:

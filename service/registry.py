@@ -21,7 +21,7 @@ from pathlib import Path
 
 from classifier import artifact as artifact_mod
 from classifier.artifact import Artifact, ArtifactError
-from classifier.registry import ModelRegistry, Pointers, RegistryError, _sync_dir
+from classifier.registry import ModelRegistry, Pointers, RegistryError, _sync_dir, card_summary
 
 from .store.models import ModelStore
 
@@ -137,9 +137,7 @@ class SharedRegistry(ModelRegistry):
         meta = {
             "sha256": sha256(data),
             "size": len(data),
-            "created_at": card.get("created_at"),
-            "gate": (card.get("gate") or {}).get("value"),
-            "labels": (card.get("training") or {}).get("moderator_labels"),
+            **card_summary(card),
         }
         self.store.put(version, data, meta)
         self.fetch(version)  # what was stored reads back whole
@@ -154,20 +152,8 @@ class SharedRegistry(ModelRegistry):
             return
         super().set_shadow(version)
 
-    def _loadable(self, version: str) -> Path:
-        self._check_name(version)
-        if self.store.meta(version) is None:
-            try:
-                if artifact_mod.read_card(self.fallback).get("version") == version:
-                    self.publish(self.fallback, {"reason": "the fallback model, published to be used by version"}, activate=False)
-            except ArtifactError:
-                pass
-        path = self.path_of(version)
-        try:
-            artifact_mod.load(path)
-        except ArtifactError as exc:
-            raise RegistryError(f"version {version} cannot be loaded: {exc}") from None
-        return path
+    def _published(self, version: str) -> bool:
+        return self.store.meta(version) is not None
 
     def list(self) -> list[dict]:
         """Every published version (from Redis), newest first, then the fallback model."""
@@ -181,9 +167,7 @@ class SharedRegistry(ModelRegistry):
         rows = [
             {
                 "version": version,
-                "created_at": meta.get("created_at"),
-                "gate": meta.get("gate"),
-                "labels": meta.get("labels"),
+                **{name: meta.get(name) for name in ("created_at", "gate", "labels")},
                 "path": f"redis:{version} ({meta.get('size')} bytes, sha256 {meta.get('sha256', '')[:12]})",
                 "active": version == (active or fallback_version),
                 "shadow": version == shadow,
