@@ -29,9 +29,10 @@ MAX_ENTRIES = 50_000
 MAX_NOTE = 500
 
 
-def entries(services: Services, site: str, query: str = "", severity: str | None = None) -> list[dict]:
-    """Return the site's entries, sorted by pattern, those containing ``query`` and of ``severity`` when given."""
-    _, found = services.store.words.load(site)
+def entries(services: Services, site: str, query: str = "", severity: str | None = None) -> tuple[int, list[dict]]:
+    """Return the lists' version and the site's entries, sorted by pattern, those containing ``query`` and of
+    ``severity`` when given."""
+    version, found = services.store.words.load(site)
     query = query.casefold().strip()
     out = []
     for pattern in sorted(found):
@@ -41,7 +42,7 @@ def entries(services: Services, site: str, query: str = "", severity: str | None
         ):
             continue
         out.append({"pattern": pattern, **entry})
-    return out
+    return version, out
 
 
 _UNSTORABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -57,8 +58,7 @@ def text_problem(value: object, most: int) -> str | None:
     return None
 
 
-def _entry(raw: object, index: int, who: str, now: float, errors: list[dict]) -> tuple[str, dict] | None:
-    path = f"entries[{index}]"
+def _entry(raw: object, path: str, who: str, now: float, errors: list[dict]) -> tuple[str, dict] | None:
     if not isinstance(raw, dict):
         errors.append({"field": path, "message": "must be an object with pattern and severity"})
         return None
@@ -101,14 +101,12 @@ def _checked(raw_entries: object, who: str, now: float, field: str = "entries") 
     errors: list[dict] = []
     out: dict[str, dict] = {}
     for index, raw in enumerate(raw_entries):
-        made = _entry(raw, index, who, now, errors)
+        made = _entry(raw, f"{field}[{index}]", who, now, errors)
         if made is not None:
             pattern, entry = made
             if pattern in out:
-                errors.append({"field": f"entries[{index}].pattern", "message": f"{pattern!r} is listed twice"})
+                errors.append({"field": f"{field}[{index}].pattern", "message": f"{pattern!r} is listed twice"})
             out[pattern] = entry
-    if field != "entries":
-        errors = [{**e, "field": field + e["field"][len("entries") :]} for e in errors]
     if errors:
         raise Invalid(errors)
     return out

@@ -44,12 +44,11 @@ def list_rules():
     if errors:
         raise invalid(errors)
     s = services()
-    rows = actions.entries(s, g.identity.site, request.args.get("q", ""), severity)
+    version, rows = actions.entries(s, g.identity.site, request.args.get("q", ""), severity)
     if fmt == "text":
         return Response(actions.to_text(rows), mimetype="text/plain")
     if fmt == "csv":
         return Response(actions.to_csv(rows), mimetype="text/csv")
-    version = s.store.words.load(g.identity.site)[0]
     return jsonify({"entries": [_shown(r) for r in rows], "count": len(rows), "version": version})
 
 

@@ -364,7 +364,7 @@ def _admin_only() -> None:
 
 def _rules_page(errors: list[dict] | None = None, status: int = 200, form: dict | None = None):
     query = (request.args.get("q") or "").strip()[:200]
-    rows = word_actions.entries(services(), g.console.site, query)
+    _, rows = word_actions.entries(services(), g.console.site, query)
     shown = [{**row, "at_text": render.when(float(row["added_at"])) if row.get("added_at") else "-"} for row in rows]
     return (
         render_template(
@@ -392,7 +392,7 @@ def rules():
 @signed_in
 def rules_export(format: str):
     _admin_only()
-    rows = word_actions.entries(services(), g.console.site)
+    _, rows = word_actions.entries(services(), g.console.site)
     if format == "csv":
         body, mimetype = word_actions.to_csv(rows), "text/csv"
     elif format == "text":
