@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import platform
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -39,3 +40,17 @@ def publish(path: Path, start: str, end: str, section: str, write: bool = True) 
     if write:
         write_section(path, start, end, section)
     print(section)
+
+
+def commands_during(client, action: Callable[[], None]) -> dict[str, int]:
+    """Run ``action`` and return the Redis commands ``client``'s server ran meanwhile, by name (``INFO
+    commandstats`` before and after; the ``info`` calls themselves left out)."""
+    before = client.info("commandstats")
+    action()
+    after = client.info("commandstats")
+    counts = {}
+    for name, stats in after.items():
+        calls = stats["calls"] - before.get(name, {}).get("calls", 0)
+        if calls and name != "cmdstat_info":
+            counts[name.removeprefix("cmdstat_")] = calls
+    return counts

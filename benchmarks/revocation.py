@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     from service.redis_server import RedisServer
     from service.store import connect
 
-    delays, commands = [], {}
+    delays = []
     with tempfile.TemporaryDirectory(prefix="revoke-", dir="/tmp") as folder:
         server = RedisServer(folder, persist=False).start()
         try:
@@ -67,20 +67,18 @@ def main(argv: list[str] | None = None) -> int:
             headers = {"Authorization": f"Bearer {key}"}
             cb.post("/v1/comments", json={"id": "warm", "user_id": "u", "text": TEXT}, headers=headers)
             time.sleep(2 * poll_s)
-            before, started = client.info("commandstats"), time.monotonic()
-            for n in range(200):
-                cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": TEXT}, headers=headers)
+
+            def submit() -> None:
+                for n in range(200):
+                    cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": TEXT}, headers=headers)
+
+            started = time.monotonic()
+            commands = report.commands_during(client, submit)
             elapsed = time.monotonic() - started
-            after = client.info("commandstats")
-            for name, stats in after.items():
-                calls = stats["calls"] - before.get(name, {}).get("calls", 0)
-                if calls:
-                    commands[name.removeprefix("cmdstat_")] = calls
             for app in (a, b):
                 app.extensions["moderation"].watcher.stop()
         finally:
             server.stop()
-    commands.pop("info", None)
     polls = commands.get("hgetall", 0)
     delays.sort()
     section = "\n".join(

@@ -113,7 +113,6 @@ def propagation(entries: list[dict], trials: int) -> dict:
     from service.store import connect
 
     delays = []
-    commands: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="site-words-", dir="/tmp") as folder:
         server = RedisServer(folder, persist=False).start()
         try:
@@ -138,20 +137,17 @@ def propagation(entries: list[dict], trials: int) -> dict:
             client = connect(server.url, 5.0)
             cb.post("/v1/comments", json={"id": "warm", "user_id": "u", "text": "hello"}, headers=site)
             time.sleep(2 * poll_s)
-            before = client.info("commandstats")
-            for n in range(200):
-                text = ORDINARY[n % len(ORDINARY)]
-                cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": text}, headers=site)
-            after = client.info("commandstats")
-            for name, stats in after.items():
-                calls = stats["calls"] - before.get(name, {}).get("calls", 0)
-                if calls:
-                    commands[name.removeprefix("cmdstat_")] = calls
+
+            def submit() -> None:
+                for n in range(200):
+                    text = ORDINARY[n % len(ORDINARY)]
+                    cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": text}, headers=site)
+
+            commands = report.commands_during(client, submit)
             for app in (a, b):
                 app.extensions["moderation"].watcher.stop()
         finally:
             server.stop()
-    commands.pop("info", None)
     delays.sort()
     return {"delays": delays, "commands": commands, "poll_s": poll_s}
 
