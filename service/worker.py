@@ -22,8 +22,13 @@ request never reached the app.
 The answer has each API's own error shape (the service's JSON error, Google's
 ``UNAVAILABLE`` on the Perspective path, plain text on the Akismet path).
 Health and metrics requests (``/healthz``, ``/readyz``, ``/metrics``) are never
-refused. The request is only looked at (``MSG_PEEK``) before the choice; a
-request whose bytes have not arrived yet is queued as usual.
+refused. The request is only looked at (``MSG_PEEK``) before the choice.
+
+A new connection goes to a thread only once its request has begun to arrive;
+until then it waits on the poller, holding no thread (gunicorn's own worker
+lets a thread wait up to 5 s for it, so a few connections that send nothing
+would stop a worker, and queued before the choice, a flood of new connections
+would pass the bound). One that sends nothing for ``keepalive`` seconds is closed.
 """
 
 from __future__ import annotations
@@ -109,6 +114,21 @@ def whole_request(data: bytes) -> bool:
     return len(data) == end + 4 + length
 
 
+def _arrived(sock: socket.socket) -> bool:
+    """Tell whether a socket has something to read (bytes, or the client's end): False only while nothing came."""
+    blocking = sock.getblocking()
+    sock.setblocking(False)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return False
+    except OSError:  # the client is gone: the usual path deals with it
+        pass
+    finally:
+        sock.setblocking(blocking)
+    return True
+
+
 class ShedWorker(ThreadWorker):
     """gunicorn's gthread worker with a bound on requests waiting for a thread, in number and in time."""
 
@@ -137,7 +157,16 @@ class ShedWorker(ThreadWorker):
         return bool(self.max_wait_s) and waiting * self._service_s / self.cfg.threads > self.max_wait_s / 2
 
     def enqueue_req(self, conn):
-        """The main thread: refuse at once when the request would wait too long, else queue it."""
+        """The main thread: wait on the poller for a new connection's request, refuse at once a request that would
+        wait too long, else queue it."""
+        if hasattr(self, "pending_conns") and not conn.initialized and not conn.data_ready:
+            if not _arrived(conn.sock):
+                conn.sock.setblocking(False)
+                conn.timeout = time.monotonic() + self.cfg.keepalive
+                self.pending_conns.append(conn)  # gunicorn's own list: closed when its time is up (murder_pending)
+                self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn))
+                return
+            conn.data_ready = True
         if self._full():
             keep = self._refuse(conn)
             if keep is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 import time
 
@@ -122,3 +123,27 @@ def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_hea
         ids = {r["result"]["id"] for r in body["results"]}
         assert len(ids) == 100 and ids <= stored
     assert len(stored) == 100 * len(served)
+
+
+def test_connections_that_send_nothing_hold_no_thread(tmp_path, redis_url):
+    """One worker with one thread: connections that send nothing do not keep another client's request waiting (gunicorn's
+    own worker gives each up to 5 s of a thread), are answered when they do send, and are closed after ``keepalive``
+    (5 s) when they never do."""
+    with Instance(tmp_path / "a", redis_url=redis_url, threads=1) as server:
+        silent = [socket.create_connection(("127.0.0.1", server.port), timeout=15) for _ in range(3)]
+        time.sleep(0.3)  # accepted by now
+        health = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
+        started = time.monotonic()
+        health.request("GET", "/healthz")
+        assert health.getresponse().status == 200
+        assert time.monotonic() - started < 2.0
+        silent[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert silent[0].recv(65536).startswith(b"HTTP/1.1 200 ")
+        started = time.monotonic()
+        try:
+            closed = silent[1].recv(1) == b""
+        except ConnectionResetError:
+            closed = True
+        assert closed and time.monotonic() - started < 8.0
+        for connection in silent:
+            connection.close()
