@@ -27,21 +27,39 @@ MAX_SECONDS = 10 * 365 * 86400
 MAX_STRIKES = 1_000_000
 
 
-def _check_thresholds(raw: Any) -> None:
-    """Refuse thresholds that are not {category: {"review"/"reject": 0..1}} with review <= reject."""
-    message = (
-        'thresholds must map categories to {"review": p, "reject": p} with 0 <= review <= reject <= 1 (either may be left out)'
-    )
-    if not isinstance(raw, Mapping) or set(raw) - set(CATEGORIES):
-        raise ValueError(message)
-    for limits in raw.values():
-        if not isinstance(limits, Mapping) or not limits or set(limits) - {"review", "reject"}:
-            raise ValueError(message)
-        values = list(limits.values())
-        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1 for v in values):
-            raise ValueError(message)
-        if "review" in limits and "reject" in limits and limits["review"] > limits["reject"]:
-            raise ValueError(message)
+class PolicyError(ValueError):
+    """A site policy that cannot be used; ``fields`` names every problem (``{"field": path, "message": ...}``)."""
+
+    def __init__(self, fields: list[dict]):
+        super().__init__("; ".join(f"{f['field']}: {f['message']}" for f in fields))
+        self.fields = fields
+
+
+def _integer(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _threshold_problems(raw: Any, path: str = "thresholds") -> list[dict]:
+    """Tell what is wrong with thresholds: ``{category: {"review"/"reject": 0..1}}`` with review <= reject."""
+    if not isinstance(raw, Mapping):
+        return [{"field": path, "message": 'must be an object of category: {"review": p, "reject": p}'}]
+    out = []
+    for category, limits in raw.items():
+        where = f"{path}.{category}"
+        if category not in CATEGORIES:
+            out.append({"field": where, "message": f"is not a category ({', '.join(CATEGORIES)})"})
+        elif not isinstance(limits, Mapping) or not limits:
+            out.append({"field": where, "message": 'must be {"review": p, "reject": p} (either may be left out)'})
+        else:
+            for name, value in limits.items():
+                if name not in ("review", "reject"):
+                    out.append({"field": f"{where}.{name}", "message": "is not a threshold (review, reject)"})
+                elif isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                    out.append({"field": f"{where}.{name}", "message": "must be a number from 0 to 1"})
+            pair = [limits.get(name) for name in ("review", "reject")]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair) and pair[0] > pair[1]:
+                out.append({"field": f"{where}.review", "message": "must not be above reject"})
+    return out
 
 
 #: Largest request rate or burst a rate limit may name.
@@ -56,10 +74,9 @@ class RateLimit:
     burst: int
 
     def __post_init__(self):
-        if isinstance(self.per_s, bool) or not isinstance(self.per_s, (int, float)) or not 0 < self.per_s <= MAX_RATE:
-            raise ValueError(f"rate_limit.per_s must be a number above 0 and at most {MAX_RATE}")
-        if isinstance(self.burst, bool) or not isinstance(self.burst, int) or not 1 <= self.burst <= MAX_RATE:
-            raise ValueError(f"rate_limit.burst must be an integer from 1 to {MAX_RATE}")
+        problems = self.problems({"per_s": self.per_s, "burst": self.burst})
+        if problems:
+            raise PolicyError(problems)
         object.__setattr__(self, "per_s", float(self.per_s))
 
     def to_dict(self) -> dict:
@@ -67,13 +84,34 @@ class RateLimit:
         return {"per_s": self.per_s, "burst": self.burst}
 
     @classmethod
-    def from_dict(cls, data: Any) -> RateLimit | None:
-        """Build one from ``{"per_s": x, "burst": n}``; None (no limit) from None."""
+    def from_dict(cls, data: Any, path: str = "rate_limit") -> RateLimit | None:
+        """Build one from ``{"per_s": x, "burst": n}``; None (no limit) from None; ``PolicyError`` naming each problem."""
         if data is None:
             return None
-        if not isinstance(data, Mapping) or set(data) != {"per_s", "burst"}:
-            raise ValueError('rate_limit must be {"per_s": number, "burst": integer} or null')
+        problems = cls.problems(data, path)
+        if problems:
+            raise PolicyError(problems)
         return cls(data["per_s"], data["burst"])
+
+    @staticmethod
+    def problems(data: Any, path: str = "rate_limit") -> list[dict]:
+        """Tell what is wrong with a rate limit's JSON form (null is none, and fine)."""
+        if data is None:
+            return []
+        if not isinstance(data, Mapping):
+            return [{"field": path, "message": 'must be {"per_s": number, "burst": integer} or null'}]
+        out = [{"field": f"{path}.{name}", "message": "is required"} for name in ("per_s", "burst") if name not in data]
+        out += [
+            {"field": f"{path}.{name}", "message": "is not a rate limit field (per_s, burst)"}
+            for name in data
+            if name not in ("per_s", "burst")
+        ]
+        per_s = data.get("per_s", 1)
+        if isinstance(per_s, bool) or not isinstance(per_s, (int, float)) or not 0 < per_s <= MAX_RATE:
+            out.append({"field": f"{path}.per_s", "message": f"must be a number above 0 and at most {MAX_RATE}"})
+        if not _integer(data.get("burst", 1), 1, MAX_RATE):
+            out.append({"field": f"{path}.burst", "message": f"must be an integer from 1 to {MAX_RATE}"})
+        return out
 
 
 @dataclass(frozen=True)
@@ -96,23 +134,11 @@ class SitePolicy:
     rate_limit: RateLimit | None = None
 
     def __post_init__(self):
-        if set(self.weights) != set(CATEGORIES) or any(
-            not isinstance(w, int) or isinstance(w, bool) or not 0 <= w <= MAX_STRIKES for w in self.weights.values()
-        ):
-            raise ValueError(f"weights needs an integer from 0 to {MAX_STRIKES} for every category")
-        if not isinstance(self.strike_ttl_s, int) or not 0 < self.strike_ttl_s <= MAX_SECONDS:
-            raise ValueError(f"strike_ttl_s must be from 1 to {MAX_SECONDS} seconds")
-        steps = [tuple(s) for s in self.ban_steps]
-        if any(len(s) != 2 or not 0 < s[0] <= MAX_STRIKES or not 0 <= s[1] <= MAX_SECONDS for s in steps) or [
-            s[0] for s in steps
-        ] != sorted({s[0] for s in steps}):
-            raise ValueError(
-                f"ban_steps must be [strikes, seconds] pairs with increasing strikes (1 to {MAX_STRIKES}) "
-                f"and seconds from 0 (for good) to {MAX_SECONDS}"
-            )
-        if any(not isinstance(d, str) or not d or len(d) > 253 for d in self.allowed_domains):
-            raise ValueError("allowed_domains must be host names")
-        _check_thresholds(self.thresholds)
+        problems = policy_problems(self.to_dict())
+        if set(self.weights) != set(CATEGORIES):
+            problems.insert(0, {"field": "weights", "message": f"needs a weight for every category ({', '.join(CATEGORIES)})"})
+        if problems:
+            raise PolicyError(problems)
 
     def weight(self, categories: list[str]) -> int:
         """Return the strikes a rejection for ``categories`` adds (at least 1 when none is named)."""
@@ -131,37 +157,87 @@ class SitePolicy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], base: SitePolicy | None = None) -> SitePolicy:
-        """Build a policy from its JSON form; missing keys keep ``base``'s values (default: the defaults)."""
-        unknown = set(data) - {"weights", "strike_ttl_s", "ban_steps", "allowed_domains", "thresholds", "rate_limit"}
-        if unknown:
-            raise ValueError(f"unknown policy keys: {sorted(unknown)}")
+        """Build a policy from its JSON form; missing keys keep ``base``'s values (default: the defaults).
+
+        ``PolicyError`` lists every problem, each with its path (``ban_steps[1][0]``, ``thresholds.attack.review``)."""
+        if not isinstance(data, Mapping):
+            raise PolicyError([{"field": "(body)", "message": "must be a JSON object"}])
+        problems = policy_problems(data)
+        if problems:
+            raise PolicyError(problems)
         base = base or cls()
-        weights = data.get("weights", {})
-        if not isinstance(weights, Mapping) or set(weights) - set(CATEGORIES):
-            raise ValueError(f"weights must map categories ({', '.join(CATEGORIES)}) to integers")
-        steps = data.get("ban_steps", base.ban_steps)
-        if not isinstance(steps, (list, tuple)) or not all(
-            isinstance(s, (list, tuple)) and all(isinstance(x, int) and not isinstance(x, bool) for x in s) for s in steps
-        ):
-            raise ValueError("ban_steps must be a list of [strikes, seconds] pairs of integers")
-        ttl = data.get("strike_ttl_s", base.strike_ttl_s)
-        if not isinstance(ttl, int) or isinstance(ttl, bool):
-            raise ValueError("strike_ttl_s must be an integer")
-        domains = data.get("allowed_domains", base.allowed_domains)
-        if not isinstance(domains, (list, tuple)) or not all(isinstance(d, str) and d and "\x00" not in d for d in domains):
-            raise ValueError("allowed_domains must be a list of host names")
-        if any(not d.isascii() or not d.isprintable() for d in domains):
-            raise ValueError("allowed_domains must be ASCII host names (use the xn-- form for others)")
         thresholds = data.get("thresholds", base.thresholds)
-        _check_thresholds(thresholds)
         return cls(
-            weights={**base.weights, **weights},
-            strike_ttl_s=ttl,
-            ban_steps=tuple(tuple(s) for s in steps),
-            allowed_domains=tuple(str(d).lower() for d in domains),
+            weights={**base.weights, **data.get("weights", {})},
+            strike_ttl_s=data.get("strike_ttl_s", base.strike_ttl_s),
+            ban_steps=tuple(tuple(s) for s in data.get("ban_steps", base.ban_steps)),
+            allowed_domains=tuple(str(d).lower() for d in data.get("allowed_domains", base.allowed_domains)),
             thresholds={c: {k: float(v) for k, v in t.items()} for c, t in thresholds.items()},
             rate_limit=RateLimit.from_dict(data["rate_limit"]) if "rate_limit" in data else base.rate_limit,
         )
+
+
+#: The keys of a policy's JSON form.
+POLICY_KEYS = ("weights", "strike_ttl_s", "ban_steps", "allowed_domains", "thresholds", "rate_limit")
+
+
+def policy_problems(data: Mapping[str, Any]) -> list[dict]:
+    """Tell everything wrong with (part of) a policy's JSON form: ``[{"field": path, "message": ...}]``, empty when
+    it is fine."""
+    out: list[dict] = []
+
+    def bad(where: str, message: str) -> None:
+        out.append({"field": where, "message": message})
+
+    for key in data:
+        if key not in POLICY_KEYS:
+            bad(str(key), f"is not a policy key ({', '.join(POLICY_KEYS)})")
+    if "weights" in data:
+        weights = data["weights"]
+        if not isinstance(weights, Mapping):
+            bad("weights", "must be an object of category: integer")
+        else:
+            for category, weight in weights.items():
+                if category not in CATEGORIES:
+                    bad(f"weights.{category}", f"is not a category ({', '.join(CATEGORIES)})")
+                elif not _integer(weight, 0, MAX_STRIKES):
+                    bad(f"weights.{category}", f"must be an integer from 0 to {MAX_STRIKES}")
+    if "strike_ttl_s" in data and not _integer(data["strike_ttl_s"], 1, MAX_SECONDS):
+        bad("strike_ttl_s", f"must be an integer from 1 to {MAX_SECONDS} (seconds)")
+    if "ban_steps" in data:
+        steps = data["ban_steps"]
+        if not isinstance(steps, (list, tuple)):
+            bad("ban_steps", "must be a list of [strikes, seconds] pairs")
+        else:
+            before = 0
+            for i, step in enumerate(steps):
+                if not isinstance(step, (list, tuple)) or len(step) != 2:
+                    bad(f"ban_steps[{i}]", "must be a [strikes, seconds] pair")
+                    continue
+                strikes, seconds = step
+                if not _integer(strikes, 1, MAX_STRIKES):
+                    bad(f"ban_steps[{i}][0]", f"must be an integer from 1 to {MAX_STRIKES} (strikes)")
+                elif strikes <= before:
+                    bad(f"ban_steps[{i}][0]", "must be more strikes than the step before")
+                else:
+                    before = strikes
+                if not _integer(seconds, 0, MAX_SECONDS):
+                    bad(f"ban_steps[{i}][1]", f"must be an integer from 0 (for good) to {MAX_SECONDS} (seconds)")
+    if "allowed_domains" in data:
+        domains = data["allowed_domains"]
+        if not isinstance(domains, (list, tuple)):
+            bad("allowed_domains", "must be a list of host names")
+        else:
+            for i, domain in enumerate(domains):
+                if not isinstance(domain, str) or not 1 <= len(domain) <= 253:
+                    bad(f"allowed_domains[{i}]", "must be a host name of 1 to 253 characters")
+                elif not domain.isascii() or not domain.isprintable():
+                    bad(f"allowed_domains[{i}]", "must be an ASCII host name (use the xn-- form for others)")
+    if "thresholds" in data:
+        out += _threshold_problems(data["thresholds"])
+    if "rate_limit" in data:
+        out += RateLimit.problems(data["rate_limit"])
+    return out
 
 
 @dataclass(frozen=True)

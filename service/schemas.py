@@ -27,12 +27,14 @@ from typing import Annotated, Any, Literal, NotRequired, Required, Union, get_ar
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
     StringConstraints,
     TypeAdapter,
     ValidationInfo,
+    WithJsonSchema,
     with_config,
 )
 from pydantic import Strict as _Strict
@@ -118,7 +120,7 @@ class Rule:
         """Tell what is wrong with ``value`` (pydantic said something is), in the service's words."""
         if self.kind in ("id", "string"):
             if not isinstance(value, str):
-                return ["must be a string"]
+                return ["must be a string or an integer" if self.kind == "id" else "must be a string"]
             if self.kind == "id":
                 if not 1 <= len(value) <= self.max_length:
                     return [f"must be 1 to {self.max_length} characters"]
@@ -152,8 +154,19 @@ def _doc(description: str | None, extra: dict | None = None) -> Any:
     return Field(description=description, json_schema_extra=extra)
 
 
+def _decimal(value: Any) -> Any:
+    """An integer id (many comment systems number their comments and users) as its decimal string."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python turns into a string: left to be refused as not a string
+            return value
+    return value
+
+
 def Id(description: str | None = None, max_length: int = ID_MAX) -> Any:
-    """An identifier (comment, user, article, moderator): 1 to ``max_length`` characters, no control characters."""
+    """An identifier (comment, user, article, moderator): 1 to ``max_length`` characters, no control characters; an
+    integer is taken as its decimal string (``5`` is ``"5"``)."""
     description = description or (
         f"1 to {max_length} characters; no control characters (U+0000-U+001F, U+007F-U+009F) or unpaired surrogates."
     )
@@ -161,8 +174,17 @@ def Id(description: str | None = None, max_length: int = ID_MAX) -> Any:
         str,
         _Strict(),
         StringConstraints(min_length=1, max_length=max_length, pattern=ID_PATTERN),
+        BeforeValidator(_decimal),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": ID_PATTERN},
+                    {"type": "integer"},
+                ],
+                "description": description + " An integer is taken as its decimal string.",
+            }
+        ),
         Rule("id", max_length=max_length),
-        _doc(description),
     ]
 
 
@@ -625,8 +647,7 @@ class ClaimAnswer(TypedDict):
 
 @with_config(ConfigDict(extra="allow", json_schema_extra={"additionalProperties": {"type": "string"}}))
 class AuditEntry(TypedDict):
-    """A decision, a user action or a change of the site's word lists. Every field but `at` is the string the log
-    stored."""
+    """A decision, a user action or a change of the site's word lists."""
 
     entry: Str("Stream entry id.")
     type: Enum(("decision", "undo", "ban", "unban", "reset", "rules"))
@@ -634,11 +655,15 @@ class AuditEntry(TypedDict):
     comment_id: NotRequired[str]
     user_id: NotRequired[Str("The user acted on (every type but rules).")]
     change: NotRequired[Str("What a change of the site's word lists did (type rules).")]
-    categories: NotRequired[Str("Comma-joined categories.")]
-    previous: NotRequired[Str("Previous decision, or the comment's state before the first decision.")]
+    categories: NotRequired[Annotated[list[str], Field(description="The categories the decision named.")]]
+    previous: NotRequired[
+        Annotated[
+            str | None, Field(description="Previous decision, or the comment's state before the first decision; null: none.")
+        ]
+    ]
     moderator: str
     note: str
-    duration_s: NotRequired[Str("Ban length in seconds; 0 for good.")]
+    duration_s: NotRequired[Int("Ban length in seconds; 0 for good.", minimum=0)]
     at: Timestamp() | None
 
 

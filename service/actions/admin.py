@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import RateLimit, SitePolicy
+from ..config import PolicyError, RateLimit, SitePolicy
 from .context import Services
 from .errors import Invalid, NotFound
 
@@ -15,9 +15,9 @@ def list_keys(services: Services, site: str) -> list[dict]:
 def rate_limit(raw: object, field: str = "rate_limit") -> RateLimit | None:
     """Return the ``RateLimit`` of a request's ``{"per_s", "burst"}`` (None for null); ``Invalid`` when it is not one."""
     try:
-        return RateLimit.from_dict(raw)
-    except (ValueError, TypeError) as exc:
-        raise Invalid([{"field": field, "message": str(exc)}]) from None
+        return RateLimit.from_dict(raw, field)
+    except PolicyError as exc:
+        raise Invalid(exc.fields) from None
 
 
 def create_key(services: Services, site: str, role: str, name: str = "", limit: RateLimit | None = None) -> tuple[str, str]:
@@ -51,8 +51,8 @@ def update_policy(services: Services, site: str, changes: object) -> SitePolicy:
         raise Invalid([{"field": "(body)", "message": "must be a JSON object"}])
     try:
         policy = SitePolicy.from_dict(changes, base=services.policy(site))
-    except (ValueError, TypeError) as exc:
-        raise Invalid([{"field": "(body)", "message": str(exc)}]) from None
+    except PolicyError as exc:  # every problem, each with its path
+        raise Invalid(exc.fields) from None
     services.store.policies.set(site, policy)
     services.forget_policy(site)
     return policy

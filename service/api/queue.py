@@ -63,7 +63,7 @@ def audit():
     out = []
     for entry in actions.audit(services(), g.identity.site, limit, moderator, decision):
         entry = dict(entry)
-        entry["at"] = iso(float(entry["at"])) if entry.get("at") else None
+        entry["at"] = iso(entry["at"]) if entry["at"] is not None else None
         entry.pop("key", None)
         out.append(entry)
     return jsonify({"entries": out})

@@ -48,7 +48,7 @@ from ..schemas import (
 )
 from ..store import StoreUnavailable
 from ..times import iso
-from ..validation import json_body, validate
+from ..validation import field_errors, json_body, validate
 
 bp = Blueprint("coral", __name__)
 
@@ -190,14 +190,18 @@ def parse(raw: bytes, settings: dict) -> tuple[str, dict]:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "the request body is not valid JSON", "bad_json") from None
-    top = validate(body, _REQUEST)
-    problems: list[dict] = []
+    # Every problem in one answer: the request's own fields, and the fields of each part that is an object.
+    problems = field_errors(body, _REQUEST)
+    if not isinstance(body, dict):
+        raise invalid(problems)
+    top = {k: v for k, v in body.items() if k in _REQUEST}
     parts = {}
     for name, spec in (("comment", _COMMENT), ("author", _AUTHOR), ("story", _STORY)):
-        try:
-            parts[name] = _nested(body, name, spec)
-        except ApiError as error:
-            problems.extend(error.fields or [])
+        if isinstance(body.get(name), dict):
+            try:
+                parts[name] = _nested(body, name, spec)
+            except ApiError as error:
+                problems.extend(error.fields or [])
     if problems:
         raise invalid(problems)
     text = parts["comment"]["body"]

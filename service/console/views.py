@@ -348,7 +348,7 @@ def log():
         decision = ""
     comment = (request.args.get("comment") or "").strip()[:200]
     entries = queue_actions.audit(services(), g.console.site, 200, moderator_filter or None, decision or None, comment or None)
-    shown = [{**entry, "at_text": render.when(float(entry["at"])) if entry.get("at") else "-"} for entry in entries]
+    shown = [{**entry, "at_text": render.when(entry["at"]) if entry["at"] is not None else "-"} for entry in entries]
     return render_template(
         "log.html", entries=shown, moderator=moderator_filter, decision=decision, choices=LOG_CHOICES, comment=comment
     )

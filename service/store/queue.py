@@ -24,6 +24,20 @@ def _pairs(fields: dict) -> list[str]:
     return [str(x) for k, v in fields.items() for x in (k, "" if v is None else v)]
 
 
+def audit_entry(entry_id: str, fields: dict[str, str]) -> dict:
+    """Return an audit entry with the types the API gives them (a stream keeps strings): ``categories`` a list,
+    a ban's ``duration_s`` an integer (0: for good), no ``previous`` state None, ``at`` seconds (None if missing)."""
+    entry: dict = {"entry": entry_id, **fields}
+    if "categories" in entry:
+        entry["categories"] = [c for c in entry["categories"].split(",") if c]
+    if entry.get("duration_s", "").isdigit():
+        entry["duration_s"] = int(entry["duration_s"])
+    if "previous" in entry:
+        entry["previous"] = entry["previous"] or None
+    entry["at"] = float(entry["at"]) if entry.get("at") else None
+    return entry
+
+
 def priority(risk: float, received_at: float) -> int:
     """Return the queue score (lower is served first)."""
     return (1000 - round(max(0.0, min(1.0, risk)) * 1000)) * _SECONDS + int(received_at)
@@ -152,7 +166,7 @@ class QueueStore:
     def audit(self, site: str, count: int = 100, before: str = "+") -> list[dict]:
         """Return recent audit entries, newest first."""
         entries = self.client.xrevrange(SiteKeys(site).audit, max=before, count=count)
-        return [{"entry": entry_id, **fields} for entry_id, fields in entries]
+        return [audit_entry(entry_id, fields) for entry_id, fields in entries]
 
     def put_label(self, site: str, name: str, label: dict) -> None:
         """Keep a training label that no queue decision made (feedback such as Akismet's submit-spam),

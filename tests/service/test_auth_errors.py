@@ -80,7 +80,7 @@ class TestBadInput:
     def test_every_bad_field_is_listed(self, client, keys):
         body = {
             "id": "",
-            "user_id": 7,
+            "user_id": 7.5,
             "text": ["x"],
             "article_id": "a\x00b",
             "author_name": "x" * 201,
@@ -95,7 +95,7 @@ class TestBadInput:
                 "message": "invalid fields: id, user_id, text, article_id, author_name, created_at",
                 "fields": [
                     {"field": "id", "message": "must be 1 to 200 characters"},
-                    {"field": "user_id", "message": "must be a string"},
+                    {"field": "user_id", "message": "must be a string or an integer"},
                     {"field": "text", "message": "must be a string"},
                     {"field": "article_id", "message": "must not contain control characters"},
                     {"field": "author_name", "message": "must be at most 200 characters"},

@@ -242,3 +242,31 @@ def test_spans_carry_utf16_offsets_for_javascript(client, keys):
             in_javascript = encoded[2 * span["start16"] : 2 * span["end16"]].decode("utf-16-le")
             assert in_python == in_javascript and in_python.strip()
             assert span["start16"] == span["start"] + 3  # three astral characters before every span
+
+
+def test_integer_ids_are_taken_as_their_decimal_strings(client, keys):
+    """Many comment systems number their comments and users: 5 is the comment "5", 42 the user "42", everywhere."""
+    site, moderator = auth(keys["site"]), auth(keys["moderator"])
+    text = "You are a pathetic idiot and everyone knows it."
+    first = client.post(
+        "/v1/comments", json={"id": 5, "user_id": 42, "text": text, "parent_id": 4, "article_id": 9}, headers=site
+    )
+    assert first.status_code == 200 and first.get_json()["id"] == "5" and first.get_json()["user"]["strikes"] == 1
+    again = client.post("/v1/comments", json={"id": "5", "user_id": "42", "text": text}, headers=site)
+    assert again.get_json() == first.get_json()  # the same comment: answered again, not struck twice
+    stored = client.get("/v1/comments/5", headers=moderator).get_json()
+    assert (stored["id"], stored["user_id"], stored["article_id"]) == ("5", "42", "9")
+    batch = client.post(
+        "/v1/comments/batch", json={"comments": [{"id": 6, "user_id": 42, "text": "Fine, thanks."}]}, headers=site
+    )
+    assert batch.get_json()["results"][0]["result"]["id"] == "6"
+    decided = client.post("/v1/comments/5/decision", json={"decision": "approve", "moderator": 7}, headers=moderator)
+    assert decided.status_code == 200 and decided.get_json()["user_id"] == "42"
+    assert client.get("/v1/users/42", headers=moderator).get_json()["strikes"] == 0
+    banned = client.post("/v1/users/42/ban", json={"reason": "test", "moderator": 7}, headers=moderator)
+    assert banned.status_code == 200
+    assert [e["moderator"] for e in client.get("/v1/audit", headers=moderator).get_json()["entries"]] == ["7", "7"]
+    for bad in (True, 5.5, [5], {"n": 5}):
+        refused = client.post("/v1/comments", json={"id": bad, "user_id": "u", "text": "hi"}, headers=site)
+        assert refused.status_code == 422
+        assert refused.get_json()["error"]["fields"] == [{"field": "id", "message": "must be a string or an integer"}]

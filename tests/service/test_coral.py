@@ -358,8 +358,8 @@ def test_bad_bodies(client, keys, configured):
     assert signed(b"\xff\xfe").status_code == 400
     response = signed(encode({"action": "DELETE", "comment": {}, "author": [], "story": {"id": ""}}))
     assert response.status_code == 422
-    assert {f["field"] for f in response.get_json()["error"]["fields"]} == {"action", "author"}
-    response = signed(encode({"action": "NEW", "comment": {"parentID": 5}, "author": {}, "story": {"id": ""}}))
+    assert {f["field"] for f in response.get_json()["error"]["fields"]} == {"action", "author", "comment.body", "story.id"}
+    response = signed(encode({"action": "NEW", "comment": {"parentID": 5.5}, "author": {}, "story": {"id": ""}}))
     assert {f["field"] for f in response.get_json()["error"]["fields"]} == {
         "comment.body",
         "comment.parentID",

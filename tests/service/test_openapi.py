@@ -485,8 +485,11 @@ def test_request_schemas_mirror_the_validation_rules():
             prop = schema["properties"][name]
             inner = prop["allOf"][0] if "allOf" in prop else prop
             assert bool(prop.get("nullable")) == (field.nullable or not field.required), f"{schema_name}.{name} nullable"
-            if field.kind == "id":
-                assert (inner["minLength"], inner["maxLength"]) == (1, field.max_length or 200), f"{schema_name}.{name}"
+            if field.kind == "id":  # a string of 1 to max_length characters, or an integer (taken as its digits)
+                branches = {branch["type"]: branch for branch in inner["anyOf"]}
+                assert set(branches) == {"string", "integer"}, f"{schema_name}.{name}"
+                text = branches["string"]
+                assert (text["minLength"], text["maxLength"]) == (1, field.max_length or 200), f"{schema_name}.{name}"
             if field.kind == "string" and field.max_length:
                 assert inner["maxLength"] == field.max_length, f"{schema_name}.{name}"
             if field.choices:
@@ -541,10 +544,10 @@ def tour_comments(api: Api) -> None:
         key="site",
         json={
             "id": "",
-            "user_id": 5,
+            "user_id": True,
             "text": "   ",
             "article_id": "a\x00b",
-            "parent_id": 7,
+            "parent_id": 7.5,
             "author_name": "x" * 201,
             "created_at": "yesterday",
         },
@@ -753,8 +756,13 @@ def tour_admin(api: Api) -> None:
     assert [k["rate_limit"] for k in listed if k["id"] == made["id"]] == [limited]
     cleared = api("PATCH", revoke, path={"key_id": made["id"]}, json={"rate_limit": None}, expect=200).get_json()
     assert cleared["rate_limit"] is None
-    for bad in ({}, {"rate_limit": {"per_s": 0, "burst": 1}}, {"rate_limit": {"per_s": 1}}, {"rate_limit": 5}):
-        assert fields_of(api("PATCH", revoke, path={"key_id": made["id"]}, json=bad, expect=422)) == {"rate_limit"}
+    for bad, fields in (
+        ({}, {"rate_limit"}),
+        ({"rate_limit": {"per_s": 0, "burst": 1}}, {"rate_limit.per_s"}),
+        ({"rate_limit": {"per_s": 1}}, {"rate_limit.burst"}),
+        ({"rate_limit": 5}, {"rate_limit"}),
+    ):
+        assert fields_of(api("PATCH", revoke, path={"key_id": made["id"]}, json=bad, expect=422)) == fields
     api("PATCH", revoke, path={"key_id": made["id"]}, data=b"{", expect=400)
     api("PATCH", revoke, path={"key_id": made["id"]}, json={"rate_limit": None, "x": "x" * HUGE}, expect=413)
     api("PATCH", revoke, key="other", path={"key_id": made["id"]}, json={"rate_limit": None}, expect=404)
@@ -778,8 +786,43 @@ def tour_admin(api: Api) -> None:
     assert changed["weights"]["abuse"] == 2 and changed["allowed_domains"] == ["example.org"]
     assert changed["ban_steps"] == policy["ban_steps"]
     api("PUT", "/v1/policy", json={}, expect=200)
-    for bad in ({"unknown": 1}, [], {"ban_steps": [[3, 1], [2, 1]]}, {"strike_ttl_s": 0}, {"weights": {"abuse": -1}}):
-        assert fields_of(api("PUT", "/v1/policy", json=bad, expect=422)) == {"(body)"}
+    for bad, fields in (
+        ({"unknown": 1}, {"unknown"}),
+        ([], {"(body)"}),
+        ({"ban_steps": [[3, 1], [2, 1]]}, {"ban_steps[1][0]"}),
+        ({"strike_ttl_s": 0}, {"strike_ttl_s"}),
+        ({"weights": {"abuse": -1}}, {"weights.abuse"}),
+        (  # every problem at once, each with its path
+            {
+                "weights": {"abuse": "x", "spam": 1},
+                "strike_ttl_s": "no",
+                "ban_steps": [[1, "a"], 5],
+                "allowed_domains": ["ok.org", ""],
+                "thresholds": {"attack": {"review": 0.9, "reject": 0.5}, "abuse": {"reject": 7}},
+                "rate_limit": {"per_s": 0, "burst": 1.5},
+                "colour": "red",
+            },
+            {
+                "weights.abuse",
+                "weights.spam",
+                "strike_ttl_s",
+                "ban_steps[0][1]",
+                "ban_steps[1]",
+                "allowed_domains[1]",
+                "thresholds.attack.review",
+                "thresholds.abuse.reject",
+                "rate_limit.per_s",
+                "rate_limit.burst",
+                "colour",
+            },
+        ),
+    ):
+        assert fields_of(api("PUT", "/v1/policy", json=bad, expect=422)) == fields
+    assert api("GET", "/v1/policy", expect=200).get_json() == {
+        **policy,
+        "weights": {**policy["weights"], "abuse": 2},
+        "allowed_domains": ["example.org"],
+    }
     api("PUT", "/v1/policy", data=b"{]", expect=400)
     api("PUT", "/v1/policy", json={"allowed_domains": ["d" * HUGE]}, expect=413)
     api("PUT", "/v1/policy", key="moderator", json={}, expect=403)
@@ -1219,7 +1262,7 @@ REQUESTS = [
         {"decision": "reject", "moderator": "m", "note": 1},
         False,
     ),
-    ("POST", "/v1/comments/{comment_id}/undo", {"comment_id": "k1"}, {"moderator": 7}, False),
+    ("POST", "/v1/comments/{comment_id}/undo", {"comment_id": "k1"}, {"moderator": 7.5}, False),
     ("POST", "/v1/queue/claim", None, {"moderator": "m", "limit": 5}, True),
     ("POST", "/v1/queue/claim", None, {"moderator": "m", "limit": "5"}, False),
     ("POST", "/v1/queue/claim", None, {"moderator": "m", "limit": 0}, False),

@@ -52,6 +52,31 @@ class TestUsers:
         audit = [e["decision"] for e in client.get("/v1/audit", headers=auth(keys["moderator"])).get_json()["entries"]]
         assert audit == ["reset", "unban", "ban", "ban"]
 
+    def test_the_audit_log_gives_the_types_the_api_takes(self, client, keys, clock):
+        """Categories a list, ban lengths integers (0: for good), the moderator given or the key's id, times ISO."""
+        moderator = auth(keys["moderator"])
+        submit(client, keys["site"], "c1", "dan", "You are a pathetic idiot and everyone knows it.")
+        client.post(
+            "/v1/comments/c1/decision",
+            json={"decision": "reject", "categories": ["attack", "abuse"], "moderator": "m1"},
+            headers=moderator,
+        )
+        client.post("/v1/comments/c1/undo", json={"moderator": "m1"}, headers=moderator)
+        client.post("/v1/users/dan/ban", json={"duration_s": 600, "reason": "cooling off", "moderator": "m2"}, headers=moderator)
+        client.post("/v1/users/dan/ban", json={"reason": "for good"}, headers=moderator)
+        client.post("/v1/users/dan/strikes/reset", json={"moderator": "m3"}, headers=moderator)
+        entries = client.get("/v1/audit", headers=moderator).get_json()["entries"]
+        assert [e["type"] for e in entries] == ["reset", "ban", "ban", "undo", "decision"]
+        reset, forever, timed, undo, decision = entries
+        assert decision["categories"] == ["abuse", "attack"] and decision["previous"] == "rejected"
+        assert undo["categories"] == [] and undo["previous"] == "reject"
+        assert (timed["duration_s"], timed["moderator"]) == (600, "m2")
+        listed = client.get("/v1/keys", headers=auth(keys["admin"])).get_json()["keys"]
+        [key_id] = [k["id"] for k in listed if k["name"] == "test moderator"]
+        assert forever["duration_s"] == 0 and forever["moderator"] == key_id
+        assert reset["moderator"] == "m3" and "duration_s" not in reset
+        assert {e["at"] for e in entries} == {iso(clock())}
+
     def test_timed_ban_expires(self, client, keys, clock):
         client.post("/v1/users/eve/ban", json={"duration_s": 60, "reason": "x"}, headers=auth(keys["moderator"]))
         clock.advance(61)
