@@ -313,6 +313,9 @@ class Settings:
     #: Milliseconds a request should wait for a thread at most: a worker refuses at once (503) a request that would
     #: wait longer, by its estimate, instead of serving it late (load shedding, ``service.worker``); 0: no bound.
     max_wait_ms: float = 10.0
+    #: Seconds a client has to send a whole request (head and body) once it has begun; a slower one is cut off, so
+    #: a client sending a byte a second holds a worker's thread this long at most (``service.worker``).
+    request_timeout_s: float = 10.0
     #: Access log file (``-``: stdout); unset: no access log.
     access_log: str | None = None
     #: gunicorn's log level (``debug``, ``info``, ``warning``, ``error``, ``critical``).
@@ -356,6 +359,7 @@ class Settings:
             "model_poll_s",
             "threads",
             "retention_days",
+            "request_timeout_s",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")

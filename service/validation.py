@@ -22,6 +22,9 @@ __all__ = ["TIME_MAX", "Schema", "field_errors", "json_body", "query_choice", "q
 def json_body() -> Any:
     """Return the request's JSON body; 400 when it is not JSON."""
     data = request.get_data(cache=True)
+    expected = request.content_length
+    if expected is not None and len(data) < expected:  # the client went, or was too slow (request_timeout_s)
+        raise ApiError(400, f"the request body ended after {len(data)} of its {expected} bytes", "bad_json")
     if not data:
         raise ApiError(400, "the request body must be JSON", "bad_json")
     try:

@@ -40,6 +40,7 @@ import threading
 import time
 from functools import partial
 
+from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers.gthread import ThreadWorker
 
 #: Paths that are never refused.
@@ -129,6 +130,32 @@ def _arrived(sock: socket.socket) -> bool:
     return True
 
 
+class _Deadline:
+    """The socket a request is read from, with a time by which the whole request must have come: past it, reading
+    ends as if the client had closed its side (gunicorn then drops the connection, or the app answers that the
+    body was cut short), so a client trickling bytes holds a thread until then at most."""
+
+    __slots__ = ("deadline", "sock")
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self.sock, self.deadline = sock, deadline
+
+    def recv(self, size: int) -> bytes:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            return b""
+        self.sock.settimeout(left)
+        try:
+            return self.sock.recv(size)
+        except TimeoutError:
+            return b""
+        finally:
+            self.sock.settimeout(None)
+
+    def __getattr__(self, name: str):
+        return getattr(self.sock, name)
+
+
 class ShedWorker(ThreadWorker):
     """gunicorn's gthread worker with a bound on requests waiting for a thread, in number and in time."""
 
@@ -137,6 +164,7 @@ class ShedWorker(ThreadWorker):
         from .config import load_settings
 
         settings = load_settings()[0]
+        self.request_timeout_s = settings.request_timeout_s
         self.max_queued = settings.max_queued
         self.max_wait_s = settings.max_wait_ms / 1000
         self._waiting = 0
@@ -194,11 +222,26 @@ class ShedWorker(ThreadWorker):
                 if keep:
                     conn.init()  # its parser reads the next request, as gunicorn does after an answer
                 return keep  # the main thread keeps the connection or closes it (finish_request)
+        self._read_by(conn, conn.queued_at + self.request_timeout_s)
         started = time.monotonic()
         try:
             return super().handle(conn)
         finally:
             self._service_s += (time.monotonic() - started - self._service_s) * 0.05
+
+    def _read_by(self, conn, deadline: float) -> None:
+        """Give the request on ``conn`` until ``deadline`` to come whole (plain HTTP/1: the parser's socket reads
+        through ``_Deadline``; gunicorn's own reads wait as long as the client likes)."""
+        if self.cfg.is_ssl:
+            return
+        if not conn.initialized:
+            conn.init()  # without TLS this only makes the parser; gunicorn's handle() then finds it made
+        unreader = getattr(conn.parser, "unreader", None)
+        if isinstance(unreader, SocketUnreader):
+            if isinstance(unreader.sock, _Deadline):
+                unreader.sock.deadline = deadline
+            else:
+                unreader.sock = _Deadline(unreader.sock, deadline)
 
     def _refuse(self, conn) -> bool | None:
         """Answer ``conn``'s request with a refusal: return whether the connection can stay open; None (nothing done)

@@ -147,3 +147,65 @@ def test_connections_that_send_nothing_hold_no_thread(tmp_path, redis_url):
         assert closed and time.monotonic() - started < 8.0
         for connection in silent:
             connection.close()
+
+
+def test_a_client_trickling_its_request_holds_a_thread_until_the_request_timeout_at_most(tmp_path, redis_url):
+    """One worker with one thread and a 2 s request timeout: a client sending its request a byte at a time is cut
+    off after 2 s, and a request sent meanwhile is answered by then instead of waiting behind it; a client that
+    sends its whole request just as slowly but within the timeout is served."""
+    with Instance(tmp_path / "a", redis_url=redis_url, threads=1, request_timeout_s=2) as server:
+        slow = socket.create_connection(("127.0.0.1", server.port), timeout=15)
+        request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"x" * 40 + b"\r\n\r\n"
+        started = time.monotonic()
+        stop = threading.Event()
+
+        def trickle() -> None:
+            for byte in request:
+                if stop.wait(0.1):  # ten bytes a second: about 7 s for the whole request
+                    return
+                try:
+                    slow.send(bytes([byte]))
+                except OSError:
+                    return
+
+        sender = threading.Thread(target=trickle)
+        sender.start()
+        time.sleep(0.5)
+        other = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
+        other.request("GET", "/healthz")
+        assert other.getresponse().status == 200
+        assert time.monotonic() - started < 3.5  # answered once the trickler was cut off at 2 s, not after 7 s
+        try:
+            answer = slow.recv(65536)
+        except ConnectionResetError:
+            answer = b""
+        assert answer == b"" and time.monotonic() - started < 4.0  # dropped, unanswered
+        stop.set()
+        sender.join()
+        slow.close()
+        quick = socket.create_connection(("127.0.0.1", server.port), timeout=15)
+        for part in (request[:20], request[20:]):  # in two parts, 1 s apart: within the timeout
+            quick.send(part)
+            time.sleep(1.0)
+        assert quick.recv(65536).startswith(b"HTTP/1.1 200 ")
+        quick.close()
+        # a whole head, then the body a byte at a time: the app answers that the body was cut short (not a 500)
+        key = server.cli("keys", "create", "--site", "news", "--role", "site", "--redis-url", redis_url).stdout.strip()
+        body = json.dumps({"id": "c1", "user_id": "u", "text": "hello there"}).encode()
+        head = (
+            f"POST /v1/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        posting = socket.create_connection(("127.0.0.1", server.port), timeout=15)
+        posting.send(head)
+        started = time.monotonic()
+        for byte in body[:30]:  # 3 s of it, unless the server is done with the connection first
+            try:
+                posting.send(bytes([byte]))
+            except OSError:
+                break
+            time.sleep(0.1)
+        answer = posting.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 400 ") and time.monotonic() - started < 3.5
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["message"].startswith("the request body ended after ")
+        posting.close()
