@@ -61,18 +61,20 @@ PROBE_PRIORITY = 20
 #: A gap this long between the probe's 1 ms sleeps is a pause of the machine.
 PAUSE_MS = 5.0
 
-#: The pause probe: a separate process at the highest priority here, sleeping 1 ms at a time and writing down every
-#: gap over PAUSE_MS (its wall-clock start and end). Nothing this project runs can keep it from a core, so a gap is
-#: the machine's (the hypervisor's or the kernel's), not the server's or the generator's.
+#: The pause probe: a separate process per CPU, pinned to it, at the highest priority here, sleeping 1 ms at a time
+#: and writing down every gap over PAUSE_MS (its wall-clock start and end). Nothing this project runs can keep it
+#: from its core, so a gap is that core's pause (the hypervisor's or the kernel's), not the server's or the
+#: generator's; and whatever ran on that core was stopped as long.
 PROBE = """
 import os, sys, time
-out = open(sys.argv[3], "w", buffering=1)
+priority, limit, path, cpu = int(sys.argv[1]), float(sys.argv[2]) / 1000, sys.argv[3], int(sys.argv[4])
+out = open(path, "w", buffering=1)
+os.sched_setaffinity(0, {cpu})
 try:
-    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(int(sys.argv[1])))
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
     out.write("realtime\\n")
 except (OSError, AttributeError):
     out.write("normal\\n")
-limit = float(sys.argv[2]) / 1000
 last = time.perf_counter()
 while True:
     time.sleep(0.001)
@@ -260,22 +262,41 @@ def realtime(priority: int) -> bool:
 
 
 class PauseProbe:
-    """The ``PROBE`` process for the length of a run: ``pauses`` are the machine's pauses it saw (wall-clock spans)."""
+    """The ``PROBE`` processes for the length of a run, one per CPU: ``pauses`` are the spans (wall clock) in which
+    one core or more was paused, ``per_cpu`` how many pauses each core had."""
 
     def __init__(self, folder: Path):
-        self.path = folder / "pauses.txt"
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", PROBE, str(PROBE_PRIORITY), str(PAUSE_MS), str(self.path)], stdin=subprocess.DEVNULL
-        )
+        self.paths = {cpu: folder / f"pauses-{cpu}.txt" for cpu in sorted(os.sched_getaffinity(0))}
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", PROBE, str(PROBE_PRIORITY), str(PAUSE_MS), str(path), str(cpu)],
+                stdin=subprocess.DEVNULL,
+            )
+            for cpu, path in self.paths.items()
+        ]
         self.pauses: list[tuple[float, float]] = []
+        self.per_cpu: dict[int, int] = {}
+        self.longest = 0.0
         self.realtime = False
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(5)
-        lines = self.path.read_text().splitlines() if self.path.exists() else []
-        self.realtime = bool(lines) and lines[0] == "realtime"
-        self.pauses = [(float(a), float(b)) for a, b in (line.split() for line in lines[1:] if len(line.split()) == 2)]
+        for process in self.processes:
+            process.terminate()
+            process.wait(5)
+        spans, modes = [], set()
+        for cpu, path in self.paths.items():
+            lines = path.read_text().splitlines() if path.exists() else []
+            modes.add(lines[0] if lines else "")
+            found = [(float(a), float(b)) for a, b in (line.split() for line in lines[1:] if len(line.split()) == 2)]
+            self.per_cpu[cpu] = len(found)
+            spans += found
+        self.realtime = modes == {"realtime"}
+        self.longest = max((b - a for a, b in spans), default=0.0)
+        for a, b in sorted(spans):  # one span where the cores' pauses overlap
+            if self.pauses and a <= self.pauses[-1][1]:
+                self.pauses[-1] = (self.pauses[-1][0], max(b, self.pauses[-1][1]))
+            else:
+                self.pauses.append((a, b))
 
 
 def less_pauses(result: Result, pauses: list[tuple[float, float]], statuses: tuple[int, ...]) -> float:
@@ -442,10 +463,11 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "",
             (
-                f"The machine's own pauses: a probe process ({'real-time priority ' + str(PROBE_PRIORITY) if pauses.realtime else 'normal priority: its gaps include waiting for a core'})"
-                f" sleeps 1 ms at a time during both runs; it saw {len(pauses.pauses)} gaps over {PAUSE_MS:g} ms"
-                f" (longest {max((b - a for a, b in pauses.pauses), default=0) * 1000:.1f} ms,"
-                f" {sum(b - a for a, b in pauses.pauses) * 1000:.0f} ms in all). Slowest refusal at {args.factor:g} x C less"
+                "The machine's own pauses: a probe process on each core"
+                f" ({'real-time priority ' + str(PROBE_PRIORITY) if pauses.realtime else 'normal priority: its gaps include waiting for a core'})"
+                f" sleeps 1 ms at a time during both runs; they saw gaps over {PAUSE_MS:g} ms"
+                f" ({', '.join(f'core {cpu}: {n}' for cpu, n in pauses.per_cpu.items())}; longest {pauses.longest * 1000:.1f} ms,"
+                f" {sum(b - a for a, b in pauses.pauses) * 1000:.0f} ms with a core paused in all). Slowest refusal at {args.factor:g} x C less"
                 f" the pauses it overlapped: {less_pauses(over, pauses.pauses, refused):.1f} ms;"
                 f" slowest accepted request, the same: {less_pauses(over, pauses.pauses, ok):.1f} ms."
             ),
