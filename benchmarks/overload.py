@@ -377,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--capacity", type=float, help="skip the capacity run and use this C")
     parser.add_argument("--max-queued", type=int, help="MODERATION_MAX_QUEUED for the server (default: its default)")
     parser.add_argument("--max-wait-ms", type=float, help="MODERATION_MAX_WAIT_MS for the server (default: its default)")
+    parser.add_argument("--redis-url", help="a Redis for the server (default: its embedded one, with its AOF)")
     parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
     parser.add_argument("--slow-log", type=Path, help=f"write the overloaded run's answers slower than {SLOW_MS:g} ms here")
     args = parser.parse_args(argv)
@@ -385,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_") and k not in ("REDIS_URL",)}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env["MODERATION_DATA_DIR"] = str(tmp / "data")
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
     if args.max_queued is not None:
         env["MODERATION_MAX_QUEUED"] = str(args.max_queued)
     if args.max_wait_ms is not None:
@@ -400,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         from service.redis_server import RedisServer
         from service.store import Store, connect
 
-        redis_url = RedisServer(tmp / "data" / "redis").url
+        redis_url = args.redis_url or RedisServer(tmp / "data" / "redis").url
         key = Store(connect(redis_url, 5.0)).apikeys.create(SITE, "site", "overload", time.time())[0]
         nonce = f"{time.time():.0f}"
         generator_realtime = realtime(GENERATOR_PRIORITY)
@@ -454,7 +457,8 @@ def main(argv: list[str] | None = None) -> int:
             (
                 "`moderation serve` (nice 10) with its defaults (workers: one per core, 2 threads each,"
                 " `MODERATION_MAX_QUEUED` 16, `MODERATION_MAX_WAIT_MS` 10)"
-                " and its embedded Redis; `POST /v1/comments` with `benchmarks/http.py`'s comments. The generator"
+                + (" and the Redis at `--redis-url`" if args.redis_url else " and its embedded Redis (AOF on)")
+                + "; `POST /v1/comments` with `benchmarks/http.py`'s comments. The generator"
                 " (asyncio, one process on the same 2 cores, "
                 + (f"at real-time priority {GENERATOR_PRIORITY}" if generator_realtime else "at normal priority")
                 + ", so the server cannot keep it from a core: clients are on other machines in production) sends each"
