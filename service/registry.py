@@ -21,7 +21,7 @@ from pathlib import Path
 
 from classifier import artifact as artifact_mod
 from classifier.artifact import Artifact, ArtifactError
-from classifier.registry import ModelRegistry, Pointers, RegistryError, _sync_dir, card_summary
+from classifier.registry import ModelRegistry, Pointers, RegistryError, _write_atomically, card_summary
 
 from .store.models import ModelStore
 
@@ -108,13 +108,7 @@ class SharedRegistry(ModelRegistry):
             )
             raise RegistryError(f"version {version}: its bytes do not match their SHA-256; refused")
         self.versions_dir.mkdir(parents=True, exist_ok=True)
-        staging = self.versions_dir / f".{version}.{os.getpid()}.fetch"
-        with open(staging, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(staging, target)
-        _sync_dir(self.versions_dir)
+        _write_atomically(target, data)
         return target
 
     def publish(self, candidate: Artifact | Path, report: dict | None = None, activate: bool = True) -> str:
