@@ -1,10 +1,12 @@
-"""What every benchmark script writes the same way: the CPU's name, and its section of docs/BENCHMARKS.md."""
+"""What the benchmark scripts do the same way: the CPU's name, their sections of docs/BENCHMARKS.md, counting Redis
+commands, and two app processes on one Redis."""
 
 from __future__ import annotations
 
 import contextlib
 import platform
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -54,3 +56,22 @@ def commands_during(client, action: Callable[[], None]) -> dict[str, int]:
         if calls and name != "cmdstat_info":
             counts[name.removeprefix("cmdstat_")] = calls
     return counts
+
+
+@contextlib.contextmanager
+def two_apps(prefix: str) -> Iterator[tuple[str, object, object]]:
+    """Two apps on one fresh redis-server (no append-only file), standing for two processes of one deployment: yield
+    (the Redis URL, app A, app B); afterwards stop both apps' change watchers and the server."""
+    from service import create_app
+    from service.redis_server import RedisServer
+
+    with tempfile.TemporaryDirectory(prefix=prefix, dir="/tmp") as folder:
+        server = RedisServer(folder, persist=False).start()
+        apps = []
+        try:
+            apps = [create_app({"redis_url": server.url, "data_dir": folder}) for _ in range(2)]
+            yield server.url, apps[0], apps[1]
+        finally:
+            for app in apps:
+                app.extensions["moderation"].watcher.stop()
+            server.stop()

@@ -18,7 +18,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,48 +36,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     os.environ.pop("REDIS_URL", None)
-    from service import create_app
-    from service.redis_server import RedisServer
     from service.store import connect
 
     delays = []
-    with tempfile.TemporaryDirectory(prefix="revoke-", dir="/tmp") as folder:
-        server = RedisServer(folder, persist=False).start()
-        try:
-            a, b = (create_app({"redis_url": server.url, "data_dir": folder}) for _ in range(2))
-            ca, cb = a.test_client(), b.test_client()
-            store = a.extensions["moderation"].store
-            admin = store.apikeys.create("bench", "admin", "admin", 0)[0]
-            poll_s = b.extensions["moderation"].settings.change_poll_s
-            for trial in range(args.trials):
-                key, key_id = store.apikeys.create("bench", "site", f"k{trial}", 0)
-                headers = {"Authorization": f"Bearer {key}"}
-                assert cb.post("/v1/score", json={"text": TEXT}, headers=headers).status_code == 200
-                time.sleep((trial % 5) * poll_s / 5)  # revoke at different points of B's poll cycle
-                answer = ca.delete(f"/v1/keys/{key_id}", headers={"Authorization": f"Bearer {admin}"})
-                revoked = time.monotonic()
-                assert answer.status_code == 200
-                while cb.post("/v1/score", json={"text": TEXT}, headers=headers).status_code == 200:
-                    time.sleep(0.005)
-                delays.append(time.monotonic() - revoked)
-            # Redis commands of one submit, with the watcher running: INFO commandstats before and after 200 submits.
-            client = connect(server.url, 5.0)
-            key = store.apikeys.create("bench", "site", "submit", 0)[0]
+    with report.two_apps("revoke-") as (redis_url, a, b):
+        ca, cb = a.test_client(), b.test_client()
+        store = a.extensions["moderation"].store
+        admin = store.apikeys.create("bench", "admin", "admin", 0)[0]
+        poll_s = b.extensions["moderation"].settings.change_poll_s
+        for trial in range(args.trials):
+            key, key_id = store.apikeys.create("bench", "site", f"k{trial}", 0)
             headers = {"Authorization": f"Bearer {key}"}
-            cb.post("/v1/comments", json={"id": "warm", "user_id": "u", "text": TEXT}, headers=headers)
-            time.sleep(2 * poll_s)
+            assert cb.post("/v1/score", json={"text": TEXT}, headers=headers).status_code == 200
+            time.sleep((trial % 5) * poll_s / 5)  # revoke at different points of B's poll cycle
+            answer = ca.delete(f"/v1/keys/{key_id}", headers={"Authorization": f"Bearer {admin}"})
+            revoked = time.monotonic()
+            assert answer.status_code == 200
+            while cb.post("/v1/score", json={"text": TEXT}, headers=headers).status_code == 200:
+                time.sleep(0.005)
+            delays.append(time.monotonic() - revoked)
+        # Redis commands of one submit, with the watcher running: INFO commandstats before and after 200 submits.
+        client = connect(redis_url, 5.0)
+        key = store.apikeys.create("bench", "site", "submit", 0)[0]
+        headers = {"Authorization": f"Bearer {key}"}
+        cb.post("/v1/comments", json={"id": "warm", "user_id": "u", "text": TEXT}, headers=headers)
+        time.sleep(2 * poll_s)
 
-            def submit() -> None:
-                for n in range(200):
-                    cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": TEXT}, headers=headers)
+        def submit() -> None:
+            for n in range(200):
+                cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": TEXT}, headers=headers)
 
-            started = time.monotonic()
-            commands = report.commands_during(client, submit)
-            elapsed = time.monotonic() - started
-            for app in (a, b):
-                app.extensions["moderation"].watcher.stop()
-        finally:
-            server.stop()
+        started = time.monotonic()
+        commands = report.commands_during(client, submit)
+        elapsed = time.monotonic() - started
     polls = commands.get("hgetall", 0)
     delays.sort()
     section = "\n".join(

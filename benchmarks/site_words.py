@@ -25,7 +25,6 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -108,46 +107,37 @@ def per_comment(entries: list[dict], rounds: int) -> dict:
 
 
 def propagation(entries: list[dict], trials: int) -> dict:
-    from service import create_app
-    from service.redis_server import RedisServer
     from service.store import connect
 
     delays = []
-    with tempfile.TemporaryDirectory(prefix="site-words-", dir="/tmp") as folder:
-        server = RedisServer(folder, persist=False).start()
-        try:
-            a, b = (create_app({"redis_url": server.url, "data_dir": folder}) for _ in range(2))
-            ca, cb = a.test_client(), b.test_client()
-            store = a.extensions["moderation"].store
-            admin = {"Authorization": f"Bearer {store.apikeys.create(SITE, 'admin', 'admin', 0)[0]}"}
-            site = {"Authorization": f"Bearer {store.apikeys.create(SITE, 'site', 'site', 0)[0]}"}
-            assert ca.put("/v1/rules", json={"entries": entries}, headers=admin).status_code == 200
-            poll_s = b.extensions["moderation"].settings.change_poll_s
-            for trial in range(trials):
-                word = f"{TROLL}{chr(97 + trial % 26)}{trial}"
-                text = f"ask {word} about it"
-                assert cb.post("/v1/score", json={"text": text}, headers=site).get_json()["verdict"] == "approve"
-                time.sleep((trial % 5) * poll_s / 5)  # change at different points of B's poll cycle
-                answer = ca.patch("/v1/rules", json={"add": [{"pattern": word, "severity": "block"}]}, headers=admin)
-                changed = time.monotonic()
-                assert answer.status_code == 200
-                while cb.post("/v1/score", json={"text": text}, headers=site).get_json()["verdict"] != "reject":
-                    time.sleep(0.005)
-                delays.append(time.monotonic() - changed)
-            client = connect(server.url, 5.0)
-            cb.post("/v1/comments", json={"id": "warm", "user_id": "u", "text": "hello"}, headers=site)
-            time.sleep(2 * poll_s)
+    with report.two_apps("site-words-") as (redis_url, a, b):
+        ca, cb = a.test_client(), b.test_client()
+        store = a.extensions["moderation"].store
+        admin = {"Authorization": f"Bearer {store.apikeys.create(SITE, 'admin', 'admin', 0)[0]}"}
+        site = {"Authorization": f"Bearer {store.apikeys.create(SITE, 'site', 'site', 0)[0]}"}
+        assert ca.put("/v1/rules", json={"entries": entries}, headers=admin).status_code == 200
+        poll_s = b.extensions["moderation"].settings.change_poll_s
+        for trial in range(trials):
+            word = f"{TROLL}{chr(97 + trial % 26)}{trial}"
+            text = f"ask {word} about it"
+            assert cb.post("/v1/score", json={"text": text}, headers=site).get_json()["verdict"] == "approve"
+            time.sleep((trial % 5) * poll_s / 5)  # change at different points of B's poll cycle
+            answer = ca.patch("/v1/rules", json={"add": [{"pattern": word, "severity": "block"}]}, headers=admin)
+            changed = time.monotonic()
+            assert answer.status_code == 200
+            while cb.post("/v1/score", json={"text": text}, headers=site).get_json()["verdict"] != "reject":
+                time.sleep(0.005)
+            delays.append(time.monotonic() - changed)
+        client = connect(redis_url, 5.0)
+        cb.post("/v1/comments", json={"id": "warm", "user_id": "u", "text": "hello"}, headers=site)
+        time.sleep(2 * poll_s)
 
-            def submit() -> None:
-                for n in range(200):
-                    text = ORDINARY[n % len(ORDINARY)]
-                    cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": text}, headers=site)
+        def submit() -> None:
+            for n in range(200):
+                text = ORDINARY[n % len(ORDINARY)]
+                cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": text}, headers=site)
 
-            commands = report.commands_during(client, submit)
-            for app in (a, b):
-                app.extensions["moderation"].watcher.stop()
-        finally:
-            server.stop()
+        commands = report.commands_during(client, submit)
     delays.sort()
     return {"delays": delays, "commands": commands, "poll_s": poll_s}
 
