@@ -12,6 +12,15 @@ the standard library, so what is accepted and what is written stays as before:
   it is written with ``\\u`` escapes, as ``json`` does;
 - such an escape in the input is refused by ``from_json``; ``json`` reads it.
 
+Two limits make a document valid JSON that is still not read, each with its own
+error (``TooDeep``, ``TooLong``: ``ValueError``\ s that say what is wrong, where
+a body that is not JSON gets the ``json`` module's ``JSONDecodeError``):
+nesting deeper than ``DEPTH_MAX`` (pydantic-core's own limit; the ``json``
+module would run out of stack a little deeper) and an integer of more digits
+than Python turns into a number (``sys.get_int_max_str_digits()``, 4300).
+``problem(error)`` words any of them for an answer ("the request body ...").
+Every JSON body of the service is read here, so each is refused the same way.
+
 Output is compact UTF-8 (no ``\\u`` escapes for other characters), keys in
 insertion order.
 """
@@ -19,6 +28,7 @@ insertion order.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import pydantic_core
@@ -39,9 +49,60 @@ def dumps(value: Any) -> str:
     return encode(value).decode("utf-8")
 
 
+#: The deepest nesting read (objects and arrays inside each other): pydantic-core's limit.
+DEPTH_MAX = 200
+
+
+class Unreadable(ValueError):
+    """Valid JSON, perhaps, but more than the service reads; ``str(error)`` says what, after "the request body"."""
+
+
+class TooDeep(Unreadable):
+    """Objects and arrays nested more than ``DEPTH_MAX`` deep."""
+
+    def __init__(self) -> None:
+        super().__init__(f"is nested too deep (more than {DEPTH_MAX} levels)")
+
+
+class TooLong(Unreadable):
+    """An integer of more digits than Python reads as a number."""
+
+    def __init__(self, digits: int, most: int) -> None:
+        super().__init__(f"has a number of {digits} digits (at most {most} are read)")
+        self.digits = digits
+        self.most = most
+
+
+def _integer(text: str) -> int:
+    most = sys.get_int_max_str_digits()
+    digits = len(text) - text.startswith("-")
+    if most and digits > most:
+        raise TooLong(digits, most)
+    return int(text)
+
+
 def loads(data: str | bytes | bytearray) -> Any:
-    """Return the value of one JSON document; ``ValueError`` when it is not one."""
+    """Return the value of one JSON document; ``ValueError`` when it is not one (``TooDeep`` or ``TooLong`` when it
+    is more than is read, ``json.JSONDecodeError`` or ``UnicodeDecodeError`` when it is not JSON)."""
     try:
         return pydantic_core.from_json(data)
-    except ValueError:
-        return json.loads(data)  # a lone surrogate escape, or the same ValueError (JSONDecodeError)
+    except ValueError as error:
+        if str(error).startswith("recursion limit exceeded"):
+            raise TooDeep() from None
+    try:
+        # a lone surrogate escape, a number pydantic-core finds out of range, or the same error as a JSONDecodeError
+        return json.loads(data, parse_int=_integer)
+    except RecursionError:
+        raise TooDeep() from None
+
+
+def problem(error: ValueError) -> str:
+    """Say what is wrong with a body that ``loads`` refused, as the rest of "the request body ..."."""
+    if isinstance(error, Unreadable):
+        return str(error)
+    if isinstance(error, UnicodeDecodeError):
+        return "is not valid JSON: it is not UTF-8 text"
+    if isinstance(error, json.JSONDecodeError):
+        what = error.msg[:1].lower() + error.msg[1:]
+        return f"is not valid JSON: {what} at line {error.lineno} column {error.colno}"
+    return "is not valid JSON"

@@ -13,6 +13,7 @@ from typing import Any
 from flask import request
 from pydantic import ValidationError
 
+from . import codec
 from .errors import ApiError, invalid
 from .schemas import TIME_MAX, Schema
 
@@ -20,7 +21,8 @@ __all__ = ["TIME_MAX", "Schema", "field_errors", "json_body", "query_choice", "q
 
 
 def json_body() -> Any:
-    """Return the request's JSON body; 400 when it is not JSON."""
+    """Return the request's JSON body; 400 saying what is wrong when it is not JSON, or more than is read (nested too
+    deep, a number too long: ``service.codec``)."""
     data = request.get_data(cache=True)
     expected = request.content_length
     if expected is not None and len(data) < expected:  # the client went, or was too slow (request_timeout_s)
@@ -28,9 +30,9 @@ def json_body() -> Any:
     if not data:
         raise ApiError(400, "the request body must be JSON", "bad_json")
     try:
-        return request.get_json(force=True, silent=False)
-    except Exception:  # noqa: BLE001 - werkzeug raises several kinds for bad JSON
-        raise ApiError(400, "the request body is not valid JSON", "bad_json") from None
+        return codec.loads(data)
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, or more than is read
+        raise ApiError(400, f"the request body {codec.problem(error)}", "bad_json") from None
 
 
 def validate(body: Any, schema: Schema, limits: Mapping[str, int] | None = None) -> dict:

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from html.parser import HTMLParser
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from classifier.verdicts import flagged_categories
 
+from .. import codec
 from ..actions import admin as admin_actions
 from ..actions import comments as comment_actions
 from ..actions import limits
@@ -187,9 +187,9 @@ def _nested(body: dict, name: str, spec: dict) -> dict:
 def parse(raw: bytes, settings: dict) -> tuple[str, dict]:
     """Return (action, our comment data without the text check) from Coral's request body."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "the request body is not valid JSON", "bad_json") from None
+        body = codec.loads(raw)
+    except ValueError as error:  # not JSON, or more than is read: as every JSON body of the service
+        raise ApiError(400, f"the request body {codec.problem(error)}", "bad_json") from None
     # Every problem in one answer: the request's own fields, and the fields of each part that is an object.
     problems = field_errors(body, _REQUEST)
     if not isinstance(body, dict):

@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from classifier.types import Assessment
 
+from .. import codec
 from ..actions import limits
 from ..actions.errors import ActionError
 from ..actions.labels import record_feedback, training_text
@@ -539,17 +540,26 @@ def _body() -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise bad_payload("Invalid JSON payload received. Invalid UTF-8 in the request body.") from None
-    try:
-        return json.loads(text)
+    try:  # the service's one JSON reader (service.codec): its limits on nesting and numbers, its errors
+        return codec.loads(text)
+    except codec.Unreadable as error:
+        raise bad_payload(_unreadable(error)) from None
     except json.JSONDecodeError as error:
         strict_error = error
-    except RecursionError:
-        raise bad_payload("Invalid JSON payload received. Nesting too deep.") from None
     try:  # Google's reader also takes unquoted keys and single-quoted strings (relaxed_json)
-        return json.loads(relaxed_json.to_strict(text))
-    except (ValueError, RecursionError):
+        return codec.loads(relaxed_json.to_strict(text))
+    except codec.Unreadable as error:
+        raise bad_payload(_unreadable(error)) from None
+    except ValueError:
         error = strict_error
         raise bad_payload(f"Invalid JSON payload received. {error.msg} at line {error.lineno} column {error.colno}.") from None
+
+
+def _unreadable(error: codec.Unreadable) -> str:
+    """Google's words for a body nested too deep or with a number too long to read."""
+    if isinstance(error, codec.TooLong):
+        return f"Invalid JSON payload received. Number too long: {error.digits} digits (at most {error.most})."
+    return "Invalid JSON payload received. Nesting too deep."
 
 
 def _score(value: float, kind: str = "PROBABILITY") -> dict:

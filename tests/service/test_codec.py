@@ -41,6 +41,21 @@ def test_loads_refuses_what_is_not_one_json_document(bad):
         codec.loads(bad)
 
 
+def test_loads_says_when_a_document_is_more_than_is_read():
+    """Valid JSON nested too deep or with an integer too long for Python is refused with its own error."""
+    assert codec.loads('{"a":' * 200 + "1" + "}" * 200)  # 200 levels are read
+    for deep in ('{"a":' * 201 + "1" + "}" * 201, "[" * 5000 + "]" * 5000, '["\\ud800",' + "[" * 5000 + "]" * 5000 + "]"):
+        with pytest.raises(codec.TooDeep) as raised:
+            codec.loads(deep)
+        assert codec.problem(raised.value) == "is nested too deep (more than 200 levels)"
+    assert codec.loads("-" + "9" * 4300) == -int("9" * 4300)
+    for long in ("9" * 4301, '{"a": [-' + "1" * 5000 + "]}"):
+        with pytest.raises(codec.TooLong) as raised:
+            codec.loads(long)
+    assert codec.problem(raised.value) == "has a number of 5000 digits (at most 4300 are read)"
+    assert codec.loads("1" * 5000 + ".5") == float("inf")  # a float that long is only large
+
+
 def test_encode_refuses_what_json_cannot_write():
     with pytest.raises(TypeError):
         codec.encode({"a": object()})

@@ -270,3 +270,40 @@ def test_integer_ids_are_taken_as_their_decimal_strings(client, keys):
         refused = client.post("/v1/comments", json={"id": bad, "user_id": "u", "text": "hi"}, headers=site)
         assert refused.status_code == 422
         assert refused.get_json()["error"]["fields"] == [{"field": "id", "message": "must be a string or an integer"}]
+
+
+def bad_json(message: str) -> dict:
+    return {"error": {"status": 400, "code": "bad_json", "message": message}}
+
+
+def post_raw(client, key, raw: bytes):
+    return client.post("/v1/comments", data=raw, headers={**auth(key), "Content-Type": "application/json"})
+
+
+def test_json_that_is_more_than_is_read_says_what_is_wrong(client, keys):
+    """Valid JSON nested too deep, or with a number too long to read, is not called "not valid JSON"."""
+    key = keys["site"]
+    deep = b'{"id": "c1", "user_id": "u1", "text": "hi", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = post_raw(client, key, deep)
+    assert response.status_code == 400
+    assert response.get_json() == bad_json("the request body is nested too deep (more than 200 levels)")
+    within = b'{"id": "c2", "user_id": "u1", "text": "hi", "x": ' + b"[" * 199 + b"]" * 199 + b"}"  # 200 levels
+    assert post_raw(client, key, within).status_code == 200
+    long_id = b'{"id": ' + b"7" * 5000 + b', "user_id": "u1", "text": "hi"}'
+    response = post_raw(client, key, long_id)
+    assert response.status_code == 400
+    assert response.get_json() == bad_json("the request body has a number of 5000 digits (at most 4300 are read)")
+    # a long integer id that Python still reads is an id too long
+    response = post_raw(client, key, b'{"id": ' + b"7" * 4000 + b', "user_id": "u1", "text": "hi"}')
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == [{"field": "id", "message": "must be 1 to 200 characters"}]
+
+
+def test_json_that_is_not_json_says_where(client, keys):
+    response = post_raw(client, keys["site"], b'{"id" "c1"}')
+    assert response.status_code == 400
+    assert response.get_json() == bad_json("the request body is not valid JSON: expecting ':' delimiter at line 1 column 7")
+    response = post_raw(client, keys["site"], b'{"id": "\xff"}')
+    assert response.get_json() == bad_json("the request body is not valid JSON: it is not UTF-8 text")
+    response = post_raw(client, keys["site"], b"")
+    assert response.get_json() == bad_json("the request body must be JSON")

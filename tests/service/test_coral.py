@@ -356,6 +356,17 @@ def test_bad_bodies(client, keys, configured):
 
     assert signed(b"not json").status_code == 400
     assert signed(b"\xff\xfe").status_code == 400
+    request = encode(example())
+    deep = signed(request[:-1] + b', "x": ' + b"[" * 5000 + b"]" * 5000 + b"}")
+    assert (deep.status_code, deep.get_json()["error"]["message"]) == (
+        400,
+        "the request body is nested too deep (more than 200 levels)",
+    )
+    long = signed(request[:-1] + b', "x": ' + b"1" * 5000 + b"}")
+    assert (long.status_code, long.get_json()["error"]["message"]) == (
+        400,
+        "the request body has a number of 5000 digits (at most 4300 are read)",
+    )
     response = signed(encode({"action": "DELETE", "comment": {}, "author": [], "story": {"id": ""}}))
     assert response.status_code == 422
     assert {f["field"] for f in response.get_json()["error"]["fields"]} == {"action", "author", "comment.body", "story.id"}

@@ -518,6 +518,19 @@ def test_malformed_json(client, keys):
         assert assert_google_error(response)["error"]["message"].startswith("Invalid JSON payload received.")
 
 
+def test_json_that_is_more_than_is_read_says_what_is_wrong(client, keys):
+    """Nested too deep or a number too long: what the service's other JSON endpoints say, in Google's shape."""
+    start = b'{"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}, "x": '
+    for raw in (start + b"[" * 5000 + b"]" * 5000 + b"}", b"{comment: {text: 'hi'}, x: " + b"[" * 5000 + b"]" * 5000 + b"}"):
+        response = analyze(client, None, keys["site"], raw=raw)
+        assert response.status_code == 400
+        assert response.get_json() == payload_error("Invalid JSON payload received. Nesting too deep.")
+    for raw in (start + b"1" * 5000 + b"}", b"{comment: {text: 'hi'}, x: " + b"1" * 5000 + b"}"):
+        response = analyze(client, None, keys["site"], raw=raw)  # was a 500
+        assert response.status_code == 400
+        assert response.get_json() == payload_error("Invalid JSON payload received. Number too long: 5000 digits (at most 4300).")
+
+
 def test_googles_documented_relaxed_json_is_read(client, keys):
     """Perspective's documented curl body has unquoted keys; Google's reader also takes single-quoted strings."""
     strict = analyze(
