@@ -137,8 +137,8 @@ class Rule:
             if not isinstance(value, int) or isinstance(value, bool):
                 return ["must be an integer"]
             if self.minimum is not None and value < self.minimum:
-                return [f"must be at least {self.minimum:g}"]
-            return [f"must be at most {self.maximum:g}"]
+                return [f"must be at least {self.minimum}"]
+            return [f"must be at most {self.maximum}"]
         if self.kind == "list":
             if not isinstance(value, list):
                 return ["must be a list"]

@@ -7,6 +7,7 @@ words (``{"field", "message"}`` per bad field, in the order of the shape).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,15 +82,21 @@ def query_choice(name: str, choices: tuple[str, ...], errors: list) -> str | Non
     return value
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
 def query_int(name: str, default: int, low: int, high: int, errors: list) -> int:
-    """Return the query argument ``name`` as an integer in [low, high]; problems go to ``errors``."""
+    """Return the query argument ``name`` as an integer in [low, high]; problems go to ``errors``: "must be an integer"
+    for what is not one (``5.0``, ``1e3``, ``٣``), "must be between" for an integer out of range, however long."""
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+    if not _INTEGER.fullmatch(raw):
         errors.append({"field": name, "message": "must be an integer"})
         return default
-    value = int(raw)
-    if not low <= value <= high:
+    digits = raw.lstrip("-").lstrip("0")
+    value = int(raw) if len(digits) <= 18 else None  # longer is out of any range here (and may be too long for int())
+    if value is None or not low <= value <= high:
         errors.append({"field": name, "message": f"must be between {low} and {high}"})
+        return default
     return value

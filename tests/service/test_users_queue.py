@@ -90,6 +90,12 @@ class TestUsers:
             {"field": "reason", "message": "is required"},
         ]
 
+    def test_a_ban_too_long_names_its_limit_as_people_write_it(self, client, keys):
+        for duration in (10**12, 10**400):
+            response = client.post("/v1/users/eve/ban", json={"duration_s": duration, "reason": "x"}, headers=auth(keys["moderator"]))
+            assert response.status_code == 422
+            assert response.get_json()["error"]["fields"] == [{"field": "duration_s", "message": "must be at most 315360000"}]
+
 
 class TestQueue:
     def test_highest_risk_first_then_oldest(self, client, keys, clock):
@@ -153,3 +159,23 @@ class TestQueue:
         assert claimed["lease_s"] == 30
         clock.advance(31)
         assert len(client.post("/v1/queue/claim", json={"moderator": "bob"}, headers=auth(key)).get_json()["items"]) == 1
+
+
+def test_query_limits_out_of_range_say_so(client, keys):
+    """An integer out of range, negative or huge, is "must be between"; only what is not an integer is "must be one"."""
+    moderator = auth(keys["moderator"])
+    for path, most in (("/v1/audit", 1000), ("/v1/queue", 500), ("/v1/shadow", 500)):
+        for limit in ("-5", "0", str(most + 1), "99999999999999999999", "9" * 5000, "-" + "9" * 30):
+            response = client.get(path, query_string={"limit": limit}, headers=moderator)
+            assert response.status_code == 422, (path, limit)
+            assert response.get_json()["error"] == {
+                "status": 422,
+                "code": "invalid_request",
+                "message": "invalid fields: limit",
+                "fields": [{"field": "limit", "message": f"must be between 1 and {most}"}],
+            }
+        for limit in ("ten", "5.0", "1e3", "+3", " 5", "\u0663", ""):
+            response = client.get(path, query_string={"limit": limit}, headers=moderator)
+            assert response.status_code == 422, (path, limit)
+            assert response.get_json()["error"]["fields"] == [{"field": "limit", "message": "must be an integer"}]
+        assert client.get(path, query_string={"limit": "007"}, headers=moderator).status_code == 200
