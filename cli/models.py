@@ -4,21 +4,59 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .common import model_registry, offline_services
 
 
+def rollback_command(registry, redis_url: str | None) -> Callable[[str], str]:
+    """Return a function giving the exact ``moderation model ... rollback VERSION`` line for this registry: its model
+    directory (absolute), the --redis-url given (password masked) and, for the shared registry, its setting."""
+    from urllib.parse import urlsplit
+
+    from service.registry import SharedRegistry
+
+    words = ["moderation", "model", "--model-dir", str(Path(registry.root).resolve())]
+    if redis_url:
+        parts = urlsplit(redis_url)
+        if parts.password:
+            redis_url = redis_url.replace(f":{parts.password}@", ":PASSWORD@", 1)
+        words += ["--redis-url", redis_url]
+    prefix = "MODERATION_MODEL_REGISTRY=redis " if isinstance(registry, SharedRegistry) else ""
+    return lambda version: prefix + shlex.join([*words, "rollback", version])
+
+
 def retrain(argv: list[str]) -> int:
     """Train a candidate on the datasets plus the moderators' labels; publish it if it is not worse."""
+    from training.retrain import MIN_HELD_OUT, MIN_VALIDATION_ROWS
+
     parser = argparse.ArgumentParser(
         prog="moderation retrain",
         description="Train a candidate on the datasets plus the recorded moderator labels, judge it against the active "
-        "model on the fixed validation data and on the newest decisions (held out), and publish it to the model "
-        "directory only if it is not worse. Exit 0: published; 3: kept the active model; 2: bad input.",
+        "model on the fixed validation data and, once there are "
+        f"{2 * MIN_HELD_OUT} labels, on the newest of them (at least {MIN_HELD_OUT}, held out), and publish it to the "
+        "model directory only if it is not worse. Refused before training: no datasets folder, or one that lacks a "
+        "dataset the active model's card lists (give --data), or no dataset at all without --no-datasets. Never "
+        f"published: a candidate judged on fewer than {MIN_VALIDATION_ROWS} fixed validation rows, even with --force. "
+        "A published candidate's report ends with the command that rolls it back. "
+        "Exit 0: published (or would be, --dry-run); 2: refused before training (bad or missing input; nothing "
+        "trained or published); 3: kept the active model (worse, or could not be judged).",
     )
-    parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets when it exists)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--data",
+        type=Path,
+        help="datasets folder; it must hold every dataset the active model was trained on "
+        "(default: ../shared/datasets when it exists)",
+    )
+    source.add_argument(
+        "--no-datasets",
+        action="store_true",
+        help="train on the --extra files and the labels alone; refused when the active model was trained on datasets",
+    )
     parser.add_argument("--extra", type=Path, action="append", default=[], help="more JSON Lines training files")
     parser.add_argument("--labels", type=Path, help="read labels from this JSON Lines file instead of Redis")
     parser.add_argument("--site", help="only this site's labels (default: every site)")
@@ -28,10 +66,20 @@ def retrain(argv: list[str]) -> int:
     )
     parser.add_argument("--model-dir", help="model directory (default: MODERATION_MODEL_DIR, else <data dir>/models)")
     parser.add_argument("--rules", type=Path, help="rule lists folder (default: the package's)")
-    parser.add_argument("--holdout", type=float, default=0.2, help="share of the newest decisions held out (default 0.2)")
+    parser.add_argument(
+        "--holdout",
+        type=float,
+        default=0.2,
+        help=f"share of the newest labels held out, never fewer than {MIN_HELD_OUT} once there are "
+        f"{2 * MIN_HELD_OUT} (default 0.2)",
+    )
     parser.add_argument("--tolerance", type=float, default=0.005, help="validation PR AUC the candidate may lose (default 0.005)")
     parser.add_argument("--dry-run", action="store_true", help="judge, report, publish nothing")
-    parser.add_argument("--force", action="store_true", help="publish even if the candidate is worse")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="publish even if the candidate lost a comparison (never one that could not be judged)",
+    )
     parser.add_argument("--report", type=Path, help="also write the report as JSON to this file")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
@@ -60,6 +108,7 @@ def retrain(argv: list[str]) -> int:
             registry,
             data_dir=args.data,
             extra=args.extra,
+            no_datasets=args.no_datasets,
             rules_dir=args.rules,
             holdout=args.holdout,
             tolerance=args.tolerance,
@@ -67,6 +116,7 @@ def retrain(argv: list[str]) -> int:
             force=args.force,
             report_path=args.report,
             quiet=args.quiet,
+            rollback_command=rollback_command(registry, args.redis_url),
         )
 
 

@@ -2,15 +2,18 @@
 
 A small base model is trained on comments the tests write. Moderators keep
 rejecting comments with a word the base model has never seen as abusive; after
-a retrain the service, without a restart, scores that word as abuse.
+a retrain the service, without a restart, scores that word as abuse. And
+retrain refuses rather than guesses: without the datasets the active model was
+trained on it trains nothing and publishes nothing (issue 21).
 """
 
 from __future__ import annotations
 
 import io
+import shlex
 import threading
 import time
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
@@ -18,8 +21,9 @@ from classifier import artifact
 from classifier.registry import ModelRegistry
 from cli.main import main as cli
 from service import create_app
+from training.retrain import MIN_HELD_OUT
 
-from ..synthetic import SUBJECTS, write_jsonl
+from ..synthetic import SUBJECTS, rows, write_jsonl
 from .conftest import auth
 
 WORD = "zorblaxian"
@@ -65,27 +69,29 @@ def served(models, redis_url, redis_client, clock):
     return app, made
 
 
-def retrain(base, models, redis_url, *more) -> tuple[int, str]:
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = cli(
-            [
-                "retrain",
-                "--data",
-                str(base / "datasets"),
-                "--extra",
-                str(base / "base.jsonl"),
-                "--model-dir",
-                str(models.root),
-                "--redis-url",
-                redis_url,
-                "--site",
-                "news",
-                "--quiet",
-                *more,
-            ]
-        )
-    return code, out.getvalue()
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """Run ``moderation ...`` in process; return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def retrain(base, models, redis_url, *more, data=None) -> tuple[int, str]:
+    """Retrain on the base model's own training file and the labels (no dataset: the base model never saw one)."""
+    code, out, err = run_cli(
+        "retrain",
+        *(["--data", str(data)] if data else ["--no-datasets", "--extra", str(base / "base.jsonl")]),
+        "--model-dir",
+        str(models.root),
+        "--redis-url",
+        redis_url,
+        "--site",
+        "news",
+        "--quiet",
+        *more,
+    )
+    return code, out + err
 
 
 def wait_for_version(client, key, version, timeout=5.0) -> None:
@@ -122,14 +128,31 @@ def test_a_word_moderators_keep_rejecting_is_learned_after_a_retrain(base, model
     old = client.post("/v1/score", json={"text": probe}, headers=auth(keys["site"])).get_json()
     assert old["verdict"] == "approve" and old["scores"]["abuse"] < 0.3
 
-    moderate(client, keys)
+    moderate(client, keys, count=60)  # 120 labels: the newest 50 (the minimum; a fifth would be 24) are held out
     code, report = retrain(base, models, redis_url)
     assert code == 0, report
-    assert "published" in report
+    lines = report.splitlines()
     new_version = models.active_version()
     assert new_version != before["version"]
+    assert lines[-2].startswith("published: not worse on the fixed validation data (")
+    assert "at least as close to the moderators' 50 newest decisions (held out)" in lines[-2]
+    # each comparison that ran, with its rows
+    validation_rows = artifact.read_card(models.active_path())["retrain"]["validation_rows"]
+    assert validation_rows >= 50
+    assert any(line.startswith(f"  fixed validation data: ran on {validation_rows:,} rows;") for line in lines)
+    assert any(
+        line.startswith("  moderators' newest labels, held out: ran on 50 decisions held out, ") and line.endswith(": passed")
+        for line in lines
+    )
+    assert "labels: 120 usable, 70 trained on, 50 newest held out (at least 50, once there are 100)" in lines
+    assert "data: no datasets (--no-datasets); 1 --extra files" in lines
+    # the output ends with the exact command that rolls the new version back
+    assert lines[-1] == "to roll back: " + shlex.join(
+        ["moderation", "model", "--model-dir", str(models.root.resolve()), "--redis-url", redis_url]
+        + ["rollback", before["version"]]
+    )
     card = artifact.read_card(models.active_path())
-    assert card["training"]["moderator_labels"] == {"train": 64, "held_out": 16}
+    assert card["training"]["moderator_labels"] == {"train": 70, "held_out": MIN_HELD_OUT}
     assert any(f["dataset"] == "moderator-labels" and len(f["sha256"]) == 64 for f in card["training"]["files"])
     assert card["retrain"]["candidate"]["decision_agreement"] > card["retrain"]["active"]["decision_agreement"]
 
@@ -142,14 +165,15 @@ def test_a_word_moderators_keep_rejecting_is_learned_after_a_retrain(base, model
     # ordinary comments stay approved
     assert client.post("/v1/score", json={"text": fine(999)}, headers=auth(keys["site"])).get_json()["verdict"] == "approve"
 
-    # roll back: the workers follow again
-    out = io.StringIO()
-    with redirect_stdout(out):
-        assert cli(["model", "--model-dir", str(models.root), "list"]) == 0
-    listed = out.getvalue()
+    # roll back with the printed command: the workers follow again
+    code, listed, _ = run_cli("model", "--model-dir", str(models.root), "list")
+    assert code == 0
     assert [line.split()[1] for line in listed.splitlines() if line.startswith("*")] == [new_version]
     assert before["version"] in listed
-    assert cli(["model", "--model-dir", str(models.root), "rollback", before["version"], "--reason", "test"]) == 0
+    command = shlex.split(lines[-1].removeprefix("to roll back: "))
+    assert command[:2] == ["moderation", "model"]
+    assert run_cli(*command[1:])[0] == 0
+    assert models.active_version() == before["version"]
     wait_for_version(client, keys["site"], before["version"])
 
 
@@ -160,7 +184,11 @@ def test_a_candidate_worse_on_validation_is_not_published(base, models, served, 
     # a negative tolerance asks the candidate to beat the active model by a margin it cannot reach
     code, report = retrain(base, models, redis_url, "--tolerance", "-1")
     assert code == 3, report
-    assert "kept the active model" in report and "worse on the fixed validation data" in report
+    lines = report.splitlines()
+    assert lines[-2].startswith("kept the active model: worse on the fixed validation data (")
+    # 20 labels: too few to hold any out, and the output says that comparison did not run
+    assert "  moderators' newest labels: not run: 20 labels, fewer than 100 (50 held out and as many to train on)" in lines
+    assert lines[-1] == f"nothing published; the active model is still {active}"
     assert models.active_version() == active
     assert models.history()[-1]["event"] == "refused"
     # --dry-run judges and publishes nothing
@@ -269,3 +297,124 @@ def test_a_broken_active_version_at_start_serves_the_fallback(models, redis_url,
     (models.root / "active").write_text(bogus + "\n")
     app = create_app({"redis_url": redis_url, "model_dir": str(models.root), "clock": clock})
     assert app.extensions["moderation"].assessor.version == artifact.read_card(artifact.DEFAULT_MODEL)["version"]
+
+
+# --- refusals (issue 21: "Retrain refuses rather than guesses") --------------------------------------------------
+
+
+@pytest.fixture
+def shipped(tmp_path):
+    """A model directory whose active version is the shipped model, trained on the shared datasets."""
+    registry = ModelRegistry(tmp_path / "shipped-models")
+    registry.publish(artifact.DEFAULT_MODEL)
+    return registry
+
+
+def shipped_datasets() -> list[str]:
+    return list(dict.fromkeys(f["dataset"] for f in artifact.read_card(artifact.DEFAULT_MODEL)["training"]["files"]))
+
+
+def test_the_junk_model_scenario_is_refused_and_nothing_is_published(shipped, redis_url, redis_client, clock, monkeypatch):
+    """Issue 21 as seen: a clone without ../shared/datasets, 10 moderator decisions, `moderation retrain` (no --data).
+
+    It used to fit a model on the 10 labels alone, call it "not worse" on 0 validation rows, publish it and make it
+    active, and then "The weather is nice today" came back `review`. Now: one line saying what is missing, exit 2,
+    the active model unchanged."""
+    monkeypatch.setattr("training.retrain.default_data_dir", lambda: None)  # as in a clone without ../shared/datasets
+    app = create_app({"redis_url": redis_url, "model_dir": str(shipped.root), "model_poll_s": 0.1, "clock": clock})
+    store = app.extensions["moderation"].store
+    keys = {role: store.apikeys.create("news", role, role, clock())[0] for role in ("site", "moderator", "admin")}
+    client = app.test_client()
+    active, history = shipped.active_version(), shipped.history()
+    weather = client.post("/v1/score", json={"text": "The weather is nice today"}, headers=auth(keys["site"])).get_json()
+    assert weather["verdict"] == "approve" and weather["model_version"] == active
+
+    moderate(client, keys, count=5)  # 10 decisions
+    code, out, err = run_cli("retrain", "--model-dir", str(shipped.root), "--redis-url", redis_url, "--site", "news")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("moderation retrain: refused: no datasets folder (no --data, and no ")
+    assert f"the active model {active} was trained on {', '.join(shipped_datasets())}: give --data DIR" in err
+    assert "fitting" not in err  # nothing trained
+    assert shipped.active_version() == active and shipped.history() == history  # nothing published, nothing logged
+    assert sorted(p.name for p in shipped.versions_dir.iterdir()) == [f"{active}.model"]
+    time.sleep(0.3)  # past the app's poll interval: it still serves the same model, which still approves
+    again = client.post("/v1/score", json={"text": "The weather is nice today"}, headers=auth(keys["site"])).get_json()
+    assert again["verdict"] == "approve" and again["model_version"] == active
+
+
+def test_a_datasets_folder_without_a_dataset_the_active_model_was_trained_on_is_refused(shipped, tmp_path):
+    folder = tmp_path / "datasets"
+    (folder / "sms-spam").mkdir(parents=True)
+    (folder / "sms-spam" / "SMSSpamCollection").write_text("ham\tmade up by the test\n", encoding="utf-8")
+    labels = write_jsonl(tmp_path / "labels.jsonl", [{"text": f"made up {i}", "abuse": i % 2} for i in range(10)])
+    active = shipped.active_version()
+    code, out, err = run_cli("retrain", "--data", str(folder), "--labels", str(labels), "--model-dir", str(shipped.root))
+    assert code == 2 and out == ""
+    missing = [d for d in shipped_datasets() if d != "sms-spam"]
+    assert err == (
+        f"moderation retrain: refused: {folder} lacks datasets the active model {active} was trained on: "
+        f"{', '.join(missing)}; give --data DIR, the folder that holds them\n"
+    )
+    assert shipped.active_version() == active and [e["event"] for e in shipped.history()] == ["publish"]
+    # --no-datasets does not get round it: the active model was trained on datasets
+    code, out, err = run_cli(
+        "retrain", "--no-datasets", "--extra", str(labels), "--labels", str(labels), "--model-dir", str(shipped.root)
+    )
+    assert code == 2 and out == ""
+    assert err.startswith(f"moderation retrain: refused: --no-datasets, but the active model {active} was trained on ")
+    assert shipped.active_version() == active and [e["event"] for e in shipped.history()] == ["publish"]
+
+
+def test_training_on_extra_files_alone_needs_no_datasets(base, models, served, redis_url, tmp_path):
+    app, keys = served
+    moderate(app.test_client(), keys, count=5)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    active, history = models.active_version(), models.history()
+    code, report = retrain(base, models, redis_url, "--extra", str(base / "base.jsonl"), data=empty)
+    assert code == 2
+    assert report == (
+        f"moderation retrain: refused: {empty} holds none of the datasets (see ../shared/datasets/README.md): "
+        "give --data DIR, or --no-datasets to train on the --extra files and the labels alone\n"
+    )
+    assert models.active_version() == active and models.history() == history
+    # --no-datasets without any --extra file: moderators' labels alone have no validation rows
+    code, _, err = run_cli("retrain", "--no-datasets", "--model-dir", str(models.root), "--redis-url", redis_url, "--quiet")
+    assert code == 2 and err.startswith("moderation retrain: refused: --no-datasets and no --extra file: nothing to validate on")
+    assert models.active_version() == active and models.history() == history
+
+
+def test_a_candidate_judged_on_too_few_validation_rows_is_never_published_even_with_force(
+    base, models, served, redis_url, tmp_path
+):
+    """Past the data checks, the gate itself: a tiny --extra file gives a handful of validation rows."""
+    app, keys = served
+    moderate(app.test_client(), keys, count=5)
+    clean, flagged = rows()[:288], rows()[288:]  # 288 clean comments, then each category's templates
+    tiny = write_jsonl(tmp_path / "tiny.jsonl", clean[::4] + flagged)  # 282 rows, of which 35 validate
+    active = models.active_version()
+    for flags in ((), ("--force",)):
+        code, out, err = run_cli(
+            "retrain",
+            "--no-datasets",
+            "--extra",
+            str(tiny),
+            "--model-dir",
+            str(models.root),
+            "--redis-url",
+            redis_url,
+            "--site",
+            "news",
+            "--quiet",
+            *flags,
+        )
+        assert code == 3, out + err
+        lines = out.splitlines()
+        assert "  fixed validation data: not run: 35 rows; it needs at least 50, with both labels of a category" in lines
+        assert lines[-2].startswith("kept the active model: not judged: the fixed validation data has ")
+        assert ("--force does not change that" in lines[-2]) is bool(flags)
+        assert lines[-1] == f"nothing published; the active model is still {active}"
+        assert models.active_version() == active
+        assert models.history()[-1]["event"] == "refused"
+    assert [e["event"] for e in models.history()].count("publish") == 1
