@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,9 +24,9 @@ def settings(**overrides) -> Settings:
 
 @contextlib.contextmanager
 def redis_client(redis_url: str | None) -> Iterator[redis.Redis]:
-    """Yield a client for ``redis_url`` (else REDIS_URL), or for the embedded Redis (started just for this command if it
-    is not running)."""
-    from service.redis_server import RedisServer
+    """Yield a client for ``redis_url`` (else REDIS_URL), or for the embedded Redis: the running service's (or another
+    command's) when one runs on the data directory, else one started just for this command and stopped after it."""
+    from service.redis_server import RedisInUse, RedisServer, RedisServerError
     from service.store import connect
 
     config = settings(redis_url=redis_url) if redis_url else settings()
@@ -33,9 +34,16 @@ def redis_client(redis_url: str | None) -> Iterator[redis.Redis]:
         yield connect(config.redis_url, 5.0)
         return
     server = RedisServer(Path(config.data_dir) / "redis")
-    started = not server.running()
-    if started:
+    try:
         server.start()
+        started = True
+    except RedisInUse:  # never a second server on a directory in use: this command uses the one there
+        started = False
+        deadline = time.monotonic() + 10
+        while not server.running():
+            if time.monotonic() > deadline:
+                raise RedisServerError(f"the redis-server on {server.data_dir} does not answer on {server.socket}") from None
+            time.sleep(0.05)
     try:
         yield connect(server.url, 5.0)
     finally:

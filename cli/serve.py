@@ -2,7 +2,9 @@
 
 The gunicorn settings are ``service/gunicorn_conf.py``'s (from the ``MODERATION_*`` settings), with
 ``--bind``, ``--workers`` and ``--threads`` on top. With no Redis configured, an embedded redis-server
-(``<data dir>/redis``) runs for as long as the service does. One instance per address and per data directory
+(``<data dir>/redis``) runs for as long as the service does: it is started again if it dies, stopped with the
+service however the service ends, and a server left running on the directory by a crashed instance is stopped
+before ours starts (``service.redis_server``). One instance per address and per data directory
 (``service.instance``): a second one exits at once with one line saying which is taken.
 """
 
@@ -35,12 +37,18 @@ def serve(argv: list[str]) -> int:
     from gunicorn.app.base import BaseApplication
 
     from service import gunicorn_conf  # sets PROMETHEUS_MULTIPROC_DIR and empties that folder, before the app is loaded
-    from service.redis_server import RedisServer
+    from service.redis_server import RedisServer, RedisServerError
 
     app_config = {}
     embedded = None
     if not config.redis_url:
-        embedded = RedisServer(Path(config.data_dir) / "redis").start()
+        embedded = RedisServer(Path(config.data_dir) / "redis")
+        try:  # this instance holds the data directory: a server still running there was left by a crashed one
+            embedded.start(take_over=True)
+        except RedisServerError as error:
+            print(f"moderation serve: {error}", file=sys.stderr)
+            return 1
+        embedded.supervise(lambda line: print(f"moderation serve: {line}", file=sys.stderr, flush=True))
         app_config["redis_url"] = embedded.url
         print(f"moderation serve: embedded Redis at {embedded.url} (append-only file in {embedded.data_dir})", file=sys.stderr)
     options = {k: v for k, v in vars(gunicorn_conf).items() if not k.startswith("_")}

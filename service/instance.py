@@ -16,17 +16,25 @@ a bare ``gunicorn -c python:service.gunicorn_conf``):
   also records the holder's process id.
 
 The locks are held until the process and its workers exit; the kernel drops
-them then, so a crash leaves nothing to clean up.
+them then, so a crash leaves nothing to clean up. Workers (and the embedded
+Redis) are sent SIGTERM when the process that started them dies, however it
+dies (``die_with_parent``), and a new instance waits a few seconds for the
+workers of a holder that is gone, so a restart right after ``kill -KILL``
+starts instead of finding its directory taken.
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import os
 import re
+import signal
 import socket
+import sys
 import tempfile
+import time
 
 #: Locks this process holds: name -> open file descriptor.
 _HELD: dict[str, int] = {}
@@ -83,6 +91,53 @@ def claim_address(bind: str) -> None:
     _HELD["address:" + bind] = fd
 
 
+#: Seconds a new instance waits for the lock of an instance whose main process is gone (its workers are stopping).
+ORPHAN_WAIT_S = 10.0
+#: ``prctl`` option: the signal a process gets when the thread that started it ends (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int, sig: int = signal.SIGTERM) -> bool:
+    """In a child process: have it sent ``sig`` when its parent ``parent`` dies, however it dies (Linux; return False
+    elsewhere). Exits at once if the parent is already gone. Safe between fork and exec (no allocation)."""
+    if _prctl is None:
+        return False
+    _prctl(ctypes.c_int(_PR_SET_PDEATHSIG), ctypes.c_ulong(sig), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    if os.getppid() != parent:  # it died before the line above: no signal would come
+        os._exit(1)
+    return True
+
+
+def _load_prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_prctl = _load_prctl()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _holder(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read().strip()
+    except OSError:
+        return ""
+
+
 def claim_data_dir(data_dir: str) -> None:
     """Make sure no other instance uses ``data_dir``; create it if needed."""
     folder = os.path.abspath(data_dir)
@@ -91,12 +146,14 @@ def claim_data_dir(data_dir: str) -> None:
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "instance.lock")
     fd = _lock(path)
+    holder = _holder(path) if fd is None else ""
+    if fd is None and holder.isdigit() and not _alive(int(holder)):
+        # its main process is gone: the lock is its workers', which stop within a few seconds
+        deadline = time.monotonic() + ORPHAN_WAIT_S
+        while fd is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            fd = _lock(path)
     if fd is None:
-        try:
-            with open(path, encoding="utf-8") as file:
-                holder = file.read().strip()
-        except OSError:
-            holder = ""
         raise InUse(f"data directory {folder} is in use by another instance{f' (pid {holder})' if holder else ''}")
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
