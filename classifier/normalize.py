@@ -187,6 +187,25 @@ for _base in (0x1F130, 0x1F150, 0x1F170, 0x1F1E6):
 
 # Invisible characters that are not in category Cf but are used to split words.
 _INVISIBLE = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u180e", "\u2800"}
+#: Categories of characters that show nothing: control (C0, DEL, C1: NUL, backspace, NEL) and format characters
+#: (zero-width space, joiners, bidi controls, the BOM, word joiner, soft hyphen).
+_INVISIBLE_CATEGORIES = ("Cc", "Cf")
+# Variation selectors (combining marks, dropped as such): they only choose how the character before them looks.
+_VARIATION_SELECTORS = ((0x180B, 0x180F), (0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+
+
+def invisible(ch: str) -> bool:
+    """Tell whether a character shows nothing by itself (the normaliser drops it): a control or format character
+    (NUL, zero-width space, bidi controls ...), a variation selector, or a filler such as U+3164."""
+    if ch in _INVISIBLE or unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+        return True
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _VARIATION_SELECTORS)
+
+
+def blank(text: str) -> bool:
+    """Tell whether ``text`` shows nothing: empty, or only whitespace and ``invisible`` characters."""
+    return all(ch.isspace() or invisible(ch) for ch in text)
 
 # ASCII: upper case to lower, whitespace controls (tab, line breaks) to spaces
 # (1:1, offsets kept). Other control characters are invisible and are dropped
@@ -204,7 +223,7 @@ def fold_char(ch: str) -> str:
     if ch in _UPPER_LOOKALIKES:
         return _UPPER_LOOKALIKES[ch]
     cat = unicodedata.category(ch)
-    if cat in ("Cf", "Mn", "Me", "Cs", "Cc") or ch in _INVISIBLE:
+    if cat in ("Mn", "Me", "Cs") or invisible(ch):
         return ""  # invisible (C1 controls too), combining, or a lone surrogate (not encodable text)
     if cat in ("Zs", "Zl", "Zp"):
         return " "

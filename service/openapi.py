@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
 from .auth import PERMISSIONS
+from .codec import DEPTH_MAX
 from .config import Settings
 from .schemas import (
     AUDIT_DECISIONS,
@@ -318,7 +319,10 @@ def responses() -> dict:
     """Return the shared error responses."""
     retry = {"Retry-After": {"description": "Seconds to wait (5).", "schema": {"type": "integer"}}}
     return {
-        "BadRequest": _error_response("The body is not JSON (code bad_json)."),
+        "BadRequest": _error_response(
+            f"The body is not JSON, or is more than is read: nested more than {DEPTH_MAX} levels deep, or a number of more"
+            " digits than Python reads (code bad_json; the message says which)."
+        ),
         "Unauthorized": _error_response(
             "No API key, or an unknown one (code unauthorized).",
             {"WWW-Authenticate": {"description": "`Bearer`.", "schema": {"type": "string"}}},

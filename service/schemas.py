@@ -10,10 +10,13 @@ A request field is one of a few kinds (``Id``, ``Text``, ``String``,
 ``Choice``, ``Integer``, ``Time``, ``ListOf``, ``Object``, ``Batch``); each
 kind carries a ``Rule``, which says what its error messages are. What pydantic
 checks (types, lengths, patterns, ranges, choices) runs in pydantic-core; the
-few checks it cannot make as the service makes them (the text, which may hold
-any Unicode including unpaired surrogates and whose limit is the deployment's
-``max_text_chars``; times; batches up to ``batch_max``; nested objects checked
-later) are small Python functions. Unknown fields of a request are ignored;
+few checks it cannot make as the service makes them (the text, which must show
+something (``classifier.normalize.blank``: not only whitespace, control and
+zero-width characters), holds no unpaired surrogate and whose limit is the
+deployment's ``max_text_chars``; times; batches up to ``batch_max``; nested
+objects checked later) are small Python functions. No text field that is
+stored takes an unpaired surrogate (``"\\ud800"``, which JSON allows as an
+escape but is no character): each says so in a 422 naming it. Unknown fields of a request are ignored;
 fields left out stay out of the validated dict. Limits shown in the document
 are the defaults of ``service.config.Settings``.
 """
@@ -41,6 +44,7 @@ from pydantic import Strict as _Strict
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType, TypedDict
 
+from classifier.normalize import blank
 from classifier.types import CATEGORIES
 
 from .config import MAX_SECONDS, Settings
@@ -86,6 +90,8 @@ ID_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 #: The error type of the kinds checked in Python: its message is the message answered.
 FIELD_ERROR = "field"
+#: What a comment text that shows nothing is told (empty, or only whitespace, control and zero-width characters).
+EMPTY_TEXT = "must not be empty or only whitespace and invisible characters"
 
 
 # -- the kinds of request fields ---------------------------------------------------------------------------------
@@ -124,6 +130,8 @@ class Rule:
             if self.kind == "id":
                 if not 1 <= len(value) <= self.max_length:
                     return [f"must be 1 to {self.max_length} characters"]
+                if _SURROGATE.search(value):
+                    return ["must not contain unpaired surrogates"]
                 return ["must not contain control characters"]
             out = []
             if self.max_length is not None and len(value) > self.max_length:
@@ -234,15 +242,18 @@ def _text(value: Any, info: ValidationInfo) -> str:
     if not isinstance(value, str):
         raise _fail("must be a string")
     limit = (info.context or {}).get("text", TEXT_MAX)
-    if not value.strip():
-        raise _fail("must not be empty or only whitespace")
+    if blank(value):
+        raise _fail(EMPTY_TEXT)
     if len(value) > limit:
         raise _fail(f"must be at most {limit} characters (got {len(value)})")
+    if _SURROGATE.search(value):
+        raise _fail("must not contain unpaired surrogates")
     return value
 
 
 def Text(description: str) -> Any:
-    """The comment: any Unicode, not empty or only whitespace, at most the deployment's ``max_text_chars`` characters."""
+    """The comment: any Unicode but unpaired surrogates, something visible (not empty, not only whitespace, control and
+    zero-width characters: ``classifier.normalize.blank``), at most the deployment's ``max_text_chars`` characters."""
     shown = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX, pattern="\\S")]
     return Annotated[str, PlainValidator(_text, json_schema_input_type=shown), Rule("text"), _doc(description)]
 
@@ -463,7 +474,10 @@ class CommentInput(TypedDict):
 
     id: Id("The site's comment id (unique per site; a repeat with the same user and text is answered again).")
     user_id: Id("The site's user id.")
-    text: Text(f"The comment; not empty or only whitespace, at most {TEXT_MAX} characters by default (max_text_chars).")
+    text: Text(
+        "The comment; not empty or only whitespace and invisible (control, zero-width) characters, no unpaired surrogates,"
+        f" at most {TEXT_MAX} characters by default (max_text_chars)."
+    )
     article_id: NotRequired[Id() | None]
     parent_id: NotRequired[Id() | None]
     author_name: NotRequired[String(max_length=200) | None]
@@ -532,7 +546,10 @@ class BatchAnswer(TypedDict):
 
 
 class ScoreInput(TypedDict):
-    text: Text(f"The comment; not empty or only whitespace, at most {TEXT_MAX} characters by default (max_text_chars).")
+    text: Text(
+        "The comment; not empty or only whitespace and invisible (control, zero-width) characters, no unpaired surrogates,"
+        f" at most {TEXT_MAX} characters by default (max_text_chars)."
+    )
 
 
 @answer

@@ -20,6 +20,7 @@ import hashlib
 
 from flask import Blueprint, Response, request
 
+from classifier.normalize import blank
 from classifier.verdicts import flagged_categories
 
 from ..actions import limits
@@ -160,9 +161,9 @@ def comment_check():
     site = identity.site
     text = request.form.get("comment_content") or ""
     comment_id = our_comment_id()
-    if not text.strip() and comment_id:
+    if blank(text) and comment_id:
         text = stored_text(services(), site, comment_id) or ""
-    if not text.strip():
+    if blank(text):
         return text_answer("false", headers={"X-Moderation-Verdict": "none"})
     assessment = assess(services(), site, clean(text))
     reasons = list(assessment.reasons)
@@ -186,7 +187,7 @@ def _feedback(kind: str, promotion: int) -> Response:
     text = stored_text(services(), site, comment_id) if comment_id else None
     if text is None:
         text = request.form.get("comment_content") or ""
-    if not text.strip():
+    if blank(text):
         raise _Answer(text_answer("Missing required field: comment_content.", headers={DEBUG: 'Empty "comment_content" value'}))
     text = clean(text)
     name = f"akismet:{comment_id}" if comment_id else "akismet:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

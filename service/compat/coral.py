@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
+from classifier.normalize import blank
 from classifier.verdicts import flagged_categories
 
 from .. import codec
@@ -275,7 +276,7 @@ def moderate(site: str):
     limits.take(services(), site, NAME, None, "coral")
     action, data = parse(raw, settings)
     headers = {"X-Moderation-Comment-Id": data["id"], "X-Moderation-Action": action}
-    if not data["text"].strip():
+    if blank(data["text"]):  # nothing to read (only whitespace, control and zero-width characters): no opinion
         return _answer(None, {**headers, "X-Moderation-Verdict": "none"})
     limit = services().settings.max_text_chars
     if len(data["text"]) > limit:

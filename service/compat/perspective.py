@@ -25,6 +25,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from classifier.normalize import blank
 from classifier.types import Assessment
 
 from .. import codec
@@ -326,9 +327,15 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _string(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise bad_payload(f"Invalid value at '{path}' (TYPE_STRING), {_show(value)}", path)
+    lone = _SURROGATE.search(value)
+    if lone:  # "\ud800" is valid JSON but no character: refused as the service's own endpoints refuse it
+        raise bad_payload(f"Invalid value at '{path}' (TYPE_STRING), unpaired surrogate U+{ord(lone.group()):04X}", path)
     return value
 
 
@@ -378,7 +385,7 @@ def _languages(value: Any) -> list[str]:
 def _comment_text(comment: dict, max_chars: int) -> str:
     """Return the comment's text as Comment Analyzer checks it: not empty, plain text, not too long."""
     text = comment.get("text", "")
-    if not text.strip():
+    if blank(text):  # nothing to read: empty, or only whitespace, control and zero-width characters
         raise invalid("Comment must be non-empty.", "COMMENT_EMPTY")
     if comment.get("type") == "HTML":
         raise invalid("Currently, only 'PLAIN_TEXT' comments are supported")

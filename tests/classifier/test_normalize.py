@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.normalize import PLACEHOLDERS, Lexicon, Normalizer, fold_char
+from classifier.normalize import PLACEHOLDERS, Lexicon, Normalizer, blank, fold_char, invisible
 
 # (what a site sends, what rules and model see)
 CASES = [
@@ -187,3 +187,25 @@ def test_lexicon_reading_of_one_as_l():
 def test_hostile_input_does_not_break_normalisation(norm, raw):
     result = norm.normalize(raw)
     assert len(result.starts) == len(result.text)
+
+
+@pytest.mark.parametrize(
+    ("text", "shows_nothing"),
+    [
+        ("", True),
+        (" \t\n\u3000", True),
+        ("\u200b\u200c\u200d\u2060\ufeff", True),  # zero-width characters
+        ("\x00\x00\x07\x7f\x85", True),  # C0, DEL and C1 control characters
+        ("\u202e\u00ad\ufe0f\U000e0100\u3164", True),  # bidi control, soft hyphen, variation selectors, filler
+        ("\u200bx\u200b", False),
+        ("\u0301", False),  # a combining mark shows (on a dotted circle)
+        ("\ud800", False),  # not text at all: the service refuses it on its own
+        (".", False),
+    ],
+)
+def test_blank_is_what_the_normaliser_finds_nothing_in(norm, text, shows_nothing):
+    """One notion of "shows nothing": what the normaliser drops as invisible, and whitespace."""
+    assert blank(text) is shows_nothing
+    if shows_nothing:
+        assert norm.normalize(text).text == ""
+        assert all(ch.isspace() or (invisible(ch) and fold_char(ch) == "") for ch in text if not ch.isascii())

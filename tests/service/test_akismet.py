@@ -131,6 +131,9 @@ def test_comment_check_of_a_stored_comment_and_of_nothing(client, keys):
     is_text(check(client, keys["site"], comment_content=None, comment_id="c-77"), "true")
     is_text(check(client, keys["site"], comment_content=None), "false")
     is_text(check(client, keys["site"], comment_content="   "), "false")
+    nothing = check(client, keys["site"], comment_content="\u200b\u200d\x00")  # shows nothing: as whitespace
+    is_text(nothing, "false")
+    assert nothing.headers["X-Moderation-Verdict"] == "none"
 
 
 def test_comment_check_every_role(client, keys):
@@ -177,6 +180,8 @@ def test_feedback_needs_a_text(client, keys, app):
     is_text(response, "Missing required field: comment_content.")
     assert response.headers["X-akismet-debug-help"] == 'Empty "comment_content" value'
     is_text(feedback(client, "submit-ham", keys["site"], comment_content=""), "Missing required field: comment_content.")
+    invisible = feedback(client, "submit-spam", keys["site"], comment_content="\u200b\ufeff\x00")
+    is_text(invisible, "Missing required field: comment_content.")
     bad_id = feedback(client, "submit-spam", keys["site"], comment_id="x" * 201)
     is_text(bad_id, "Invalid field: comment_id.")
     assert labels(app) == []

@@ -125,8 +125,15 @@ class TestBadInput:
     @pytest.mark.parametrize(
         ("text", "message"),
         [
-            ("", "must not be empty or only whitespace"),
-            (" \n\t ", "must not be empty or only whitespace"),
+            ("", "must not be empty or only whitespace and invisible characters"),
+            (" \n\t ", "must not be empty or only whitespace and invisible characters"),
+            # nothing a reader sees: treated as whitespace is (the normaliser's invisible characters)
+            ("\u200b\u200b", "must not be empty or only whitespace and invisible characters"),
+            ("\x00\x00\x00", "must not be empty or only whitespace and invisible characters"),
+            ("\u202e\u200b\ufeff\u2060 \x7f\u0085\ufe0f\u3164", "must not be empty or only whitespace and invisible characters"),
+            # not a character: JSON allows the escape, but nothing can store or show it
+            ("\ud800 lone surrogate", "must not contain unpaired surrogates"),
+            ("a\udfff", "must not contain unpaired surrogates"),
             ("a" * 10_001, "must be at most 10000 characters (got 10001)"),
         ],
     )
@@ -145,10 +152,10 @@ class TestBadInput:
         "text",
         [
             "tab\tand\x00null\x1bescape",
-            "\ud800 lone surrogate",
             "Ελληνικά и кириллица mixed ѕсriрt",
             "emoji 🙂🙃💩🇺🇦 " * 20,
-            "\u202e\u200b\ufeff",
+            "\u202e\u200b\ufeff visible",
+            "\u0301",  # a combining mark shows
             "<script>alert(1)</script>",
         ],
     )

@@ -136,7 +136,7 @@ def test_batch_handles_each_item_alone(client, keys, assessor):
         "status": 422,
         "code": "invalid_request",
         "message": "invalid fields: text",
-        "fields": [{"field": "text", "message": "must not be empty or only whitespace"}],
+        "fields": [{"field": "text", "message": "must not be empty or only whitespace and invisible characters"}],
         "index": 1,
     }
     assert results[2]["result"]["verdict"] == "reject"
@@ -307,3 +307,50 @@ def test_json_that_is_not_json_says_where(client, keys):
     assert response.get_json() == bad_json("the request body is not valid JSON: it is not UTF-8 text")
     response = post_raw(client, keys["site"], b"")
     assert response.get_json() == bad_json("the request body must be JSON")
+
+
+LONE = "a\ud800b"  # an unpaired surrogate, as the JSON escape "\ud800" gives it
+
+
+def refused_fields(response) -> list[dict]:
+    assert response.status_code == 422, response.get_data()
+    return response.get_json()["error"]["fields"]
+
+
+def test_a_lone_surrogate_is_refused_in_every_text_field_stored(client, keys):
+    """Comment, decision, undo, ban and key fields: each one holding "\\ud800" is named in the 422."""
+    site, moderator, admin = auth(keys["site"]), auth(keys["moderator"]), auth(keys["admin"])
+    lone = "must not contain unpaired surrogates"
+    fields = ("id", "user_id", "text", "article_id", "parent_id", "author_name")
+    comment = client.post("/v1/comments", json=dict.fromkeys(fields, LONE), headers=site)
+    assert refused_fields(comment) == [{"field": name, "message": lone} for name in fields]
+    batch = client.post("/v1/comments/batch", json={"comments": [{"id": "b1", "user_id": "u", "text": LONE}]}, headers=site)
+    assert batch.get_json()["results"][0]["error"]["fields"] == [{"field": "text", "message": lone}]
+    assert refused_fields(client.post("/v1/score", json={"text": LONE}, headers=site)) == [{"field": "text", "message": lone}]
+    assert submit(client, keys["site"], "c1", "u1", CLEAN).status_code == 200
+    decision = client.post(
+        "/v1/comments/c1/decision", json={"decision": "reject", "moderator": LONE, "note": LONE}, headers=moderator
+    )
+    assert refused_fields(decision) == [{"field": "note", "message": lone}, {"field": "moderator", "message": lone}]
+    undo = client.post("/v1/comments/c1/undo", json={"moderator": LONE}, headers=moderator)
+    assert refused_fields(undo) == [{"field": "moderator", "message": lone}]
+    ban = client.post("/v1/users/u1/ban", json={"reason": LONE, "moderator": LONE}, headers=moderator)
+    assert refused_fields(ban) == [{"field": "reason", "message": lone}, {"field": "moderator", "message": lone}]
+    reset = client.post("/v1/users/u1/strikes/reset", json={"reason": LONE}, headers=moderator)
+    assert refused_fields(reset) == [{"field": "reason", "message": lone}]
+    key = client.post("/v1/keys", json={"role": "site", "name": LONE}, headers=admin)
+    assert refused_fields(key) == [{"field": "name", "message": lone}]
+    # nothing of it was kept (word lists: tests/service/test_site_words.py)
+    assert client.get("/v1/audit", headers=moderator).get_json()["entries"] == []
+    assert [k["name"] for k in client.get("/v1/keys", headers=admin).get_json()["keys"]].count(LONE) == 0
+
+
+def test_a_text_that_shows_nothing_is_refused_as_whitespace_is(client, keys):
+    """Only zero-width characters, only NULs, only whitespace: the same 422, nothing stored."""
+    empty = [{"field": "text", "message": "must not be empty or only whitespace and invisible characters"}]
+    for n, text in enumerate(["   ", "\u200b\u200c\u200d", "\x00" * 5, "\ufeff\u2060\u00ad \t\x7f"]):
+        assert refused_fields(submit(client, keys["site"], f"e{n}", "u1", text)) == empty, repr(text)
+        assert refused_fields(client.post("/v1/score", json={"text": text}, headers=auth(keys["site"]))) == empty
+    assert client.get("/v1/users/u1", headers=auth(keys["moderator"])).get_json()["comments"] == []
+    # a visible character among them is a comment
+    assert submit(client, keys["site"], "e9", "u1", "\u200bok\x00").status_code == 200

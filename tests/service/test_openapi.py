@@ -1350,8 +1350,10 @@ TIME_ERROR = "must be an ISO 8601 time or seconds since the epoch, from 1970 to 
 @pytest.mark.parametrize(
     ("schema", "body", "limits", "errors"),
     [
-        # identifiers: length first, then control characters (unpaired surrogates count as such)
-        ("COMMENT", {**COMMENT_OK, "id": S}, None, [("id", "must not contain control characters")]),
+        # identifiers: length first, then unpaired surrogates, then control characters
+        ("COMMENT", {**COMMENT_OK, "id": S}, None, [("id", "must not contain unpaired surrogates")]),
+        ("COMMENT", {**COMMENT_OK, "id": "a\x00" + S}, None, [("id", "must not contain unpaired surrogates")]),
+        ("COMMENT", {**COMMENT_OK, "user_id": "a\x00"}, None, [("user_id", "must not contain control characters")]),
         ("COMMENT", {**COMMENT_OK, "id": S * 201}, None, [("id", "must be 1 to 200 characters")]),
         ("COMMENT", {**COMMENT_OK, "id": "\x00" * 201}, None, [("id", "must be 1 to 200 characters")]),
         ("COMMENT", {**COMMENT_OK, "id": None}, None, [("id", "must not be null")]),
@@ -1368,9 +1370,11 @@ TIME_ERROR = "must be an ISO 8601 time or seconds since the epoch, from 1970 to 
             [("decision", "must not contain unpaired surrogates"), ("decision", "must be one of approve, reject")],
         ),
         ("KEY", {"role": 5}, None, [("role", "must be a string")]),
-        # the comment itself: any Unicode, not empty once stripped, the deployment's limit
-        ("COMMENT", {**COMMENT_OK, "text": S + " hi"}, None, []),
-        ("COMMENT", {**COMMENT_OK, "text": "\x1c\x1f "}, None, [("text", "must not be empty or only whitespace")]),
+        # the comment itself: any Unicode but unpaired surrogates, something visible, the deployment's limit
+        ("COMMENT", {**COMMENT_OK, "text": S + " hi"}, None, [("text", "must not contain unpaired surrogates")]),
+        ("COMMENT", {**COMMENT_OK, "text": "\x1c\x1f "}, None, [("text", schemas.EMPTY_TEXT)]),
+        ("COMMENT", {**COMMENT_OK, "text": "\u200b\x00"}, None, [("text", schemas.EMPTY_TEXT)]),
+        ("COMMENT", {**COMMENT_OK, "text": "\u200b\x00!"}, None, []),
         ("SCORE", {"text": "t" * 21}, {"text": 20}, [("text", "must be at most 20 characters (got 21)")]),
         # integers: not booleans, not 1.0, any size
         ("CLAIM", {"moderator": "m", "limit": True}, None, [("limit", "must be an integer")]),

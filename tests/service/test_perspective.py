@@ -367,13 +367,29 @@ def test_single_sentence_gets_one_span_over_the_text(client, keys, assessor):
     }
 
 
-def test_unpaired_surrogates_and_control_characters_are_scored(client, keys):
-    text = "bad \ud800 text \x00 here. And 😀 more"
+def test_control_characters_are_scored_and_unpaired_surrogates_refused(client, keys):
+    text = "bad \x07 text \x00 here. And 😀 more"
     raw = json.dumps({"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}, "spanAnnotations": True})
     response = analyze(client, None, keys["site"], raw=raw.encode())
     assert response.status_code == 200
     spans = response.get_json()["attributeScores"]["TOXICITY"]["spanScores"]
-    assert [utf16_slice(text, s["begin"], s["end"]) for s in spans] == ["bad \ud800 text \x00 here.", "And 😀 more"]
+    assert [utf16_slice(text, s["begin"], s["end"]) for s in spans] == ["bad \x07 text \x00 here.", "And 😀 more"]
+    # "\ud800" is valid JSON but no character: refused naming the field, as the service's own endpoints refuse it
+    asked = {"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}}
+    for body, field, lone in (
+        ({**asked, "comment": {"text": "bad \ud800 text"}}, "comment.text", "D800"),
+        ({**asked, "clientToken": "\udc00"}, "client_token", "DC00"),
+        ({**asked, "languages": ["en", "\ud83d"]}, "languages[1]", "D83D"),
+    ):
+        response = analyze(client, None, keys["site"], raw=json.dumps(body).encode())
+        assert response.status_code == 400
+        message = f"Invalid value at '{field}' (TYPE_STRING), unpaired surrogate U+{lone}"
+        assert response.get_json() == payload_error(message, field)
+    suggestion = {"comment": {"text": "you \ud800 idiot"}, "attributeScores": scores(INSULT=1)}
+    response = suggest(client, keys["site"], suggestion)
+    message = "Invalid value at 'comment.text' (TYPE_STRING), unpaired surrogate U+D800"
+    assert response.get_json() == payload_error(message, "comment.text")
+    assert client.get("/v1/labels", headers=auth(keys["admin"])).get_data() == b""  # nothing kept
 
 
 # -- clientToken, languages, doNotStore ------------------------------------------------------------------------------
@@ -566,6 +582,9 @@ def test_missing_or_empty_comment_text(client, keys):
         {"comment": {"type": "PLAIN_TEXT"}, "requestedAttributes": {"TOXICITY": {}}},
         {"comment": {"text": ""}, "requestedAttributes": {"TOXICITY": {}}},
         {"comment": {"text": " \n\t "}, "requestedAttributes": {"TOXICITY": {}}},
+        # nothing a reader sees, as the service's own endpoints judge it (classifier.normalize.blank)
+        {"comment": {"text": "\u200b\u200c\ufeff"}, "requestedAttributes": {"TOXICITY": {}}},
+        {"comment": {"text": "\x00\x00 \x00"}, "requestedAttributes": {"TOXICITY": {}}},
     ):
         response = analyze(client, body, keys["site"])
         assert response.status_code == 400
@@ -934,6 +953,7 @@ def test_span_scores_stand_for_the_comment_when_there_is_no_summary(client, keys
     [
         ({"comment": {"text": "hi"}}, "attribute_scores must not be empty."),
         ({"comment": {"text": " "}, "attributeScores": scores(INSULT=1)}, "Comment must be non-empty."),
+        ({"comment": {"text": "\u200b\x00"}, "attributeScores": scores(INSULT=1)}, "Comment must be non-empty."),
         ({"comment": {"text": "hi"}, "attributeScores": {"INSULT": {}}}, "The AttributeScores of INSULT must not be empty."),
         ({"comment": {"text": "hi"}, "attributeScores": scores(NOPE=1)}, "Unknown attribute: NOPE"),
         (
