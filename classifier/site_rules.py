@@ -94,9 +94,9 @@ def check(raw: object, severity: str) -> tuple[str, str | None]:
         except RuleError as exc:
             return pattern, str(exc)
     if len(words) > 1 and any(w.startswith("*") for w in words):
-        return pattern, "a phrase cannot have a word starting with *: only a single word can"
+        return pattern, "has a word of a phrase starting with *: only a single word can"
     if severity == "allow" and len(words) > 1:
-        return pattern, "an allow entry is one word (or word*, or a domain): a rule that matches it is silenced"
+        return pattern, "is more than one word: an allow entry is one word (or word*, or a domain), which no rule then matches"
     return pattern, None
 
 

@@ -1,14 +1,18 @@
 """A site's own word lists: read, replace, add and remove entries, import and export them as text or CSV.
 
 Entries are checked all together: a change with any bad entry is refused as a
-whole (``Invalid`` lists each one) and nothing of it is applied. A change is
-one store script (entries, version and audit entry together); every process
-uses it within about ``MODERATION_CHANGE_POLL_S`` (``Services.site_rules``).
+whole (``Invalid`` lists every problem at once) and nothing of it is applied.
+A change is one store script (entries, version and audit entry together, the
+audit entry naming the entries changed); every process uses it within about
+``MODERATION_CHANGE_POLL_S`` (``Services.site_rules``).
 
 Text format, one entry a line: ``<severity>[:<category>] <word or phrase>``,
 optionally followed by ``  # note``; blank lines and lines starting with ``#``
 are skipped. CSV: a header with ``pattern,severity`` and optionally
-``category,note`` (an export adds ``added_by,added_at``).
+``category,note`` (an export adds ``added_by,added_at``, the time in ISO 8601).
+A text or CSV body is read into an ``Imported``: every problem in it, of its
+syntax or of an entry, is named by its line in that body (``line 7``, lines
+counted from 1 at ``\n``, ``\r\n`` or ``\r``, as an editor counts them).
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 
 from classifier.site_rules import DEFAULT_CATEGORY, DOMAIN_CATEGORY, MAX_ENTRY, SEVERITIES, canonical, check, is_domain
 from classifier.types import CATEGORIES
 
+from ..times import iso
 from .context import Services
 from .errors import Invalid
 
@@ -27,6 +33,24 @@ from .errors import Invalid
 MAX_ENTRIES = 50_000
 #: The longest note kept with an entry.
 MAX_NOTE = 500
+#: The most entries an audit entry names (then how many more).
+AUDIT_NAMES = 20
+
+
+@dataclass
+class Imported:
+    """Entries read from a text or CSV body, each with its line in it, and the lines that could not be read."""
+
+    entries: list[dict] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+    def add(self, entry: dict, line: int) -> None:
+        self.entries.append(entry)
+        self.lines.append(line)
+
+    def problem(self, line: int, message: str) -> None:
+        self.errors.append({"field": f"line {line}", "message": message})
 
 
 def entries(services: Services, site: str, query: str = "", severity: str | None = None) -> tuple[int, list[dict]]:
@@ -45,41 +69,49 @@ def entries(services: Services, site: str, query: str = "", severity: str | None
     return version, out
 
 
-_UNSTORABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def text_problem(value: object, most: int) -> str | None:
     """Why ``value`` cannot be kept as a name or a note (None: it can): text of at most ``most`` characters, without
-    control characters or unpaired surrogates."""
+    unpaired surrogates or control characters."""
     if not isinstance(value, str) or len(value) > most:
         return f"must be text of at most {most} characters"
-    if _UNSTORABLE.search(value):
-        return "must not hold control characters or unpaired surrogates"
+    if _SURROGATE.search(value):
+        return "must not contain unpaired surrogates"
+    if _CONTROL.search(value):
+        return "must not contain control characters"
     return None
 
 
-def _entry(raw: object, path: str, who: str, now: float, errors: list[dict]) -> tuple[str, dict] | None:
+def _entry(raw: object, report, who: str, now: float) -> tuple[str, dict] | None:
+    """Return (pattern, entry) of one raw entry, or None after telling ``report(part, message)`` each problem (part
+    None: the entry itself)."""
     if not isinstance(raw, dict):
-        errors.append({"field": path, "message": "must be an object with pattern and severity"})
+        report(None, "must be an object with pattern and severity")
         return None
     unknown = sorted(set(raw) - {"pattern", "severity", "category", "note"})
     if unknown:
-        errors.append({"field": f"{path}.{unknown[0]}", "message": "is not a field of an entry"})
+        report(unknown[0], "is not a field of an entry")
     severity = raw.get("severity")
     if severity not in SEVERITIES:
-        errors.append({"field": f"{path}.severity", "message": f"must be one of {', '.join(SEVERITIES)}"})
+        report("severity", f"must be one of {', '.join(SEVERITIES)}")
         severity = "block"
-    pattern, problem = check(raw.get("pattern"), severity)
+    if isinstance(raw.get("pattern"), str) and _SURROGATE.search(raw["pattern"]):
+        pattern, problem = "", "must not contain unpaired surrogates"
+    else:
+        pattern, problem = check(raw.get("pattern"), severity)
     if problem:
-        errors.append({"field": f"{path}.pattern", "message": problem})
+        report("pattern", problem)
     category = raw.get("category")
     if "category" in raw and category not in CATEGORIES:
-        errors.append({"field": f"{path}.category", "message": f"must be one of {', '.join(CATEGORIES)}"})
+        report("category", f"must be one of {', '.join(CATEGORIES)}")
         category = "?"
     note = raw.get("note", "")
     note_problem = text_problem(note, MAX_NOTE)
     if note_problem:
-        errors.append({"field": f"{path}.note", "message": note_problem})
+        report("note", note_problem)
     if problem or note_problem or category not in (None, *CATEGORIES) or severity not in SEVERITIES:
         return None
     if severity == "allow":
@@ -95,20 +127,46 @@ def _entry(raw: object, path: str, who: str, now: float, errors: list[dict]) -> 
     }
 
 
-def _checked(raw_entries: object, who: str, now: float, field: str = "entries") -> dict[str, dict]:
-    if not isinstance(raw_entries, list):
-        raise Invalid([{"field": field, "message": "must be a list of entries"}])
-    errors: list[dict] = []
+def _checked(
+    raw_entries: object, who: str, now: float, field: str = "entries", errors: list[dict] | None = None
+) -> dict[str, dict]:
+    """Return {pattern: entry} of every raw entry, or raise ``Invalid`` with ``errors`` and every problem found.
+
+    Entries of an ``Imported`` body are named by their line (``line 7``, "pattern is empty"), the body's own syntax
+    problems among them in line order; others by their place in ``field`` (``entries[3].pattern``, "is empty")."""
+    errors = list(errors or [])
+    if isinstance(raw_entries, Imported):
+        raws, lines, found = raw_entries.entries, raw_entries.lines, list(raw_entries.errors)
+    elif isinstance(raw_entries, list):
+        raws, lines, found = raw_entries, None, []
+    else:
+        raise Invalid([*errors, {"field": field, "message": "must be a list of entries"}])
     out: dict[str, dict] = {}
-    for index, raw in enumerate(raw_entries):
-        made = _entry(raw, f"{field}[{index}]", who, now, errors)
+    first: dict[str, int] = {}
+    for index, raw in enumerate(raws):
+        if lines is None:
+            path = f"{field}[{index}]"
+
+            def report(part, message, path=path):
+                found.append({"field": f"{path}.{part}" if part else path, "message": message})
+        else:
+
+            def report(part, message, line=lines[index]):
+                found.append({"field": f"line {line}", "message": f"{part} {message}" if part else message})
+
+        made = _entry(raw, report, who, now)
         if made is not None:
             pattern, entry = made
             if pattern in out:
-                errors.append({"field": f"{field}[{index}].pattern", "message": f"{pattern!r} is listed twice"})
+                where = f"line {lines[first[pattern]]}" if lines else f"{field}[{first[pattern]}]"
+                report("pattern", f"{pattern!r} is listed twice (first at {where})")
+            else:
+                first[pattern] = index
             out[pattern] = entry
-    if errors:
-        raise Invalid(errors)
+    if lines is not None:
+        found.sort(key=lambda e: int(e["field"].split()[1]))  # every problem in the order of the body's lines
+    if errors or found:
+        raise Invalid(errors + found)
     return out
 
 
@@ -124,14 +182,30 @@ def _audit(who: str, now: float, summary: str, key_name: str) -> dict[str, str]:
     }
 
 
-def _summary(put: dict[str, dict], removed: int, replaced: bool) -> str:
-    counts: dict[str, int] = {}
-    for entry in put.values():
-        counts[entry["severity"]] = counts.get(entry["severity"], 0) + 1
-    added = ", ".join(f"{n} {severity}" for severity, n in sorted(counts.items())) or "nothing"
+def _named(count: str, patterns: list[str], room: int) -> str:
+    """``count`` followed by the first ``room`` of ``patterns`` (sorted) and how many more, in parentheses."""
+    if room <= 0 or not patterns:
+        return count
+    shown = sorted(patterns)
+    more = len(shown) - room
+    return f"{count} ({', '.join(shown[:room])}{f' and {more:,} more' if more > 0 else ''})"
+
+
+def _summary(put: dict[str, dict], removed: list[str], replaced: bool) -> str:
+    """What a change did, for the audit log: how many entries of each list, and which (``AUDIT_NAMES`` named in all,
+    then how many more): ``added or changed 2 block (troll, troll*), 1 review (plonker); removed 1 (scunthorpe)``."""
+    by_severity: dict[str, list[str]] = {}
+    for pattern, entry in put.items():
+        by_severity.setdefault(entry["severity"], []).append(pattern)
+    parts, room = [], AUDIT_NAMES
+    for severity, patterns in sorted(by_severity.items()):
+        parts.append(_named(f"{len(patterns):,} {severity}", patterns, room))
+        room -= len(patterns)
+    added = ", ".join(parts) or "nothing"
+    gone = _named(f"removed {len(removed):,}", removed, room)
     if replaced:
-        return f"replaced the lists: {added}"
-    return f"added or changed {added}; removed {removed}"
+        return f"replaced the lists: {added}" + (f"; {gone}" if removed else "")
+    return f"added or changed {added}; {gone}"
 
 
 def _apply(
@@ -142,22 +216,35 @@ def _apply(
     after = len(put) if replace else len((set(current) - set(remove)) | set(put))
     if after > MAX_ENTRIES:
         raise Invalid([{"field": "entries", "message": f"a site may have at most {MAX_ENTRIES:,} entries ({after:,} asked)"}])
+    removed = sorted((set(current) - set(put)) if replace else (set(remove) & set(current)))
     version, count = services.store.words.change(
-        site, put, remove, _audit(who, now, _summary(put, len(set(remove) & set(current)), replace), key_name), replace=replace
+        site, put, remove, _audit(who, now, _summary(put, removed, replace), key_name), replace=replace
     )
     services.forget_site_rules(site)
     return {"version": version, "entries": count}
 
 
-def replace_all(services: Services, site: str, raw_entries: object, who: str, key_name: str = "") -> dict:
-    """Replace every entry of the site's lists; return {version, entries}."""
-    put = _checked(raw_entries, who, services.clock())
+def replace_all(
+    services: Services, site: str, raw_entries: object, who: str, key_name: str = "", problems: list[dict] | None = None
+) -> dict:
+    """Replace every entry of the site's lists (a list of raw entries, or an ``Imported`` body); return {version,
+    entries}. ``problems`` found in the rest of the request are answered with the entries' own, nothing applied."""
+    put = _checked(raw_entries, who, services.clock(), errors=problems)
     return _apply(services, site, put, [], True, who, key_name)
 
 
-def change(services: Services, site: str, add: object, remove: object, who: str, key_name: str = "") -> dict:
-    """Add (or change) entries and remove patterns; return {version, entries}."""
-    errors: list[dict] = []
+def change(
+    services: Services,
+    site: str,
+    add: object,
+    remove: object,
+    who: str,
+    key_name: str = "",
+    problems: list[dict] | None = None,
+) -> dict:
+    """Add (or change) entries (a list of raw entries, or an ``Imported`` body) and remove patterns; return {version,
+    entries}. ``problems`` found in the rest of the request are answered with the entries' own, nothing applied."""
+    errors: list[dict] = list(problems or [])
     put: dict[str, dict] = {}
     try:
         put = _checked(add if add is not None else [], who, services.clock(), field="add")
@@ -167,9 +254,10 @@ def change(services: Services, site: str, add: object, remove: object, who: str,
     if remove is not None and not isinstance(remove, list):
         errors.append({"field": "remove", "message": "must be a list of patterns"})
     for index, raw in enumerate(remove if isinstance(remove, list) else []):
-        pattern = canonical(raw) if text_problem(raw, MAX_ENTRY) is None else ""
+        problem = text_problem(raw, MAX_ENTRY)
+        pattern = canonical(raw) if problem is None else ""
         if not pattern:
-            errors.append({"field": f"remove[{index}]", "message": "must be an entry's pattern"})
+            errors.append({"field": f"remove[{index}]", "message": problem or "must be an entry's pattern"})
         else:
             patterns.append(pattern)
     if errors:
@@ -179,11 +267,14 @@ def change(services: Services, site: str, add: object, remove: object, who: str,
     return _apply(services, site, put, patterns, False, who, key_name)
 
 
-def parse_text(text: str) -> list[dict]:
-    """Read the text format (see the module) into entries; a line that cannot be read is an error naming it."""
-    out: list[dict] = []
-    errors: list[dict] = []
-    for number, line in enumerate(text.splitlines(), 1):
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def parse_text(text: str) -> Imported:
+    """Read the text format (see the module) into entries with their lines; a line that cannot be read is a problem
+    naming it. Nothing is refused here: the change checks the entries and answers every problem at once."""
+    out = Imported()
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
         body, _, note = line.partition("  #")
         body = body.strip()
         if not body or body.startswith("#"):
@@ -191,30 +282,45 @@ def parse_text(text: str) -> list[dict]:
         head, _, pattern = body.partition(" ")
         severity, _, category = head.partition(":")
         if severity not in SEVERITIES or not pattern.strip():
-            errors.append({"field": f"line {number}", "message": "write <block|review|allow>[:<category>] <word or phrase>"})
+            out.problem(number, "write <block|review|allow>[:<category>] <word or phrase>")
             continue
         entry = {"pattern": pattern.strip(), "severity": severity, "note": note.strip()}
         if category:
             entry["category"] = category
-        out.append(entry)
-    if errors:
-        raise Invalid(errors)
+        out.add(entry, number)
     return out
 
 
-def parse_csv(text: str) -> list[dict]:
-    """Read CSV with a header (``pattern,severity[,category][,note]``; other columns are ignored)."""
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"pattern", "severity"} <= set(reader.fieldnames):
-        raise Invalid([{"field": "line 1", "message": "a CSV header with pattern and severity columns is needed"}])
-    out = []
-    for row in reader:
-        entry = {"pattern": row.get("pattern") or "", "severity": (row.get("severity") or "").strip()}
-        if (row.get("category") or "").strip():
-            entry["category"] = row["category"].strip()
-        if row.get("note"):
-            entry["note"] = row["note"]
-        out.append(entry)
+def parse_csv(text: str) -> Imported:
+    """Read CSV with a header (``pattern,severity[,category][,note]``; other columns are ignored) into entries with
+    the line each starts on (a quoted cell may hold line breaks). Empty lines are skipped."""
+    out = Imported()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    columns: dict[str, int] | None = None
+    line = 1
+    try:
+        for row in reader:
+            start, line = line, reader.line_num + 1
+            if not row:
+                continue
+            if columns is None:
+                names = [name.strip() for name in row]
+                if not {"pattern", "severity"} <= set(names):
+                    out.problem(start, "a CSV header with pattern and severity columns is needed")
+                    return out
+                columns = {name: i for i, name in enumerate(names)}
+                continue
+            cell = {name: row[i] if i < len(row) else "" for name, i in columns.items()}
+            entry = {"pattern": cell["pattern"], "severity": cell["severity"].strip()}
+            if cell.get("category", "").strip():
+                entry["category"] = cell["category"].strip()
+            if cell.get("note"):
+                entry["note"] = cell["note"]
+            out.add(entry, start)
+    except csv.Error as exc:  # a cell over the csv module's size limit: what follows cannot be read
+        out.problem(line, f"cannot be read as CSV: {exc}")
+    if columns is None and not out.errors:
+        out.problem(1, "a CSV header with pattern and severity columns is needed")
     return out
 
 
@@ -229,12 +335,14 @@ def to_text(rows: list[dict]) -> str:
 
 
 def to_csv(rows: list[dict]) -> str:
-    """The site's entries as CSV (with who added each and when)."""
+    """The site's entries as CSV (with who added each and when, in ISO 8601 as everywhere else)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, ["pattern", "severity", "category", "note", "added_by", "added_at"], lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({name: _cell(row.get(name, "")) for name in writer.fieldnames})
+        cells = {name: _cell(row.get(name, "")) for name in writer.fieldnames}
+        cells["added_at"] = iso(float(row["added_at"])) if row.get("added_at") else ""
+        writer.writerow(cells)
     return out.getvalue()
 
 

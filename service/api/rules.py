@@ -1,4 +1,8 @@
-"""The site's own word lists: ``/v1/rules`` (admin). See ``service/actions/words.py`` for the formats."""
+"""The site's own word lists: ``/v1/rules`` (admin). See ``service/actions/words.py`` for the formats.
+
+A change is refused (422) with every problem of the request at once: the
+moderator's name, and each bad entry (by its path in a JSON body, by its line in
+a text or CSV body); nothing of it is applied."""
 
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ PATH = "/v1/rules"
 FORMATS = ("json", "text", "csv")
 
 
-def _who(data: object) -> str:
+def _who(data: object) -> tuple[str, list[dict]]:
+    """Return who is recorded as making the change (the ``moderator`` given, in the body or the query, else the key's
+    id) and the problem with the name given, if any."""
     if isinstance(data, dict):
         name = data.get("moderator")
         problem = actions.text_problem(name, 200) if "moderator" in data else None
@@ -26,8 +32,8 @@ def _who(data: object) -> str:
         name = request.args.get("moderator")
         problem = None if name is None else actions.text_problem(name, 200)
     if problem:
-        raise invalid([{"field": "moderator", "message": problem}])
-    return name or g.identity.key_id
+        return g.identity.key_id, [{"field": "moderator", "message": problem}]
+    return name or g.identity.key_id, []
 
 
 def _shown(row: dict) -> dict:
@@ -53,7 +59,8 @@ def list_rules():
 
 
 def _import_body() -> tuple[object, object]:
-    """Return (entries, the body or None) of a PUT: JSON ``{"entries": [...]}``, text or CSV."""
+    """Return (entries, the body or None) of a PUT: JSON ``{"entries": [...]}``, or text or CSV (an ``Imported``, its
+    entries and problems named by their lines)."""
     request.max_content_length = WORDS_MAX_BYTES
     kind = request.mimetype
     if kind in ("text/plain", "text/csv"):
@@ -79,7 +86,8 @@ def _import_body() -> tuple[object, object]:
 def replace_rules():
     """Replace every entry (JSON, ``text/plain`` or ``text/csv``); a bad entry refuses the whole list."""
     entries, data = _import_body()
-    result = actions.replace_all(services(), g.identity.site, entries, _who(data), g.identity.key_id)
+    who, problems = _who(data)
+    result = actions.replace_all(services(), g.identity.site, entries, who, g.identity.key_id, problems)
     return jsonify(result)
 
 
@@ -101,7 +109,8 @@ def change_rules():
     ]
     if wrong:
         raise invalid(wrong)
-    result = actions.change(services(), g.identity.site, data.get("add"), data.get("remove"), _who(data), g.identity.key_id)
+    who, problems = _who(data)
+    result = actions.change(services(), g.identity.site, data.get("add"), data.get("remove"), who, g.identity.key_id, problems)
     return jsonify(result)
 
 
@@ -111,8 +120,9 @@ def delete_rules():
     """Remove the entries named by ``?pattern=`` (repeatable), or every entry when none is named."""
     patterns = request.args.getlist("pattern")
     s = services()
+    who, problems = _who(None)
     if patterns:
-        result = actions.change(s, g.identity.site, None, patterns, _who(None), g.identity.key_id)
+        result = actions.change(s, g.identity.site, None, patterns, who, g.identity.key_id, problems)
     else:
-        result = actions.replace_all(s, g.identity.site, [], _who(None), g.identity.key_id)
+        result = actions.replace_all(s, g.identity.site, [], who, g.identity.key_id, problems)
     return jsonify(result)

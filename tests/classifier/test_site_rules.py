@@ -25,7 +25,7 @@ STEM = "wobbleton"
         ("**word", "block", "unbalanced wildcard"),
         ("*", "block", "no letter or digit"),
         ("bad % sign", "block", "may only hold"),
-        ("two *words", "review", "a phrase cannot"),
+        ("two *words", "review", "has a word of a phrase starting with *"),
         ("two words", "allow", "one word"),
         ("bad..domain", "block", "not a domain"),
         (42, "block", "must be text"),

@@ -225,3 +225,25 @@ def test_revoking_the_key_ends_the_console_sessions_signed_in_with_it(app, clien
     gone = client.get("/console/queue")
     assert gone.status_code == 302 and gone.headers["Location"].endswith("/console/login")
     assert other.get("/console/queue").status_code == 200  # a session of another key goes on
+
+
+def test_a_word_list_import_names_every_problem_by_its_line(client, keys):
+    """The console's import answers as the API does: every problem at once, each with its line, nothing applied."""
+    sign_in(client, keys["admin"], "ada")
+    token = csrf_of(client.get("/console/rules").get_data(as_text=True))
+    text = "review plonker\nnonsense\n\nallow two words\nreview plonker"
+    response = client.post("/console/rules", data={"csrf": token, "action": "import", "text": text})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    errors = re.search(r'<div class="card error" role="alert" id="rules-errors">(.*?)</div>', page, re.S).group(1)
+    assert [htmllib.unescape(item) for item in re.findall(r"<li>(.*?)</li>", errors)] == [
+        "line 2: write <block|review|allow>[:<category>] <word or phrase>",
+        "line 4: pattern is more than one word: an allow entry is one word (or word*, or a domain), which no rule then matches",
+        "line 5: pattern 'plonker' is listed twice (first at line 1)",
+    ]
+    assert "No entries yet." in page
+    assert client.get("/v1/rules", headers=auth(keys["admin"])).get_json()["count"] == 0
+    # the CSV export gives times in ISO 8601
+    assert client.post("/console/rules", data={"csrf": token, "action": "import", "text": "review plonker"}).status_code == 302
+    exported = client.get("/console/rules/export.csv").get_data(as_text=True)
+    assert exported == "pattern,severity,category,note,added_by,added_at\nplonker,review,abuse,,ada,2027-01-15T08:00:00.000Z\n"

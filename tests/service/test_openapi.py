@@ -891,7 +891,9 @@ def tour_rules(api: Api) -> None:
         api(method, path, key="moderator", json={}, expect=403)
         api(method, path, key=None, json={}, expect=401)
     audit = api("GET", "/v1/audit", key="moderator", query_string={"decision": "rules"}, expect=200).get_json()["entries"]
-    assert len(audit) == 5 and audit[-1]["change"] == "replaced the lists: 1 allow, 1 block, 1 review"
+    assert len(audit) == 5 and audit[-1]["change"] == (
+        "replaced the lists: 1 allow (scunthorpe), 1 block (grimbleshank), 1 review (spam-shop.biz)"
+    )
 
 
 def tour_health(api: Api) -> None:

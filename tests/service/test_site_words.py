@@ -60,8 +60,8 @@ def test_every_change_is_in_the_audit_log_and_no_label_is_made(client, keys):
     client.patch("/v1/rules", json={"remove": ["scunthorpe"], "moderator": "bo"}, headers=auth(keys["admin"]))
     entries = client.get("/v1/audit?decision=rules", headers=auth(keys["moderator"])).get_json()["entries"]
     assert [(e["moderator"], e["change"]) for e in entries] == [
-        ("bo", "added or changed nothing; removed 1"),
-        ("ana", "replaced the lists: 1 allow, 1 block"),
+        ("bo", "added or changed nothing; removed 1 (scunthorpe)"),
+        ("ana", "replaced the lists: 1 allow (scunthorpe), 1 block (grimbleshank)"),
     ]
     # the lists are not training labels: retraining reads decisions and feedback only
     assert client.get("/v1/labels", headers=auth(keys["admin"])).get_data() == b""
@@ -81,3 +81,136 @@ def test_the_last_compiled_lists_serve_while_redis_is_down(redis_url, assessor, 
     break_redis(own)
     answer = submit(other, keys["site"], "down-1", f"hey {TROLL}")
     assert answer["store"] == "unavailable" and answer["verdict"] == "reject"
+
+
+SYNTAX = "write <block|review|allow>[:<category>] <word or phrase>"
+
+
+def refused(response) -> list[dict]:
+    assert response.status_code == 422, response.get_data()
+    return response.get_json()["error"]["fields"]
+
+
+def test_a_text_import_names_every_problem_by_its_line_at_once(client, keys):
+    """Syntax and entry problems together, numbered as lines of the body (comments and blank lines count)."""
+    body = (
+        "# the site's words\n"  # 1
+        "\n"  # 2
+        "block grimbleshank\r\n"  # 3
+        "nonsense\n"  # 4
+        "allow two words\r"  # 5
+        "review wo*rd  # a note\n"  # 6
+        "block:nope troll\n"  # 7
+        "block grimbleshank  # again\n"  # 8
+        "review plonker\n"  # 9
+    )
+    response = client.put("/v1/rules", data=body, content_type="text/plain", headers=auth(keys["admin"]))
+    assert refused(response) == [
+        {"field": "line 4", "message": SYNTAX},
+        {
+            "field": "line 5",
+            "message": "pattern is more than one word: an allow entry is one word (or word*, or a domain), which no rule"
+            " then matches",
+        },
+        {
+            "field": "line 6",
+            "message": "pattern has an unbalanced wildcard: * goes only at the start or the end of a word",
+        },
+        {"field": "line 7", "message": "category must be one of abuse, attack, promotion"},
+        {"field": "line 8", "message": "pattern 'grimbleshank' is listed twice (first at line 3)"},
+    ]
+    assert response.get_json()["error"]["message"] == "invalid fields: line 4, line 5, line 6, line 7, line 8"
+    assert client.get("/v1/rules", headers=auth(keys["admin"])).get_json()["version"] == 0  # nothing applied
+
+
+def test_a_csv_import_names_every_problem_by_its_line(client, keys):
+    body = (
+        "pattern,severity,category,note\n"  # 1
+        'grimbleshank,block,attack,"a note\non two lines"\n'  # 2-3
+        ",review,,\n"  # 4
+        "wo*rd,never,,\n"  # 5
+        "\n"  # 6
+        "grimbleshank,review,,\n"  # 7
+    )
+    response = client.put("/v1/rules", data=body, content_type="text/csv", headers=auth(keys["admin"]))
+    assert refused(response) == [
+        {"field": "line 4", "message": "pattern is empty"},
+        {"field": "line 5", "message": "severity must be one of block, review, allow"},
+        {
+            "field": "line 5",
+            "message": "pattern has an unbalanced wildcard: * goes only at the start or the end of a word",
+        },
+        {"field": "line 7", "message": "pattern 'grimbleshank' is listed twice (first at line 2)"},
+    ]
+    no_header = client.put("/v1/rules", data="\nword,list\nx,block\n", content_type="text/csv", headers=auth(keys["admin"]))
+    assert refused(no_header) == [{"field": "line 2", "message": "a CSV header with pattern and severity columns is needed"}]
+    empty = client.put("/v1/rules", data="", content_type="text/csv", headers=auth(keys["admin"]))
+    assert refused(empty) == [{"field": "line 1", "message": "a CSV header with pattern and severity columns is needed"}]
+    huge = 'pattern,severity\nok,block\n"' + "a" * 200_000 + '",block\n'
+    response = client.put("/v1/rules", data=huge, content_type="text/csv", headers=auth(keys["admin"]))  # was a 500
+    assert refused(response) == [
+        {"field": "line 3", "message": "cannot be read as CSV: field larger than field limit (131072)"}
+    ]
+
+
+def test_the_moderators_name_and_the_entries_are_refused_together(client, keys):
+    query = {"moderator": "a\x01"}
+    response = client.put("/v1/rules", query_string=query, data="nonsense\n", content_type="text/plain", headers=auth(keys["admin"]))
+    assert refused(response) == [
+        {"field": "moderator", "message": "must not contain control characters"},
+        {"field": "line 1", "message": SYNTAX},
+    ]
+    response = client.patch(
+        "/v1/rules", json={"add": [{"pattern": "", "severity": "block"}], "moderator": 5}, headers=auth(keys["admin"])
+    )
+    assert refused(response) == [
+        {"field": "moderator", "message": "must be text of at most 200 characters"},
+        {"field": "add[0].pattern", "message": "is empty"},
+    ]
+
+
+def test_the_audit_entry_names_the_entries_changed(client, keys):
+    admin, moderator = auth(keys["admin"]), auth(keys["moderator"])
+    words = [f"word{i:02d}" for i in range(25)]
+    client.patch("/v1/rules", json={"add": [{"pattern": w, "severity": "block"} for w in words]}, headers=admin)
+    client.patch(
+        "/v1/rules",
+        json={"add": [{"pattern": "plonker", "severity": "review"}], "remove": ["word00", "word01", "never-listed"]},
+        headers=admin,
+    )
+    client.put("/v1/rules", data="allow scunthorpe\n", content_type="text/plain", headers=admin)
+    entries = client.get("/v1/audit", query_string={"decision": "rules"}, headers=moderator).get_json()["entries"]
+    assert [e["change"] for e in entries] == [
+        # 20 named in all, the rest counted
+        f"replaced the lists: 1 allow (scunthorpe); removed 24 ({', '.join(['plonker', *words[2:20]])} and 5 more)",
+        "added or changed 1 review (plonker); removed 2 (word00, word01)",
+        f"added or changed 25 block ({', '.join(words[:20])} and 5 more); removed 0",
+    ]
+
+
+def test_a_csv_export_gives_added_at_in_iso_8601_and_imports_again(client, keys):
+    put_words(client, keys["admin"], [{"pattern": TROLL, "severity": "block", "category": "attack", "note": "=1+1"}])
+    exported = client.get("/v1/rules", query_string={"format": "csv"}, headers=auth(keys["admin"]))
+    assert exported.get_data(as_text=True) == (
+        "pattern,severity,category,note,added_by,added_at\n" f"{TROLL},block,attack,'=1+1,ana,2027-01-15T08:00:00.000Z\n"
+    )
+    listed = client.get("/v1/rules", headers=auth(keys["admin"])).get_json()["entries"]
+    assert listed[0]["added_at"] == "2027-01-15T08:00:00.000Z"  # as the JSON list gives it
+    again = client.put("/v1/rules", data=exported.get_data(), content_type="text/csv", headers=auth(keys["admin"]))
+    assert again.status_code == 200 and again.get_json()["entries"] == 1
+
+
+def test_a_lone_surrogate_is_refused_in_every_field_of_an_entry(client, keys):
+    lone, admin = "must not contain unpaired surrogates", auth(keys["admin"])
+    words = client.put(
+        "/v1/rules", json={"entries": [{"pattern": "a\ud800", "severity": "block", "note": "\udc00"}], "moderator": "\ud800"},
+        headers=admin,
+    )
+    assert refused(words) == [
+        {"field": "moderator", "message": lone},
+        {"field": "entries[0].pattern", "message": lone},
+        {"field": "entries[0].note", "message": lone},
+    ]
+    removed = client.patch("/v1/rules", json={"remove": ["a\ud800"]}, headers=admin)
+    assert refused(removed) == [{"field": "remove[0]", "message": lone}]
+    assert client.get("/v1/rules", headers=admin).get_json()["version"] == 0
