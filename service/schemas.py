@@ -675,7 +675,11 @@ class AuditEntry(TypedDict):
     categories: NotRequired[Annotated[list[str], Field(description="The categories the decision named.")]]
     previous: NotRequired[
         Annotated[
-            str | None, Field(description="Previous decision, or the comment's state before the first decision; null: none.")
+            Literal[DECISIONS] | None,
+            Field(
+                description="The decision before this one, as the decision's answer gives it (for undo: the decision"
+                " taken back); null: none."
+            ),
         ]
     ]
     moderator: str

@@ -19,21 +19,33 @@ STATS_KEPT_S = 3 * 86400
 _SECONDS = 2**33
 
 
+#: What a decision's ``previous`` may be: the decision before it (the answer to the decision says the same).
+_DECISIONS = ("approve", "reject")
+
+
 def _pairs(fields: dict) -> list[str]:
     """Return an audit entry as the field/value list a stream takes (None as "")."""
     return [str(x) for k, v in fields.items() for x in (k, "" if v is None else v)]
 
 
+def _previous(value: object) -> str | None:
+    """The decision before this one, as the decision's answer gives it; None when there was none. A comment's state
+    (``pending``, ``rejected`` by the classifier: what the caller passes, and entries written before kept, when there
+    was no decision before) is not a decision."""
+    return value if value in _DECISIONS else None
+
+
 def audit_entry(entry_id: str, fields: dict[str, str]) -> dict:
     """Return an audit entry with the types the API gives them (a stream keeps strings): ``categories`` a list,
-    a ban's ``duration_s`` an integer (0: for good), no ``previous`` state None, ``at`` seconds (None if missing)."""
+    a ban's ``duration_s`` an integer (0: for good), ``previous`` the decision before (None: none, as the decision's
+    answer says), ``at`` seconds (None if missing)."""
     entry: dict = {"entry": entry_id, **fields}
     if "categories" in entry:
         entry["categories"] = [c for c in entry["categories"].split(",") if c]
     if entry.get("duration_s", "").isdigit():
         entry["duration_s"] = int(entry["duration_s"])
     if "previous" in entry:
-        entry["previous"] = entry["previous"] or None
+        entry["previous"] = _previous(entry["previous"])
     entry["at"] = float(entry["at"]) if entry.get("at") else None
     return entry
 
@@ -142,6 +154,8 @@ class QueueStore:
         """Log decision ``number``, keep (or drop: None) its label, take the comment out of the queue
         (or put it back: ``requeue`` is its queue item); False if that decision was already recorded."""
         keys = SiteKeys(site)
+        if "previous" in audit:
+            audit = {**audit, "previous": _previous(audit["previous"])}
         done = self.scripts.call(
             "record_decision",
             [keys.queue, keys.items, keys.leases, keys.lease_owners, keys.audit, keys.labels, keys.recorded],

@@ -68,7 +68,7 @@ class TestUsers:
         entries = client.get("/v1/audit", headers=moderator).get_json()["entries"]
         assert [e["type"] for e in entries] == ["reset", "ban", "ban", "undo", "decision"]
         reset, forever, timed, undo, decision = entries
-        assert decision["categories"] == ["abuse", "attack"] and decision["previous"] == "rejected"
+        assert decision["categories"] == ["abuse", "attack"] and decision["previous"] is None  # no decision before
         assert undo["categories"] == [] and undo["previous"] == "reject"
         assert (timed["duration_s"], timed["moderator"]) == (600, "m2")
         listed = client.get("/v1/keys", headers=auth(keys["admin"])).get_json()["keys"]
@@ -92,7 +92,8 @@ class TestUsers:
 
     def test_a_ban_too_long_names_its_limit_as_people_write_it(self, client, keys):
         for duration in (10**12, 10**400):
-            response = client.post("/v1/users/eve/ban", json={"duration_s": duration, "reason": "x"}, headers=auth(keys["moderator"]))
+            body = {"duration_s": duration, "reason": "x"}
+            response = client.post("/v1/users/eve/ban", json=body, headers=auth(keys["moderator"]))
             assert response.status_code == 422
             assert response.get_json()["error"]["fields"] == [{"field": "duration_s", "message": "must be at most 315360000"}]
 
@@ -179,3 +180,25 @@ def test_query_limits_out_of_range_say_so(client, keys):
             assert response.status_code == 422, (path, limit)
             assert response.get_json()["error"]["fields"] == [{"field": "limit", "message": "must be an integer"}]
         assert client.get(path, query_string={"limit": "007"}, headers=moderator).status_code == 200
+
+
+def test_a_decisions_answer_and_its_audit_entry_agree_on_the_previous_decision(client, keys):
+    """The decision before this one, or null when there was none, whether the classifier had rejected the comment,
+    held it for review or approved it."""
+    moderator = auth(keys["moderator"])
+    submit(client, keys["site"], "auto", "dan", "You are a pathetic idiot and everyone knows it.")  # rejected
+    submit(client, keys["site"], "held", "eve", REVIEW_PROMO)  # pending
+    answers = []
+    for comment_id, decision in (("auto", "approve"), ("held", "reject"), ("auto", "reject"), ("held", "approve")):
+        body = {"decision": decision, "moderator": "m1"}
+        answer = client.post(f"/v1/comments/{comment_id}/decision", json=body, headers=moderator)
+        assert answer.status_code == 200
+        answers.append(answer.get_json())
+    assert [a["previous"] for a in answers] == [None, None, "approve", "reject"]
+    undone = client.post("/v1/comments/held/undo", json={"moderator": "m1"}, headers=moderator).get_json()
+    entries = client.get("/v1/audit", headers=moderator).get_json()["entries"]
+    assert [(e["comment_id"], e["decision"], e["previous"]) for e in entries] == [
+        ("held", "undo", undone["undone"]),
+        *[(a["id"], a["decision"], a["previous"]) for a in reversed(answers)],
+    ]
+    assert undone["undone"] == "approve"
