@@ -88,3 +88,14 @@ def test_installing_the_package_prints_no_warning_of_ours(tmp_path):
     warnings = [line for line in lines if "warning" in line.lower()]
     assert all("BuildBackendWarning: Editable installation." in line for line in warnings), warnings
     assert not [line for line in lines if re.search(r"deprecat|licen[cs]e", line, re.IGNORECASE)], lines
+
+
+def test_the_version_is_the_one_the_readme_and_the_old_command_name_speak_of():
+    """The `moderator` command is "the name before 0.2": the package is 0.2 or later, and the README names it."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    version = tomllib.loads(pyproject)["project"]["version"]
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    before = re.search(r"Before (\d+)\.(\d+) it was called `moderator`", readme)
+    assert before and "the name before 0.2" in pyproject
+    assert tuple(int(n) for n in version.split(".")[:2]) >= (int(before.group(1)), int(before.group(2)))
+    assert f"This is version {version} (`pyproject.toml`)." in readme
