@@ -307,12 +307,16 @@ class Settings:
     workers: int | None = None
     #: Threads per worker process.
     threads: int = 2
-    #: Requests a worker lets wait for a thread; the next one is refused at once with 503 and ``Retry-After``
-    #: (load shedding, ``service.worker``); 0: no bound.
-    max_queued: int = 16
-    #: Milliseconds a request should wait for a thread at most: a worker refuses at once (503) a request that would
-    #: wait longer, by its estimate, instead of serving it late (load shedding, ``service.worker``); 0: no bound.
-    max_wait_ms: float = 10.0
+    #: Requests a worker lets wait for a thread, whatever the load; the next one is refused at once with 503 and
+    #: ``Retry-After`` (load shedding, ``service.shedding``); 0: no bound.
+    max_queued: int = 64
+    #: Milliseconds a request should wait for a thread at most once a queue stands: when every request picked up
+    #: during ``shed_interval_ms`` waited longer (overload, not a burst), a worker refuses at once (503) a request that
+    #: would wait longer, by its estimate, until the queue drains (load shedding, ``service.shedding``); 0: no bound.
+    max_wait_ms: float = 20.0
+    #: Milliseconds the shortest wait for a thread must stay above ``max_wait_ms`` to count as overload (CoDel's
+    #: interval): a burst that drains sooner is served whole.
+    shed_interval_ms: float = 100.0
     #: Seconds a client has to send a whole request (head and body) once it has begun; a slower one is cut off, so
     #: a client sending a byte a second holds a worker's thread this long at most (``service.worker``).
     request_timeout_s: float = 10.0
@@ -367,6 +371,8 @@ class Settings:
             raise ValueError("workers must not be negative (0: one per CPU)")
         if self.max_queued < 0 or self.max_wait_ms < 0:
             raise ValueError("max_queued and max_wait_ms must not be negative (0: no bound)")
+        if self.shed_interval_ms <= 0:
+            raise ValueError("shed_interval_ms must be positive")
         if self.redis_wait_replicas < 0 or self.redis_wait_timeout_ms <= 0:
             raise ValueError("redis_wait_replicas must not be negative and redis_wait_timeout_ms must be positive")
         if self.change_poll_s < 0:

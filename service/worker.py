@@ -1,19 +1,21 @@
-"""The gunicorn worker: gunicorn's threaded worker, which refuses work it cannot start soon (load shedding).
+"""The gunicorn worker: gunicorn's threaded worker, which refuses a standing queue (load shedding).
 
 gunicorn's ``gthread`` worker hands every request that arrives to its thread
 pool, whose queue has no bound: offered more than it can serve, a worker lets
 every request wait longer and longer, and all of them end late. This worker
-bounds the wait, two ways:
+asks ``service.shedding.Admission`` (CoDel's rule, RFC 8289: refuse only once
+the shortest wait for a thread has stayed above ``MODERATION_MAX_WAIT_MS`` for
+``MODERATION_SHED_INTERVAL_MS``, and then only what would wait longer than
+that) on two occasions:
 
-- on arrival (the worker's main thread): when ``max_queued`` requests
-  (``MODERATION_MAX_QUEUED``) already wait for a thread, or when those waiting
-  would keep the threads busy for longer than half of ``max_wait_ms``
-  (``MODERATION_MAX_WAIT_MS``; estimated from the average time a request holds
-  a thread), the request is answered at once, without running the app, with
-  ``503`` and ``Retry-After: 1``;
-- on pick-up (a pool thread): a request that waited more than
-  ``PICK_UP_FACTOR`` times ``max_wait_ms`` all the same is answered the same
-  way instead of being served late.
+- on arrival (the worker's main thread): a refused request is answered at
+  once, without running the app, with ``503`` and ``Retry-After: 1``;
+- on pick-up (a pool thread): during overload, a request that waited far
+  longer than the bound all the same is answered the same way instead of
+  being served late.
+
+A request that arrives while a thread is free is never refused, however busy
+the machine is: it waits, if at all, for the CPU, not behind other requests.
 
 The connection stays open when the whole request was read (else it is closed). What
 was accepted is served as usual, so nothing is half-written: a refused
@@ -43,12 +45,10 @@ from functools import partial
 from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers.gthread import ThreadWorker
 
+from .shedding import Admission
+
 #: Paths that are never refused.
 NEVER_SHED = (b"/healthz", b"/readyz", b"/metrics")
-#: A request that waited this many times ``max_wait_ms`` all the same (a burst the estimate on arrival missed) is
-#: refused on pick-up. Not 1: one refused on pick-up has waited the whole time, and a refusal should be fast
-#: (docs/BENCHMARKS.md, "Overload": with 1, 1.3% of refusals took over 20 ms; with 3, 0.2%).
-PICK_UP_FACTOR = 3
 #: Seconds a refused client is told to wait.
 RETRY_AFTER_S = 1
 
@@ -132,8 +132,9 @@ def _arrived(sock: socket.socket) -> bool:
 
 class _Deadline:
     """The socket a request is read from, with a time by which the whole request must have come: past it, reading
-    ends as if the client had closed its side (gunicorn then drops the connection, or the app answers that the
-    body was cut short), so a client trickling bytes holds a thread until then at most."""
+    takes only what has already arrived and then ends as if the client had closed its side (gunicorn then drops
+    the connection, or the app answers that the body was cut short), so a client trickling bytes holds a thread
+    until then at most, while a request that came whole but waited that long for a thread is still served."""
 
     __slots__ = ("deadline", "sock")
 
@@ -142,12 +143,10 @@ class _Deadline:
 
     def recv(self, size: int) -> bytes:
         left = self.deadline - time.monotonic()
-        if left <= 0:
-            return b""
-        self.sock.settimeout(left)
+        self.sock.settimeout(max(left, 0.0))  # 0: what has arrived, without waiting
         try:
             return self.sock.recv(size)
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):
             return b""
         finally:
             self.sock.settimeout(None)
@@ -157,7 +156,7 @@ class _Deadline:
 
 
 class ShedWorker(ThreadWorker):
-    """gunicorn's gthread worker with a bound on requests waiting for a thread, in number and in time."""
+    """gunicorn's gthread worker that refuses a standing queue (``service.shedding``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,28 +164,13 @@ class ShedWorker(ThreadWorker):
 
         settings = load_settings()[0]
         self.request_timeout_s = settings.request_timeout_s
-        self.max_queued = settings.max_queued
-        self.max_wait_s = settings.max_wait_ms / 1000
-        self._waiting = 0
-        self._waiting_lock = threading.Lock()
-        #: Seconds a request keeps a thread, on average (moving): with the number waiting, the wait a new one faces.
-        self._service_s = 0.0
-
-    def _full(self) -> bool:
-        """Whether a request arriving now would wait too long: ``max_queued`` wait already, or by the time the
-        threads get through those waiting, ``max_wait_ms`` would be over."""
-        waiting = self._waiting
-        if not waiting:
-            return False
-        if self.max_queued and waiting >= self.max_queued:
-            return True
-        # Half the bound here: a request refused on arrival is answered in a millisecond or two, one refused on
-        # pick-up only after waiting the whole bound.
-        return bool(self.max_wait_s) and waiting * self._service_s / self.cfg.threads > self.max_wait_s / 2
+        self.admission = Admission(
+            self.cfg.threads, settings.max_wait_ms / 1000, settings.shed_interval_ms / 1000, settings.max_queued
+        )
 
     def enqueue_req(self, conn):
         """The main thread: wait on the poller for a new connection's request, refuse at once a request that would
-        wait too long, else queue it."""
+        join a standing queue, else queue it."""
         if hasattr(self, "pending_conns") and not conn.initialized and not conn.data_ready:
             if not _arrived(conn.sock):
                 conn.sock.setblocking(False)
@@ -195,7 +179,9 @@ class ShedWorker(ThreadWorker):
                 self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn))
                 return
             conn.data_ready = True
-        if self._full():
+        now = time.monotonic()
+        ticket = self.admission.arrive(now)
+        if ticket is None:
             keep = self._refuse(conn)
             if keep is not None:
                 if keep:  # the client may send its next request on it, as after any answer (gunicorn's keep-alive)
@@ -207,27 +193,25 @@ class ShedWorker(ThreadWorker):
                     self.nr_conns -= 1
                     conn.close()
                 return
-        conn.queued_at = time.monotonic()
-        with self._waiting_lock:
-            self._waiting += 1
+            ticket = self.admission.arrive(now, force=True)  # health, metrics: always served
+        conn.ticket = ticket
         super().enqueue_req(conn)
 
     def handle(self, conn):
-        """A pool thread: refuse a request that waited far longer than ``max_wait_ms`` for it, else serve it."""
-        with self._waiting_lock:
-            self._waiting -= 1
-        if self.max_wait_s and time.monotonic() - conn.queued_at > PICK_UP_FACTOR * self.max_wait_s:
+        """A pool thread: refuse a request that waited far too long during overload, else serve it."""
+        ticket = conn.ticket
+        if not self.admission.pick_up(ticket, time.monotonic()):
             keep = self._refuse(conn)
             if keep is not None:
                 if keep:
                     conn.init()  # its parser reads the next request, as gunicorn does after an answer
                 return keep  # the main thread keeps the connection or closes it (finish_request)
-        self._read_by(conn, conn.queued_at + self.request_timeout_s)
-        started = time.monotonic()
+        self._read_by(conn, ticket.at + self.request_timeout_s)
+        self.admission.begin(ticket, time.monotonic())
         try:
             return super().handle(conn)
         finally:
-            self._service_s += (time.monotonic() - started - self._service_s) * 0.05
+            self.admission.finish(ticket, time.monotonic())
 
     def _read_by(self, conn, deadline: float) -> None:
         """Give the request on ``conn`` until ``deadline`` to come whole (plain HTTP/1: the parser's socket reads

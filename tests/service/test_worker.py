@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import collections
 import http.client
 import json
+import os
+import select
 import socket
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
-from service.worker import ANSWERS, answer_for, whole_request
+from service.worker import ANSWERS, _Deadline, answer_for, whole_request
 from tests.instances import Instance
 
 from .conftest import auth
@@ -49,6 +54,21 @@ def test_each_api_gets_its_own_refusal_and_health_is_never_refused():
 )
 def test_a_connection_stays_open_after_a_refusal_only_when_the_whole_request_was_read(data, whole):
     assert whole_request(data) is whole
+
+
+def test_past_its_deadline_a_request_is_read_as_far_as_it_came_and_no_further():
+    """A request that came whole but waited longer than the request timeout for a thread is still read (and served);
+    one still trickling is cut off where it stands."""
+    ours, client = socket.socketpair()
+    with ours, client:
+        client.sendall(b"GET /healthz HTTP/1.1\r\n\r\n")
+        late = _Deadline(ours, time.monotonic() - 5.0)
+        assert late.recv(65536) == b"GET /healthz HTTP/1.1\r\n\r\n"
+        assert late.recv(65536) == b""  # nothing more has come: the end, at once
+        on_time = _Deadline(ours, time.monotonic() + 60.0)
+        client.sendall(b"x")
+        assert on_time.recv(65536) == b"x"
+        assert ours.gettimeout() is None  # the socket is left blocking, as gunicorn expects
 
 
 BATCH = {"comments": [{"id": f"c{n}", "user_id": "u", "text": "A long and thoughtful comment. " * 15} for n in range(100)]}
@@ -125,6 +145,38 @@ def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_hea
     assert len(stored) == 100 * len(served)
 
 
+def test_requests_sent_one_at_a_time_are_never_refused_while_other_processes_keep_every_core_busy(tmp_path, redis_url):
+    """Issue 21: with one curl at a time and the host busy, 5 of 60 calls were refused (a request that waited for the
+    CPU was taken for one waiting behind others). Nothing is queued ahead of a request sent one at a time: with the
+    default shedding settings and four CPU-bound processes on every core, none of 300 is refused, on new connections and
+    on a kept one."""
+    with Instance(tmp_path / "a", redis_url=redis_url, workers=2) as server:
+        key = server.cli("keys", "create", "--site", "news", "--role", "site", "--redis-url", redis_url).stdout.strip()
+        body = json.dumps({"text": "The council should publish the full traffic study before the vote."})
+        headers = {"Content-Type": "application/json", **auth(key)}
+        burners = [
+            subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
+            for _ in range(4 * (os.cpu_count() or 2))
+        ]
+        statuses: collections.Counter = collections.Counter()
+        try:
+            kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            for n in range(300):
+                connection = kept if n % 2 else http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+                connection.request("POST", "/v1/score", body, headers)
+                response = connection.getresponse()
+                response.read()
+                statuses[response.status] += 1
+                if connection is not kept:
+                    connection.close()
+            kept.close()
+        finally:
+            for burner in burners:
+                burner.kill()
+                burner.wait()
+    assert statuses == {200: 300}
+
+
 def test_connections_that_send_nothing_hold_no_thread(tmp_path, redis_url):
     """One worker with one thread: connections that send nothing do not keep another client's request waiting (gunicorn's
     own worker gives each up to 5 s of a thread), are answered when they do send, and are closed after ``keepalive``
@@ -136,7 +188,7 @@ def test_connections_that_send_nothing_hold_no_thread(tmp_path, redis_url):
         started = time.monotonic()
         health.request("GET", "/healthz")
         assert health.getresponse().status == 200
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 4.0  # at once; gunicorn's own worker: 5 s for each silent one
         silent[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert silent[0].recv(65536).startswith(b"HTTP/1.1 200 ")
         started = time.monotonic()
@@ -144,15 +196,16 @@ def test_connections_that_send_nothing_hold_no_thread(tmp_path, redis_url):
             closed = silent[1].recv(1) == b""
         except ConnectionResetError:
             closed = True
-        assert closed and time.monotonic() - started < 8.0
+        assert closed and time.monotonic() - started < 14.0  # keepalive 5 s; never closed: the 15 s socket timeout
         for connection in silent:
             connection.close()
 
 
 def test_a_client_trickling_its_request_holds_a_thread_until_the_request_timeout_at_most(tmp_path, redis_url):
-    """One worker with one thread and a 2 s request timeout: a client sending its request a byte at a time is cut
-    off after 2 s, and a request sent meanwhile is answered by then instead of waiting behind it; a client that
-    sends its whole request just as slowly but within the timeout is served."""
+    """One worker with one thread and a 2 s request timeout: a client sending its request a byte at a time (half a
+    minute for the whole of it) is cut off after 2 s, and a request sent meanwhile is answered by then instead of
+    waiting behind it; a client that sends its whole request slowly but within the timeout is served. The bounds
+    (10 s) are 5 x the timeout, far below the half minute a thread would otherwise be held."""
     with Instance(tmp_path / "a", redis_url=redis_url, threads=1, request_timeout_s=2) as server:
         slow = socket.create_connection(("127.0.0.1", server.port), timeout=15)
         request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"x" * 40 + b"\r\n\r\n"
@@ -161,7 +214,7 @@ def test_a_client_trickling_its_request_holds_a_thread_until_the_request_timeout
 
         def trickle() -> None:
             for byte in request:
-                if stop.wait(0.1):  # ten bytes a second: about 7 s for the whole request
+                if stop.wait(0.5):  # two bytes a second: about 35 s for the whole request
                     return
                 try:
                     slow.send(bytes([byte]))
@@ -174,12 +227,12 @@ def test_a_client_trickling_its_request_holds_a_thread_until_the_request_timeout
         other = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
         other.request("GET", "/healthz")
         assert other.getresponse().status == 200
-        assert time.monotonic() - started < 3.5  # answered once the trickler was cut off at 2 s, not after 7 s
+        assert time.monotonic() - started < 10.0  # answered once the trickler was cut off at 2 s, not after 35 s
         try:
             answer = slow.recv(65536)
         except ConnectionResetError:
             answer = b""
-        assert answer == b"" and time.monotonic() - started < 4.0  # dropped, unanswered
+        assert answer == b"" and time.monotonic() - started < 10.0  # dropped, unanswered
         stop.set()
         sender.join()
         slow.close()
@@ -199,13 +252,14 @@ def test_a_client_trickling_its_request_holds_a_thread_until_the_request_timeout
         posting = socket.create_connection(("127.0.0.1", server.port), timeout=15)
         posting.send(head)
         started = time.monotonic()
-        for byte in body[:30]:  # 3 s of it, unless the server is done with the connection first
+        for byte in body[:30]:  # 15 s of it, unless the server is done with the connection first
             try:
                 posting.send(bytes([byte]))
             except OSError:
                 break
-            time.sleep(0.1)
+            if select.select([posting], [], [], 0.5)[0]:  # answered: stop sending
+                break
         answer = posting.recv(65536)
-        assert answer.startswith(b"HTTP/1.1 400 ") and time.monotonic() - started < 3.5
+        assert answer.startswith(b"HTTP/1.1 400 ") and time.monotonic() - started < 10.0
         assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["message"].startswith("the request body ended after ")
         posting.close()
