@@ -129,8 +129,8 @@ def test_twenty_thousand_entries_compile_quickly_and_match(assessor):
     import time
 
     words = [f"zq{n:05d}troll" for n in range(20_000)]
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU time: what other processes do does not count
     rules = SiteRules(SiteEntry(w, "block", "attack") for w in words)
-    assert time.perf_counter() - started < 3.0  # measured in docs/BENCHMARKS.md: well under a second
+    assert time.process_time() - started < 3.0  # measured in docs/BENCHMARKS.md: well under a second
     result = assessor.assess(f"hello {words[12_345]} and {words[7]}", site=rules)
     assert sorted(h.rule for h in result.rule_hits if h.site) == sorted([words[12_345], words[7]])

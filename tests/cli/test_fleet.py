@@ -3,8 +3,8 @@
 Concurrent submissions, claims and decisions for the same users and queue go
 through both: strikes and bans are exact, no claim is handed out twice, no
 decision is counted twice. Changes made through one instance (a key, the
-policy, the Coral secret, the site's word lists, the model) reach the other within a second (the model within
-its poll interval).
+policy, the Coral secret, the site's word lists, the model) reach the other within seconds, through the change
+watcher rather than the caches' expiry (the model within its poll interval).
 """
 
 from __future__ import annotations
@@ -114,7 +114,13 @@ def test_claims_and_decisions_through_both_instances_are_never_doubled(fleet):
     assert store.queue.depth("news") == 0
 
 
-def first_second(check, timeout_s: float = 5.0) -> float:
+#: Seconds a change may take to reach the other instance here: 12 x the watcher's poll (0.25 s), loose enough for a
+#: loaded machine and still below the 5 s after which the policy and Coral caches would expire on their own (so
+#: passing shows the watcher did it). How soon it really is: docs/BENCHMARKS.md (revocation, site words).
+SETTLE_S = 3.0
+
+
+def first_second(check, timeout_s: float = 15.0) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout_s:
         if check():
@@ -123,7 +129,7 @@ def first_second(check, timeout_s: float = 5.0) -> float:
     raise AssertionError(f"not within {timeout_s} s")
 
 
-def test_changes_through_one_instance_reach_the_other_within_a_second(fleet, tmp_path, tiny_artifact, cluster_url):
+def test_changes_through_one_instance_reach_the_other_within_seconds(fleet, tmp_path, tiny_artifact, cluster_url):
     a, b, keys, _store = fleet
     admin = auth(keys["admin"])
     # a key: created and used on b (cached there), revoked through a
@@ -132,14 +138,14 @@ def test_changes_through_one_instance_reach_the_other_within_a_second(fleet, tmp
     for _ in range(4):  # every worker of b has checked it
         assert http("POST", b.base + "/v1/score", {"text": "hello"}, auth(made["key"]))[0] == 200
     assert http("DELETE", f"{a.base}/v1/keys/{made['id']}", headers=admin)[0] == 200
-    assert first_second(lambda: http("POST", b.base + "/v1/score", {"text": "hi"}, auth(made["key"]))[0] == 401) < 1.0
+    assert first_second(lambda: http("POST", b.base + "/v1/score", {"text": "hi"}, auth(made["key"]))[0] == 401) < SETTLE_S
 
     # the policy (cached by each process): changed through a, answered by b
     policy = http("GET", b.base + "/v1/policy", headers=admin)[1]
     policy["allowed_domains"] = [*policy["allowed_domains"], "fleet-example.org"]
     assert http("PUT", a.base + "/v1/policy", policy, admin)[0] == 200
     seen = lambda: "fleet-example.org" in http("GET", b.base + "/v1/policy", headers=admin)[1]["allowed_domains"]
-    assert first_second(seen) < 1.0
+    assert first_second(seen) < SETTLE_S
 
     # the Coral secret (cached by each process): replaced through a, checked by b
     def coral(secret: str) -> int:
@@ -159,7 +165,7 @@ def test_changes_through_one_instance_reach_the_other_within_a_second(fleet, tmp
     for _ in range(4):  # every worker of b has the old secret cached
         assert coral(old) in (200, 204)
     assert http("PUT", a.base + "/v1/integrations/coral", {"secrets": [new]}, admin)[0] == 200
-    assert first_second(lambda: coral(new) in (200, 204) and coral(old) == 401) < 1.0
+    assert first_second(lambda: coral(new) in (200, 204) and coral(old) == 401) < SETTLE_S
 
     # the site's own word lists (compiled by each process): a word added through a, used by b
     troll = "grimbleshank"
@@ -167,10 +173,10 @@ def test_changes_through_one_instance_reach_the_other_within_a_second(fleet, tmp
     assert said() == "approve"
     body = {"add": [{"pattern": troll, "severity": "block", "category": "attack"}]}
     assert http("PATCH", a.base + "/v1/rules", body, admin)[0] == 200
-    assert first_second(lambda: said() == "reject") < 1.0
+    assert first_second(lambda: said() == "reject") < SETTLE_S
 
     # the model: published from a third machine, served by both within their poll interval
     version = SharedRegistry(ModelStore(connect(cluster_url, 5.0)), tmp_path / "cli").publish(tiny_artifact)
     for instance in (a, b):
         model = lambda i=instance: http("GET", i.base + "/v1/model", headers=auth(keys["site"]))[1]
-        assert first_second(lambda m=model: m()["version"] == version) < 3.0
+        assert first_second(lambda m=model: m()["version"] == version) < 10.0  # model_poll_s 2 s, 5 x

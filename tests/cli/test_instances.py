@@ -21,9 +21,10 @@ def eventually(check, timeout: float = 10) -> bool:
     return True
 
 
-def run_serve(data_dir, port, redis_url, timeout=30) -> tuple[subprocess.CompletedProcess, float]:
-    started = time.monotonic()
-    done = subprocess.run(
+def run_serve(data_dir, port, redis_url, timeout=60) -> subprocess.CompletedProcess:
+    """Run a second ``moderation serve``; its one line of output (and no worker's) shows it stopped before starting
+    anything (how fast is not asserted: a loaded machine takes seconds just to start Python)."""
+    return subprocess.run(
         [sys.executable, "-m", "cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         env=service_env(data_dir, redis_url),
         cwd=ROOT,
@@ -32,7 +33,6 @@ def run_serve(data_dir, port, redis_url, timeout=30) -> tuple[subprocess.Complet
         timeout=timeout,
         check=False,
     )
-    return done, time.monotonic() - started
 
 
 @pytest.fixture
@@ -42,9 +42,8 @@ def first(tmp_path, redis_url):
 
 
 def test_a_second_instance_on_a_busy_address_exits_at_once_with_one_line(first, tmp_path, redis_url):
-    done, took = run_serve(tmp_path / "b", first.port, redis_url)
+    done = run_serve(tmp_path / "b", first.port, redis_url)
     assert done.returncode == 1
-    assert took < 5
     assert done.stderr.strip().splitlines() == [
         f"moderation serve: 127.0.0.1:{first.port} is already in use (by another moderation service)"
     ]
@@ -56,14 +55,14 @@ def test_an_address_taken_by_another_program_is_refused(tmp_path, redis_url):
         other.bind(("127.0.0.1", 0))
         other.listen()
         port = other.getsockname()[1]
-        done, took = run_serve(tmp_path / "b", port, redis_url)
-    assert done.returncode == 1 and took < 5
+        done = run_serve(tmp_path / "b", port, redis_url)
+    assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [f"moderation serve: 127.0.0.1:{port} is already in use"]
 
 
 def test_a_second_instance_on_the_same_data_directory_exits(first, redis_url):
-    done, took = run_serve(first.data_dir, free_port(), redis_url)
-    assert done.returncode == 1 and took < 5
+    done = run_serve(first.data_dir, free_port(), redis_url)
+    assert done.returncode == 1
     [line] = done.stderr.strip().splitlines()
     assert line == f"moderation serve: data directory {first.data_dir} is in use by another instance (pid {first.process.pid})"
 
@@ -71,17 +70,16 @@ def test_a_second_instance_on_the_same_data_directory_exits(first, redis_url):
 def test_bare_gunicorn_refuses_a_busy_address_too(first, tmp_path, redis_url):
     """The container runs gunicorn with service/gunicorn_conf.py directly: its on_starting hook checks."""
     env = service_env(tmp_path / "b", redis_url, bind=f"127.0.0.1:{first.port}")
-    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "service.wsgi:app"],
         env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=60,
         check=False,
     )
-    assert done.returncode != 0 and time.monotonic() - started < 5
+    assert done.returncode != 0
     assert f"127.0.0.1:{first.port} is already in use" in done.stderr
     assert "Booting worker" not in done.stderr
 

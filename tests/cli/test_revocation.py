@@ -1,4 +1,6 @@
-"""A revoked key stops working on every worker of every instance on one Redis within a second (API and CLI)."""
+"""A revoked key stops working on every worker of every instance on one Redis within seconds (API and CLI): through
+the change watcher (a poll every 0.25 s), not the 30 s expiry of the key cache. How soon is measured in
+benchmarks/revocation.py (docs/BENCHMARKS.md); the bound here is loose enough for a loaded machine."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from tests.instances import Instance, http
 from .conftest import auth
 
 TEXT = "The council should publish the full traffic study before the vote."
+#: Seconds after which a revoked key must be refused everywhere: 12 x the watcher's poll interval, far below the key
+#: cache's 30 s (so passing shows the watcher did it).
+SETTLE_S = 3.0
 
 
 @pytest.fixture
@@ -49,11 +54,11 @@ def check_revocation(fleet, redis_url, revoke) -> None:
     warm = hammer(fleet, key, 1.5)  # every worker has checked the key and caches it (key_cache_s: 30 s)
     assert {status for _, status in warm} == {200} and len(warm) > 40
     revoked = revoke(key_id)
-    after = hammer(fleet, key, 2.0)
+    after = hammer(fleet, key, SETTLE_S + 1.5)
     late = [t - revoked for t, status in after if status == 200]
-    assert not late or max(late) < 1.0, f"the revoked key still worked {max(late):.2f} s after"
-    assert all(status == 401 for t, status in after if t - revoked >= 1.0)
-    assert sum(1 for t, _ in after if t - revoked >= 1.0) > 20
+    assert not late or max(late) < SETTLE_S, f"the revoked key still worked {max(late):.2f} s after"
+    assert {status for t, status in after if t - revoked >= SETTLE_S} == {401}
+    assert sum(1 for t, _ in after if t - revoked >= SETTLE_S) > 20
 
 
 def test_revoking_through_the_api_of_one_instance(fleet, redis_url):

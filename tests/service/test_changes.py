@@ -35,7 +35,9 @@ def test_a_revoked_key_stops_working_on_another_app_at_its_next_poll(make_app, r
     assert answer.status_code == 401 and answer.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_the_watcher_thread_applies_a_revocation_within_a_second(make_app, redis_client):
+def test_the_watcher_thread_applies_a_revocation_within_seconds(make_app, redis_client):
+    """The watcher polls every 0.25 s; 3 s (loose enough for a loaded machine) is still far below the key cache's
+    30 s, so passing shows the watcher thread did it."""
     a, b = make_app(), make_app()  # change_poll_s: the default, 0.25 s
     store = a.extensions["moderation"].store
     admin = store.apikeys.create("news", "admin", "admin", 0)[0]
@@ -46,7 +48,7 @@ def test_the_watcher_thread_applies_a_revocation_within_a_second(make_app, redis
     revoked = time.monotonic()
     n = 1
     while post(cb, site, f"c{(n := n + 1)}").status_code == 200:
-        assert time.monotonic() - revoked < 1.0, "the revoked key still works after a second"
+        assert time.monotonic() - revoked < 3.0, "the revoked key still works after 3 s"
         time.sleep(0.01)
 
 
