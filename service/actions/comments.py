@@ -275,7 +275,7 @@ def decide(services: Services, site: str, comment_id: str, decision: Decision, k
         "user_id": user,
         "decision": decision.decision,
         "categories": ",".join(categories),
-        "previous": result.previous or record["state"],
+        "previous": result.previous or "",  # none before this one: null in the log, as in the answer
         "moderator": decision.moderator,
         "note": decision.note or "",
         "at": now,
