@@ -310,10 +310,11 @@ class Settings:
     #: Requests a worker lets wait for a thread, whatever the load; the next one is refused at once with 503 and
     #: ``Retry-After`` (load shedding, ``service.shedding``); 0: no bound.
     max_queued: int = 64
-    #: Milliseconds a request should wait for a thread at most once a queue stands: when every request picked up
-    #: during ``shed_interval_ms`` waited longer (overload, not a burst), a worker refuses at once (503) a request that
-    #: would wait longer, by its estimate, until the queue drains (load shedding, ``service.shedding``); 0: no bound.
-    max_wait_ms: float = 20.0
+    #: Milliseconds of waiting for a thread that make a standing queue overload: when every request picked up during
+    #: ``shed_interval_ms`` waited longer (not a burst), a worker refuses at once (503) a request that would wait over
+    #: a fifth of it, by its estimate, until an interval passes without a refusal (load shedding,
+    #: ``service.shedding``); 0: no bound.
+    max_wait_ms: float = 50.0
     #: Milliseconds the shortest wait for a thread must stay above ``max_wait_ms`` to count as overload (CoDel's
     #: interval): a burst that drains sooner is served whole.
     shed_interval_ms: float = 100.0

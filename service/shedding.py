@@ -12,22 +12,29 @@ the head of the queue:
 
 - **overload** begins when every request picked up during one ``interval``
   had waited at least ``target``: the shortest wait over the interval stayed
-  above the target, so the queue is standing, not a burst draining;
-- **overload** ends when the queue has drained (a request arrives to a free
-  thread), or when every request picked up during one ``interval`` waited
-  less than half the target (the queue has shrunk to well within it: the
-  offered load fell). Not as soon as one wait is below the target: during
-  overload the waits are kept near the target by the refusals themselves, and
-  admitting everything again at the first short wait would let the queue
-  grow for a whole interval before it counted as overload again;
-- a request that arrives with every thread taken is refused (503 at once,
-  before the app) only during overload, and only when the wait it faces, by
-  the estimate ``(waiting + 1) x mean thread time / threads``, is above
-  ``target``; outside overload a burst is queued whole, up to ``max_queued``
-  waiting (a hard bound on what one worker holds, whatever the state);
-- during overload a request that waited more than ``PICK_UP_FACTOR`` x
-  ``target`` all the same (the estimate missed a slower stretch) is refused on
-  pick-up rather than served late.
+  above the target, so the queue is standing, not a burst draining. A queue
+  that stands below the target is not overload: clients that keep more
+  requests in flight than there are threads (a closed loop of 16 connections
+  on 4 threads) wait their turn and are all served;
+- during overload a request that arrives with every thread taken is refused
+  (503 at once, before the app) when the wait it faces, by the estimate
+  ``(waiting + 1) x mean thread time / threads``, is above ``SHED_TO`` (a
+  fifth) of the target: the queue is brought well under the target, so what
+  piled up while the interval ran drains and what is accepted while shedding
+  starts soon. A request that waited more than ``PICK_UP`` (0.6) of the target
+  all the same (it queued while the interval ran, or the estimate missed a
+  slower stretch) is refused on pick-up rather than served late;
+- **overload** ends after an interval without a refusal: the offered load fits
+  again. Not when the waits fall below the target: during overload the
+  refusals themselves keep them there, and admitting everything again would
+  let the queue grow for a whole interval before it counted as overload again
+  (at twice the capacity, by an interval's worth of waiting). A client that
+  keeps more requests in flight than there are threads and resends a refused
+  one at once (ignoring ``Retry-After``) can keep a worker shedding; one that
+  honours ``Retry-After`` lets it drain;
+- outside overload nothing is refused but past ``max_queued`` waiting (a hard
+  bound on what one worker holds, whatever the state), so a burst is queued
+  whole.
 
 ``target`` 0 turns the time rule off; ``max_queued`` 0 the count bound.
 Everything here is pure arithmetic on the times given, so it is tested from
@@ -39,8 +46,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-#: During overload, a request that waited this many times the target all the same is refused on pick-up.
-PICK_UP_FACTOR = 2.0
+#: During overload, a request is admitted only if the wait it faces, by the estimate, is at most this share of the
+#: target, and one that waited longer than ``PICK_UP`` of it all the same is refused on pick-up (docs/BENCHMARKS.md,
+#: "Load shedding: what was tried (issue 21)": half the target and the whole of it let the accepted p99 reach 60 to
+#: 70 ms at twice the capacity; a fifth and 0.6 kept it within 50).
+SHED_TO = 0.2
+PICK_UP = 0.6
 #: Weight of the newest thread time in the moving mean (about the last 20 requests).
 SERVICE_WEIGHT = 0.05
 
@@ -69,8 +80,8 @@ class Admission:
         self.overloaded = False
         #: When the current run of waits at or above the target began (None: the last wait was below it).
         self.above_since: float | None = None
-        #: When the current run of waits below half the target began (None: the last wait was not).
-        self.below_since: float | None = None
+        #: When a request was last refused.
+        self.refused_at = float("-inf")
         self._lock = threading.Lock()
 
     def estimate(self) -> float:
@@ -80,14 +91,16 @@ class Admission:
     def arrive(self, now: float, force: bool = False) -> Ticket | None:
         """A request arrives: return its ticket, or None to refuse it (``force``: never; health checks)."""
         with self._lock:
-            free = self.running + self.waiting < self.threads
-            if free:  # no queue at all: whatever the state was, the queue has drained
+            if self.overloaded and now - self.refused_at >= self.interval_s:  # an interval without a refusal
                 self.overloaded = False
-                self.above_since = self.below_since = None
+            free = self.running + self.waiting < self.threads
+            if free:
+                self.above_since = None
             elif not force and (
                 (self.max_queued and self.waiting >= self.max_queued)
-                or (self.overloaded and self.target_s and self.estimate() > self.target_s)
+                or (self.overloaded and self.target_s and self.estimate() > SHED_TO * self.target_s)
             ):
+                self.refused_at = now
                 return None
             self.waiting += 1
             return Ticket(now, queued=not free)
@@ -102,15 +115,13 @@ class Admission:
                 self.above_since = None
             elif self.above_since is None:
                 self.above_since = now
-            elif now - self.above_since >= self.interval_s:
+            elif now - self.above_since >= self.interval_s and not self.overloaded:
                 self.overloaded = True
-            if wait >= self.target_s / 2:
-                self.below_since = None
-            elif self.below_since is None:
-                self.below_since = now
-            elif now - self.below_since >= self.interval_s:
-                self.overloaded = False
-            return not (self.overloaded and self.target_s and wait > PICK_UP_FACTOR * self.target_s)
+                self.refused_at = now  # the interval without a refusal that ends it counts from here
+            if self.overloaded and self.target_s and wait > PICK_UP * self.target_s:
+                self.refused_at = now
+                return False
+            return True
 
     def begin(self, ticket: Ticket, now: float) -> None:
         """The thread serves the request."""

@@ -51,6 +51,13 @@ from .shedding import Admission
 NEVER_SHED = (b"/healthz", b"/readyz", b"/metrics")
 #: Seconds a refused client is told to wait.
 RETRY_AFTER_S = 1
+#: Every this many refusals on arrival, the connection is closed after the answer instead of kept. A connection stays
+#: on the worker that accepted it, and clients reuse the connection that answered last (the pools of Node, urllib3
+#: and the benchmark are last-in first-out): a worker that refuses fast attracts ever more of the load while another
+#: idles (seen: one worker refusing 25,000 requests and the other 15). A closed connection is opened again, and the
+#: kernel spreads new connections over the workers. Every one: a reconnect per refusal costs both sides; every
+#: second: the workers refused within 1% of each other and the goodput held (docs/BENCHMARKS.md, issue 21).
+CLOSE_EVERY = 2
 
 
 def _answer(status_line: str, content_type: str, body: bytes) -> dict[bool, bytes]:
@@ -167,6 +174,7 @@ class ShedWorker(ThreadWorker):
         self.admission = Admission(
             self.cfg.threads, settings.max_wait_ms / 1000, settings.shed_interval_ms / 1000, settings.max_queued
         )
+        self._refusals = 0
 
     def enqueue_req(self, conn):
         """The main thread: wait on the poller for a new connection's request, refuse at once a request that would
@@ -182,7 +190,8 @@ class ShedWorker(ThreadWorker):
         now = time.monotonic()
         ticket = self.admission.arrive(now)
         if ticket is None:
-            keep = self._refuse(conn)
+            self._refusals += 1
+            keep = self._refuse(conn, may_keep=self._refusals % CLOSE_EVERY != 0)
             if keep is not None:
                 if keep:  # the client may send its next request on it, as after any answer (gunicorn's keep-alive)
                     conn.sock.setblocking(False)
@@ -227,9 +236,10 @@ class ShedWorker(ThreadWorker):
             else:
                 unreader.sock = _Deadline(unreader.sock, deadline)
 
-    def _refuse(self, conn) -> bool | None:
-        """Answer ``conn``'s request with a refusal: return whether the connection can stay open; None (nothing done)
-        when the request must be served (health, metrics; bytes not there yet or already read into the parser)."""
+    def _refuse(self, conn, may_keep: bool = True) -> bool | None:
+        """Answer ``conn``'s request with a refusal: return whether the connection stays open (when the whole request
+        was read and ``may_keep``); None (nothing done) when the request must be served (health, metrics; bytes not
+        there yet or already read into the parser)."""
         if conn.initialized and conn.parser is not None and conn.parser.unreader.buf.getvalue():
             return None
         sock = conn.sock
@@ -250,7 +260,7 @@ class ShedWorker(ThreadWorker):
                 read += chunk
         except OSError:
             pass
-        keep = whole_request(read)
+        keep = may_keep and whole_request(read)
         try:
             sock.send(refusal[keep])
             if not keep:

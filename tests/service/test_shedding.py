@@ -3,7 +3,7 @@ a burst and a busy machine are not."""
 
 from __future__ import annotations
 
-from service.shedding import PICK_UP_FACTOR, Admission
+from service.shedding import PICK_UP, SHED_TO, Admission
 
 MS = 0.001
 
@@ -17,6 +17,15 @@ def serve(a: Admission, arrive_at: float, start_at: float, end_at: float) -> boo
     ticket = a.arrive(arrive_at)
     if ticket is None:
         return False
+    if not a.pick_up(ticket, start_at):
+        return False
+    a.begin(ticket, start_at)
+    a.finish(ticket, end_at)
+    return True
+
+
+def serve_ticket(a: Admission, ticket, start_at: float, end_at: float) -> bool:
+    """An admitted request from pick-up to the end; return whether it was served."""
     if not a.pick_up(ticket, start_at):
         return False
     a.begin(ticket, start_at)
@@ -103,68 +112,74 @@ def test_waits_above_the_target_for_a_whole_interval_are_overload_and_a_wait_bel
     assert a.overloaded
 
 
-def test_during_overload_a_request_facing_more_than_the_target_is_refused_and_one_facing_less_is_not():
-    a = admission(threads=2, target_ms=20)
+def test_during_overload_a_request_facing_more_than_a_fifth_of_the_target_is_refused_and_one_facing_less_is_not():
+    a = admission(threads=2, target_ms=50)
     busy(a, 0)
-    standing_queue(a, 0.150, wait_ms=25)
-    assert a.overloaded
-    a.service_s = 10 * MS  # 2 threads: each one waiting adds 5 ms
-    assert a.arrive(1.0) is not None  # 1 waiting (this one): 5 ms
-    assert a.arrive(1.0) is not None  # 10 ms
-    assert a.arrive(1.0) is not None  # 15 ms
-    assert a.arrive(1.0) is not None  # 20 ms: not above
-    assert a.arrive(1.0) is None  # 25 ms
-    assert a.waiting == 4
+    standing_queue(a, 0.150, wait_ms=55)
+    assert a.overloaded and SHED_TO == 0.2  # the bound: 10 ms
+    a.service_s = 8 * MS  # 2 threads: each one waiting adds 4 ms
+    assert a.arrive(0.15) is not None  # 1 waiting (this one): 4 ms
+    assert a.arrive(0.15) is not None  # 8 ms
+    assert a.arrive(0.15) is None  # 12 ms
+    assert a.waiting == 2
 
 
-def test_during_overload_a_request_that_waited_far_longer_than_the_target_is_refused_on_pick_up():
-    a = admission(target_ms=20)
+def test_a_queue_standing_below_the_target_is_never_refused():
+    """A closed loop: more requests in flight than threads, all the time, each waiting a little under the target."""
+    a = admission(threads=2, target_ms=50)
+    busy(a, 10)
+    a.service_s = 9 * MS  # 10 waiting: the next faces 49.5 ms
+    standing_queue(a, 10.0, wait_ms=45)
+    assert not a.overloaded
+    assert all(a.arrive(10.0) for _ in range(10))
+
+
+def test_during_overload_a_request_that_waited_longer_than_part_of_the_target_is_refused_on_pick_up():
+    a = admission(target_ms=50)
     busy(a, 0)
-    standing_queue(a, 0.150, wait_ms=25)
-    assert a.overloaded
+    standing_queue(a, 0.150, wait_ms=55)
+    assert a.overloaded and PICK_UP == 0.6  # 30 ms
     a.service_s = 0.0
-    late = a.arrive(1.0)
-    assert not a.pick_up(late, 1.0 + PICK_UP_FACTOR * 20 * MS + 1 * MS)
-    on_time = a.arrive(2.0)
-    assert a.pick_up(on_time, 2.0 + PICK_UP_FACTOR * 20 * MS - 1 * MS)
+    late = a.arrive(0.2)
+    assert not a.pick_up(late, 0.2 + 31 * MS)
+    on_time = a.arrive(0.25)
+    assert a.pick_up(on_time, 0.25 + 29 * MS)
 
 
-def test_overload_ends_when_the_queue_drains():
-    a = admission(threads=2)
+def test_overload_ends_after_an_interval_without_a_refusal():
+    a = admission(threads=2, target_ms=50)
     running = busy(a, 0)
-    standing_queue(a, 0.150, wait_ms=25)
+    standing_queue(a, 0.150, wait_ms=55)
     assert a.overloaded
-    queued = a.arrive(1.0)  # every thread still taken: it queues, and the overload goes on
-    assert queued.queued and a.overloaded
-    for ticket in running:
-        a.finish(ticket, 1.001)
-    assert serve_ticket(a, queued, 1.001, 1.002)
-    assert a.arrive(2.0).queued is False  # a free thread: the queue has drained
+    a.service_s = 8 * MS
+    held = [a.arrive(0.16), a.arrive(0.16)]
+    assert all(held) and a.arrive(0.16) is None  # the last refusal, at 0.16
+    for ticket in running:  # the load falls: the threads finish, nothing more is refused
+        a.finish(ticket, 0.17)
+    for ticket in held:
+        assert serve_ticket(a, ticket, 0.17, 0.171)
+    later = a.arrive(0.25)
+    assert later is not None and a.overloaded  # 90 ms since the last refusal
+    assert serve_ticket(a, later, 0.25, 0.251)
+    assert a.arrive(0.2605) is not None
     assert not a.overloaded
 
 
-def serve_ticket(a: Admission, ticket, start_at: float, end_at: float) -> bool:
-    if not a.pick_up(ticket, start_at):
-        return False
-    a.begin(ticket, start_at)
-    a.finish(ticket, end_at)
-    return True
-
-
-def test_overload_ends_after_an_interval_of_waits_below_half_the_target_and_not_at_the_first_short_wait():
-    a = admission(threads=2, target_ms=20)
+def test_overload_does_not_end_while_refusals_go_on_however_short_the_waits():
+    """During overload the refusals keep the waits short; admitting everything again at the first short wait would
+    let the queue grow for a whole interval before it counted as overload again."""
+    a = admission(threads=2, target_ms=50)
     busy(a, 0)
-    standing_queue(a, 0.150, wait_ms=25)
+    standing_queue(a, 0.150, wait_ms=55)
     assert a.overloaded
-    a.pick_up(a.arrive(0.2 - 15 * MS), 0.2)  # below the target, not below half: still overloaded
+    a.service_s = 8 * MS
+    for ms in range(1000):  # a second of 2 ms waits, two waiting, every thread taken, a refusal every millisecond
+        now = 0.2 + ms * MS
+        held = [a.arrive(now), a.arrive(now)]
+        assert a.arrive(now) is None
+        for ticket in held:
+            a.pick_up(ticket, now + 2 * MS)
     assert a.overloaded
-    for ms in range(100):  # 99 ms of waits of 5 ms, the queue never empty
-        now = 0.3 + ms * MS
-        a.pick_up(a.arrive(now - 5 * MS), now)
-    assert a.overloaded
-    now = 0.3 + 100.5 * MS  # past the interval
-    a.pick_up(a.arrive(now - 5 * MS), now)
-    assert not a.overloaded
 
 
 def test_target_zero_turns_the_time_rule_off():
