@@ -407,7 +407,9 @@ def test_answers_come_well_within_corals_timeout(client, keys, configured):
     started = time.perf_counter()
     for i in range(20):
         moderate(client, example(text=f"{REVIEW} {i}", author=f"timed-{i}"))
-    assert (time.perf_counter() - started) / 20 < 0.1  # seconds per request; Coral's timeout is the admin's, in ms
+    # seconds per request: half the 1,000 ms timeout docs/COMPATIBILITY.md recommends (a few ms on an idle machine:
+    # the bound is loose so that a loaded one passes; how fast is measured by the benchmarks)
+    assert (time.perf_counter() - started) / 20 < 0.5
 
 
 def test_redis_outage_still_answers_coral(redis_url, assessor, clock, keys, redis_client, monkeypatch):

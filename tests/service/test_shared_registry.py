@@ -79,7 +79,7 @@ def serving(client, key) -> str:
     return client.get("/v1/model", headers=auth(key)).get_json()["version"]
 
 
-def wait_for(check, timeout_s: float = 5.0) -> float:
+def wait_for(check, timeout_s: float = 15.0) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout_s:
         if check():

@@ -44,7 +44,9 @@ def test_allow_lets_an_innocent_word_through_for_this_site(client, keys):
     assert not any(r.endswith(":rule:block") for r in answer["reasons"])
 
 
-def test_a_change_through_one_app_is_used_by_another_within_a_second(make_app, redis_client, keys):
+def test_a_change_through_one_app_is_used_by_another_within_seconds(make_app, redis_client, keys):
+    """The change watcher polls every 0.25 s (how soon, measured: docs/BENCHMARKS.md, "Site word lists"); 3 s is loose
+    enough for a loaded machine."""
     one, two = make_app(), make_app()
     c1, c2 = one.test_client(), two.test_client()
     text = f"what {TROLL} said"
@@ -52,7 +54,7 @@ def test_a_change_through_one_app_is_used_by_another_within_a_second(make_app, r
     put_words(c1, keys["admin"], [{"pattern": TROLL, "severity": "review"}])
     started = time.monotonic()
     while c2.post("/v1/score", json={"text": text}, headers=auth(keys["site"])).get_json()["verdict"] != "review":
-        assert time.monotonic() - started < 1.0, "the other app still used the old lists"
+        assert time.monotonic() - started < 3.0, "the other app still used the old lists after 3 s"
         time.sleep(0.02)
 
 
