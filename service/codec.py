@@ -13,7 +13,7 @@ the standard library, so what is accepted and what is written stays as before:
 - such an escape in the input is refused by ``from_json``; ``json`` reads it.
 
 Two limits make a document valid JSON that is still not read, each with its own
-error (``TooDeep``, ``TooLong``: ``ValueError``\ s that say what is wrong, where
+error (``TooDeep``, ``TooLong``: ``ValueError`` subclasses that say what is wrong, where
 a body that is not JSON gets the ``json`` module's ``JSONDecodeError``):
 nesting deeper than ``DEPTH_MAX`` (pydantic-core's own limit; the ``json``
 module would run out of stack a little deeper) and an integer of more digits
