@@ -4,6 +4,11 @@ One pass per comment, in one direction: normalise -> rule hits -> model scores
 (the rule hits are model features too) -> the encoder's second stage where the
 mode asks for it (``classifier/encoder.py``) -> policy -> evidence spans mapped
 back to the original text.
+
+Repetition is never a strike on its own: a comment with nothing promotional in it
+(``verdicts.promotional``) is held for review at most for ``promotion``, and for
+``abuse`` or ``attack`` when the model would not reject it with its repeated words
+and phrases said once (``verdicts.collapse_repeats``, scored again).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from .normalize import Normalized
 from .rules import RuleSet
 from .site_rules import SiteRules
 from .types import CATEGORIES, Assessment, Span
-from .verdicts import Thresholds, parse_thresholds, verdict_for
+from .verdicts import Thresholds, collapse_repeats, parse_thresholds, promotional, verdict_for
 
 log = logging.getLogger(__name__)
 
@@ -145,23 +150,16 @@ class Assessor:
     ) -> list[Assessment]:
         normalizer = self.normalizer if site is None else site.normalizer_for(self.normalizer)
         norms = [normalizer.normalize(t) for t in texts]
-        hits = [self.rules.match(n, allowed, allow=site.allow if site is not None else None) for n in norms]
-        batch = self.scorer.score([n.text for n in norms], rule_features(hits))  # the packaged lists' hits only
+        allow = site.allow if site is not None else None
+        hits = [self.rules.match(n, allowed, allow=allow) for n in norms]
+        batch, probabilities = self._score(norms, hits)  # the packaged lists' hits only
         if site is not None:
             hits = [own + site.match(n, allowed) for own, n in zip(hits, norms)]
-        probabilities = batch.probabilities
-        if self.encoder is not None:
-            rows = (
-                np.arange(len(norms)) if self.encoder_mode == "all" else np.flatnonzero(self.second_stage.in_band(probabilities))
-            )
-            if len(rows):
-                embeddings = self.encoder.embed([norms[i].text for i in rows])
-                probabilities = probabilities.copy()
-                probabilities[rows] = self.second_stage.combine(batch.logits[rows], probabilities[rows], embeddings)
+        capped = self._capped(norms, hits, probabilities, limits, normalizer, allowed, allow)
         results = []
         for i, (norm, rule_hits) in enumerate(zip(norms, hits)):
             scores = {c: float(probabilities[i, k]) for k, c in enumerate(CATEGORIES)}
-            verdict, reasons = verdict_for(rule_hits, scores, limits)
+            verdict, reasons = verdict_for(rule_hits, scores, limits, capped[i])
             spans = [Span(h.start, h.end, h.category, h.source) for h in rule_hits]
             flagged = [k for k, c in enumerate(CATEGORIES) if scores[c] >= limits[c].review]
             if flagged:
@@ -173,6 +171,45 @@ class Assessor:
             spans = sorted(set(spans), key=lambda s: (s.start, s.end, s.category, s.source))
             results.append(Assessment(verdict, scores, reasons, spans, rule_hits, self.version, norm.text))
         return results
+
+
+    def _score(self, norms: list[Normalized], hits: list) -> tuple:
+        """Return (first-stage batch, probabilities with the second stage where the mode asks for it)."""
+        batch = self.scorer.score([n.text for n in norms], rule_features(hits))
+        probabilities = batch.probabilities
+        if self.encoder is not None:
+            rows = (
+                np.arange(len(norms)) if self.encoder_mode == "all" else np.flatnonzero(self.second_stage.in_band(probabilities))
+            )
+            if len(rows):
+                embeddings = self.encoder.embed([norms[i].text for i in rows])
+                probabilities = probabilities.copy()
+                probabilities[rows] = self.second_stage.combine(batch.logits[rows], probabilities[rows], embeddings)
+        return batch, probabilities
+
+    def _capped(self, norms, hits, probabilities, limits, normalizer, allowed, allow) -> list[frozenset[str]]:
+        """Return, per comment, the categories whose model score may hold it for review but not reject it.
+
+        Nothing promotional in the text: ``promotion`` always, and ``abuse`` or ``attack`` where the model rejects
+        the comment as written but not with its repeated words and phrases said once (repetition alone).
+        """
+        capped = [frozenset()] * len(norms)
+        again: list[tuple[int, list[str], str]] = []
+        for i, (norm, rule_hits) in enumerate(zip(norms, hits)):
+            if promotional(norm, rule_hits):
+                continue
+            capped[i] = frozenset({"promotion"})
+            rejected = [c for k, c in enumerate(CATEGORIES) if c != "promotion" and probabilities[i, k] >= limits[c].reject]
+            collapsed = collapse_repeats(norm.text) if rejected else None
+            if collapsed:
+                again.append((i, rejected, collapsed))
+        if again:
+            short = [normalizer.normalize(text) for _, _, text in again]
+            _, scores = self._score(short, [self.rules.match(n, allowed, allow=allow) for n in short])
+            for row, (i, rejected, _) in enumerate(again):
+                by_repetition = {c for c in rejected if scores[row, CATEGORIES.index(c)] < limits[c].reject}
+                capped[i] = capped[i] | by_repetition
+        return capped
 
 
 def _model_spans(norm: Normalized, bounds: np.ndarray, weight: np.ndarray, category: str) -> list[Span]:

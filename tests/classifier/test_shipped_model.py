@@ -93,9 +93,10 @@ def test_any_text_gets_an_assessment(assessor: Assessor, text):
 
 def test_a_site_threshold_past_the_models_other_side_wins(assessor: Assessor):
     text = "Thanks for the article, very clear."
-    # Only "reject" given, below the model's review threshold: everything is rejected, nothing fails.
-    strict = assessor.assess(text, thresholds={"promotion": {"reject": 0.0}})
-    assert strict.verdict == "reject" and "promotion:model:reject" in strict.reasons
+    # Only "reject" given, below the model's review threshold: everything is rejected, nothing fails. (Abuse: a
+    # promotion score never rejects a text with nothing promotional in it, tests/classifier/test_repetition.py.)
+    strict = assessor.assess(text, thresholds={"abuse": {"reject": 0.0}})
+    assert strict.verdict == "reject" and "abuse:model:reject" in strict.reasons
     # Only "review" given, above the model's reject threshold: the reject threshold moves up with it.
     lenient = assessor.assess("You are an idiot", thresholds={"attack": {"review": 1.0}})
     assert not any(r.startswith("attack:model:") for r in lenient.reasons)

@@ -354,3 +354,23 @@ def test_a_text_that_shows_nothing_is_refused_as_whitespace_is(client, keys):
     assert client.get("/v1/users/u1", headers=auth(keys["moderator"])).get_json()["comments"] == []
     # a visible character among them is a comment
     assert submit(client, keys["site"], "e9", "u1", "\u200bok\x00").status_code == 200
+
+
+def test_repetition_alone_is_held_without_a_strike(client, keys, assessor):
+    """Issue 22, item 5: "hello" fifty times is held for review, no strike; spam with a link still costs one."""
+    text = "hello " * 50
+    response = submit(client, keys["site"], "rep1", "hal", text)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body == expected(assessor, "rep1", text, {"strikes": 0, "banned": False, "banned_until": None})
+    assert body["verdict"] == "review"
+    assert "promotion:model:review" in body["reasons"]
+    assert not any(r.endswith((":reject", ":block")) for r in body["reasons"])
+    for i, repeated in enumerate(["nice video " * 20, "Vote Yes " * 30, "HELLO!!! " * 25]):
+        answer = submit(client, keys["site"], f"rep{i + 2}", "hal", repeated).get_json()
+        assert answer["verdict"] == "review" and answer["user"]["strikes"] == 0, answer["reasons"]
+    queue = client.get("/v1/queue", headers=auth(keys["moderator"])).get_json()
+    assert queue["depth"] == 4
+    spam = "Check out my new song on youtube http://www.youtube.com/watch?v=abc123 please subscribe"
+    answer = submit(client, keys["site"], "yt1", "hal", spam).get_json()
+    assert answer["verdict"] == "reject" and answer["user"]["strikes"] == 1
