@@ -38,6 +38,7 @@ class Example:
     spans: tuple[tuple[int, int, str], ...] = field(default=(), compare=False)  # (start, end, category)
     key: str = ""  # the row's text as the file has it, before cleanup: splits hash this
     weight: float = field(default=1.0, compare=False)  # factor on the row's training weight: < 1 for weak labels
+    level: float | None = field(default=None, compare=False)  # a graded toxicity (C3's crowd level, 1 to 4), if any
 
     def label(self, category: str) -> int | None:
         """Return the label for ``category``: 1, 0 or None (unknown)."""
@@ -251,6 +252,119 @@ def load_ucc(path: Path) -> Iterator[Example]:
             labels = _labels(abuse=0, attack=0, promotion=0) if healthy else _labels()
             yield Example(text, labels, "ucc", "ucc", (), key=row["comment"])
 
+# Training weight of a Wikipedia comment rated toxic without a label we map, or a Fox News comment not rated hateful
+# (see load_jigsaw, load_fox_news): a weak negative, as a ToxicSpans post without a marked span.
+WEAK_NEGATIVE_WEIGHT = NEITHER_WEIGHT
+
+
+def load_jigsaw(path: Path) -> Iterator[Example]:
+    """Jigsaw Toxic Comment Classification (Wikipedia talk): obscene, severe toxic, identity hate -> abuse; insult,
+    threat -> attack; a comment with no label at all is a negative for every category (ordinary talk-page comments,
+    with their links and markup, are no promotion either).
+
+    A comment rated ``toxic`` with none of the labels above says nothing we can map (rude, but not obscene and
+    aimed at nobody in particular): both categories are weak negatives (``WEAK_NEGATIVE_WEIGHT``), promotion 0.
+    """
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            text = row["comment_text"].strip()
+            if not text:
+                continue
+            flags = {k: row[k].strip() == "1" for k in ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")}
+            abuse = int(flags["obscene"] or flags["severe_toxic"] or flags["identity_hate"])
+            attack = int(flags["insult"] or flags["threat"])
+            weight = WEAK_NEGATIVE_WEIGHT if flags["toxic"] and not (abuse or attack) else 1.0
+            yield Example(
+                text,
+                _labels(abuse=abuse, attack=attack, promotion=0),
+                "jigsaw-wikipedia",
+                "jigsaw-wikipedia",
+                key=row["comment_text"],
+                weight=weight,
+            )
+
+
+def load_fox_news(path: Path) -> Iterator[Example]:
+    """Fox News comments (Gao and Huang 2017): hateful (demeaning a group for an identity trait) -> abuse.
+
+    A comment not rated hateful may still insult another user or swear (the authors say so), so it is only a weak
+    negative for abuse; attack is unknown (insults at users are labelled 0 on purpose); promotion 0 (news comments).
+    """
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            text = str(row.get("text") or "").strip()
+            if not text or row.get("label") not in (0, 1):
+                continue
+            hateful = row["label"] == 1
+            yield Example(
+                text,
+                _labels(abuse=int(hateful), promotion=0),
+                "fox-news",
+                "fox-news",
+                key=row["text"],
+                weight=1.0 if hateful else WEAK_NEGATIVE_WEIGHT,
+            )
+
+
+def load_stormfront(path: Path) -> Iterator[Example]:
+    """Stormfront sentences (de Gibert et al. 2018): hate -> abuse 1, noHate -> abuse 0; ``relation`` (hate only
+    with the neighbouring sentences) and ``idk/skip`` are left out. A forum sentence says nothing of attack or
+    promotion (some "hate" rows advertise downloads): both unknown."""
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            label, text = row["label"], row["text"].strip()
+            if label not in ("hate", "noHate") or not text:
+                continue
+            yield Example(text, _labels(abuse=int(label == "hate")), "stormfront", "stormfront", key=row["text"])
+
+
+def c3_votes(cell: str) -> dict[str, int]:
+    """Parse C3's ``toxicity_characteristics``: ``name:count`` lines."""
+    votes = {}
+    for line in cell.splitlines():
+        name, _, count = line.rpartition(":")
+        try:
+            votes[name.strip()] = int(float(count))
+        except ValueError:
+            continue
+    return votes
+
+
+def load_c3(path: Path) -> Iterator[Example]:
+    """Constructive Comments Corpus (C3), Globe and Mail comments: for thresholds and judging only, never training.
+
+    About five raters a comment. ``attack``: two votes or more for ``personal_attack`` (which includes insults at
+    public figures, as our attack does), none: 0, one: unknown; ``abuse`` likewise from ``abusive``; ``level`` is the
+    crowd's toxicity level (1 not toxic to 4). Promotion is not labelled. Grouped by article: the half of C3 given
+    here is split by article again (``training/splits.py``). Its licence is not stated in the files we have and its
+    parent corpus is non-commercial: no parameter of a shipped model is fitted on it (``splits.C3_SPLITS``)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            text = row["comment_text"].strip()
+            if not text:
+                continue
+            votes = c3_votes(row["toxicity_characteristics"])
+
+            def grade(name: str) -> int | None:
+                n = votes.get(name, 0)
+                return 1 if n >= 2 else 0 if n == 0 else None
+
+            try:
+                level = float(row["crowd_toxicity_level"])
+            except ValueError:
+                level = None
+            yield Example(
+                text,
+                _labels(abuse=grade("abusive"), attack=grade("personal_attack")),
+                "c3",
+                f"c3/{row['article_id']}",
+                key=row["comment_text"],
+                level=level,
+            )
+
 
 def load_jsonl(path: Path) -> Iterator[Example]:
     """Generic JSON Lines: ``{"text": ..., "abuse": 0|1, ...}``; an omitted label is unknown."""
@@ -319,6 +433,30 @@ DATASETS: dict[str, DatasetInfo] = {
         "CC BY-SA 4.0",
         ("abuse", "attack", "promotion"),
     ),
+    "jigsaw-wikipedia": DatasetInfo(
+        "jigsaw-wikipedia",
+        'Jigsaw/Conversation AI, "Toxic Comment Classification Challenge", Kaggle, 2018 (Wikipedia talk page comments; subsets merged on id by a third party).',
+        "labels CC0; comment text CC BY-SA 3.0 (Wikipedia)",
+        ("abuse", "attack", "promotion"),
+    ),
+    "fox-news": DatasetInfo(
+        "fox-news",
+        'Gao and Huang, "Detecting Online Hate Speech Using Context Aware Models", RANLP 2017 (Fox News user comments).',
+        "MIT",
+        ("abuse", "promotion"),
+    ),
+    "stormfront": DatasetInfo(
+        "stormfront",
+        'de Gibert, Perez, Garcia-Pablos and Cuadros, "Hate Speech Dataset from a White Supremacy Forum", ALW 2018.',
+        "CC BY-SA 3.0 ES",
+        ("abuse",),
+    ),
+    "c3": DatasetInfo(
+        "c3",
+        'Kolhatkar, Thain, Sorensen, Dixon and Taboada, "C3: The Constructive Comments Corpus", Jigsaw and Simon Fraser University, 2020 (DOI 10.25314/ea49062a-5cf6-4403-9918-539e15fd7b52).',
+        "not stated in the files we have (parent corpus SOCC: CC BY-NC-SA 4.0): thresholds and evaluation only, never training",
+        ("abuse", "attack"),
+    ),
 }
 
 # file (relative to the datasets folder) -> (dataset key, loader)
@@ -336,6 +474,10 @@ FILES: dict[str, tuple[str, Callable[[Path], Iterator[Example]]]] = {
     "youtube-spam/pilot-Psy_9bZkp7q19f0.csv": ("youtube-spam", load_youtube),
     "sms-spam/SMSSpamCollection": ("sms-spam", load_sms),
     "ucc/val.csv": ("ucc", load_ucc),
+    "jigsaw-wikipedia/jigsaw_subsets.csv": ("jigsaw-wikipedia", load_jigsaw),
+    "fox-news/fox-news-comments.json": ("fox-news", load_fox_news),
+    "stormfront/stormfront.csv": ("stormfront", load_stormfront),
+    "c3/C3_dev_half.csv": ("c3", load_c3),
 }
 
 _TOXIC_SPANS_FILES = ("comments.csv", "annotations.csv", "spans.csv")

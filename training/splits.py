@@ -18,6 +18,10 @@ from classifier.types import CATEGORIES
 from .datasets import Example
 
 TRAIN, VALIDATION, TEST = "train", "validation", "test"
+#: C3 (``training/datasets.load_c3``) never trains and never calibrates: half of its articles choose thresholds
+#: (with the validation split's news comments), the other half judge designs.
+C3_THRESHOLDS, C3_EVALUATION = "c3-thresholds", "c3-evaluation"
+C3_SPLITS = (C3_THRESHOLDS, C3_EVALUATION)
 
 # Groups held out entirely. The YouTube videos held out for testing and for
 # validation are different videos from those trained on.
@@ -38,6 +42,9 @@ ROW_SPLITS = {
     "sms-spam": (0.15, 0.0),
     "ucc": (0.30, 0.40),
     "youtube-spam": (0.0, 0.0),
+    "jigsaw-wikipedia": (0.15, 0.15),
+    "fox-news": (0.15, 0.15),
+    "stormfront": (0.10, 0.10),
     "extra": (0.15, 0.0),
     # moderator labels in `moderation retrain` all train; it judges on the newest decisions it holds out itself
     "moderators": (0.0, 0.0),
@@ -51,6 +58,8 @@ def _fraction(text: str, salt: str) -> float:
 
 def split_of(example: Example) -> str:
     """Return the split of one example."""
+    if example.source == "c3":  # by article, so that no article is on both sides
+        return C3_THRESHOLDS if _fraction(example.group, "c3") < 0.5 else C3_EVALUATION
     if example.group in GROUP_SPLITS:
         return GROUP_SPLITS[example.group]
     validation, test = ROW_SPLITS.get(example.source, (0.15, 0.0))
@@ -64,10 +73,33 @@ def split_of(example: Example) -> str:
 
 def split(examples: list[Example]) -> dict[str, list[Example]]:
     """Return the examples of each split."""
-    out: dict[str, list[Example]] = {TRAIN: [], VALIDATION: [], TEST: []}
+    out: dict[str, list[Example]] = {TRAIN: [], VALIDATION: [], TEST: [], C3_THRESHOLDS: [], C3_EVALUATION: []}
     for ex in examples:
         out[split_of(ex)].append(ex)
     return out
+
+
+def healthy_news(examples: list[Example]) -> np.ndarray:
+    """Return which examples are healthy news comments: UCC's healthy ones, and C3's that every rater called not
+    toxic (crowd level 1). The service's budget of healthy comments flagged is counted on them."""
+    return np.array(
+        [(e.source == "ucc" and e.labels["abuse"] == 0) or (e.source == "c3" and e.level == 1.0) for e in examples],
+        dtype=bool,
+    )
+
+
+def toxic_news(examples: list[Example], c3: bool = True) -> np.ndarray:
+    """Return which examples are toxic news comments: ToxicSpans posts (all rated toxic by Civil Comments raters)
+    and, with ``c3``, C3's rated toxic on average (crowd level 2 or more of 4)."""
+    return np.array(
+        [e.source == "toxic-spans" or (c3 and e.source == "c3" and e.level is not None and e.level >= 2.0) for e in examples],
+        dtype=bool,
+    )
+
+
+def news_traffic(examples: list[Example]) -> np.ndarray:
+    """Return which examples are news comments as a site sends them (UCC and C3: mostly healthy)."""
+    return np.array([e.source in ("ucc", "c3") for e in examples], dtype=bool)
 
 
 def label_matrix(examples: list[Example]) -> np.ndarray:
@@ -111,6 +143,12 @@ SOURCE_WEIGHT: dict[str, float | dict[str, float]] = {
     "olid": 2.0,
     "davidson": 0.5,
     "sms-spam": 0.5,
+    # talk-page comments: a comment register, and many healthy comments with links and markup
+    "jigsaw-wikipedia": 1.0,
+    # news comments, but labelled for group hate only (abuse), their other comments weak negatives
+    "fox-news": 1.0,
+    # forum sentences, not whole comments
+    "stormfront": 0.5,
     "extra": 1.5,
     # the site's own moderators, on the site's own comments: the register the service serves
     "moderators": 2.0,

@@ -9,20 +9,37 @@ import pytest
 
 from training.datasets import (
     NEITHER_WEIGHT,
+    WEAK_NEGATIVE_WEIGHT,
+    c3_votes,
     clean_html,
     dataset_files,
+    load_c3,
     load_davidson,
     load_dir,
+    load_fox_news,
+    load_jigsaw,
     load_impermium,
     load_jsonl,
     load_olid,
     load_sms,
+    load_stormfront,
     load_toxic_spans,
     load_ucc,
     load_youtube,
     unescape_impermium,
 )
-from training.splits import TEST, TRAIN, VALIDATION, label_matrix, split_of, training_weights
+from training.splits import (
+    C3_EVALUATION,
+    C3_THRESHOLDS,
+    TEST,
+    TRAIN,
+    VALIDATION,
+    healthy_news,
+    label_matrix,
+    split_of,
+    toxic_news,
+    training_weights,
+)
 
 
 def test_impermium(tmp_path):
@@ -217,3 +234,82 @@ def test_a_source_can_weigh_differently_per_category():
     assert source_weight("ucc", "promotion") == 1.0
     assert source_weight("olid", "abuse") == 2.0
     assert source_weight("a source nobody listed", "abuse") == 1.0
+
+
+def test_jigsaw_maps_obscene_and_hate_to_abuse_insults_and_threats_to_attack(tmp_path):
+    path = tmp_path / "jigsaw_subsets.csv"
+    path.write_text(
+        "id,comment_text,toxic,severe_toxic,obscene,threat,insult,identity_hate,is_bad\n"
+        "a1,what a filthy word,1,0,1,0,0,0,True\n"
+        "a2,you are a fool,1,0,0,0,1,0,True\n"
+        "a3,I will find you,1,0,0,1,0,0,True\n"
+        "a4,this edit is rude,1,0,0,0,0,0,True\n"
+        '"a5","== Sources ==\nSee [[Talk:Page]], thanks",0,0,0,0,0,0,False\n',
+        encoding="utf-8",
+    )
+    rows = list(load_jigsaw(path))
+    assert [(r.labels["abuse"], r.labels["attack"], r.labels["promotion"]) for r in rows] == [
+        (1, 0, 0),
+        (0, 1, 0),
+        (0, 1, 0),
+        (0, 0, 0),
+        (0, 0, 0),
+    ]
+    assert [r.weight for r in rows] == [1.0, 1.0, 1.0, WEAK_NEGATIVE_WEIGHT, 1.0]  # toxic, but nothing we map
+    assert rows[4].text.startswith("== Sources ==")
+
+
+def test_fox_news_labels_group_hate_as_abuse_and_leaves_attack_unknown(tmp_path):
+    path = tmp_path / "fox-news-comments.json"
+    rows = [{"text": "those people ruin everything", "label": 1}, {"text": "you are wrong, sir", "label": 0}, {"text": "", "label": 0}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    hateful, other = load_fox_news(path)
+    assert hateful.labels == {"abuse": 1, "attack": None, "promotion": 0} and hateful.weight == 1.0
+    assert other.labels == {"abuse": 0, "attack": None, "promotion": 0} and other.weight == WEAK_NEGATIVE_WEIGHT
+
+
+def test_stormfront_keeps_hate_and_no_hate_only(tmp_path):
+    path = tmp_path / "stormfront.csv"
+    path.write_text(
+        "file_id,text,label,context,subforum_id,user_id\n"
+        "1_1,a hateful sentence,hate,0,1,1\n1_2,a plain sentence,noHate,0,1,1\n"
+        "1_3,needs its neighbours,relation,0,1,1\n1_4,unsure,idk/skip,0,1,1\n",
+        encoding="utf-8",
+    )
+    assert [(r.text, r.labels["abuse"], r.labels["attack"]) for r in load_stormfront(path)] == [
+        ("a hateful sentence", 1, None),
+        ("a plain sentence", 0, None),
+    ]
+
+
+def test_c3_votes_grade_attack_and_abuse_and_keep_the_toxicity_level(tmp_path):
+    assert c3_votes("abusive:3\npersonal_attack:1\nbad line\nteasing:x") == {"abusive": 3, "personal_attack": 1}
+    path = tmp_path / "C3_dev_half.csv"
+    path.write_text(
+        "article_id,comment_text,crowd_toxicity_level,toxicity_characteristics\n"
+        '1,"you clown",2.4,"personal_attack:3\nabusive:1"\n'
+        '1,"a fine point",1.0,"no_toxic:5"\n'
+        '2,"meh",,"abusive:2"\n',
+        encoding="utf-8",
+    )
+    attack, fine, unrated = load_c3(path)
+    assert attack.labels == {"abuse": None, "attack": 1, "promotion": None} and attack.level == 2.4
+    assert fine.labels == {"abuse": 0, "attack": 0, "promotion": None} and fine.level == 1.0
+    assert unrated.labels["abuse"] == 1 and unrated.level is None
+    assert {attack.group, unrated.group} == {"c3/1", "c3/2"}
+    assert list(healthy_news([attack, fine, unrated])) == [False, True, False]
+    assert list(toxic_news([attack, fine, unrated])) == [True, False, False]
+    assert list(toxic_news([attack], c3=False)) == [False]
+
+
+def test_c3_never_trains_and_splits_by_article(tmp_path):
+    path = tmp_path / "C3_dev_half.csv"
+    lines = ["article_id,comment_text,crowd_toxicity_level,toxicity_characteristics"]
+    lines += [f'{n // 5},"comment {n}",1.0,"no_toxic:5"' for n in range(400)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = list(load_c3(path))
+    sides = {e.group: set() for e in rows}
+    for e in rows:
+        sides[e.group].add(split_of(e))
+    assert all(len(s) == 1 for s in sides.values())  # a whole article on one side
+    assert {s for side in sides.values() for s in side} == {C3_THRESHOLDS, C3_EVALUATION}
