@@ -27,7 +27,7 @@ words with any punctuation or spacing between them:
   list's ``reference`` domain set (encyclopaedias, governments, universities,
   news outlets), ``{url:NAME}`` a link to a host in a domain set, ``{email}``
   and ``{email:NAME}`` an address at such a host too, ``{phone}``, ``{handle}``,
-  ``{number}``;
+  ``{number}``, ``{word}`` (any one word: an anchor text, "cheap {word} {url}");
 - a trailing ``?`` makes an element (not the first) optional.
 
 Rules see the text after normalisation (lower case, obfuscation undone,
@@ -59,6 +59,8 @@ _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _NUMBER = r"\d+(?:[.,]\d+)*[km]?"
 _ENTITY_KINDS = {"url", "email", "phone", "handle"}
 _SIMPLE = re.compile(r"[a-z0-9]+\*?")
+_LAYOUT = re.escape("=-_.~*#+<>|/\\:;,'\"`^")  # characters that draw lines and boxes, not a character flood
+_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
 
 
 #: Above this many first words and stems, a rule set finds where rules can start by looking up each word of the
@@ -237,6 +239,8 @@ class RuleList:
         kind, _, domain_set = token[1:-1].partition(":")
         if kind == "number":
             return _NUMBER, "*", None
+        if kind == "word":
+            return f"[{_W}]+", "*", None
         if kind not in _ENTITY_KINDS or (domain_set and (kind not in ("url", "email") or domain_set not in self.domains)):
             raise RuleError(f"unknown entity {token}")
         group = f"e{self._entity_count}"
@@ -387,7 +391,8 @@ class RuleSet:
         if self._flood:
             _, (_, repeats, run) = self._flood
             self._flood_words = re.compile(rf"{_START}([{_W}]+)(?:{_GAP}\1{_END}){{{repeats - 1},}}")
-            self._flood_chars = re.compile(rf"(\S)\1{{{run - 1},}}")
+            # Any character but those that draw lines: "=====", "-----" or "....." lay out a comment, they are no flood.
+            self._flood_chars = re.compile(rf"([^\s{_LAYOUT}])\1{{{run - 1},}}")
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> RuleSet:
@@ -504,6 +509,8 @@ class RuleSet:
             entity = norm.entity_at(m.start(group))
             if entity is None:
                 return False
+            if kind == "phone" and _IPV4.fullmatch(norm.original[entity.start : entity.end]):
+                return False  # an IP address (Wikipedia signs anonymous edits with one), not a number to call
             if kind not in ("url", "email"):
                 continue
             host = entity.value.rpartition("@")[2] if kind == "email" else entity.value

@@ -27,6 +27,37 @@ OFFERS = [
     ("We offer SEO services and cheap backlinks", "(seo|"),
     ("More details on my profile", "(details|"),
     ("Message me for details on this investment", "(message|text|contact"),
+    # blog and news comment spam (issue 22, item 6)
+    ("Nice post! Visit my site: http://www.cheap-shoes-outlet.biz", "(visit|check out|checkout|see|look at|have a look at"),
+    ("Great article, thanks for sharing. Check out my blog at https://mybestdeals.blogspot.com", "(visit|check out"),
+    ("Very informative post https://seo-rank-fast.net/offer", "(<praise>) (<praised>)"),
+    ("Thank you for sharing this https://bestdeals.example.biz", "(thanks|thank you|thx) (for sharing"),
+    ("Feel free to visit my web page about weight loss.", "(feel free to|"),
+    ("Also visit my homepage for more tips", "(feel free to|"),
+    ("I have bookmarked your site, very useful information.", "(bookmarked|bookmark)"),
+    ("Your blog is very informative, keep it up!", "(your|this) (blog|site"),
+    ('<a href="http://cheap-pills.example.biz">cheap pills</a>', "a href {url}"),
+    ("[cheap sunglasses](http://shades.example.biz)", "(<commercial>) {word}? {url}"),
+    ("Buy tramadol online without prescription, fast delivery", "(<drug>)"),
+    ("Canadian pharmacy, no prescription needed", "(online pharmacy|canadian pharmacy"),
+    ("Best online casino with no deposit bonus, sign up today", "(no deposit bonus"),
+    ("Try the top online slots tonight", "(best|top|trusted) (online)? (casino"),
+    ("Bad credit loans approved in minutes", "(bad credit|no credit check)"),
+    ("Payday loans online today, no paperwork", "(payday|cash|quick"),
+    ("We offer guest posting services on high authority sites", "(seo|backlink|backlinks|link building|guest post"),
+    ("Work from home opportunity, be your own boss!", "(work|working) (from|at) home (job"),
+    ("Earn $5 per survey, sign up now", "(earn|earning|make|making|get|paid) (up to)? {number}"),
+    ("Get 50% off your first order with code SAVE50", "(up to|save|get|take|extra|flat) {number}"),
+    ("Increase your website traffic and get on the first page of Google", "(increase|boost|improve)"),
+]
+
+# Removed outright (a block rule), not only held: unambiguous offers.
+BLOCKED = [
+    "Nice post! Visit my site: http://www.cheap-shoes-outlet.biz",
+    "Check out my blog at https://mybestdeals.blogspot.com for more",
+    '<a href="http://cheap-pills.example.biz">cheap pills</a>',
+    "Buy tramadol online without prescription",
+    "Best online casino with no deposit bonus",
 ]
 
 ORDINARY = [
@@ -46,6 +77,23 @@ ORDINARY = [
     "Minimum wage should be $20 an hour, full stop.",
 ]
 
+# Civil news comments that cite a news article or a government page (issue 22, item 6).
+CITING = [
+    "The full report is here: https://www.ons.gov.uk/employmentandlabourmarket/peopleinwork/earningsandworkinghours",
+    "According to the BBC (https://www.bbc.co.uk/news/uk-politics-12345678) the vote was delayed again.",
+    "Here is the Statistics Canada table if anyone wants to check: https://www150.statcan.gc.ca/t1/tbl1/en/tv.action?pid=1410028701",
+    "The Reuters story has the court filing: https://www.reuters.com/legal/some-story-2024-05-01/",
+    "Good article. The CDC data is at https://www.cdc.gov/flu/weekly/index.htm if you want the numbers.",
+    "Thanks for sharing this. The original study is https://www.nature.com/articles/s41586-020-2012-7",
+    "The Guardian covered the same story last week: https://www.theguardian.com/environment/2024/jan/01/floods",
+    "Great piece. The audit is public: https://www.oag-bvg.gc.ca/internet/English/parl_oag_202203_e.html",
+    "Snopes looked into this claim already: https://www.snopes.com/fact-check/some-claim/",
+    "The bill text is on the parliament site, https://bills.parliament.uk/bills/3000, clause 4 is the one that matters.",
+    "My grandfather's generation paid off their loans in a few years; read https://www.federalreserve.gov/releases/g19/current/",
+    "Online casinos are now legal in Ontario, https://www.cbc.ca/news/canada/toronto/online-gambling-1.6402331 explains how.",
+    "Would you buy a house at these prices? https://www150.statcan.gc.ca/n1/daily-quotidien/ says they are up again.",
+]
+
 # Wikipedia-style discussion: links to reference sites, quotes, headings and markup.
 REFERENCE_TALK = [
     "== Sources ==\nThe figure comes from https://en.wikipedia.org/wiki/Gross_domestic_product and the census.",
@@ -63,7 +111,13 @@ def test_offers_are_held_or_removed_by_a_promotion_rule(assessor: Assessor, text
     assert any(s.category == "promotion" for s in result.spans), "the verdict names promotion, so it shows evidence"
 
 
-@pytest.mark.parametrize("text", ORDINARY + REFERENCE_TALK)
+@pytest.mark.parametrize("text", BLOCKED)
+def test_unambiguous_offers_are_removed_by_a_block_rule(assessor: Assessor, text):
+    result = assessor.assess(text)
+    assert "promotion:rule:block" in result.reasons, (text, [h.rule for h in result.rule_hits])
+
+
+@pytest.mark.parametrize("text", ORDINARY + REFERENCE_TALK + CITING)
 def test_ordinary_talk_about_money_and_references_is_approved(assessor: Assessor, text):
     result = assessor.assess(text)
     assert result.verdict == "approve", (text, result.reasons, result.scores)

@@ -249,3 +249,34 @@ def test_a_plain_word_or_stem_compiles_to_the_general_paths_regex(monkeypatch):
     monkeypatch.setattr(rules_module, "_SIMPLE", re.compile(r"(?!)"))  # nothing takes the short path
     general = RuleList("abuse", text)
     assert [(r.source, r.heads, r.entities) for r in fast.rules] == [(r.source, r.heads, r.entities) for r in general.rules]
+
+
+def test_an_ip_address_is_no_phone_number(rules, normalizer):
+    # Wikipedia signs anonymous edits with the editor's IP address
+    for text in ("-- 71.231.107.102 (talk) 19:04, 3 May 2008", "reverted 192.168.0.1 again"):
+        assert hits_of(rules, normalizer, text) == [], text
+    for text in ("call 555 123 4567", "text 07700.900.123 now", "+44 20 7946 0958"):
+        assert ("promotion", "review") in hits_of(rules, normalizer, text), text
+
+
+def test_lines_drawn_with_punctuation_are_no_flood(rules, normalizer):
+    for text in ("=" * 30, "-" * 40 + "\nSources", "_" * 25, "." * 30, "~" * 24, "*" * 30):
+        assert hits_of(rules, normalizer, text) == [], text
+    for text in ("a" * 25, "!" * 25, "\U0001f600" * 25, "buy " * 6):
+        assert ("promotion", "review") in hits_of(rules, normalizer, text), text
+
+
+def test_a_word_element_stands_for_any_one_word(normalizer):
+    rules = RuleSet.from_texts({"promotion": "review cheap {word}? {url}\n"})
+    assert hits_of(rules, normalizer, "cheap shoes http://shoes.example.biz") == [("promotion", "review")]
+    assert hits_of(rules, normalizer, "cheap http://shoes.example.biz") == [("promotion", "review")]
+    assert hits_of(rules, normalizer, "cheap red shoes http://shoes.example.biz") == []
+    with pytest.raises(RuleError):
+        RuleSet.from_texts({"promotion": "review {word} cheap\n"})
+
+
+def test_an_allowlist_stem_does_not_hide_a_listed_word_glued_after_it(rules, normalizer):
+    for word in ("cocktails", "assassination", "Scunthorpe's", "documents"):
+        assert hits_of(rules, normalizer, word) == [], word
+    for word in ("cocktailfuck", "assassinshit", "scunthorpecunt", "hellocunt"):
+        assert ("abuse", "block") in hits_of(rules, normalizer, word), word
