@@ -196,10 +196,11 @@ class Assessor:
         capped = [frozenset()] * len(norms)
         again: list[tuple[int, list[str], str]] = []
         for i, (norm, rule_hits) in enumerate(zip(norms, hits)):
-            if promotional(norm, rule_hits):
-                continue
+            rejecting = [c for k, c in enumerate(CATEGORIES) if probabilities[i, k] >= limits[c].reject]
+            if not rejecting or promotional(norm, rule_hits):
+                continue  # (a cap changes nothing where the model rejects nothing: most comments stop here)
             capped[i] = frozenset({"promotion"})
-            rejected = [c for k, c in enumerate(CATEGORIES) if c != "promotion" and probabilities[i, k] >= limits[c].reject]
+            rejected = [c for c in rejecting if c != "promotion"]
             collapsed = collapse_repeats(norm.text) if rejected else None
             if collapsed:
                 again.append((i, rejected, collapsed))
