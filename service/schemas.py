@@ -417,9 +417,10 @@ Category = TypeAliasType("Category", Annotated[Literal[CATEGORIES], Rule("string
 Reason = TypeAliasType(
     "Reason",
     Str(
-        "Why: `<category>:<rule|model>:<block|review|reject>`, strongest first; `user_banned` when the user is banned,"
+        "Why: `<category>:<rule|site|model>:<block|review|reject>`, strongest first (`rule`: the packaged lists, `site`:"
+        " the site's own word lists, `model`: the classifier's score); `user_banned` when the user is banned,"
         " `store_unavailable` when Redis was down and the verdict was turned into review.",
-        pattern=f"^(user_banned|store_unavailable|({'|'.join(CATEGORIES)}):(rule|model):(block|review|reject))$",
+        pattern=f"^(user_banned|store_unavailable|({'|'.join(CATEGORIES)}):(rule|site|model):(block|review|reject))$",
     ),
 )
 Probability = Number(minimum=0, maximum=1)
