@@ -21,7 +21,7 @@ import numpy as np
 
 from . import artifact as artifact_mod
 from .artifact import Artifact
-from .encoder import MODES, SecondStage, shared_encoder
+from .encoder import ENCODER_DIR, MODES, SecondStage, shared_encoder
 from .features import word_bounds
 from .model import FastScorer, rule_features
 from .normalize import Normalized
@@ -50,7 +50,12 @@ class Assessor:
         thresholds: Mapping[str, Thresholds] | None = None,
         allowed_domains: Iterable[str] = (),
         encoder: str | None = None,
+        encoder_dir: str | None = None,
+        encoder_threads: int = 1,
     ):
+        """``encoder_dir``: the sentence encoder's folder (default: the shipped one; another only in experiments,
+        such as a leave-one-out fold's own fine-tuned encoder); ``encoder_threads``: its intra-op threads (1 in the
+        service, a worker per core)."""
         self.artifact = model
         self.pipeline = model.pipeline
         self.normalizer = self.pipeline.named_steps["normalize"].normalizer
@@ -67,7 +72,7 @@ class Assessor:
         self.encoder_mode = mode
         self.encoder = None
         if mode != "off":
-            self.encoder = shared_encoder()
+            self.encoder = shared_encoder(encoder_dir or ENCODER_DIR, encoder_threads)
             if self.encoder.sha256 != self.second_stage.encoder_sha256:
                 raise ValueError("the model was trained with another encoder file; retrain it or set the encoder mode to off")
         card_thresholds = model.card["thresholds"]
@@ -85,11 +90,20 @@ class Assessor:
         thresholds: Mapping[str, Mapping[str, float]] | None = None,
         allowed_domains: Iterable[str] = (),
         encoder: str | None = None,
+        encoder_threads: int = 1,
     ) -> Assessor:
-        """Load a model file (default: the shipped model) and, optionally, other rule lists and an encoder mode."""
+        """Load a model file (default: the shipped model) and, optionally, other rule lists, an encoder mode and the
+        encoder's threads."""
         model = artifact_mod.load(model_path)
         rules = RuleSet.load(rules_dir) if rules_dir else RuleSet.load()
-        return cls(model, rules, parse_thresholds(thresholds) if thresholds else None, allowed_domains, encoder)
+        return cls(
+            model,
+            rules,
+            parse_thresholds(thresholds) if thresholds else None,
+            allowed_domains,
+            encoder,
+            encoder_threads=encoder_threads,
+        )
 
     @property
     def version(self) -> str:
@@ -181,10 +195,13 @@ class Assessor:
             rows = (
                 np.arange(len(norms)) if self.encoder_mode == "all" else np.flatnonzero(self.second_stage.in_band(probabilities))
             )
+            probabilities = probabilities.copy()
+            if self.encoder_mode == "uncertain":
+                outside = np.setdiff1d(np.arange(len(norms)), rows)
+                probabilities[outside] = self.second_stage.map_outside(probabilities[outside])
             if len(rows):
                 embeddings = self.encoder.embed([norms[i].text for i in rows])
-                probabilities = probabilities.copy()
-                probabilities[rows] = self.second_stage.combine(batch.logits[rows], probabilities[rows], embeddings)
+                probabilities[rows] = self.second_stage.combine(batch.logits[rows], batch.probabilities[rows], embeddings)
         return batch, probabilities
 
     def _capped(self, norms, hits, probabilities, limits, normalizer, allowed, allow) -> list[frozenset[str]]:

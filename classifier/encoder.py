@@ -110,14 +110,17 @@ _shared_lock = threading.Lock()
 
 
 @functools.cache
-def _shared(directory: str) -> SentenceEncoder:
-    return SentenceEncoder(directory)
+def _shared(directory: str, threads: int) -> SentenceEncoder:
+    return SentenceEncoder(directory, threads)
 
 
-def shared_encoder(directory: Path | str = ENCODER_DIR) -> SentenceEncoder:
-    """Return the process's encoder (loaded once; ONNX Runtime sessions are thread-safe)."""
+def shared_encoder(directory: Path | str = ENCODER_DIR, threads: int = 1) -> SentenceEncoder:
+    """Return the process's encoder (loaded once per folder and thread count; ONNX Runtime sessions are thread-safe).
+
+    One intra-op thread in the service (a gunicorn worker per core); a command alone on the machine
+    (``moderation score``) takes every core."""
     with _shared_lock:
-        return _shared(str(directory))
+        return _shared(str(directory), max(1, threads))
 
 
 @dataclass
@@ -129,6 +132,11 @@ class SecondStage:
     band: tuple[float, float]  # first-stage max(abuse, attack) scores sent to the encoder in "uncertain" mode
     thresholds: dict[str, dict] = field(default_factory=dict)  # mode -> {category: {"review", "reject"}}
     default_mode: str = "uncertain"
+    #: category -> [knots, values]: in "uncertain" mode, a comment outside the band gets, per headed category, the
+    #: stacked score that comments of its first-stage score had on the validation split (a monotone map, read by
+    #: linear interpolation), so that its score ranks with the stacked scores of the comments inside the band.
+    #: Empty (cards before issue 22): the first stage's own score.
+    outside: dict[str, list[list[float]]] = field(default_factory=dict)
     _coef: np.ndarray = field(init=False, repr=False)
     _cols: list[int] = field(init=False, repr=False)
 
@@ -149,6 +157,7 @@ class SecondStage:
             (float(raw["band"][0]), float(raw["band"][1])),
             {m: dict(t) for m, t in raw.get("thresholds", {}).items()},
             raw.get("default_mode", "uncertain"),
+            {c: [list(map(float, xy[0])), list(map(float, xy[1]))] for c, xy in raw.get("outside", {}).items()},
         )
 
     def to_card(self) -> dict:
@@ -160,11 +169,23 @@ class SecondStage:
             "band": list(self.band),
             "thresholds": self.thresholds,
             "default_mode": self.default_mode,
+            **({"outside": self.outside} if self.outside else {}),
         }
 
     def in_band(self, probabilities: np.ndarray) -> np.ndarray:
         """Return which rows go to the encoder in "uncertain" mode."""
         return band_mask(probabilities, self.band)
+
+    def map_outside(self, probabilities: np.ndarray) -> np.ndarray:
+        """Return first-stage ``probabilities`` of comments outside the band with the headed categories mapped to the
+        scale of the stacked scores (``outside``); unchanged without a map."""
+        if not self.outside:
+            return probabilities
+        out = probabilities.copy()
+        for category, (knots, values) in self.outside.items():
+            k = CATEGORIES.index(category)
+            out[:, k] = np.interp(probabilities[:, k], knots, values)
+        return out
 
     def head_logits(self, embeddings: np.ndarray) -> np.ndarray:
         """Return (n, heads) logits of the encoder heads."""

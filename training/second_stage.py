@@ -22,34 +22,74 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from classifier.encoder import SecondStage, band_mask, shared_encoder
+from classifier.encoder import ENCODER_DIR, SecondStage, band_mask, shared_encoder
 from classifier.types import CATEGORIES
 
 from . import thresholds as th
 
 HEADS = ("abuse", "attack")
 #: At most this share of validation verdicts may differ between "uncertain" and "all".
-BAND_DISAGREEMENT = 0.01
+BAND_DISAGREEMENT = 0.005
 #: The band never sends more than this share of news comments to the encoder (the bulk speed target).
-MAX_BAND_SHARE = 0.25
+MAX_BAND_SHARE = 0.4
 
-_CACHE: dict[str, np.ndarray] = {}
+_CACHE: dict[tuple[str, str], np.ndarray] = {}
+#: A folder where embeddings are also kept between processes (per encoder file), for experiments that train many
+#: times on the same comments (``--leave-one-out``, design comparisons); unset: in memory only.
+CACHE_DIR_VARIABLE = "MODERATION_EMBEDDING_CACHE"
 
 
-def embed(texts: list[str], progress=lambda _m: None) -> np.ndarray:
-    """Return the encoder's embeddings of ``texts`` (cached per process)."""
-    encoder = shared_encoder()
-    missing = sorted({t for t in texts if t not in _CACHE})
+def _disk(sha256: str) -> Path | None:
+    folder = os.environ.get(CACHE_DIR_VARIABLE)
+    return Path(folder) / f"{sha256}.npz" if folder else None
+
+
+def _load_disk(sha256: str) -> None:
+    path = _disk(sha256)
+    if path is None or not path.exists() or (sha256, "") in _CACHE:
+        return
+    with np.load(path) as data:
+        for key, vector in zip(data["keys"], data["vectors"]):
+            _CACHE.setdefault((sha256, str(key)), vector)
+    _CACHE[(sha256, "")] = np.zeros(0, np.float32)  # loaded once
+
+
+def _save_disk(sha256: str) -> None:
+    path = _disk(sha256)
+    if path is None:
+        return
+    items = [(k[1], v) for k, v in _CACHE.items() if k[0] == sha256 and k[1]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path.with_suffix(".tmp.npz"), keys=np.array([k for k, _ in items]), vectors=np.array([v for _, v in items]))
+    os.replace(path.with_suffix(".tmp.npz"), path)
+
+
+def _encoder(encoder_dir: str | None):
+    """The encoder with every core this process may use (training is alone on the machine; the service uses one)."""
+    return shared_encoder(encoder_dir or ENCODER_DIR, len(os.sched_getaffinity(0)))
+
+
+def embed(texts: list[str], progress=lambda _m: None, encoder_dir: str | None = None) -> np.ndarray:
+    """Return the encoder's embeddings of ``texts`` (cached per process and encoder file, and on disk with
+    ``MODERATION_EMBEDDING_CACHE``)."""
+    encoder = _encoder(encoder_dir)
+    _load_disk(encoder.sha256)
+    missing = sorted({t for t in texts if (encoder.sha256, t) not in _CACHE})
     if missing:
         progress(f"embedding {len(missing)} comments with the sentence encoder")
         for start in range(0, len(missing), 2048):
             part = missing[start : start + 2048]
             for text, vector in zip(part, encoder.embed(part)):
-                _CACHE[text] = vector
-    return np.array([_CACHE[t] for t in texts], dtype=np.float32).reshape(-1, encoder.dimension)
+                _CACHE[(encoder.sha256, text)] = vector
+        _save_disk(encoder.sha256)
+    return np.array([_CACHE[(encoder.sha256, t)] for t in texts], dtype=np.float32).reshape(-1, encoder.dimension)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -82,6 +122,26 @@ def choose_band(
     return best, stats
 
 
+#: Knots kept of each category's map for comments outside the band.
+OUTSIDE_KNOTS = 64
+
+
+def fit_outside(first: np.ndarray, stacked: np.ndarray, rows: np.ndarray) -> dict[str, list[list[float]]]:
+    """Return, per headed category, a monotone map from first-stage scores to the stacked scores that validation
+    comments outside the band had (isotonic regression, read at ``OUTSIDE_KNOTS`` quantiles of the first-stage scores):
+    in "uncertain" mode a comment the encoder does not see then ranks with those it does."""
+    out = {}
+    if rows.sum() < 20:
+        return out
+    for category in HEADS:
+        k = CATEGORIES.index(category)
+        x, y = first[rows, k], stacked[rows, k]
+        iso = IsotonicRegression(increasing=True, out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(x, y)
+        knots = np.unique(np.r_[0.0, np.quantile(x, np.linspace(0, 1, OUTSIDE_KNOTS)), 1.0])
+        out[category] = [np.round(knots, 6).tolist(), np.round(iso.predict(knots), 6).tolist()]
+    return out
+
+
 def fit(
     norm_train: list[str],
     norm_valid: list[str],
@@ -98,35 +158,45 @@ def fit(
     C: float = 1.0,
     progress=lambda _m: None,
     row_weight: np.ndarray | None = None,
+    fit_rows: int | None = None,
+    W_fit: np.ndarray | None = None,
+    encoder_dir: str | None = None,
 ) -> tuple[SecondStage, dict]:
     """Fit heads, blends, thresholds and band; return the second stage and a report for the card.
 
-    ``row_weight`` scales the validation rows' weights in the blends (the examples' ``weight``).
+    The "validation" arrays are the rows thresholds are chosen on; the blends are fitted on the first ``fit_rows``
+    of them only (the validation split: the rest, C3's threshold half, never fits a parameter), weighted by
+    ``W_fit`` (default: ``W_valid``'s rows). ``row_weight`` scales those rows' weights (the examples' ``weight``).
     """
-    E_train, E_valid = embed(norm_train, progress), embed(norm_valid, progress)
+    n_fit = len(norm_valid) if fit_rows is None else fit_rows
+    W_blend = W_valid[:n_fit] if W_fit is None else W_fit
+    E_train, E_valid = embed(norm_train, progress, encoder_dir), embed(norm_valid, progress, encoder_dir)
     heads = {}
     for category in HEADS:
         k = CATEGORIES.index(category)
         rows = Y_train[:, k] >= 0
         head = LogisticRegression(C=C, max_iter=3000).fit(E_train[rows], Y_train[rows, k], sample_weight=W_train[rows, k])
-        z = head.decision_function(E_valid)
-        known = Y_valid[:, k] >= 0
-        w = W_valid[:, k] if row_weight is None else W_valid[:, k] * row_weight
+        z = head.decision_function(E_valid[:n_fit])
+        known = Y_valid[:n_fit, k] >= 0
+        w = W_blend[:, k] if row_weight is None else W_blend[:, k] * row_weight[:n_fit]
         blend = LogisticRegression(C=1e4, max_iter=1000).fit(
-            np.column_stack([logits_valid[known, k], z[known]]), Y_valid[known, k], sample_weight=w[known]
+            np.column_stack([logits_valid[:n_fit][known, k], z[known]]), Y_valid[:n_fit][known, k], sample_weight=w[known]
         )
         heads[category] = {
             "coef": np.round(head.coef_[0], 6).tolist(),
             "intercept": round(float(head.intercept_[0]), 6),
             "blend": [round(float(x), 6) for x in (*blend.coef_[0], blend.intercept_[0])],
         }
-    stage = SecondStage(shared_encoder().sha256, heads, (0.0, 1.0))
+    stage = SecondStage(_encoder(encoder_dir).sha256, heads, (0.0, 1.0))
     stacked = stage.combine(logits_valid, first_valid, E_valid)
     t_all = th.choose(stacked, Y_valid, W_valid, healthy, toxic, rules_valid)
     band, band_stats = choose_band(first_valid, stacked, rules_valid, t_all, news)
-    cascade = np.where(band_mask(first_valid, band)[:, None], stacked, first_valid)
+    inside = band_mask(first_valid, band)
+    outside = fit_outside(first_valid[:n_fit], stacked[:n_fit], ~inside[:n_fit])
+    mapped = SecondStage(stage.encoder_sha256, heads, band, outside=outside).map_outside(first_valid)
+    cascade = np.where(inside[:, None], stacked, mapped)
     t_uncertain = th.choose(cascade, Y_valid, W_valid, healthy, toxic, rules_valid)
-    stage = SecondStage(stage.encoder_sha256, heads, band, {"all": t_all, "uncertain": t_uncertain})
+    stage = SecondStage(stage.encoder_sha256, heads, band, {"all": t_all, "uncertain": t_uncertain}, outside=outside)
     report = {
         "band": list(band),
         **band_stats,

@@ -42,14 +42,19 @@ from . import second_stage
 from . import thresholds as th
 from .datasets import DATASETS, FILES, Example, dataset_files, default_data_dir, load_dir, load_jsonl, sha256_file
 from .splits import (
+    C3_EVALUATION,
+    C3_THRESHOLDS,
     TEST,
     TRAIN,
     VALIDATION,
     describe,
     evaluation_weights,
+    healthy_news,
     label_matrix,
+    news_traffic,
     offensive_labels,
     split,
+    toxic_news,
     training_weights,
 )
 
@@ -64,7 +69,7 @@ PARAMS = {
     # the second stage (classifier/encoder.py): fitted unless False; its mode when MODERATION_ENCODER is unset
     "encoder": True,
     "encoder_C": 1.0,
-    "encoder_default": "off",
+    "encoder_default": "uncertain",
 }
 
 
@@ -133,6 +138,11 @@ def training_files(data_dir: Path | None, extras: list[Path]) -> list[dict]:
     return files
 
 
+def _mean_one(W: np.ndarray) -> np.ndarray:
+    """Scale weights to a mean of 1 over the weighted rows."""
+    return W / W[W > 0].mean() if (W > 0).any() else W
+
+
 def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progress) -> Fitted:
     """Fit and calibrate a pipeline and, if ``params["encoder"]``, the second stage on top of it."""
     parts = split(examples)
@@ -168,16 +178,21 @@ def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progres
     )
     progress("calibrating on the validation split")
     Y_valid = label_matrix(valid)
-    W_valid = evaluation_weights(valid)
-    if (W_valid > 0).any():
-        W_valid = W_valid / W_valid[W_valid > 0].mean()
+    W_valid = _mean_one(evaluation_weights(valid))
     model.calibrate(model.decision_function(X_valid), Y_valid, W_valid)
-    probabilities = model.predict_proba(X_valid)
-    healthy = np.array([e.source == "ucc" and e.labels["abuse"] == 0 for e in valid], dtype=bool)
-    toxic = np.array([e.source == "toxic-spans" for e in valid], dtype=bool)
-    levels = th.rule_levels(hits_valid)
+    # Thresholds are chosen on the validation split and on C3's threshold half (never fitted on: see splits.C3_SPLITS).
+    c3 = parts.get(C3_THRESHOLDS, [])
+    norm_c3 = normalize.transform([e.text for e in c3])
+    hits_c3 = [rules.match(n) for n in norm_c3]
+    X_c3 = features.transform(norm_c3, hits_c3) if c3 else X_valid[:0]
+    chosen_on = valid + c3
+    Y_sel, W_sel = label_matrix(chosen_on), _mean_one(evaluation_weights(chosen_on))
+    logits_sel = np.vstack([model.decision_function(X_valid), model.decision_function(X_c3)])
+    probabilities = np.vstack([model.predict_proba(X_valid), model.predict_proba(X_c3)])
+    healthy, toxic = healthy_news(chosen_on), toxic_news(chosen_on)
+    levels = th.rule_levels(hits_valid + hits_c3)
     thresholds = (
-        th.choose(probabilities, Y_valid, W_valid, healthy, toxic, levels)
+        th.choose(probabilities, Y_sel, W_sel, healthy, toxic, levels)
         if len(valid)
         else {c: dict(th.FALLBACK) for c in CATEGORIES}
     )
@@ -186,20 +201,23 @@ def fit(examples: list[Example], rules: RuleSet, params: dict, progress: Progres
         progress("fitting the second stage (sentence encoder heads)")
         stage, report = second_stage.fit(
             [n.text for n in norm_train],
-            [n.text for n in norm_valid],
+            [n.text for n in norm_valid] + [n.text for n in norm_c3],
             Y_train,
             training_weights(train, balance=params["balance"]),
-            Y_valid,
-            W_valid,
+            Y_sel,
+            W_sel,
             probabilities,
-            model.decision_function(X_valid),
+            logits_sel,
             levels,
             healthy,
             toxic,
-            np.array([e.source == "ucc" for e in valid], dtype=bool),
+            news_traffic(chosen_on),
             C=params.get("encoder_C", 1.0),
-            row_weight=np.array([e.weight for e in valid]),
+            row_weight=np.array([e.weight for e in chosen_on]),
             progress=progress,
+            fit_rows=len(valid),
+            W_fit=W_valid,
+            encoder_dir=params.get("encoder_dir"),
         )
         stage.default_mode = params.get("encoder_default", "uncertain")
     return Fitted(pipeline, parts, thresholds, stage, report)
@@ -251,7 +269,9 @@ def build(
             card.setdefault("evidence", {})[name] = ev.evidence_f1(scored)
             card.setdefault("news_comments", {})[name] = ev.news_rates(scored, thresholds)
             if name == TEST:
-                card["targets"] = ev.check_targets(ev.target_values(scored))
+                c3 = ev.score_examples(assessor, parts[C3_EVALUATION]) if parts.get(C3_EVALUATION) else None
+                card["c3_evaluation"] = ev.c3_metrics(c3) if c3 is not None else None
+                card["targets"] = ev.check_targets(ev.target_values(scored, c3))
     card["metrics"] = metrics
     card["gate"] = {
         "metric": "mean validation PR AUC over categories",

@@ -17,7 +17,9 @@ def encoder() -> SentenceEncoder:
     return shared_encoder()
 
 
-def test_the_shipped_encoder_is_the_published_model(encoder):
+def test_the_shipped_encoder_is_fine_tuned_from_the_published_model_and_verified(encoder):
+    from training.export_encoder import EXPECTED_WEIGHTS_SHA256
+
     manifest = encoder.manifest
     assert manifest["config"] == {
         "num_hidden_layers": 6,
@@ -28,14 +30,18 @@ def test_the_shipped_encoder_is_the_published_model(encoder):
         "max_position_embeddings": 512,
     }
     assert encoder.tokenizer.get_vocab_size() == 30522
-    # The example of the model's card: similarities of the first sentence to the others.
-    a, *others = encoder.embed(
-        ["That is a happy person", "That is a happy dog", "That is a very happy person", "Today is a sunny day"]
+    assert manifest["weights_sha256"] == EXPECTED_WEIGHTS_SHA256  # the published all-MiniLM-L6-v2 it started from
+    assert manifest["fine_tuned"]["epochs"] >= 1 and manifest["fine_tuned"]["seed"] == 0
+    assert {"olid", "toxic-spans", "jigsaw-wikipedia"} <= {f["dataset"] for f in manifest["training_files"]}
+    assert "c3" not in {f["dataset"] for f in manifest["training_files"]}  # C3 never trains (its licence note)
+    checks = manifest["verification"]["validation_roc_auc"]
+    assert set(checks) == {"abuse", "attack", "promotion"}
+    assert all(c["int8_minus_fp32"] >= -manifest["verification"]["max_int8_auc_loss"] for c in checks.values())
+    # what it was tuned for: two insults are closer to each other than either is to a civil remark
+    insult, other, civil = encoder.embed(
+        ["You are a pathetic idiot.", "What a stupid clown you are.", "The council meets on Tuesday about the budget."]
     )
-    similarities = [float(a @ b) for b in others]
-    published = [0.695, 0.943, 0.257]
-    assert np.argsort(similarities).tolist() == np.argsort(published).tolist()
-    assert np.allclose(similarities, published, atol=0.06), similarities  # int8 against the published fp32 figures
+    assert insult @ other > max(insult @ civil, other @ civil)
 
 
 def test_embeddings_are_unit_vectors_independent_of_their_batch(encoder):
@@ -58,6 +64,18 @@ def test_an_altered_encoder_file_is_refused(tmp_path):
     (copy / "manifest.json").unlink()
     with pytest.raises(EncoderError, match="cannot read"):
         SentenceEncoder(copy)
+
+
+def test_outside_the_band_scores_follow_the_map_in_the_card():
+    heads = {c: {"coef": [0.0] * 384, "intercept": 0.0, "blend": [1.0, 0.0, 0.0]} for c in ("abuse", "attack")}
+    outside = {"abuse": [[0.0, 0.1, 1.0], [0.0, 0.02, 0.5]], "attack": [[0.0, 1.0], [0.1, 0.3]]}
+    stage = SecondStage.from_card(SecondStage("sha", heads, (0.1, 0.9), {}, outside=outside).to_card())
+    p = np.array([[0.05, 0.5, 0.7], [0.55, 0.0, 0.2]])
+    mapped = stage.map_outside(p)
+    assert np.allclose(mapped[:, 0], [0.01, 0.26]) and np.allclose(mapped[:, 1], [0.2, 0.1])
+    assert np.array_equal(mapped[:, 2], p[:, 2])  # promotion has no head: as it was
+    plain = SecondStage("sha", heads, (0.1, 0.9))
+    assert plain.map_outside(p) is p and "outside" not in plain.to_card()  # cards before issue 22
 
 
 def test_second_stage_blends_both_stages_as_written_in_the_card():
@@ -119,10 +137,14 @@ def test_uncertain_mode_runs_the_encoder_only_inside_the_band(modes, monkeypatch
     monkeypatch.setattr(uncertain.encoder, "embed", lambda texts: calls.append(list(texts)) or real(texts))
     results = uncertain.assess_many(COMMENTS)
     assert sum(len(c) for c in calls) == int(inside.sum())
+    # inside the band: the stacked scores of mode "all"; outside: the first stage's, mapped onto the stacked scale
+    mapped = uncertain.second_stage.map_outside(first)
+    assert uncertain.second_stage.outside and not np.allclose(mapped, first)
     for i, result in enumerate(results):
-        expected = everything.assess(COMMENTS[i]) if inside[i] else off.assess(COMMENTS[i])
         for category in ("abuse", "attack"):
-            assert result.scores[category] == pytest.approx(expected.scores[category], abs=1e-12)
+            k = CATEGORIES.index(category)
+            expected = everything.assess(COMMENTS[i]).scores[category] if inside[i] else mapped[i, k]
+            assert result.scores[category] == pytest.approx(expected, abs=1e-12)
 
 
 def test_a_model_trained_with_another_encoder_is_refused(modes):

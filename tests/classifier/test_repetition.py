@@ -158,17 +158,18 @@ def test_a_repeated_insult_is_still_rejected(assessor: Assessor):
 
 
 def test_abuse_that_only_repetition_made_is_held(assessor: Assessor):
-    text = "Vote Yes " * 30
-    once = assessor.assess("Vote Yes")
+    text = "shame " * 40
+    once = assessor.assess("shame")
     assert once.verdict == "approve"
     result = assessor.assess(text)
-    # the repeated text's abuse score is the model's artefact of repetition: held, not rejected
-    assert result.scores["abuse"] >= assessor.thresholds["abuse"].reject
-    assert result.verdict == "review" and "abuse:model:review" in result.reasons
+    # the repeated text's abuse and attack scores are the model's artefact of repetition: held, not rejected
+    made = [c for c in ("abuse", "attack") if result.scores[c] >= assessor.thresholds[c].reject]
+    assert made
+    assert result.verdict == "review" and all(f"{c}:model:review" in result.reasons for c in made)
 
 
 def test_batches_cap_each_comment_on_its_own(assessor: Assessor):
-    texts = ["hello " * 50, "Check out my channel! Subscribe for more videos", "Vote Yes " * 30, "Thanks, good article."]
+    texts = ["hello " * 50, "Check out my channel! Subscribe for more videos", "shame " * 40, "Thanks, good article."]
     many = assessor.assess_many(texts)
     assert [r.verdict for r in many] == [assessor.assess(t).verdict for t in texts]
     assert [r.verdict for r in many] == ["review", "reject", "review", "approve"]

@@ -366,7 +366,7 @@ def test_repetition_alone_is_held_without_a_strike(client, keys, assessor):
     assert body["verdict"] == "review"
     assert "promotion:model:review" in body["reasons"]
     assert not any(r.endswith((":reject", ":block")) for r in body["reasons"])
-    for i, repeated in enumerate(["nice video " * 20, "Vote Yes " * 30, "HELLO!!! " * 25]):
+    for i, repeated in enumerate(["nice video " * 20, "shame " * 40, "HELLO!!! " * 25]):
         answer = submit(client, keys["site"], f"rep{i + 2}", "hal", repeated).get_json()
         assert answer["verdict"] == "review" and answer["user"]["strikes"] == 0, answer["reasons"]
     queue = client.get("/v1/queue", headers=auth(keys["moderator"])).get_json()

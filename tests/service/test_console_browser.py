@@ -22,7 +22,7 @@ from .conftest import auth
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-REVIEW = ["You clown, read the article first", "Get a life", "Shut up and read the report", "Whatever, you hypocrite"]
+REVIEW = ["You clown, read the article first", "Get a life", "Shut up and read the report", "You are clueless"]
 XSS = 'You clown <script>window.__xss=1;alert(1)</script> "><img src=x onerror="window.__xss=2"> <a href="javascript:window.__xss=3">see</a>'
 CHROMIUM_ARGS = [
     "--no-sandbox",

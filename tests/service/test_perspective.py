@@ -37,7 +37,7 @@ CLIENT_DIR = Path(__file__).resolve().parents[1] / "compat" / "perspective_clien
 
 ABUSIVE = "You are a pathetic idiot and everyone knows it."  # attack, a block rule: rejected
 REVIEW = "You clown, read the article first"  # attack, a review rule
-PROMOTION = "Write to me at someone@example.net"
+PROMOTION = "Check out my channel! Subscribe for more videos"
 CLEAN = "The council should publish the full traffic study before the vote."
 # The request of Perspective's "AnalyzeComment example" (methods.md), with span annotations asked for.
 DOC_TEXT = "What kind of idiot name is foo? Sorry, I like your name."
@@ -254,7 +254,9 @@ def test_mapping_on_known_texts(client, keys):
     assert scores("ok")["UNSUBSTANTIAL"] == 1.0 and clean["UNSUBSTANTIAL"] < 0.8
     assert 0.0 < scores(REVIEW)["INSULT"] < 1.0  # a review rule does not make it certain (a block rule would: 1.0)
     fuck = scores("what the fuck is this")
-    assert fuck["PROFANITY"] == fuck["OBSCENE"] == fuck["TOXICITY"] == 1.0 and fuck["SEVERE_TOXICITY"] < 0.7
+    # a block word makes profanity certain, not severity: that stays the model's (squared), below the insult's
+    assert fuck["PROFANITY"] == fuck["OBSCENE"] == fuck["TOXICITY"] == 1.0
+    assert fuck["SEVERE_TOXICITY"] < min(0.9, abusive["SEVERE_TOXICITY"])
 
 
 def test_attribute_versions_are_answered_under_the_requested_name(client, keys, assessor):

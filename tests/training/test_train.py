@@ -102,3 +102,27 @@ def test_train_reports_bad_input(workdir, capsys):
     write_jsonl(only_clean, [{"text": f"fine comment {i}", "abuse": 0, "attack": 0, "promotion": 0} for i in range(50)])
     assert train(workdir, workdir / "y.model", "clean.jsonl") == 2
     assert "needs positive and negative" in capsys.readouterr().err
+
+
+def test_c3_chooses_thresholds_and_fits_nothing():
+    """C3's licence allows choosing thresholds and judging, never fitting (issue 22): with C3 rows added, every fitted
+    parameter (vocabulary, n-gram weights, calibration, encoder heads and blends) is the same to the bit; only the
+    thresholds may move."""
+    from classifier.model import digest
+    from classifier.rules import RuleSet
+    from training.train import PARAMS, Progress, fit
+
+    base = [Example(r["text"], {c: r.get(c) for c in ("abuse", "attack", "promotion")}, "extra", "extra/x", key=r["text"]) for r in rows()]
+    c3 = [
+        Example(f"{text} said the reader {n}", {"abuse": None, "attack": label, "promotion": None}, "c3", f"c3/{n % 40}", level=level)
+        for n, (text, label, level) in enumerate(
+            [("You clown, nobody asked", 1, 2.6), ("A fair point about the bridge", 0, 1.0)] * 60
+        )
+    ]
+    rules = RuleSet.load()
+    without = fit(base, rules, PARAMS, Progress(quiet=True))
+    with_c3 = fit(base + c3, rules, PARAMS, Progress(quiet=True))
+    assert with_c3.parts["c3-thresholds"] and with_c3.parts["c3-evaluation"]
+    assert not [e for name in ("train", "validation", "test") for e in with_c3.parts[name] if e.source == "c3"]
+    assert digest(with_c3.pipeline) == digest(without.pipeline)
+    assert with_c3.second_stage.heads == without.second_stage.heads
