@@ -314,8 +314,8 @@ class Settings:
     #: ``shed_interval_ms`` waited longer (not a burst), a worker refuses at once (503) a request that would wait over
     #: a fifth of it, by its estimate, until an interval passes without a refusal (load shedding,
     #: ``service.shedding``); 0: no bound. 150: with the encoder on by default (issue 22) a 16-connection closed
-    #: loop on 2 workers waits about 75 ms and is served whole at 150 (at 100, 456 of 4,900 refused; at 50, most
-    #: answers were refusals: docs/BENCHMARKS.md, "The default path").
+    #: loop on 2 workers waits about 70 ms and is served nearly whole at 150 (0 and 73 of about 5,000 refused in two
+    #: runs; at 100, 456; at 50, most answers were refusals: docs/MODEL.md, "Experiments").
     max_wait_ms: float = 150.0
     #: Milliseconds the shortest wait for a thread must stay above ``max_wait_ms`` to count as overload (CoDel's
     #: interval): a burst that drains sooner is served whole.
