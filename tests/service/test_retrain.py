@@ -221,7 +221,9 @@ def test_no_request_fails_while_the_workers_switch(base, models, served):
         while second not in answers[-4:] and time.monotonic() < deadline:
             time.sleep(0.05)
         models.activate(first)
-        time.sleep(0.5)
+        deadline = time.monotonic() + 5  # requests already running on the second model may still answer with it
+        while not (len(answers) >= 4 and set(answers[-4:]) == {first}) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         stop.set()
         for t in threads:
