@@ -192,13 +192,11 @@ class Assessor:
         batch = self.scorer.score([n.text for n in norms], rule_features(hits))
         probabilities = batch.probabilities
         if self.encoder is not None:
-            rows = (
-                np.arange(len(norms)) if self.encoder_mode == "all" else np.flatnonzero(self.second_stage.in_band(probabilities))
-            )
+            inside = np.ones(len(norms), bool) if self.encoder_mode == "all" else self.second_stage.in_band(probabilities)
+            rows = np.flatnonzero(inside)
             probabilities = probabilities.copy()
-            if self.encoder_mode == "uncertain":
-                outside = np.setdiff1d(np.arange(len(norms)), rows)
-                probabilities[outside] = self.second_stage.map_outside(probabilities[outside])
+            if not inside.all():  # "uncertain": the rest mapped onto the stacked scale
+                probabilities[~inside] = self.second_stage.map_outside(probabilities[~inside])
             if len(rows):
                 embeddings = self.encoder.embed([norms[i].text for i in rows])
                 probabilities[rows] = self.second_stage.combine(batch.logits[rows], batch.probabilities[rows], embeddings)

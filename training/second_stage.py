@@ -41,6 +41,7 @@ BAND_DISAGREEMENT = 0.005
 MAX_BAND_SHARE = 0.4
 
 _CACHE: dict[tuple[str, str], np.ndarray] = {}
+_LOADED: set[str] = set()  # encoder files whose disk cache this process has read
 #: A folder where embeddings are also kept between processes (per encoder file), for experiments that train many
 #: times on the same comments (``--leave-one-out``, design comparisons); unset: in memory only.
 CACHE_DIR_VARIABLE = "MODERATION_EMBEDDING_CACHE"
@@ -53,19 +54,19 @@ def _disk(sha256: str) -> Path | None:
 
 def _load_disk(sha256: str) -> None:
     path = _disk(sha256)
-    if path is None or not path.exists() or (sha256, "") in _CACHE:
+    if path is None or not path.exists() or sha256 in _LOADED:
         return
     with np.load(path) as data:
         for key, vector in zip(data["keys"], data["vectors"]):
             _CACHE.setdefault((sha256, str(key)), vector)
-    _CACHE[(sha256, "")] = np.zeros(0, np.float32)  # loaded once
+    _LOADED.add(sha256)
 
 
 def _save_disk(sha256: str) -> None:
     path = _disk(sha256)
     if path is None:
         return
-    items = [(k[1], v) for k, v in _CACHE.items() if k[0] == sha256 and k[1]]
+    items = [(k[1], v) for k, v in _CACHE.items() if k[0] == sha256]
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path.with_suffix(".tmp.npz"), keys=np.array([k for k, _ in items]), vectors=np.array([v for _, v in items]))
     os.replace(path.with_suffix(".tmp.npz"), path)
@@ -193,10 +194,10 @@ def fit(
     band, band_stats = choose_band(first_valid, stacked, rules_valid, t_all, news)
     inside = band_mask(first_valid, band)
     outside = fit_outside(first_valid[:n_fit], stacked[:n_fit], ~inside[:n_fit])
-    mapped = SecondStage(stage.encoder_sha256, heads, band, outside=outside).map_outside(first_valid)
-    cascade = np.where(inside[:, None], stacked, mapped)
+    stage = SecondStage(stage.encoder_sha256, heads, band, outside=outside)
+    cascade = np.where(inside[:, None], stacked, stage.map_outside(first_valid))
     t_uncertain = th.choose(cascade, Y_valid, W_valid, healthy, toxic, rules_valid)
-    stage = SecondStage(stage.encoder_sha256, heads, band, {"all": t_all, "uncertain": t_uncertain}, outside=outside)
+    stage.thresholds = {"all": t_all, "uncertain": t_uncertain}
     report = {
         "band": list(band),
         **band_stats,
