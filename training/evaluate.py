@@ -22,7 +22,7 @@ from classifier.verdicts import flagged_categories
 
 from . import thresholds as th
 from .datasets import Example, default_data_dir, load_dir, load_jsonl
-from .splits import C3_EVALUATION, C3_THRESHOLDS, TEST, VALIDATION, evaluation_weights, healthy_news, label_matrix, split, toxic_news
+from .splits import C3_EVALUATION, C3_SPLITS, C3_THRESHOLDS, TEST, VALIDATION, evaluation_weights, healthy_news, label_matrix, split, toxic_news
 
 
 @dataclass
@@ -346,22 +346,22 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data or default_data_dir()
     if data_dir is not None and data_dir.is_dir():
         parts = split(load_dir(data_dir))
-        scored_parts = {}
+        scored_parts = {name: score_examples(assessor, parts[name]) for name in (VALIDATION, TEST)}
+        scored_parts.update({name: score_examples(assessor, parts[name]) for name in C3_SPLITS if parts[name]})
         for name in (VALIDATION, TEST):
-            scored = scored_parts[name] = score_examples(assessor, parts[name])
+            scored = scored_parts[name]
             report[name] = metrics_by_group(scored, thresholds)
             report[f"evidence_{name}"] = evidence_f1(scored)
             report[f"news_{name}"] = news_rates(scored, thresholds)
-            if name == TEST:
-                c3 = score_examples(assessor, parts[C3_EVALUATION]) if parts.get(C3_EVALUATION) else None
-                report["c3_evaluation"] = c3_metrics(c3) if c3 is not None else None
-                report["targets"] = check_targets(target_values(scored, c3))
+        c3 = scored_parts.get(C3_EVALUATION)
+        report["c3_evaluation"] = c3_metrics(c3) if c3 is not None else None
+        report["targets"] = check_targets(target_values(scored_parts[TEST], c3))
         # as training chooses them: on validation and C3's threshold half; judged on test and C3's evaluation half
         chosen_on, judged_on = scored_parts[VALIDATION], scored_parts[TEST]
-        for name, rows in ((C3_THRESHOLDS, "chosen"), (C3_EVALUATION, "judged")):
-            if parts.get(name):
-                more = score_examples(assessor, parts[name])
-                chosen_on, judged_on = (chosen_on + more, judged_on) if rows == "chosen" else (chosen_on, judged_on + more)
+        if C3_THRESHOLDS in scored_parts:
+            chosen_on = chosen_on + scored_parts[C3_THRESHOLDS]
+        if c3 is not None:
+            judged_on = judged_on + c3
         report["operating_curve"] = operating_curve(chosen_on, judged_on)
     elif args.data:
         parser.error(f"{args.data} is not a folder")
