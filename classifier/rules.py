@@ -15,7 +15,12 @@ A stem allows a longer word only when what follows the stem hits no rule itself
 ``@domains NAME: host host ...``
     a named set of hosts, used as ``{url:NAME}``;
 ``@flood SEVERITY repeats=N run=M``
-    flag a word repeated N times in a row, or one character M times.
+    flag a word repeated N times in a row, or one character M times;
+``@citation words=N``
+    a rule that is a link alone (``{url}``) does not hit in a comment of at least
+    N words besides its links and addresses: there the link is a citation
+    ("the figures are at <link>"), not an advertisement. A link with anything
+    promotional around it still hits the rules that say so.
 
 A pattern is a sequence of elements separated by spaces, matched as whole
 words with any punctuation or spacing between them:
@@ -129,6 +134,7 @@ class Rule:
     source: str  # the regex
     heads: list[str] | None
     entities: list[tuple[str, str, str | None]] = field(default_factory=list)  # (group, kind, domain set)
+    bare_link: bool = False  # the pattern is a link alone, "{url}": a citation in a long comment (``@citation``)
     _compiled: re.Pattern | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -175,6 +181,7 @@ class RuleList:
         self.domains: dict[str, set[str]] = {}
         self.rules: list[Rule] = []
         self.flood: tuple[str, int, int] | None = None
+        self.citation_words: int | None = None
         self._entity_count = 0
         for number, raw in enumerate(text.splitlines(), 1):
             line = raw.split("#", 1)[0].strip()
@@ -204,6 +211,12 @@ class RuleList:
             if parts[1] not in SEVERITIES or set(options) != {"repeats", "run"}:
                 raise RuleError("expected: @flood <block|review> repeats=N run=M")
             self.flood = (parts[1], int(options["repeats"]), int(options["run"]))
+            return
+        if line.startswith("@citation"):
+            m = re.fullmatch(r"@citation words=([1-9][0-9]*)", line)
+            if not m:
+                raise RuleError("expected: @citation words=N")
+            self.citation_words = int(m.group(1))
             return
         severity, _, pattern = line.partition(" ")
         if severity not in SEVERITIES:
@@ -279,7 +292,8 @@ class RuleList:
         source = "".join(parts)
         if elements[0].heads is None:
             re.compile(source)  # a scanned rule is tried on most comments: compile it now
-        return Rule(self.category, severity, pattern, source, heads, entities)
+        bare_link = len(elements) == 1 and [kind for _, kind, domains in entities if not domains] == ["url"]
+        return Rule(self.category, severity, pattern, source, heads, entities, bare_link)
 
     def words(self) -> tuple[set[str], set[str]]:
         """Return (whole words, stems) this list mentions, for the normaliser's lexicon."""
@@ -468,9 +482,16 @@ class RuleSet:
                     m = rule.regex.match(text, start)
                     if m:
                         matches.append((rule, m))
+        prose = None  # the comment's words besides links and addresses, counted once if a bare link matched
         for rule, m in matches:
             if not self._entities_ok(rule, m, norm, allowed) or self._allowlisted(text, m.start(), m.end(), allow):
                 continue
+            citation = self.lists[rule.category].citation_words
+            if rule.bare_link and citation is not None:
+                if prose is None:
+                    prose = prose_words(text)
+                if prose >= citation:
+                    continue
             start, end = norm.span(m.start(), m.end())
             hit = RuleHit(rule.category, rule.severity, rule.text, start, end)
             hits.setdefault((hit.category, hit.severity, start, end), hit)
@@ -543,6 +564,14 @@ def hit_counts(hits: Iterable[RuleHit]) -> list[int]:
     for hit in hits:
         counts[HIT_KINDS.index((hit.category, hit.severity))] += 1
     return counts
+
+
+_PLACEHOLDER_WORDS = frozenset(PLACEHOLDERS.values())
+
+
+def prose_words(text: str) -> int:
+    """Return how many words the normalised ``text`` has besides the placeholders of links, addresses and handles."""
+    return sum(1 for w in _TOKEN.findall(text) if w not in _PLACEHOLDER_WORDS)
 
 
 def _host_in(host: str, hosts: Iterable[str]) -> bool:

@@ -94,6 +94,17 @@ CITING = [
     "Would you buy a house at these prices? https://www150.statcan.gc.ca/n1/daily-quotidien/ says they are up again.",
 ]
 
+# Long civil comments that cite a page at a host no list knows (issue 22, item 5: comments of C3's and UCC's kind,
+# written for this test): a link in a comment of 40 words or more is a citation.
+CITING_UNLISTED = [
+    "The pipeline argument keeps coming up, so here is the longer version of it that I read last year: "
+    "http://www.energy-analysis-journal.example/pipeline-politics. It argues that the route through the region "
+    "mattered more to the outside powers than any of the speeches, and whatever you think of that, the maps are worth a look.",
+    "I checked the council's own figures before writing this, because the article leaves them out. Spending on road "
+    "repairs fell by a third between 2015 and 2020 (www.ourtowncouncil-budget.example/roads/2020.pdf), while the "
+    "consultants' fees went up every year. Someone at the next meeting should ask why, and what the money bought.",
+]
+
 # Wikipedia-style discussion: links to reference sites, quotes, headings and markup.
 REFERENCE_TALK = [
     "== Sources ==\nThe figure comes from https://en.wikipedia.org/wiki/Gross_domestic_product and the census.",
@@ -117,7 +128,7 @@ def test_unambiguous_offers_are_removed_by_a_block_rule(assessor: Assessor, text
     assert "promotion:rule:block" in result.reasons, (text, [h.rule for h in result.rule_hits])
 
 
-@pytest.mark.parametrize("text", ORDINARY + REFERENCE_TALK + CITING)
+@pytest.mark.parametrize("text", ORDINARY + REFERENCE_TALK + CITING + CITING_UNLISTED)
 def test_ordinary_talk_about_money_and_references_is_approved(assessor: Assessor, text):
     result = assessor.assess(text)
     assert result.verdict == "approve", (text, result.reasons, result.scores)

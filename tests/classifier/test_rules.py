@@ -158,6 +158,38 @@ def test_reference_hosts_are_not_promotion(rules, normalizer):
     assert ("promotion", "review") in hits_of(rules, normalizer, "write to sales@shopnow.net")
 
 
+def test_a_link_in_a_long_comment_is_a_citation_not_a_bare_link(rules, normalizer):
+    link = "http://www.naturalgaseurope.com/syria-is-it-all-about-gas"
+    short = f"read this {link}"
+    assert ("promotion", "review") in hits_of(rules, normalizer, short)
+    words = " ".join(["the pipeline route matters more than the speeches, and the figures show it"] * 3)
+    long = f"{words} (source: {link}), and the rest is politics."
+    assert [h for h in rules.match(normalizer.normalize(long)) if h.rule == "{url}"] == []
+    # Something promotional around the link is still held whatever the length.
+    assert "(thanks|thank you|thx) (for sharing|for the info|for the information|for this post|for posting|for this article) (this|it)? {url}" in {
+        h.rule for h in rules.match(normalizer.normalize(f"{words}. Thanks for sharing {link}"))
+    }
+    # Links, addresses and handles are not words: forty links are no prose.
+    assert ("promotion", "review") in hits_of(rules, normalizer, " ".join(f"http://spam{i}.example.net" for i in range(40)))
+
+
+def test_citation_length_is_set_by_the_list(normalizer):
+    lists = {c: RuleList(c, "") for c in ("abuse", "attack")}
+
+    def rules_with(text):
+        return RuleSet({**lists, "promotion": RuleList("promotion", text)}, Allowlist())
+
+    comment = "one two three four five http://shop.example.net"
+    assert [h.rule for h in rules_with("review {url}").match(normalizer.normalize(comment))] == ["{url}"]
+    assert [h.rule for h in rules_with("@citation words=6\nreview {url}").match(normalizer.normalize(comment))] == ["{url}"]
+    assert rules_with("@citation words=5\nreview {url}").match(normalizer.normalize(comment)) == []
+    # Only a link alone is a citation: a rule with words around the link still hits.
+    assert [h.rule for h in rules_with("@citation words=1\nreview five {url}").match(normalizer.normalize(comment))] == ["five {url}"]
+    for bad in ("@citation", "@citation words=0", "@citation words=x", "@citation length=5"):
+        with pytest.raises(RuleError):
+            RuleList("promotion", bad)
+
+
 def test_hit_spans_point_into_the_original(rules, normalizer):
     text = "Well, you f.u.c.k.i.n.g m0r0n!!"
     hits = rules.match(normalizer.normalize(text))

@@ -249,11 +249,11 @@ def test_jigsaw_maps_obscene_and_hate_to_abuse_insults_and_threats_to_attack(tmp
     )
     rows = list(load_jigsaw(path))
     assert [(r.labels["abuse"], r.labels["attack"], r.labels["promotion"]) for r in rows] == [
-        (1, 0, 0),
-        (0, 1, 0),
-        (0, 1, 0),
-        (0, 0, 0),
-        (0, 0, 0),
+        (1, 0, None),
+        (0, 1, None),
+        (0, 1, None),
+        (0, 0, None),
+        (0, 0, None),  # talk pages' links and headings: promotion unknown, not a negative
     ]
     assert [r.weight for r in rows] == [1.0, 1.0, 1.0, WEAK_NEGATIVE_WEIGHT, 1.0]  # toxic, but nothing we map
     assert rows[4].text.startswith("== Sources ==")
