@@ -41,17 +41,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     from . import errors
     from .actions.context import Services
-    from .api import admin, comments, health, queue, rules, users
+    from .api import admin, comments, events, health, queue, rules, users, webhooks
     from .api import models as models_api
     from .auth import KeyCache
     from .compat import BLUEPRINTS as COMPAT_BLUEPRINTS
     from .config import load_settings
     from .console import bp as console_bp
+    from .events import EventRelay
     from .metrics import Metrics
     from .models import LiveModels, ShadowScorer
     from .registry import open_registry
     from .store import Store, connect
     from .watch import ChangeWatcher
+    from .webhooks import Deliverer
 
     settings, extras = load_settings(config)
     client = extras.get("redis")
@@ -106,11 +108,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     watcher.subscribe("integrations", lambda: app.extensions.pop("coral_settings", None))
     watcher.subscribe("models", models.look_now)
     watcher.subscribe("rules", services.refresh_site_rules)
+    relay = app.extensions["moderation_events"] = EventRelay(services, settings.event_relay_s)
+    deliverer = app.extensions["moderation_webhooks"] = Deliverer(services, settings.webhook_poll_s)
+    services.published = deliverer.wake
     errors.register(app)
     for blueprint in (
         comments.bp,
         queue.bp,
         users.bp,
+        events.bp,
+        webhooks.bp,
         admin.bp,
         rules.bp,
         health.bp,
@@ -125,6 +132,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         g.started = time.perf_counter()
         models.refresh()  # cheap; at most every model_poll_s seconds it reads the model directory
         watcher.ensure_running()  # cheap once running in this process
+        relay.ensure_running()
+        deliverer.ensure_running()
 
     @app.after_request
     def _count(response):

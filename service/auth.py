@@ -22,9 +22,9 @@ from .store import StoreUnavailable
 from .store.apikeys import digest
 
 PERMISSIONS = {
-    "site": {"submit", "score"},
-    "moderator": {"score", "queue", "decide", "users"},
-    "admin": {"submit", "score", "queue", "decide", "users", "admin"},
+    "site": {"submit", "score", "read", "events"},
+    "moderator": {"score", "read", "queue", "decide", "users"},
+    "admin": {"submit", "score", "read", "queue", "decide", "users", "admin", "events"},
 }
 
 

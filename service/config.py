@@ -132,6 +132,14 @@ class SitePolicy:
     thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     #: The limit of each of the site's API keys that has none of its own (and of its Coral integration); None: none.
     rate_limit: RateLimit | None = None
+    #: How long the site's event log keeps an event (``GET /v1/events``, webhooks; docs/EVENTS.md).
+    events_retention_s: int = 14 * 86400
+    #: Also an event for every verdict (``comment.verdict``), not only for later decisions and bans.
+    verdict_events: bool = False
+    #: Where the site's rules for comments are published: the ground named in each statement of reasons.
+    terms_url: str | None = None
+    #: How an author can contest a decision (a URL or a sentence), told in each statement of reasons.
+    appeal: str | None = None
 
     def __post_init__(self):
         problems = policy_problems(self.to_dict())
@@ -153,6 +161,10 @@ class SitePolicy:
             "allowed_domains": list(self.allowed_domains),
             "thresholds": {c: dict(t) for c, t in self.thresholds.items()},
             "rate_limit": self.rate_limit.to_dict() if self.rate_limit else None,
+            "events_retention_s": self.events_retention_s,
+            "verdict_events": self.verdict_events,
+            "terms_url": self.terms_url,
+            "appeal": self.appeal,
         }
 
     @classmethod
@@ -174,11 +186,30 @@ class SitePolicy:
             allowed_domains=tuple(str(d).lower() for d in data.get("allowed_domains", base.allowed_domains)),
             thresholds={c: {k: float(v) for k, v in t.items()} for c, t in thresholds.items()},
             rate_limit=RateLimit.from_dict(data["rate_limit"]) if "rate_limit" in data else base.rate_limit,
+            events_retention_s=data.get("events_retention_s", base.events_retention_s),
+            verdict_events=data.get("verdict_events", base.verdict_events),
+            terms_url=data.get("terms_url", base.terms_url) or None,
+            appeal=data.get("appeal", base.appeal) or None,
         )
 
 
 #: The keys of a policy's JSON form.
-POLICY_KEYS = ("weights", "strike_ttl_s", "ban_steps", "allowed_domains", "thresholds", "rate_limit")
+POLICY_KEYS = (
+    "weights",
+    "strike_ttl_s",
+    "ban_steps",
+    "allowed_domains",
+    "thresholds",
+    "rate_limit",
+    "events_retention_s",
+    "verdict_events",
+    "terms_url",
+    "appeal",
+)
+#: The event log keeps an event for an hour at least and 90 days at most.
+EVENTS_RETENTION_RANGE_S = (3600, 90 * 86400)
+#: At most this many characters of a site's terms URL or appeal text.
+STATEMENT_TEXT_MAX = 1000
 
 
 def policy_problems(data: Mapping[str, Any]) -> list[dict]:
@@ -237,6 +268,17 @@ def policy_problems(data: Mapping[str, Any]) -> list[dict]:
         out += _threshold_problems(data["thresholds"])
     if "rate_limit" in data:
         out += RateLimit.problems(data["rate_limit"])
+    if "events_retention_s" in data and not _integer(data["events_retention_s"], *EVENTS_RETENTION_RANGE_S):
+        low, high = EVENTS_RETENTION_RANGE_S
+        bad("events_retention_s", f"must be an integer from {low} to {high} (seconds)")
+    if "verdict_events" in data and not isinstance(data["verdict_events"], bool):
+        bad("verdict_events", "must be true or false")
+    for key in ("terms_url", "appeal"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > STATEMENT_TEXT_MAX or not value.isprintable()):
+            bad(key, f"must be null or text of at most {STATEMENT_TEXT_MAX} printable characters")
+    if isinstance(data.get("terms_url"), str) and data["terms_url"] and not data["terms_url"].startswith(("https://", "http://")):
+        bad("terms_url", "must be an http(s) URL")
     return out
 
 
@@ -292,6 +334,21 @@ class Settings:
     #: How often (seconds) each process looks for changes other processes made to what it caches (API keys,
     #: policies, integration settings); 0 turns the watcher off (then only the cache lifetimes apply).
     change_poll_s: float = 0.25
+    #: How often (seconds) the event relay looks for changes whose events a stopped process left unpublished
+    #: (``service.events``); 0: never (tests that drive it by hand).
+    event_relay_s: float = 1.0
+    #: How often (seconds) each process looks for webhook deliveries to make (``service.webhooks``); an event
+    #: published by the process itself is sent at once. 0: no deliveries from this process.
+    webhook_poll_s: float = 0.25
+    #: Seconds to wait before each retry of a delivery that failed (Standard Webhooks' schedule: 5 s, 5 min, 30 min,
+    #: 2 h, 5 h, 10 h, 10 h, with up to 20% jitter): about 27 hours of retries, after which the event is logged as
+    #: given up and the endpoint goes on with the next one.
+    webhook_retry_s: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    #: Seconds a receiver has to answer a delivery.
+    webhook_timeout_s: float = 10.0
+    #: Allow endpoints on loopback, private, link-local and other non-public addresses (off: refused, against
+    #: server-side request forgery; on for a receiver on the same host or network).
+    webhook_allow_private: bool = False
     #: Recent events kept per user (strikes, bans, decisions).
     user_history: int = 50
     #: Days a comment's record (its answer, state and id) is kept: repeats of its id answer from it, moderators look
@@ -380,14 +437,22 @@ class Settings:
             raise ValueError("redis_wait_replicas must not be negative and redis_wait_timeout_ms must be positive")
         if self.change_poll_s < 0:
             raise ValueError("change_poll_s must not be negative (0: off)")
+        if self.event_relay_s < 0:
+            raise ValueError("event_relay_s must not be negative (0: off)")
 
 
 def _parse(kind: Any, raw: str) -> Any:
     if kind == "SitePolicy":
         return SitePolicy.from_dict(json.loads(raw))
     text = str(kind)
+    if "tuple[float" in text:
+        return tuple(float(part) for part in raw.split(",") if part.strip())
     if "tuple" in text:
         return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if "bool" in text:
+        if raw.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError(f"must be true or false, not {raw!r}")
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     if "float" in text:
         return float(raw)
     if "int" in text:

@@ -3,7 +3,8 @@
     {"error": {"status": 422, "code": "invalid_request", "message": "...",
                "fields": [{"field": "text", "message": "..."}]}}
 
-``fields`` is present only for validation errors and lists every bad field.
+``fields`` is present only for validation errors and lists every bad field; a 410 adds where to start again
+(``oldest_cursor`` for an event cursor past the retention).
 
 The actions' errors (``service.actions.errors``) and the store's
 ``StoreUnavailable`` know nothing of HTTP; ``api_error`` is the one place that
@@ -17,7 +18,7 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from .actions.errors import ActionError, Conflict, Invalid, NotFound, RateLimited
+from .actions.errors import ActionError, Conflict, Gone, Invalid, NotFound, RateLimited
 from .store.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ _CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid_request",
@@ -41,19 +43,23 @@ _CODES = {
 class ApiError(Exception):
     """An error answered to the client as JSON."""
 
-    def __init__(self, status: int, message: str, code: str | None = None, fields: list[dict] | None = None, headers=None):
+    def __init__(
+        self, status: int, message: str, code: str | None = None, fields: list[dict] | None = None, headers=None, extra=None
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code or _CODES.get(status, "error")
         self.fields = fields
         self.headers = headers or {}
+        self.extra = extra or {}
 
     def to_dict(self) -> dict:
         """Return the JSON body."""
         body = {"status": self.status, "code": self.code, "message": self.message}
         if self.fields is not None:
             body["fields"] = self.fields
+        body.update(self.extra)
         return {"error": body}
 
     def response(self):
@@ -87,6 +93,8 @@ def api_error(error: Exception) -> ApiError:
         return store_unavailable()
     if isinstance(error, Invalid):
         return invalid(error.fields)
+    if isinstance(error, Gone):
+        return ApiError(410, error.message, error.code, extra=error.extra)
     if isinstance(error, RateLimited):
         return ApiError(429, error.message, error.code, headers={"Retry-After": str(error.retry_after_s)})
     if isinstance(error, ActionError):

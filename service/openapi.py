@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
+from .actions.events import EVENT_TYPES
 from .auth import PERMISSIONS
 from .codec import DEPTH_MAX
 from .config import Settings
@@ -54,6 +55,7 @@ from .schemas import (
     DecisionAnswer,
     DecisionInput,
     Error,
+    EventPage,
     GoogleError,
     Health,
     KeyChange,
@@ -62,10 +64,13 @@ from .schemas import (
     LabelRow,
     ModelInfo,
     NewKey,
+    NewWebhook,
     Policy,
     PolicyInput,
     QueuePage,
     Readiness,
+    RedeliverInput,
+    Redelivery,
     Revoked,
     ScoreInput,
     ShadowSummary,
@@ -81,6 +86,11 @@ from .schemas import (
     UserIdPath,
     UserStateAnswer,
     UserView,
+    Webhook,
+    WebhookInput,
+    WebhookList,
+    WebhookPatch,
+    WebhookView,
 )
 from .store.apikeys import ROLES
 
@@ -190,6 +200,7 @@ _ERROR_RESPONSES = {
     403: "Forbidden",
     404: "NotFound",
     409: "Conflict",
+    410: "Gone",
     413: "TooLarge",
     422: "Invalid",
     429: "RateLimited",
@@ -330,6 +341,10 @@ def responses() -> dict:
         "Forbidden": _error_response("The key's role may not do this (code forbidden)."),
         "NotFound": _error_response("No such item on the key's site (code not_found)."),
         "Conflict": _error_response("The comment id was already used with another text or user (code id_conflict)."),
+        "Gone": _error_response(
+            "Events after the cursor are past the site's retention (code cursor_expired); `oldest_cursor` reads from"
+            " the oldest event kept."
+        ),
         "TooLarge": _error_response(f"The body is larger than {BODY_MAX} bytes by default (max_body_bytes; code too_large)."),
         "Invalid": _error_response("Invalid fields, every one listed in `fields` (code invalid_request)."),
         "RateLimited": _error_response(
@@ -346,6 +361,7 @@ def responses() -> dict:
 
 _COMMENT_ID = param("comment_id", "path", string(), "The site's comment id.")
 _USER_ID = param("user_id", "path", field_schema(UserIdPath, "user_id"), "The site's user id (422 when not a valid identifier).")
+_ENDPOINT_ID = param("endpoint_id", "path", string(), "The endpoint's id (wh_...).")
 
 
 def paths() -> dict:
@@ -390,8 +406,8 @@ def paths() -> dict:
                 "getComment",
                 "Read a stored comment",
                 "comments",
-                {"200": ok("The comment's record.", ref(CommentRecord))},
-                permission="queue",
+                {"200": ok("The comment's record (a site key reads its own comments).", ref(CommentRecord))},
+                permission="read",
                 errors=(404,),
                 parameters=[_COMMENT_ID],
             )
@@ -463,6 +479,94 @@ def paths() -> dict:
                     param("decision", "query", enum(AUDIT_DECISIONS), "Only entries with this decision or action."),
                     param("moderator", "query", string(), "Only entries by this moderator."),
                 ],
+            )
+        },
+        "/v1/events": {
+            "get": operation(
+                "listEvents",
+                "Follow the site's decisions, bans, unbans and strike resets",
+                "events",
+                {"200": ok("Oldest first, after the cursor.", ref(EventPage))},
+                permission="events",
+                errors=(410, 422),
+                description=(
+                    "Every later decision on the site's comments (a held comment approved or rejected, a decision"
+                    " undone), every ban (by strikes or by a moderator), unban and strike reset, each with a statement"
+                    " of reasons; every verdict too when the site policy's `verdict_events` is on. Kept for the"
+                    " policy's `events_retention_s` (14 days by default). Read with the cursor of the last page"
+                    " (`after`); a cursor whose next events were trimmed answers 410 with `oldest_cursor`."
+                    " docs/EVENTS.md."
+                ),
+                parameters=[
+                    param("after", "query", string(), "The cursor of the last page (none: from the oldest event kept)."),
+                    param("types", "query", string(), f"Comma-separated event types ({', '.join(EVENT_TYPES)})."),
+                    param("limit", "query", integer(minimum=1, maximum=1000, default=100), "Most events to return."),
+                    param("wait", "query", integer(minimum=0, maximum=30, default=0), "Seconds to wait for an event when there is none yet."),
+                ],
+            )
+        },
+        "/v1/webhooks": {
+            "post": operation(
+                "createWebhook",
+                "Add a webhook endpoint",
+                "events",
+                {"201": ok("The endpoint, with its signing secret (shown only here).", ref(NewWebhook))},
+                permission="admin",
+                request=body(WebhookInput),
+                description=(
+                    "Every event of the feed from now on (or of `types`) is POSTed to the URL, signed as the Standard"
+                    " Webhooks specification says, and retried for about 27 hours until the receiver answers 2xx;"
+                    " 410 turns the endpoint off. docs/EVENTS.md."
+                ),
+            ),
+            "get": operation(
+                "listWebhooks",
+                "List the site's webhook endpoints",
+                "events",
+                {"200": ok("No secrets.", ref(WebhookList))},
+                permission="admin",
+            ),
+        },
+        "/v1/webhooks/{endpoint_id}": {
+            "get": operation(
+                "getWebhook",
+                "Read an endpoint and its latest deliveries",
+                "events",
+                {"200": ok("Where its deliveries stand, and the latest attempts.", ref(WebhookView))},
+                permission="admin",
+                errors=(404,),
+                parameters=[_ENDPOINT_ID],
+            ),
+            "patch": operation(
+                "changeWebhook",
+                "Change an endpoint, or turn it off and on",
+                "events",
+                {"200": ok("The endpoint.", ref(Webhook))},
+                permission="admin",
+                errors=(404,),
+                parameters=[_ENDPOINT_ID],
+                request=body(WebhookPatch),
+            ),
+            "delete": operation(
+                "deleteWebhook",
+                "Remove an endpoint",
+                "events",
+                {"204": {"description": "Removed, with its delivery log."}},
+                permission="admin",
+                errors=(404,),
+                parameters=[_ENDPOINT_ID],
+            ),
+        },
+        "/v1/webhooks/{endpoint_id}/redeliver": {
+            "post": operation(
+                "redeliverWebhook",
+                "Send an event to an endpoint again",
+                "events",
+                {"202": ok("Queued: sent once more, whatever happened before.", ref(Redelivery))},
+                permission="admin",
+                errors=(404,),
+                parameters=[_ENDPOINT_ID],
+                request=body(RedeliverInput),
             )
         },
         "/v1/users/{user_id}": {
@@ -968,6 +1072,7 @@ def _document() -> dict:
             {"name": "comments", "description": "Submit, score and decide on comments."},
             {"name": "queue", "description": "The review queue and the audit log."},
             {"name": "users", "description": "Strikes and bans."},
+            {"name": "events", "description": "Decisions, bans and their reasons, for the site to follow."},
             {"name": "admin", "description": "API keys, policy and training labels."},
             {"name": "models", "description": "The model being served and its shadow."},
             {"name": "health", "description": "Probes, metrics and this document."},

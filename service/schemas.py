@@ -47,6 +47,7 @@ from typing_extensions import TypeAliasType, TypedDict
 from classifier.normalize import blank
 from classifier.types import CATEGORIES
 
+from .actions.events import EVENT_TYPES
 from .config import MAX_SECONDS, Settings
 from .store.apikeys import ROLES
 
@@ -75,6 +76,8 @@ ERROR_CODES = (
     "id_conflict",
     "nothing_to_undo",
     "undo_expired",
+    "cursor_expired",
+    "gone",
     "too_large",
     "unsupported_media_type",
     "invalid_request",
@@ -756,6 +759,149 @@ class AuditPage(TypedDict):
     entries: list[AuditEntry]
 
 
+# -- events ------------------------------------------------------------------------------------------------------
+
+@answer
+class EventBan(TypedDict):
+    until: Timestamp("End of the ban; null for good.") | None
+    indefinite: Bool("Banned for good.")
+
+
+@answer
+class AutomatedMeans(TypedDict):
+    detection: Bool("An automated tool (the model or the rule lists) flagged the content or counted the strikes.")
+    decision: Bool("The decision itself was taken by automated means (no moderator).")
+
+
+@answer
+class Ground(TypedDict):
+    type: Enum(("terms_and_conditions",), "The decision rests on the site's own rules, not on a law.")
+    clauses: Annotated[list[str], Field(description="Which of the site's rules, in words.")]
+    terms_url: Str("Where the site's rules are published (its policy's terms_url).") | None
+
+
+@answer
+class StatementOfReasons(TypedDict, total=False):
+    """What the EU Digital Services Act, Article 17(3), lists for a statement of reasons (docs/EVENTS.md)."""
+
+    restriction: Required[Enum(("removal", "held_for_review", "none", "suspension"), "What the decision does (17(3)(a)).")]
+    duration: EventBan
+    facts_and_circumstances: Required[Annotated[dict[str, Any], Field(description="What the decision relied on (17(3)(b)).")]]
+    automated_means: Required[AutomatedMeans]
+    ground: Required[Ground]
+    redress: Required[Str("How the author can contest it (the policy's appeal), 17(3)(f).") | None]
+
+
+@answer
+class Event(TypedDict, total=False):
+    """One event of the site's log; which fields are present depends on the type (docs/EVENTS.md)."""
+
+    id: Required[Str("The event's id, also the cursor that reads what follows it.")]
+    type: Required[Enum(EVENT_TYPES)]
+    at: Required[Timestamp()]
+    site: Required[str]
+    user_id: Required[str]
+    comment_id: str
+    decision: Enum(("approve", "reject")) | None
+    verdict: Enum(VERDICTS)
+    categories: list[Category]
+    state: Enum(("approved", "pending", "rejected")) | None
+    decided_by: Str("model, policy (strikes, a ban) or the moderator's name.")
+    previous: Enum(("approve", "reject")) | None
+    undone: Enum(("approve", "reject")) | None
+    ban: EventBan
+    reason: str
+    strikes_before: Int(minimum=0)
+    overturned_comment_id: str | None
+    statement_of_reasons: StatementOfReasons
+
+
+@answer
+class EventPage(TypedDict):
+    events: list[Event]
+    cursor: Str("Give it as `after` to read what comes next.")
+    more: Bool("The page is full: more events follow at once.")
+
+
+# -- webhooks ----------------------------------------------------------------------------------------------------
+
+
+@answer
+class Webhook(TypedDict):
+    id: Str("The endpoint's id (wh_...).")
+    url: str
+    types: Annotated[list[Enum(EVENT_TYPES)], Field(description="The event types sent; empty: all.")]
+    description: str
+    enabled: Bool("Off after the receiver answered 410, or when an admin turned it off.")
+    disabled: Str("Why it is off.") | None
+    created_at: Timestamp()
+
+
+@answer
+class NewWebhook(Webhook):
+    secret: Str("The signing secret (Standard Webhooks, whsec_...); shown only in this answer.", pattern="^whsec_[A-Za-z0-9+/=]+$")
+
+
+@answer
+class WebhookDelivery(TypedDict):
+    cursor: Str("The last event the endpoint took (or that was given up on).")
+    attempts: Int("Failed attempts at the next event so far.", minimum=0)
+    next_attempt_at: Timestamp("When the next event is tried again; null: as soon as there is one.") | None
+    failing_since: Timestamp("Since when the next event fails; null: not failing.") | None
+
+
+@answer
+class WebhookAttempt(TypedDict, total=False):
+    event_id: Required[str]
+    type: Enum(EVENT_TYPES)
+    at: Required[Timestamp()]
+    attempt: Required[Int("The attempt at this event (0: none was made, the event was past the retention).", minimum=0)]
+    redelivery: bool
+    status: Int("The receiver's HTTP status; null: no answer.") | None
+    error: str | None
+    took_ms: Number(minimum=0)
+    gave_up: Bool("The retries were used up: the endpoint went on with the next event.")
+
+
+@answer
+class WebhookView(Webhook):
+    delivery: WebhookDelivery
+    deliveries: Annotated[list[WebhookAttempt], Field(description="The latest attempts, newest first.")]
+
+
+@answer
+class WebhookList(TypedDict):
+    webhooks: list[Webhook]
+
+
+@answer
+class Redelivery(TypedDict):
+    id: str
+    event_id: str
+    queued: Bool()
+
+
+class WebhookInput(TypedDict):
+    """Unknown fields are refused (422)."""
+
+    url: Annotated[str, Field(max_length=2000, description="http(s); no loopback, private or link-local address.")]
+    types: NotRequired[Annotated[list[Literal[EVENT_TYPES]] | None, Field(description="Empty or null: every type.")]]
+    description: NotRequired[Annotated[str | None, Field(max_length=500)]]
+
+
+class WebhookPatch(TypedDict, total=False):
+    """Fields left out keep their value."""
+
+    url: Annotated[str, Field(max_length=2000)]
+    types: list[Literal[EVENT_TYPES]] | None
+    description: Annotated[str | None, Field(max_length=500)]
+    enabled: bool
+
+
+class RedeliverInput(TypedDict):
+    event_id: Annotated[str, Field(pattern="^[0-9]{1,20}-[0-9]{1,20}$", description="An event id of the feed.")]
+
+
 # -- users -------------------------------------------------------------------------------------------------------
 
 
@@ -922,6 +1068,10 @@ class Policy(TypedDict):
     rate_limit: Annotated[
         RateLimitShape | None, Field(description="The limit of each of the site's keys that has none of its own; null: none.")
     ]
+    events_retention_s: Int("How long the event log keeps an event (GET /v1/events).", minimum=3600, maximum=90 * 86400)
+    verdict_events: Annotated[bool, Field(description="Also an event (comment.verdict) for every verdict.")]
+    terms_url: Annotated[str | None, Field(description="Where the site's comment rules are published (statements of reasons).")]
+    appeal: Annotated[str | None, Field(description="How an author can contest a decision: a URL or a sentence.")]
 
 
 @answer
@@ -937,6 +1087,10 @@ class PolicyInput(TypedDict, total=False):
     allowed_domains: list[Domain]
     thresholds: Thresholds
     rate_limit: RateLimitShape | None
+    events_retention_s: Int(minimum=3600, maximum=90 * 86400)
+    verdict_events: bool
+    terms_url: Annotated[str | None, Field(max_length=1000)]
+    appeal: Annotated[str | None, Field(max_length=1000)]
 
 
 LabelRow = _shape(
@@ -1058,6 +1212,7 @@ class ErrorBody(TypedDict):
     code: Enum(ERROR_CODES)
     message: str
     fields: NotRequired[Annotated[list[FieldError], Field(description="Only on 422: every bad field.")]]
+    oldest_cursor: NotRequired[Str("Only on 410 (code cursor_expired): the cursor that reads from the oldest event kept.")]
 
 
 @answer
@@ -1283,11 +1438,26 @@ class CoralAction(TypedDict):
 
 
 @answer
+class CoralRejectionReason(TypedDict):
+    code: Enum(("BANNED_WORD", "ABUSIVE", "HARASSMENT_BULLYING", "SPAM", "OTHER"), "Coral's REJECTION_REASON_CODE.")
+    detailedExplanation: Str("The site's rule the comment breaks, how it was found, where the rules are, how to contest.")
+
+
+@answer
+class CoralModerationAction(TypedDict):
+    status: Literal["REJECTED"]
+    rejectionReason: CoralRejectionReason
+
+
+@answer
 class CoralAnswer(TypedDict):
     """Coral's External Moderation Response: REJECTED for reject, SYSTEM_WITHHELD for review (or a text too long)."""
 
     status: Enum(("REJECTED", "SYSTEM_WITHHELD"))
     actions: NotRequired[list[CoralAction]]
+    moderationAction: NotRequired[
+        Annotated[CoralModerationAction, Field(description="On a rejection: the reason Coral 9 stores and can show the author.")]
+    ]
 
 
 # -- drop-ins: Akismet 1.1 (form-encoded) ------------------------------------------------------------------------

@@ -9,9 +9,9 @@ worker of every instance sharing the Redis within about ``change_poll_s``,
 and the request path makes no extra Redis call for it: the watcher's one
 ``HGETALL`` runs on its own thread, a few times a second per process.
 
-The thread starts with the first request a process serves (gunicorn forks its
-workers from a master that must not run threads), and stops when ``stop`` is
-called or the watcher is garbage-collected. While Redis cannot be read the
+The thread (``service.background.Loop``) starts with the first request a
+process serves, and stops when ``stop`` is called or the watcher is
+garbage-collected. While Redis cannot be read the
 caches are kept (they serve the last known values then; see ``service.cache``)
 and each failed read is counted like any other Redis failure.
 """
@@ -19,28 +19,25 @@ and each failed read is counted like any other Redis failure.
 from __future__ import annotations
 
 import logging
-import os
-import threading
-import weakref
 from collections.abc import Callable
 
+from .background import Loop
 from .store import StoreUnavailable
 from .store.changes import ChangeStore
 
 log = logging.getLogger(__name__)
 
 
-class ChangeWatcher:
+class ChangeWatcher(Loop):
     """Poll the change counters; call each topic's subscribers when its counter moves."""
 
+    name = "change-watcher"
+
     def __init__(self, changes: ChangeStore, interval_s: float):
+        super().__init__(interval_s)
         self.changes = changes
-        self.interval_s = interval_s
         self._subscribers: dict[str, list[Callable[[], None]]] = {}
         self._seen: dict[str, int] | None = None
-        self._pid: int | None = None
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
 
     def subscribe(self, topic: str, callback: Callable[[], None]) -> None:
         """Call ``callback()`` whenever ``topic`` changes."""
@@ -65,32 +62,9 @@ class ChangeWatcher:
                     log.exception("change watcher: a subscriber of %s failed", topic)
         return moved
 
-    def ensure_running(self) -> None:
-        """Start the polling thread in this process if it is not running (cheap when it is)."""
-        if self._pid == os.getpid() or self.interval_s <= 0:
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            self._pid = os.getpid()
-            self._seen = None
-            self._stop.clear()
-        self.poll()  # the baseline, before any request of this process reads a cache
-        threading.Thread(
-            target=_run, args=(weakref.ref(self), self._stop, self.interval_s), name="change-watcher", daemon=True
-        ).start()
+    round = poll
 
-    def stop(self) -> None:
-        """Stop the polling thread."""
-        self._stop.set()
-        self._pid = None
-
-
-def _run(ref: weakref.ref, stop: threading.Event, interval_s: float) -> None:
-    """The thread: it holds the watcher weakly, so an app that is gone takes its thread with it."""
-    while not stop.wait(interval_s):
-        watcher = ref()
-        if watcher is None:
-            return
-        watcher.poll()
-        del watcher
+    def starting(self) -> None:
+        """The baseline, before any request of this process reads a cache."""
+        self._seen = None
+        self.poll()

@@ -24,6 +24,7 @@ from ..models import Comparison
 from ..offsets import with_utf16
 from ..store import StoreUnavailable
 from ..times import iso
+from . import events
 from .context import Services
 from .errors import Conflict, NotFound
 from .labels import decision_label
@@ -166,8 +167,16 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
     categories = flagged_categories(assessment.reasons)
     strike = (policy.weight(categories), {"categories": categories, "reason": ", ".join(assessment.reasons), "at": now})
     fields = comment.fields()
+    # A rejection's strike may ban the user: an event the site must learn of (service/actions/events.py).
+    emits = assessment.verdict == "reject" or policy.verdict_events
     try:
-        result = store.comments.submit(site, user, comment_id, sha, assessment.verdict, stored, fields, strike, policy, now)
+        token = events.mark(services, site, user) if emits else ""
+        result = store.comments.submit(
+            site, user, comment_id, sha, assessment.verdict, stored, fields, strike, policy, now,
+            verdict_event=policy.verdict_events,
+        )
+        if token:
+            events.settle_quietly(services, site, user, token)
         if result.sha != sha:
             raise Conflict(ID_CONFLICT, "id_conflict")
         answer = _answer(comment_id, text, result.assessment, result.banned, result.user, True)
@@ -252,6 +261,7 @@ def decide(services: Services, site: str, comment_id: str, decision: Decision, k
         "note": decision.note,
         "at": now,
     }
+    token = events.mark(services, site, user)
     result = store.comments.apply_decision(
         site,
         user,
@@ -282,6 +292,7 @@ def decide(services: Services, site: str, comment_id: str, decision: Decision, k
         "key": key_id,
     }
     store.queue.record_decision(site, comment_id, result.number, label, audit)
+    events.settle_quietly(services, site, user, token)
     return {
         "id": comment_id,
         "decision": decision.decision,
@@ -301,6 +312,7 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
     user, record = find(services, site, comment_id)
     policy = services.policy(site)
     event = {"type": "undo", "comment_id": comment_id, "moderator": moderator, "at": now}
+    token = events.mark(services, site, user)
     result = store.comments.apply_decision(site, user, comment_id, "undo", [], (1, {}), policy, event, now, moderator, window)
     if result is None:
         raise NotFound(f"no comment {comment_id!r} on this site")
@@ -330,4 +342,5 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
         "key": key_id,
     }
     store.queue.record_decision(site, comment_id, result.number, label, audit, requeue)
+    events.settle_quietly(services, site, user, token)
     return {"id": comment_id, "undone": result.previous, "state": result.state, "user_id": user, "user": user_body(result.user)}

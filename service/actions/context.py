@@ -46,6 +46,8 @@ class Services:
     shadow: ShadowScorer
     #: Drops this process's cached keys, policies and integration settings when another process changes them.
     watcher: ChangeWatcher | None = None
+    #: Called when this process published events (wakes its webhook deliveries).
+    published: Callable[[], None] = field(default=lambda: None)
     # The sites' policies as last read (the last known is served while Redis is down).
     _policies: FallbackCache[str, SitePolicy] = field(default_factory=lambda: FallbackCache(POLICY_FRESH_S))
     # The sites' own word lists, compiled: site -> (version, rules or None when the site has none).

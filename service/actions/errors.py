@@ -53,3 +53,13 @@ class RateLimited(ActionError):
         seconds = max(1, math.ceil(retry_after_s))
         super().__init__(f"rate limit reached; retry in {seconds} s")
         self.retry_after_s = seconds
+
+
+class Gone(ActionError):
+    """What was asked for existed and is no longer kept; ``extra`` tells where to start again."""
+
+    code = "gone"
+
+    def __init__(self, message: str, code: str | None = None, extra: dict | None = None):
+        super().__init__(message, code)
+        self.extra = extra or {}

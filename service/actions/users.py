@@ -8,6 +8,7 @@ script that logs a number once). A repeated second write logs nothing twice.
 from __future__ import annotations
 
 from ..times import iso
+from . import events
 from .context import Services
 
 USER_ACTIONS = ("ban", "unban", "reset")
@@ -34,9 +35,11 @@ def change(
     """
     now = services.clock()
     store = services.store
+    token = events.mark(services, site, user_id)
     changed = store.users.change(site, user_id, action, now, reason, moderator, duration_s)
     audit = {"type": action, "decision": action, "user_id": user_id, "moderator": moderator, "note": reason, "at": now}
     if action == "ban":
         audit["duration_s"] = duration_s or 0
     store.queue.record_action(site, user_id, changed.number, audit)
+    events.settle_quietly(services, site, user_id, token)
     return user_body(changed.state)

@@ -56,9 +56,10 @@ def score():
 
 
 @bp.get("/v1/comments/<comment_id>")
-@require("queue")
+@require("read")
 def get_comment(comment_id: str):
-    """Return a comment's record: its answer, state and latest decision."""
+    """Return a comment's record: its answer, state and latest decision (a site key reads its own comments: nothing
+    here names a moderator or carries their notes)."""
     return jsonify(actions.view(services(), g.identity.site, comment_id))
 
 

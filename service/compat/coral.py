@@ -3,12 +3,14 @@
 The contract (Coral v6 and later; see docs/COMPATIBILITY.md for the sources):
 
 * Coral sends ``POST <url>`` with a JSON body ``{action: NEW|EDIT, comment: {body, parentID},
-  author: {id, role}, story: {id, url}, site: {id}, tenantID, tenantDomain}`` and the header
+  author: {id, role}, story: {id, url}, site: {id}, tenantID, tenantDomain}`` (role: COMMENTER, MEMBER,
+  STAFF, MODERATOR or ADMIN) and the header
   ``X-Coral-Signature: sha256=<hex>[,sha256=<hex>...]``: an HMAC-SHA256 of the raw body with each of
   the phase's active signing secrets (two while a rotated secret is still active).
 * It waits the phase's timeout (milliseconds). A 204, an empty body or ``{}`` means "no opinion";
   a 200 JSON ``{status?, actions?: [{actionType: FLAG, reason: COMMENT_DETECTED_TOXIC|COMMENT_DETECTED_SPAM}],
-  tags?}`` is applied; a status ends Coral's pipeline. Any other status, a timeout or an invalid
+  tags?, moderationAction?: {status, rejectionReason: {code, detailedExplanation?, ...}}}`` is applied; a status
+  ends Coral's pipeline. Any other status, a timeout or an invalid
   answer is logged by Coral and the phase is skipped.
 * The request carries no comment id, so ours is derived from the comment itself (see ``comment_id``).
 
@@ -31,6 +33,7 @@ from .. import codec
 from ..actions import admin as admin_actions
 from ..actions import comments as comment_actions
 from ..actions import limits
+from ..actions.events import GROUNDS
 from ..api import services
 from ..auth import require
 from ..cache import FallbackCache
@@ -208,7 +211,7 @@ def parse(raw: bytes, settings: dict) -> tuple[str, dict]:
     text = parts["comment"]["body"]
     if (settings.get("format") or "PLAIN_TEXT") == "HTML":
         text = html_text(text)
-    # Coral v6 sent the tenant as {"tenant": {"id", "domain"}}; later versions as "tenantID".
+    # Coral sends "tenantID" (no release nests the tenant; a {"tenant": {"id"}} object is read too, as before).
     tenant = body.get("tenantID")
     if tenant is None and isinstance(body.get("tenant"), dict):
         tenant = body["tenant"].get("id")
@@ -230,14 +233,48 @@ def parse(raw: bytes, settings: dict) -> tuple[str, dict]:
 # -- our answer in Coral's terms -------------------------------------------------------------------------------
 
 
-def coral_response(answer: dict) -> dict | None:
+def rejection_code(reasons: list[str]) -> str:
+    """Return Coral's ``REJECTION_REASON_CODE`` for a rejection's reasons (strongest first): a listed word of the
+    abuse lists -> BANNED_WORD; abuse -> ABUSIVE; a personal attack -> HARASSMENT_BULLYING; promotion -> SPAM; a
+    banned author -> OTHER."""
+    for reason in reasons:
+        category, _, rest = reason.partition(":")
+        if category == "abuse":
+            return "BANNED_WORD" if rest.endswith(":block") and not rest.startswith("model") else "ABUSIVE"
+        if category == "attack":
+            return "HARASSMENT_BULLYING"
+        if category == "promotion":
+            return "SPAM"
+    return "OTHER"
+
+
+def rejection_reason(answer: dict, policy) -> dict:
+    """Return the ``rejectionReason`` Coral stores with a rejection and can tell its author (Coral 9's DSA fields:
+    ``code``, ``detailedExplanation``; ``legalGrounds`` is for illegal content, which we do not judge)."""
+    reasons = list(answer["reasons"])
+    categories = flagged_categories(reasons)
+    if reasons == ["user_banned"] or "user_banned" in reasons:
+        explanation = "The author is banned for repeated breaches of the comment rules."
+    else:
+        grounds = "; ".join(GROUNDS[c] for c in categories if c in GROUNDS) or "the comment rules"
+        automated = "found by automated means" if all(":site:" not in r for r in reasons) else "found by the site's word lists"
+        explanation = f"Removed for {grounds} ({automated})."
+    if policy.terms_url:
+        explanation += f" Rules: {policy.terms_url}."
+    if policy.appeal:
+        explanation += f" To contest: {policy.appeal}"
+    return {"code": rejection_code(reasons), "detailedExplanation": explanation[:1000]}
+
+
+def coral_response(answer: dict, policy=None) -> dict | None:
     """Return Coral's External Moderation Response for our answer (None: no opinion, answered 204).
 
-    reject -> status REJECTED; review -> status SYSTEM_WITHHELD (held for a moderator, as Coral's own
-    toxicity and spam phases do); approve -> nothing, so Coral's later phases (site-wide
-    pre-moderation) and defaults still decide. Each flagged category adds a system FLAG whose reason
-    Coral shows to its moderators: abuse and attack -> COMMENT_DETECTED_TOXIC, promotion ->
-    COMMENT_DETECTED_SPAM.
+    reject -> status REJECTED, with ``moderationAction: {status, rejectionReason: {code, detailedExplanation}}``
+    (Coral 9 stores the reason with the rejection and can show it to the author; older Coral ignores the key);
+    review -> status SYSTEM_WITHHELD (held for a moderator, as Coral's own toxicity and spam phases do); approve
+    -> nothing, so Coral's later phases (site-wide pre-moderation) and defaults still decide. Each flagged
+    category adds a system FLAG whose reason Coral shows to its moderators: abuse and attack ->
+    COMMENT_DETECTED_TOXIC, promotion -> COMMENT_DETECTED_SPAM.
     """
     verdict = answer["verdict"]
     if verdict == "approve":
@@ -249,6 +286,8 @@ def coral_response(answer: dict) -> dict | None:
     out: dict = {"status": "REJECTED" if verdict == "reject" else "SYSTEM_WITHHELD"}
     if reasons:
         out["actions"] = [{"actionType": "FLAG", "reason": reason} for reason in reasons]
+    if verdict == "reject" and policy is not None:
+        out["moderationAction"] = {"status": "REJECTED", "rejectionReason": rejection_reason(answer, policy)}
     return out
 
 
@@ -289,7 +328,7 @@ def moderate(site: str):
         headers["X-Moderation-Reasons"] = ",".join(answer["reasons"])
     if answer.get("store") == "unavailable":
         headers["X-Moderation-Store"] = "unavailable"
-    return _answer(coral_response(answer), headers)
+    return _answer(coral_response(answer, services().policy(site)), headers)
 
 
 # -- the site admin's settings ---------------------------------------------------------------------------------

@@ -20,9 +20,11 @@ from classifier.types import CATEGORIES
 from ..actions import comments as comment_actions
 from ..actions import queue as queue_actions
 from ..actions import users as user_actions
+from ..actions import webhooks as webhook_actions
 from ..actions import words as word_actions
 from ..actions.context import Services
 from ..actions.errors import ActionError, Invalid
+from ..actions.events import EVENT_TYPES
 from ..auth import identify
 from ..config import MAX_SECONDS
 from ..errors import ApiError, api_error
@@ -431,6 +433,51 @@ def rules_change():
     except Invalid as exc:
         return _rules_page(exc.fields, 422, dict(request.form))
     return redirect(url_for("console.rules"))
+
+
+def _webhooks_page(errors: list[dict] | None = None, status: int = 200, form: dict | None = None, secret: dict | None = None):
+    s, site = services(), g.console.site
+    endpoints = []
+    for endpoint in webhook_actions.listing(s, site):
+        view = webhook_actions.view(s, site, endpoint["id"], attempts=5)
+        endpoints.append(view)
+    return (
+        render_template(
+            "webhooks.html", endpoints=endpoints, errors=errors or [], form=form or {}, secret=secret, types=EVENT_TYPES
+        ),
+        status,
+    )
+
+
+@bp.get("/webhooks")
+@signed_in
+def webhooks():
+    """The site's webhook endpoints: add (the secret shown once), turn off and on, remove, latest deliveries (admins)."""
+    _admin_only()
+    return _webhooks_page()
+
+
+@bp.post("/webhooks")
+@signed_in
+def webhooks_change():
+    _admin_only()
+    s, site = services(), g.console.site
+    action = request.form.get("action")
+    try:
+        if action == "add":
+            data = {"url": request.form.get("url", ""), "types": request.form.getlist("types"), "description": request.form.get("description", "")}
+            made = webhook_actions.create(s, site, data)
+            return _webhooks_page(secret=made, status=201)
+        endpoint_id = request.form.get("id", "")
+        if action in ("enable", "disable"):
+            webhook_actions.change(s, site, endpoint_id, {"enabled": action == "enable"})
+        elif action == "remove":
+            webhook_actions.remove(s, site, endpoint_id)
+        else:
+            raise ApiError(400, "unknown action", "bad_request")
+    except Invalid as exc:
+        return _webhooks_page(exc.fields, 422, dict(request.form))
+    return redirect(url_for("console.webhooks"))
 
 
 @bp.get("/dashboard")

@@ -6,7 +6,8 @@ bans, history), ``queue`` (review queue with leases, audit log, labels),
 ``apikeys``, ``policies``, ``integrations``, ``shadow`` (comparisons of a
 shadow model with the active one), ``sessions`` (console sign-ins) and
 ``changes`` (counters that tell other processes what to drop from their caches),
-``limits`` (token buckets of the rate limits) and ``words`` (sites' own word lists).
+``limits`` (token buckets of the rate limits), ``words`` (sites' own word lists), ``events`` (users'
+outboxes and the sites' event logs) and ``webhooks`` (endpoints and their deliveries).
 Multi-step updates are single Lua scripts (``scripts/*.lua``, called with
 named arguments, see ``scripts.py``); key names come from ``keys.py``. Redis
 is used here and nowhere else: every failure leaves the store as one
@@ -27,6 +28,7 @@ from .apikeys import ApiKeyStore
 from .changes import ChangeStore
 from .comments import CommentStore
 from .errors import REDIS_ERRORS, StoreUnavailable, guarded, ignore
+from .events import EventStore
 from .integrations import IntegrationStore
 from .limits import LimitStore
 from .policies import PolicyStore
@@ -35,6 +37,7 @@ from .scripts import Scripts
 from .sessions import SessionStore
 from .shadow import ShadowStore
 from .users import UserStore
+from .webhooks import WebhookStore
 from .words import WordStore
 
 __all__ = ["Store", "StoreUnavailable", "connect", "is_cluster_url"]
@@ -126,6 +129,8 @@ class Store:
         self.changes = ChangeStore(client, on_error=on_error)
         self.limits = LimitStore(client, scripts, on_error=on_error)
         self.words = WordStore(client, scripts, on_error=on_error)
+        self.events = EventStore(client, scripts, on_error=on_error)
+        self.webhooks = WebhookStore(client, scripts, on_error=on_error)
 
     def ping(self) -> bool:
         """Tell whether Redis answers (on a cluster: any primary; one that is down, or failing over, leaves the

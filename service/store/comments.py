@@ -101,8 +101,10 @@ class CommentStore:
         policy,
         now: float,
         comments_kept: int = 50,
+        verdict_event: bool = False,
     ) -> Submitted:
-        """Record the comment once (see scripts/submit.lua); a repeat returns what was recorded."""
+        """Record the comment once (see scripts/submit.lua); a repeat returns what was recorded. With
+        ``verdict_event`` its verdict goes to the user's outbox as an event too."""
         keys = UserKeys(site, user)
         raw = self.scripts.call(
             "submit",
@@ -116,6 +118,7 @@ class CommentStore:
             fields=fields,
             retention_s=self.retention_s,
             comments_kept=comments_kept,
+            verdict_event=verdict_event,
         )
         status, stored_sha, stored, user_state, banned = raw
         return Submitted(status == "new", stored_sha, codec.loads(stored), parse_state(user_state), int(banned) == 1)

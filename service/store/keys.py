@@ -66,13 +66,19 @@ class UserKeys:
         """Counter: bans, unbans and strike resets so far (numbers their audit entries, which live in the site's slot)."""
         return f"{self.tag}:actions"
 
+    @property
+    def outbox(self) -> str:
+        """Stream: events of this user's changes not yet published to the site's event log (``service.events``),
+        written by the script that makes the change, in the same step."""
+        return f"{self.tag}:outbox"
+
     def comment(self, comment_id: str) -> str:
         """Hash: the stored answer and state of one comment."""
         return f"{self.tag}:c:{_id(comment_id)}"
 
     def all(self) -> list[str]:
         """Return the keys a user script needs, in the scripts' KEYS order."""
-        return [self.strikes, self.strike_info, self.ban, self.history, self.comments]
+        return [self.strikes, self.strike_info, self.ban, self.history, self.comments, self.outbox]
 
 
 class SiteKeys:
@@ -151,6 +157,38 @@ class SiteKeys:
         """Counter: moves with every change of the site's lists (what each process compiled is compared with it)."""
         return f"{self.tag}:words:v"
 
+    @property
+    def events(self) -> str:
+        """Stream: the site's event log (``service.events``), oldest first, trimmed to the site's retention."""
+        return f"{self.tag}:events"
+
+    @property
+    def events_published(self) -> str:
+        """Hash: user id -> id of the last entry of that user's outbox published to the event log (once each)."""
+        return f"{self.tag}:events:published"
+
+    @property
+    def events_pending(self) -> str:
+        """Hash: user id -> "<time> <token>": a change of that user is under way, whose events the relay publishes
+        if the process making it stops before it does."""
+        return f"{self.tag}:events:pending"
+
+    @property
+    def events_floor(self) -> str:
+        """String: id of the newest event trimmed from the log (a cursor older than it has missed events)."""
+        return f"{self.tag}:events:floor"
+
+    @property
+    def webhooks(self) -> str:
+        """Hash: webhook endpoint id -> JSON {url, types, secret, description, enabled, disabled, created_at}."""
+        return f"{self.tag}:webhooks"
+
+    def webhook(self, endpoint_id: str, part: str) -> str:
+        """One endpoint's delivery keys: ``state`` (hash: cursor, attempts, next_at, failing_since), ``log`` (list of
+        the latest attempts, JSON, newest first), ``redeliver`` (list of event ids to send again), ``lease`` (string:
+        the process delivering to it)."""
+        return f"{self.tag}:wh:{_id(endpoint_id)}:{part}"
+
     def stats(self, hour: int) -> str:
         """Hash: counts of one hour (seconds since the epoch // 3600): all, verdict:<v>, category:<c>."""
         return f"{self.tag}:stats:{hour}"
@@ -167,6 +205,12 @@ def console_session(digest: str) -> str:
 
 #: Set of every site that has API keys (for metrics and exports).
 SITES = f"{PREFIX}:sites"
+
+#: Set of the sites that have webhook endpoints (the deliverer looks at them only).
+WEBHOOK_SITES = f"{PREFIX}:webhooks:sites"
+
+#: String: which process holds the event relay's lease (it sweeps every site's unfinished changes).
+EVENT_RELAY_LEASE = f"{PREFIX}:events:relay"
 
 #: Hash of change counters, one per topic (``apikeys``, ``policies``, ``integrations``, ``models``, ``rules``): every instance polls it and
 #: drops its cached copies of what changed (``service.watch``).

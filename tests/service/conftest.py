@@ -120,8 +120,10 @@ def make_app(redis_url, assessor, clock):
         return app
 
     yield make
-    for app in made:  # each app's change watcher polls Redis on a thread of its own once it served a request
+    for app in made:  # each app's change watcher and event relay run on threads of their own once it served a request
         app.extensions["moderation"].watcher.stop()
+        app.extensions["moderation_events"].stop()
+        app.extensions["moderation_webhooks"].stop()
 
 
 @pytest.fixture

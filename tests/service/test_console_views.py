@@ -247,3 +247,31 @@ def test_a_word_list_import_names_every_problem_by_its_line(client, keys):
     assert client.post("/console/rules", data={"csrf": token, "action": "import", "text": "review plonker"}).status_code == 302
     exported = client.get("/console/rules/export.csv").get_data(as_text=True)
     assert exported == "pattern,severity,category,note,added_by,added_at\nplonker,review,abuse,,ada,2027-01-15T08:00:00.000Z\n"
+
+
+def test_webhooks_page_adds_shows_the_secret_once_and_escapes(client, keys):
+    sign_in(client, keys["admin"])
+    token = csrf_of(client.get("/console/webhooks").get_data(as_text=True))
+    description = "<script>alert(1)</script>"
+    added = client.post(
+        "/console/webhooks",
+        data={"csrf": token, "action": "add", "url": "https://hooks.example.org/m", "types": ["user.banned"], "description": description},
+    )
+    page = added.get_data(as_text=True)
+    assert added.status_code == 201 and "whsec_" in page
+    assert description not in page and "&lt;script&gt;" in page
+    [endpoint] = client.get("/v1/webhooks", headers=auth(keys["admin"])).get_json()["webhooks"]
+    assert endpoint["types"] == ["user.banned"] and endpoint["description"] == description
+    again = client.get("/console/webhooks").get_data(as_text=True)
+    assert "whsec_" not in again and endpoint["id"] in again  # the secret only once
+    client.post("/console/webhooks", data={"csrf": token, "action": "disable", "id": endpoint["id"]})
+    assert client.get(f"/v1/webhooks/{endpoint['id']}", headers=auth(keys["admin"])).get_json()["enabled"] is False
+    refused = client.post("/console/webhooks", data={"csrf": token, "action": "add", "url": "http://10.0.0.1/x"})
+    assert refused.status_code == 422 and "url" in refused.get_data(as_text=True)
+    client.post("/console/webhooks", data={"csrf": token, "action": "remove", "id": endpoint["id"]})
+    assert client.get("/v1/webhooks", headers=auth(keys["admin"])).get_json()["webhooks"] == []
+
+
+def test_webhooks_page_is_for_admins(client, keys):
+    sign_in(client, keys["moderator"])
+    assert client.get("/console/webhooks").status_code == 403

@@ -36,6 +36,16 @@ SWEARING = "fuck off"
 SPAM = "Make $500 a day from home!!! Visit www.easy-cash-now.biz today"
 TOXIC = {"actionType": "FLAG", "reason": "COMMENT_DETECTED_TOXIC"}
 SPAM_FLAG = {"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"}
+#: Coral's REJECTION_REASON_CODE (server/src/core/server/graph/schema/schema.graphql, coralproject/talk).
+REJECTION_REASON_CODES = {
+    "OFFENSIVE", "ABUSIVE", "SPAM", "BANNED_WORD", "AD", "ILLEGAL_CONTENT", "HARASSMENT_BULLYING", "MISINFORMATION",
+    "HATE_SPEECH", "IRRELEVANT_CONTENT", "OTHER",
+}
+
+
+def plain(body: dict | None) -> dict | None:
+    """The answer without its rejection reason (checked on its own below)."""
+    return None if body is None else {k: v for k, v in body.items() if k != "moderationAction"}
 
 
 def example(name: str = "coral_new.json", text: str | None = None, author: str | None = None, action: str | None = None) -> dict:
@@ -225,7 +235,7 @@ def test_recorded_examples(client, keys, configured):
     for name in ("coral_new.json", "coral_reply.json", "coral_edit.json"):
         raw = (EXAMPLES / name).read_bytes()
         response = send(client, raw, SECRET)
-        answers[name] = (response.status_code, response.get_json(silent=True), response.headers["X-Moderation-Action"])
+        answers[name] = (response.status_code, plain(response.get_json(silent=True)), response.headers["X-Moderation-Action"])
     assert answers["coral_new.json"] == (204, None, "NEW")
     assert answers["coral_reply.json"] == (200, {"status": "SYSTEM_WITHHELD", "actions": [TOXIC]}, "NEW")
     assert answers["coral_edit.json"] == (200, {"status": "REJECTED", "actions": [TOXIC]}, "EDIT")
@@ -237,7 +247,7 @@ def test_the_older_request_shape(client, keys, configured):
     older = {k: v for k, v in newer.items() if k not in ("tenantID", "tenantDomain")}
     older["tenant"] = {"id": newer["tenantID"], "domain": newer["tenantDomain"]}
     first, second = moderate(client, older), moderate(client, newer)
-    assert first.get_json() == second.get_json() == {"status": "REJECTED", "actions": [TOXIC]}
+    assert plain(first.get_json()) == plain(second.get_json()) == {"status": "REJECTED", "actions": [TOXIC]}
     assert first.headers["X-Moderation-Comment-Id"] == second.headers["X-Moderation-Comment-Id"]
     assert strikes(client, keys, "old-coral") == 1
 
@@ -274,7 +284,7 @@ def test_verdicts_map_to_coral(client, keys, configured, text, verdict, answer):
         assert response.status_code == 204 and response.get_data() == b""
     else:
         assert response.status_code == 200 and response.mimetype == "application/json"
-        assert response.get_json() == answer
+        assert plain(response.get_json()) == answer
 
 
 def test_answers_use_only_values_coral_accepts(client, keys, configured):
@@ -285,8 +295,13 @@ def test_answers_use_only_values_coral_accepts(client, keys, configured):
         if response.status_code == 204:
             continue
         body = response.get_json()
-        assert set(body) <= {"status", "actions", "tags"}
+        assert set(body) <= {"status", "actions", "tags", "moderationAction"}
         assert body["status"] in statuses
+        if "moderationAction" in body:
+            action = body["moderationAction"]
+            assert set(action) == {"status", "rejectionReason"} and action["status"] in statuses
+            assert set(action["rejectionReason"]) <= {"code", "legalGrounds", "detailedExplanation", "customReason"}
+            assert action["rejectionReason"]["code"] in REJECTION_REASON_CODES
         for action in body.get("actions", []):
             assert set(action) == {"actionType", "reason"} and action["actionType"] == "FLAG"
             assert action["reason"] in ("COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM")
@@ -297,7 +312,7 @@ def test_a_retry_is_answered_the_same_and_strikes_once(client, keys, configured)
     first = moderate(client, request)
     again = moderate(client, request)
     assert first.status_code == again.status_code == 200
-    assert first.get_json() == again.get_json() == {"status": "REJECTED", "actions": [TOXIC]}
+    assert first.get_json() == again.get_json() and plain(first.get_json()) == {"status": "REJECTED", "actions": [TOXIC]}
     assert first.headers["X-Moderation-Comment-Id"] == again.headers["X-Moderation-Comment-Id"]
     assert strikes(client, keys, "retrying-user") == 1
     review = example(text=REVIEW, author="retrying-user")
@@ -338,7 +353,7 @@ def test_a_banned_users_comment_is_rejected(client, keys, configured):
     assert ban.status_code == 200
     response = moderate(client, example(text=CLEAN, author=author))
     assert response.status_code == 200
-    assert response.get_json() == {"status": "REJECTED"}  # no flag: the text itself is fine
+    assert plain(response.get_json()) == {"status": "REJECTED"}  # no flag: the text itself is fine
     assert response.headers["X-Moderation-Reasons"] == "user_banned"
 
 
@@ -347,7 +362,10 @@ def test_strikes_lead_to_a_ban_and_then_every_comment_is_rejected(client, keys, 
     for i in range(3):
         moderate(client, example(text=f"{ABUSIVE} ({i})", author=author))
     assert client.get(f"/v1/users/{author}", headers=auth(keys["moderator"])).get_json()["banned"] is True
-    assert moderate(client, example(text=CLEAN, author=author)).get_json() == {"status": "REJECTED"}
+    banned = moderate(client, example(text=CLEAN, author=author)).get_json()
+    assert plain(banned) == {"status": "REJECTED"}
+    assert banned["moderationAction"]["rejectionReason"]["code"] == "OTHER"
+    assert "banned" in banned["moderationAction"]["rejectionReason"]["detailedExplanation"]
 
 
 def test_bad_bodies(client, keys, configured):
@@ -396,7 +414,7 @@ def test_html_bodies_are_read_as_text(client, keys):
     client.put(SETTINGS, json={"secrets": [SECRET], "format": "HTML"}, headers=auth(keys["admin"]))
     html = "<p>You are a pathetic <b>idiot</b> and everyone knows it.</p><p>&nbsp;Bye &amp; <br>good night</p>"
     response = moderate(client, example(text=html))
-    assert response.get_json() == {"status": "REJECTED", "actions": [TOXIC]}
+    assert plain(response.get_json()) == {"status": "REJECTED", "actions": [TOXIC]}
     text = stored(client, keys, response.headers["X-Moderation-Comment-Id"])["text"]
     assert text == "You are a pathetic idiot and everyone knows it.\n\xa0Bye & \ngood night"
     assert coral.html_text("Tom &lt;3 Jerry, 2 < 3") == "Tom <3 Jerry, 2 < 3"
@@ -423,7 +441,7 @@ def test_redis_outage_still_answers_coral(redis_url, assessor, clock, keys, redi
     break_redis(own)
     clock.advance(60)
     rejected = moderate(client, example(text=ABUSIVE, author="during"))
-    assert rejected.status_code == 200 and rejected.get_json() == {"status": "REJECTED", "actions": [TOXIC]}
+    assert rejected.status_code == 200 and plain(rejected.get_json()) == {"status": "REJECTED", "actions": [TOXIC]}
     assert rejected.headers["X-Moderation-Store"] == "unavailable"
     held = moderate(client, example(text=PROMOTION, author="during"))
     assert held.get_json() == {"status": "SYSTEM_WITHHELD", "actions": [SPAM_FLAG]}
@@ -443,3 +461,34 @@ def test_signature_helpers():
     assert coral.verify([SECRET], body, "sha256=" + coral.sign(SECRET, body).upper())
     assert not coral.verify([], body, "sha256=" + coral.sign(SECRET, body))
     assert not coral.verify([SECRET], body, "sha256=\u00e9\u00e9")
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "words"),
+    [
+        (ABUSIVE, "HARASSMENT_BULLYING", "a personal attack"),
+        (SPAM, "SPAM", "promotion"),
+    ],
+)
+def test_a_rejection_carries_its_reason_for_coral_to_store(client, keys, configured, text, code, words):
+    client.put("/v1/policy", json={"terms_url": "https://news.example.org/rules", "appeal": "https://news.example.org/appeal"},
+               headers=auth(keys["admin"]))
+    body = moderate(client, example(text=text, author="reasoned")).get_json()
+    assert body["status"] == "REJECTED"
+    reason = body["moderationAction"]["rejectionReason"]
+    assert body["moderationAction"]["status"] == "REJECTED" and reason["code"] == code
+    explanation = reason["detailedExplanation"]
+    assert words in explanation and "automated means" in explanation
+    assert "https://news.example.org/rules" in explanation and "To contest: https://news.example.org/appeal" in explanation
+
+
+def test_rejection_codes_follow_the_strongest_reason():
+    from service.compat.coral import rejection_code
+
+    assert rejection_code(["abuse:rule:block", "attack:model:reject"]) == "BANNED_WORD"
+    assert rejection_code(["abuse:site:block"]) == "BANNED_WORD"
+    assert rejection_code(["abuse:model:reject"]) == "ABUSIVE"
+    assert rejection_code(["attack:rule:block", "abuse:model:review"]) == "HARASSMENT_BULLYING"
+    assert rejection_code(["promotion:rule:block"]) == "SPAM"
+    assert rejection_code(["user_banned"]) == "OTHER"
+    assert all(rejection_code([r]) in REJECTION_REASON_CODES for r in ("abuse:model:review", "store_unavailable"))

@@ -583,7 +583,8 @@ def tour_comments(api: Api) -> None:
     one = "/v1/comments/{comment_id}"
     record = api("GET", one, key="moderator", path={"comment_id": "r1"}, expect=200).get_json()
     assert record["state"] == "pending" and record["decision"] is None
-    api("GET", one, key="site", path={"comment_id": "r1"}, expect=403)
+    own = api("GET", one, key="site", path={"comment_id": "r1"}, expect=200).get_json()
+    assert own == record  # a site key reads its own comments, as a moderator does (no moderator's field in it)
     api("GET", one, key="other", path={"comment_id": "r1"}, expect=404)
     api("GET", one, key="moderator", path={"comment_id": "nope"}, expect=404)
     api("GET", one, key=None, path={"comment_id": "r1"}, expect=401)
@@ -682,6 +683,83 @@ def tour_queue(api: Api) -> None:
     assert fields_of(invalid) == {"limit", "decision"}
     api("GET", "/v1/audit", key="site", expect=403)
     api("GET", "/v1/audit", key=None, expect=401)
+
+
+def tour_events(api: Api) -> None:
+    api("PUT", "/v1/policy", json={"verdict_events": True, "appeal": "https://news.example.org/appeal"}, expect=200)
+    for i, text in enumerate((ABUSIVE, ABUSIVE, ABUSIVE, REVIEW)):
+        api("POST", "/v1/comments", key="site", json=comment(f"e{i}", text, "fay"), expect=200)
+    decide = "/v1/comments/{comment_id}/decision"
+    api("POST", decide, key="moderator", path={"comment_id": "e3"}, json={"decision": "reject", "moderator": "m"}, expect=200)
+    api("POST", decide, key="moderator", path={"comment_id": "e2"}, json={"decision": "approve", "moderator": "m"}, expect=200)
+    api("POST", "/v1/comments/{comment_id}/undo", key="moderator", path={"comment_id": "e2"}, json={"moderator": "m"}, expect=200)
+    for action, method, body in (
+        ("/v1/users/{user_id}/ban", "POST", {"reason": "x", "duration_s": None}),
+        ("/v1/users/{user_id}/ban", "DELETE", None),
+        ("/v1/users/{user_id}/strikes/reset", "POST", None),
+    ):
+        api(method, action, key="moderator", path={"user_id": "fay"}, json=body, expect=200)
+    page = api("GET", "/v1/events", key="site", expect=200).get_json()
+    assert {e["type"] for e in page["events"]} == {
+        "comment.verdict", "comment.decided", "comment.decision_undone", "user.banned", "user.unbanned", "user.strikes_reset"
+    }
+    api("GET", "/v1/events", key="admin", query_string={"after": page["cursor"], "types": "user.banned", "limit": 5}, expect=200)
+    fields = fields_of(api("GET", "/v1/events", key="site", query_string={"after": "x", "types": "nope", "limit": 0}, expect=422))
+    assert fields == {"after", "types", "limit"}
+    api("GET", "/v1/events", key="moderator", expect=403)
+    api("GET", "/v1/events", key=None, expect=401)
+    # a cursor past the retention (the floor is set as trimming sets it)
+    store = api.client.application.extensions["moderation"].store
+    store.client.set("mod:{s:news}:events:floor", page["events"][0]["id"])
+    gone = api("GET", "/v1/events", key="site", query_string={"after": "0-0"}, expect=410).get_json()["error"]
+    assert gone["code"] == "cursor_expired" and gone["oldest_cursor"] == page["events"][0]["id"]
+
+
+def test_event_answers_match_the_document(api):
+    tour_events(api)
+
+
+def tour_webhooks(api: Api) -> None:
+    hooks, one, again = "/v1/webhooks", "/v1/webhooks/{endpoint_id}", "/v1/webhooks/{endpoint_id}/redeliver"
+    made = api("POST", hooks, json={"url": "https://hooks.example.org/moderation", "types": ["user.banned"]}, expect=201).get_json()
+    assert made["secret"].startswith("whsec_")
+    path = {"endpoint_id": made["id"]}
+    assert [w["id"] for w in api("GET", hooks, expect=200).get_json()["webhooks"]] == [made["id"]]
+    api("GET", one, path=path, expect=200)
+    api("GET", one, path={"endpoint_id": "wh_nope"}, expect=404)
+    api("PATCH", one, path=path, json={"enabled": False, "types": None, "description": "off for now"}, expect=200)
+    api("PATCH", one, path={"endpoint_id": "wh_nope"}, json={"enabled": True}, expect=404)
+    assert fields_of(api("PATCH", one, path=path, json={"enabled": "yes", "url": "http://10.1.2.3/"}, expect=422)) == {"enabled", "url"}
+    api("PATCH", one, path=path, data=b"{", headers={"Content-Type": "application/json"}, expect=400)
+    api("PATCH", one, path=path, json={"description": "d" * HUGE}, expect=413)
+    assert fields_of(api("POST", hooks, json={"url": "http://127.0.0.1/x"}, expect=422)) == {"url"}
+    api("POST", hooks, data=b"{", headers={"Content-Type": "application/json"}, expect=400)
+    api("POST", hooks, json={"url": "https://x.example.org/" + "p" * HUGE}, expect=413)
+    api("POST", hooks, key="site", json={"url": "https://hooks.example.org/x"}, expect=403)
+    api("POST", hooks, key=None, json={"url": "https://hooks.example.org/x"}, expect=401)
+    api("GET", hooks, key="moderator", expect=403)
+    api("GET", hooks, key=None, expect=401)
+    for method in ("GET", "DELETE"):
+        api(method, one, key="site", path=path, expect=403)
+        api(method, one, key=None, path=path, expect=401)
+    api("PATCH", one, key="site", path=path, json={}, expect=403)
+    api("PATCH", one, key=None, path=path, json={}, expect=401)
+    api("POST", "/v1/users/{user_id}/ban", key="moderator", path={"user_id": "gus"}, json={"reason": "x"}, expect=200)
+    [event] = api("GET", "/v1/events", key="site", query_string={"types": "user.banned"}, expect=200).get_json()["events"][-1:]
+    assert api("POST", again, path=path, json={"event_id": event["id"]}, expect=202).get_json()["queued"] is True
+    api("POST", again, path=path, json={"event_id": "1-0"}, expect=404)
+    api("POST", again, path={"endpoint_id": "wh_nope"}, json={"event_id": event["id"]}, expect=404)
+    assert fields_of(api("POST", again, path=path, json={"event_id": "soon"}, expect=422)) == {"event_id"}
+    api("POST", again, path=path, data=b"{", headers={"Content-Type": "application/json"}, expect=400)
+    api("POST", again, path=path, json={"event_id": "1-" + "0" * HUGE}, expect=413)
+    api("POST", again, key="site", path=path, json={"event_id": event["id"]}, expect=403)
+    api("POST", again, key=None, path=path, json={"event_id": event["id"]}, expect=401)
+    api("DELETE", one, path=path, expect=204)
+    api("DELETE", one, path=path, expect=404)
+
+
+def test_webhook_answers_match_the_document(api):
+    tour_webhooks(api)
 
 
 def tour_users(api: Api) -> None:
@@ -951,6 +1029,13 @@ def tour_outage(api: Api) -> None:
         ("POST", "/v1/users/{user_id}/ban", {"user_id": "u"}, {"reason": "x"}),
         ("DELETE", "/v1/users/{user_id}/ban", {"user_id": "u"}, None),
         ("POST", "/v1/users/{user_id}/strikes/reset", {"user_id": "u"}, None),
+        ("GET", "/v1/events", None, None),
+        ("GET", "/v1/webhooks", None, None),
+        ("POST", "/v1/webhooks", None, {"url": "https://hooks.example.org/x"}),
+        ("GET", "/v1/webhooks/{endpoint_id}", {"endpoint_id": "wh_x"}, None),
+        ("PATCH", "/v1/webhooks/{endpoint_id}", {"endpoint_id": "wh_x"}, {"enabled": True}),
+        ("DELETE", "/v1/webhooks/{endpoint_id}", {"endpoint_id": "wh_x"}, None),
+        ("POST", "/v1/webhooks/{endpoint_id}/redeliver", {"endpoint_id": "wh_x"}, {"event_id": "1-0"}),
         ("GET", "/v1/keys", None, None),
         ("POST", "/v1/keys", None, {"role": "site"}),
         ("DELETE", "/v1/keys/{key_id}", {"key_id": "0123456789abcdef"}, None),
@@ -1062,6 +1147,8 @@ def test_every_documented_answer_is_exercised(api, broken_api):
         tour_comments,
         tour_queue,
         tour_users,
+        tour_events,
+        tour_webhooks,
         tour_admin,
         tour_rules,
         tour_health,

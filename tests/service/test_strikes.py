@@ -66,6 +66,10 @@ def test_a_site_can_change_its_policy(client, keys, clock):
         "allowed_domains": [],
         "thresholds": {},
         "rate_limit": None,
+        "events_retention_s": 14 * DAY,
+        "verdict_events": False,
+        "terms_url": None,
+        "appeal": None,
     }
     first = reject(client, keys["site"], 1)  # an attack weighs 3: banned at once
     assert first["user"] == {"strikes": 3, "banned": True, "banned_until": iso(clock() + 3600)}

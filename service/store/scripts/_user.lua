@@ -1,7 +1,18 @@
 -- Shared by the scripts that change one (site, user). Prepended to each of them.
 -- KEYS[1] strikes (zset: comment id -> expiry), KEYS[2] strike info (hash),
--- KEYS[3] ban (hash), KEYS[4] history (list), KEYS[5] recent comments (list).
+-- KEYS[3] ban (hash), KEYS[4] history (list), KEYS[5] recent comments (list),
+-- KEYS[6] outbox (stream: events of this user's changes for the site's event log, service/events.py).
 -- Times are seconds since the epoch passed in by the service (injectable), never Redis TIME.
+
+local function emit(event)
+  -- An event the site must learn of, written in the same step as the change it tells of.
+  redis.call('XADD', KEYS[6], '*', 'e', cjson.encode(event))
+end
+
+local function emit_json(event)
+  -- An event prepared by the service (JSON), or nothing for ''.
+  if event ~= nil and event ~= '' then redis.call('XADD', KEYS[6], '*', 'e', event) end
+end
 
 local function purge(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -70,6 +81,8 @@ local function add_strike(id, weight, info, now, ttl, steps, history_keep)
     if not longer then
       set_ban(now, new_until, 'strikes:' .. after, 'policy', 1, crossed[1], 86400)
       remember(cjson.encode({type = 'ban', at = now, ['until'] = new_until, reason = 'strikes:' .. after, by = 'policy'}), history_keep)
+      emit({type = 'user.banned', at = now, ['until'] = new_until, reason = 'strikes:' .. after, by = 'policy',
+            strikes = after, threshold = crossed[1], comment_id = id, strike = info})
     end
   end
   return crossed
@@ -86,6 +99,8 @@ local function remove_strike(id, now, history_keep)
     if count < threshold then
       redis.call('DEL', KEYS[3])
       remember(cjson.encode({type = 'unban', at = now, reason = 'strike overturned', by = 'policy'}), history_keep)
+      emit({type = 'user.unbanned', at = now, reason = 'strike overturned', by = 'policy', strikes = count,
+            threshold = threshold, comment_id = id})
     end
   end
   return count

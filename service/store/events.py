@@ -1,0 +1,132 @@
+"""Events: each user's outbox, the site's event log, and the marks of changes under way (``service.events``).
+
+A change of one user (a decision, a ban, an unban, a strike reset) and the event
+that tells of it are written by one script in the user's slot: the event goes
+to the user's outbox (``UserKeys.outbox``). The site's log
+(``SiteKeys.events``) is in another slot of a cluster, so publishing is a
+second step, ``publish``: the outbox's entries are added to the log in order,
+each once (the log remembers the last outbox id it took from each user), and
+the outbox is then trimmed.
+
+A process could stop between the two steps. So before a change that may emit
+an event, the service marks it under way (``mark``: the user and a token in
+``SiteKeys.events_pending``); ``publish`` clears the mark, and the relay
+(``service.events.EventRelay``) publishes the outbox of every mark left
+behind. Nothing is published twice, and nothing is lost but with the data.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+
+import redis
+
+from .errors import guarded, ignore
+from .keys import EVENT_RELAY_LEASE, SITES, SiteKeys, UserKeys
+from .scripts import Scripts
+
+
+def next_id(stream_id: str) -> str:
+    """Return the smallest stream id after ``stream_id`` ("<ms>-<seq>")."""
+    ms, _, seq = stream_id.partition("-")
+    return f"{ms}-{int(seq or 0) + 1}"
+
+
+def cursor_before(stream_id: str) -> str:
+    """Return the cursor just before ``stream_id`` (reading after it starts with that event)."""
+    ms, _, seq = stream_id.partition("-")
+    n = int(seq or 0)
+    return f"{ms}-{n - 1}" if n > 0 else f"{int(ms) - 1}-18446744073709551615"
+
+
+def id_before(a: str, b: str) -> bool:
+    """Tell whether stream id ``a`` sorts before ``b``."""
+    am, _, aseq = a.partition("-")
+    bm, _, bseq = b.partition("-")
+    return (int(am), int(aseq or 0)) < (int(bm), int(bseq or 0))
+
+
+@guarded("events")
+class EventStore:
+    """The outboxes, the sites' event logs and the marks of changes under way."""
+
+    def __init__(self, client: redis.Redis, scripts: Scripts, on_error: Callable[[str], None] = ignore):
+        self.client = client
+        self.scripts = scripts
+        self.on_error = on_error
+
+    def mark(self, site: str, user: str, now: float) -> str:
+        """Mark a change of ``user`` under way; return its token (for ``publish``)."""
+        token = secrets.token_hex(8)
+        self.client.hset(SiteKeys(site).events_pending, user, f"{now:.3f} {token}")
+        return token
+
+    def marked(self, site: str) -> dict[str, tuple[float, str]]:
+        """Return the changes under way: user -> (marked at, token)."""
+        found = self.client.hgetall(SiteKeys(site).events_pending)
+        out = {}
+        for user, value in found.items():
+            at, _, token = value.partition(" ")
+            try:
+                out[user] = (float(at), token)
+            except ValueError:
+                out[user] = (0.0, token)
+        return out
+
+    def outbox(self, site: str, user: str, count: int = 100) -> list[tuple[str, str]]:
+        """Return the oldest ``count`` entries of a user's outbox: (outbox id, event JSON)."""
+        return [
+            (entry_id, fields.get("e", "{}")) for entry_id, fields in self.client.xrange(UserKeys(site, user).outbox, count=count)
+        ]
+
+    def publish(self, site: str, user: str, entries: list[tuple[str, str]], token: str = "", min_id: str = "") -> str:
+        """Add ``entries`` (outbox id, final event JSON) to the site's log, each once; clear the mark ``token``;
+        trim the log before ``min_id``; trim the user's outbox up to what the log has. Return the last outbox id
+        published ('' when none ever was)."""
+        keys = SiteKeys(site)
+        last = self.scripts.call(
+            "publish_events",
+            [keys.events, keys.events_published, keys.events_pending, keys.events_floor],
+            user=user,
+            token=token,
+            min_id=min_id,
+            entries=[x for pair in entries for x in pair],
+        )
+        if last:
+            self.client.xtrim(UserKeys(site, user).outbox, minid=next_id(last), approximate=False)
+        return last or ""
+
+    def read(self, site: str, after: str, count: int) -> list[tuple[str, str]]:
+        """Return up to ``count`` events of the site's log after the id ``after`` ("0-0": from the oldest)."""
+        return [
+            (entry_id, fields.get("e", "{}"))
+            for entry_id, fields in self.client.xrange(SiteKeys(site).events, min=f"({after}", count=count)
+        ]
+
+    def bounds(self, site: str) -> tuple[str | None, str | None, str | None]:
+        """Return (the id of the oldest event kept, of the newest, of the newest trimmed), None where there is none."""
+        keys = SiteKeys(site)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.xrange(keys.events, count=1)
+        pipe.xrevrange(keys.events, count=1)
+        pipe.get(keys.events_floor)
+        oldest, newest, floor = pipe.execute()
+        return (oldest[0][0] if oldest else None, newest[0][0] if newest else None, floor or None)
+
+    def size(self, site: str) -> int:
+        """Return how many events the site's log holds."""
+        return int(self.client.xlen(SiteKeys(site).events))
+
+    def sites(self) -> Iterator[str]:
+        """Yield every site with API keys (those whose changes the relay looks after)."""
+        yield from self.client.sscan_iter(SITES)
+
+    def take_lease(self, holder: str, seconds: int) -> bool:
+        """Take or keep the relay's lease for ``seconds``; tell whether ``holder`` has it."""
+        if self.client.set(EVENT_RELAY_LEASE, holder, nx=True, ex=seconds):
+            return True
+        if self.client.get(EVENT_RELAY_LEASE) == holder:
+            self.client.expire(EVENT_RELAY_LEASE, seconds)
+            return True
+        return False
