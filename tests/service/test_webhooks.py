@@ -67,7 +67,9 @@ class Receiver:
     def deliveries(self) -> list[dict]:
         if not self.log.exists():
             return []
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
+        # The receiver may be writing a line now: only whole lines (ended by a newline) count.
+        whole = self.log.read_text().split("\n")[:-1]
+        return [json.loads(line) for line in whole if line.strip()]
 
     def accepted(self) -> list[dict]:
         """The verified deliveries answered 2xx at once (a slow answer is a timeout here)."""
