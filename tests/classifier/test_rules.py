@@ -159,7 +159,7 @@ def test_reference_hosts_are_not_promotion(rules, normalizer):
 
 
 def test_a_link_in_a_long_comment_is_a_citation_not_a_bare_link(rules, normalizer):
-    link = "http://www.naturalgaseurope.com/syria-is-it-all-about-gas"
+    link = "http://www.energy-routes.example/where-the-pipeline-goes"
     short = f"read this {link}"
     assert ("promotion", "review") in hits_of(rules, normalizer, short)
     words = " ".join(["the pipeline route matters more than the speeches, and the figures show it"] * 3)
