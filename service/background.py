@@ -32,6 +32,8 @@ class Loop:
 
     def __init__(self, interval_s: float):
         self.interval_s = interval_s
+        #: This process's name as a lease holder (the relay and the deliveries hold leases in Redis).
+        self.holder = holder_name()
         self._pid: int | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -53,6 +55,7 @@ class Loop:
                 return
             self._pid = os.getpid()
             self._stop.clear()
+        self.holder = holder_name()  # a forked worker is another holder than its master
         self.starting()
         threading.Thread(
             target=_run, args=(weakref.ref(self), self._stop, self._wake, self.interval_s), name=self.name, daemon=True

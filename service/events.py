@@ -20,7 +20,7 @@ import weakref
 
 from .actions import events as actions
 from .actions.context import Services
-from .background import Loop, holder_name
+from .background import Loop
 from .store import StoreUnavailable
 
 #: A mark younger than this is a change still under way.
@@ -35,10 +35,6 @@ class EventRelay(Loop):
     def __init__(self, services: Services, interval_s: float):
         super().__init__(interval_s)
         self._services = weakref.ref(services)
-        self.holder = holder_name()
-
-    def starting(self) -> None:
-        self.holder = holder_name()  # a forked worker is another holder than its master
 
     def round(self) -> int:
         return self.sweep()

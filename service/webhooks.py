@@ -39,9 +39,9 @@ from urllib.parse import urlsplit
 
 from standardwebhooks.webhooks import Webhook
 
-from .background import Loop, holder_name
+from .background import Loop
 from .store import StoreUnavailable
-from .store.events import cursor_before, id_before
+from .store.events import id_before
 
 #: How long an endpoint's lease lasts (it is renewed before each delivery).
 LEASE_S = 60.0
@@ -208,10 +208,6 @@ class Deliverer(Loop):
     def __init__(self, services, poll_s: float):
         super().__init__(poll_s)
         self._services = weakref.ref(services)
-        self.holder = holder_name()
-
-    def starting(self) -> None:
-        self.holder = holder_name()  # a forked worker is another holder than its master
 
     def round(self) -> int:
         return self.run_once()
@@ -244,15 +240,15 @@ class Deliverer(Loop):
             if state["next_at"] > time.time():
                 return 0
             while (event_id := store.next_redelivery(site, endpoint_id)) is not None:
-                found = services.store.events.read(site, cursor_before(event_id), 1)
-                if found and found[0][0] == event_id:
-                    attempt = self._send(services, site, endpoint_id, record, found[0], redelivery=True)
+                raw = services.store.events.get(site, event_id)
+                if raw is not None:
+                    attempt = self._send(services, site, endpoint_id, record, (event_id, raw), redelivery=True)
                     made += 1
                     if attempt.status == 410:
                         return made
             cursor = state["cursor"]
             attempts = state["attempts"]
-            _, _, floor = services.store.events.bounds(site)
+            floor = services.store.events.floor(site)
             if floor is not None and id_before(cursor, floor):
                 # The endpoint fell behind the site's retention (off, or failing, for longer): say so, and go on.
                 store.log(

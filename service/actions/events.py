@@ -43,15 +43,8 @@ REPEATED = "repeated breaches of the comment rules: {strikes} strikes within the
 #: The ground of a comment refused because its author is banned.
 REPEATED_BAN = "the author is banned for repeated breaches of the comment rules"
 
-#: What a decision does to the content or the account (Art. 17(3)(a)).
-RESTRICTIONS = {
-    ("comment", "reject"): "removal",
-    ("comment", "review"): "held_for_review",
-    ("comment", "approve"): "none",
-    ("comment", "rejected"): "removal",
-    ("comment", "pending"): "held_for_review",
-    ("comment", "approved"): "none",
-}
+#: What a decision does to the comment (Art. 17(3)(a)), by the state it leaves the comment in.
+RESTRICTIONS = {"rejected": "removal", "pending": "held_for_review", "approved": "none"}
 
 #: An event id, which is also a cursor ("<ms>-<seq>", Redis stream ids).
 CURSOR = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
@@ -114,7 +107,7 @@ def build(site: str, user: str, raw: dict, policy: SitePolicy, record: dict | No
             else:
                 event["undone"] = raw.get("undone") or None
             reasons = [f"{c}:moderator:{decision}" for c in categories] if decision else []
-        restriction = RESTRICTIONS.get(("comment", raw.get("state") or decision or ""), "none")
+        restriction = RESTRICTIONS.get(raw.get("state"), "none")  # the comment's state after the event
         event["statement_of_reasons"] = {
             "restriction": restriction,
             "facts_and_circumstances": {"categories": categories, "reasons": reasons, "evidence": evidence},
@@ -212,9 +205,9 @@ def feed(services: Services, site: str, after: str | None, types: frozenset[str]
     ``types`` (None: all); with ``wait_s``, wait up to that long for one. ``Gone`` when events after the cursor
     were already trimmed."""
     store = services.store.events
-    _, _, floor = store.bounds(site)
+    floor = store.floor(site)
     cursor = after or "0-0"
-    if after is not None and floor is not None and _before(after, floor):
+    if after is not None and floor is not None and id_before(after, floor):
         raise Gone(
             "events after this cursor are past the site's retention; start again from oldest_cursor",
             "cursor_expired",
@@ -265,7 +258,3 @@ def _read(store, site: str, cursor: str, types: frozenset[str] | None, limit: in
         if not found:
             time.sleep(POLL_S)
     return {"events": events, "cursor": cursor, "more": len(found) >= limit}
-
-
-def _before(a: str, b: str) -> bool:
-    return id_before(a, b)

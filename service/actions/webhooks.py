@@ -3,7 +3,6 @@ send an event again (``service.webhooks`` delivers; docs/EVENTS.md)."""
 
 from __future__ import annotations
 
-from ..store.events import cursor_before
 from ..times import iso
 from ..webhooks import new_secret, url_problem
 from .context import Services
@@ -76,7 +75,7 @@ def create(services: Services, site: str, data: object) -> dict:
     store = services.store
     if len(store.webhooks.all(site)) >= MAX_ENDPOINTS:
         raise Invalid([{"field": "url", "message": f"a site has at most {MAX_ENDPOINTS} endpoints"}])
-    _, newest, _ = store.events.bounds(site)
+    newest = store.events.newest(site)
     record = {
         "url": data["url"],
         "types": sorted(set(data.get("types") or ())),
@@ -148,8 +147,7 @@ def redeliver(services: Services, site: str, endpoint_id: str, event_id: object)
     _record(services, site, endpoint_id)
     if not isinstance(event_id, str) or not CURSOR.fullmatch(event_id):
         raise Invalid([{"field": "event_id", "message": "must be an event id from the feed (<digits>-<digits>)"}])
-    found = services.store.events.read(site, cursor_before(event_id), 1)
-    if not found or found[0][0] != event_id:
+    if services.store.events.get(site, event_id) is None:
         raise NotFound(f"no event {event_id!r} in the site's log (kept for the policy's events_retention_s)")
     services.store.webhooks.redeliver(site, endpoint_id, event_id)
     services.published()

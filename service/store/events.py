@@ -33,13 +33,6 @@ def next_id(stream_id: str) -> str:
     return f"{ms}-{int(seq or 0) + 1}"
 
 
-def cursor_before(stream_id: str) -> str:
-    """Return the cursor just before ``stream_id`` (reading after it starts with that event)."""
-    ms, _, seq = stream_id.partition("-")
-    n = int(seq or 0)
-    return f"{ms}-{n - 1}" if n > 0 else f"{int(ms) - 1}-18446744073709551615"
-
-
 def id_before(a: str, b: str) -> bool:
     """Tell whether stream id ``a`` sorts before ``b``."""
     am, _, aseq = a.partition("-")
@@ -104,19 +97,19 @@ class EventStore:
             for entry_id, fields in self.client.xrange(SiteKeys(site).events, min=f"({after}", count=count)
         ]
 
-    def bounds(self, site: str) -> tuple[str | None, str | None, str | None]:
-        """Return (the id of the oldest event kept, of the newest, of the newest trimmed), None where there is none."""
-        keys = SiteKeys(site)
-        pipe = self.client.pipeline(transaction=False)
-        pipe.xrange(keys.events, count=1)
-        pipe.xrevrange(keys.events, count=1)
-        pipe.get(keys.events_floor)
-        oldest, newest, floor = pipe.execute()
-        return (oldest[0][0] if oldest else None, newest[0][0] if newest else None, floor or None)
+    def get(self, site: str, event_id: str) -> str | None:
+        """Return one event of the site's log (JSON), or None when the log does not hold it (any more)."""
+        found = self.client.xrange(SiteKeys(site).events, min=event_id, max=event_id, count=1)
+        return found[0][1].get("e", "{}") if found else None
 
-    def size(self, site: str) -> int:
-        """Return how many events the site's log holds."""
-        return int(self.client.xlen(SiteKeys(site).events))
+    def newest(self, site: str) -> str | None:
+        """Return the id of the newest event of the site's log, or None when it is empty."""
+        found = self.client.xrevrange(SiteKeys(site).events, count=1)
+        return found[0][0] if found else None
+
+    def floor(self, site: str) -> str | None:
+        """Return the id of the newest event trimmed from the site's log (a cursor before it missed events)."""
+        return self.client.get(SiteKeys(site).events_floor) or None
 
     def sites(self) -> Iterator[str]:
         """Yield every site with API keys (those whose changes the relay looks after)."""
