@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -169,6 +171,135 @@ def memory() -> dict:
         "queued": per_review - per_comment_few_users,
         "strike": per_reject - per_comment_few_users,
         "record_key": sample,
+    }
+
+
+#: Texts of the bulk load: news comments of typical lengths (written for this benchmark).
+BULK_TEXTS = (
+    "The council should publish the full traffic study before the vote on the new bridge.",
+    "I have lived on this street for twenty years and the buses have never once run on time in winter. Fix the"
+    " timetable before spending money on new shelters that nobody asked for.",
+    "Good reporting. The figures in the third paragraph do not match the table, though: which one is right?",
+    "Nonsense from start to finish, and the author knows it.",
+)
+
+
+def settle(redis) -> None:
+    """Wait until Redis has shrunk its key tables after a mass deletion (its cron resizes a table below 10% full),
+    so the figure is what the keys left cost, not the slack of the ones gone."""
+    last = None
+    for _ in range(100):
+        time.sleep(0.2)
+        now = int(redis.info("memory")["used_memory"])
+        if now == last:
+            return
+        last = now
+
+
+def bulk_memory(count: int, server_binary: str | None = None) -> dict:
+    """Bytes of Redis memory per comment, stored the way the service stores them, for ``count`` comments.
+
+    Comments go through the store's own claim and submission scripts (pipelined, no HTTP), with 10-digit comment
+    ids, 8-character user ids and ``NEW_USERS_PER_COMMENT`` users per comment (20 comments each). Measured with
+    ``INFO memory`` after the load (both lifetimes), after the full records are dropped (what Redis does when their
+    review period ends: the lasting records alone) and after the users' capped lists of recent comment ids are
+    dropped too (those are per user, at most 50 ids, and counted in the user's line).
+    """
+    from service.config import SitePolicy
+    from service.redis_server import RedisServer, server_command
+    from service.store import Store, connect
+    from service.store.keys import UserKeys
+
+    with tempfile.TemporaryDirectory(prefix="scale-bulk-", dir="/tmp") as folder:
+        if server_binary:
+            socket = Path(folder) / "redis.sock"
+            command = server_command(Path(folder), ["--port", "0", "--unixsocket", str(socket)], None)
+            command[0] = server_binary
+            process = subprocess.Popen(command)
+            url = f"unix://{socket}"
+            deadline = time.monotonic() + 10
+            while not socket.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            stop = process.terminate
+        else:
+            server = RedisServer(folder, persist=False).start()
+            url, stop = server.url, server.stop
+        try:
+            redis = connect(url, 60.0)
+            info = redis.info("server")
+            store = Store(redis)
+            comments, scripts = store.comments, store.comments.scripts
+            policy = SitePolicy()
+            users = max(1, int(count * NEW_USERS_PER_COMMENT))
+            now = time.time()
+
+            def used() -> int:
+                return int(redis.info("memory")["used_memory"])
+
+            base = used()
+            started = time.monotonic()
+            for start in range(0, count, 2000):
+                pipe = redis.pipeline(transaction=False)
+                for n in range(start, min(count, start + 2000)):
+                    cid, user = str(4_000_000_000 + n), f"u{n % users:07d}"
+                    text = f"{BULK_TEXTS[n % len(BULK_TEXTS)]} ({n})"
+                    rejected = n % 12 == 0
+                    assessment = {
+                        "verdict": "reject" if rejected else "approve",
+                        "scores": {"abuse": 0.91 if rejected else 0.031, "attack": 0.2, "promotion": 0.004},
+                        "reasons": ["abuse:model:reject"] if rejected else [],
+                        "spans": [{"start": 0, "end": 8, "category": "abuse", "source": "model", "start_utf16": 0, "end_utf16": 8}] if rejected else [],
+                        "model_version": "f4b38886e219",
+                    }
+                    fields = {"text": text, "article_id": f"a{n % 500}", "parent_id": None, "author_name": None, "created_at": None, "user_id": user}
+                    t = now + n * 0.001
+                    keys, args = comments._claim_call(SITE, cid, user, t)
+                    scripts.queue(pipe, "claim_id", keys, **args)
+                    sha = hashlib.sha256(text.encode()).hexdigest()
+                    keys, args = comments._submit_call(SITE, user, cid, sha, assessment["verdict"], assessment, fields, (0, {}), policy, t)
+                    args["verdict"] = "approve"  # no strikes here: their cost is measured through the app
+                    scripts.queue(pipe, "submit", keys, **args)
+                pipe.execute()
+            load_s = time.monotonic() - started
+            both = used() - base
+            sample_user = "u0000000"
+            record_hash = UserKeys(SITE, sample_user).records
+            encodings = {
+                "records": redis.object("encoding", record_hash),
+                "claims": next(redis.object("encoding", k) for k in redis.scan_iter("mod:{s:*:i*}:*") if not k.endswith(":m")),
+            }
+            full_sample = redis.memory_usage(UserKeys(SITE, sample_user).comment("4000000000")) or 0
+            for pattern in ("mod:{s:*:u:*}:c:*", "mod:{s:*:u:*}:comments"):
+                batch = []
+                for key in redis.scan_iter(pattern, count=5000):
+                    batch.append(key)
+                    if len(batch) == 5000:
+                        redis.unlink(*batch)
+                        batch = []
+                if batch:
+                    redis.unlink(*batch)
+                settle(redis)
+                if pattern.endswith(":c:*"):
+                    lasting_with_lists = used() - base
+            lasting = used() - base
+            claim_hashes = [k for k in redis.scan_iter("mod:{s:*:i*}:*", count=5000) if not k.endswith(":m")]
+            claims_bytes = sum(redis.memory_usage(k) or 0 for k in claim_hashes)
+            records_bytes = sum(redis.memory_usage(k) or 0 for k in redis.scan_iter("mod:{s:*:u:*}:r", count=5000))
+        finally:
+            stop()
+    return {
+        "count": count,
+        "redis": f"Redis {info['redis_version']} ({info.get('mem_allocator', '?')})",
+        "load_s": load_s,
+        "both": both / count,
+        "full": (both - lasting_with_lists) / count,
+        "lasting_with_lists": lasting_with_lists / count,
+        "lasting": lasting / count,
+        "claims_usage": claims_bytes / count,
+        "records_usage": records_bytes / count,
+        "full_sample": full_sample,
+        "claim_hashes": len(claim_hashes),
+        "encodings": encodings,
     }
 
 

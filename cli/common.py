@@ -59,8 +59,10 @@ def offline_services(redis_url: str | None) -> Iterator[Services]:
     from service.actions.context import Services
     from service.store import Store
 
+    config = settings()
     with redis_client(redis_url) as client:
-        yield Services.offline(Store(client), settings(), time.time)
+        store = Store(client, retention_s=config.retention_days * 86400, full_s=config.full_record_days * 86400)
+        yield Services.offline(store, config, time.time)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ COMMANDS = {
     "serve": ("run the HTTP service (gunicorn; embedded Redis when REDIS_URL is unset)", "cli.serve:serve"),
     "keys": ("create, list and revoke API keys", "cli.keys:keys"),
     "webhooks": ("add, list, show, turn off and on, remove webhook endpoints; redeliver", "cli.webhooks:webhooks"),
+    "migrate": ("move comments stored in the earlier one-hash format to the compact one (safe while serving)", "cli.migrate:migrate"),
     "export-labels": ("write moderator labels as JSON Lines for training", "cli.labels:export_labels"),
     "train": ("train a model from the datasets and moderator labels", "training.train:main"),
     "retrain": ("train on the datasets plus moderator labels; publish if not worse", "cli.models:retrain"),

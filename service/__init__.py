@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         client,
         history=settings.user_history,
         retention_s=settings.retention_days * 86400,
+        full_s=settings.full_record_days * 86400,
         on_error=metrics.redis_error,
         wait_replicas=settings.redis_wait_replicas,
         wait_timeout_ms=settings.redis_wait_timeout_ms,

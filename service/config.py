@@ -351,9 +351,14 @@ class Settings:
     webhook_allow_private: bool = False
     #: Recent events kept per user (strikes, bans, decisions).
     user_history: int = 50
-    #: Days a comment's record (its answer, state and id) is kept: repeats of its id answer from it, moderators look
-    #: it up. The main term of Redis's memory (docs/SCALING.md).
+    #: Days a comment's lasting record is kept (about 30 bytes: its id's claim, a digest of its text, its state,
+    #: verdict, latest decision, scores in hundredths, model version and reasons): repeats of its id answer from it,
+    #: decisions and undo work on it, moderators look it up (docs/SCALING.md).
     retention_days: int = 180
+    #: Days a comment's full record is kept besides (its text and fields, the evidence spans, the whole answer, its
+    #: strike's details), counted from its arrival; longer while it waits for review, and through the undo window of
+    #: a decision. At most ``retention_days``. After it, a lookup answers the lasting record, without text.
+    full_record_days: int = 14
 
     # -- the HTTP server (gunicorn, for ``moderation serve`` and the container) --------------------------------------
 
@@ -423,6 +428,7 @@ class Settings:
             "model_poll_s",
             "threads",
             "retention_days",
+            "full_record_days",
             "request_timeout_s",
         ):
             if getattr(self, name) <= 0:

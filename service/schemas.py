@@ -562,7 +562,7 @@ class CommentRecord(TypedDict):
 
     id: str
     user_id: str
-    text: str
+    text: Str("Null once the full record's term is over (full_record false).") | None
     article_id: str | None
     state: Enum(STATES)
     decision: Enum(DECISIONS, "The latest moderator decision.") | None
@@ -571,6 +571,11 @@ class CommentRecord(TypedDict):
     reasons: list[Reason]
     spans: list[Span]
     model_version: str
+    full_record: Bool(
+        "False once the full record's term is over (MODERATION_FULL_RECORD_DAYS, 14 days by default, from its arrival):"
+        " only the lasting record is left (kept MODERATION_RETENTION_DAYS), with no text and no spans, and scores in"
+        " hundredths.",
+    )
 
 
 class DecisionFields(TypedDict):
@@ -938,7 +943,7 @@ class UserComment(TypedDict):
     id: str
     state: Enum(STATES)
     received_at: Timestamp()
-    text: str
+    text: Str("Null once the comment's full record's term is over (MODERATION_FULL_RECORD_DAYS).") | None
     article_id: str | None
     verdict: Verdict | None
     reasons: list[Reason]

@@ -23,6 +23,7 @@ from ..config import SitePolicy
 from ..models import Comparison
 from ..offsets import with_utf16
 from ..store import StoreUnavailable
+from ..store.comments import short_sha
 from ..times import iso
 from . import events
 from .context import Services
@@ -146,18 +147,13 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
     now = services.clock()
     policy = services.policy(site)
     try:
-        claim = store.comments.claim(site, comment_id, user, sha)
-        if claim is not None:
-            if claim != (user, sha):
+        owner = store.comments.claim(site, comment_id, user, now)
+        if owner is not None:
+            if owner != user:
                 raise Conflict(ID_CONFLICT, "id_conflict")
-            record = store.comments.record(site, user, comment_id)
-            if record is not None:
-                if record["state"] == "pending" and not record["banned"] and record["decision"] is None:
-                    # a retry after a failure between recording and queueing
-                    item = queue_item(comment_id, user, record["assessment"], record["fields"], record["created"])
-                    store.queue.enqueue(site, comment_id, item)
-                state = store.users.state(site, user, now)
-                return _answer(comment_id, text, record["assessment"], record["banned"], state, True)
+            repeat = _repeat(services, site, user, comment_id, text, sha, now)
+            if repeat is not None:
+                return repeat
     except StoreUnavailable:
         return _degraded(services, site, comment_id, text, assessment, policy)
     assessment = assessment or services.assessor.assess(
@@ -177,15 +173,18 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
         )
         if token:
             events.settle_quietly(services, site, user, token)
-        if result.sha != sha:
-            raise Conflict(ID_CONFLICT, "id_conflict")
-        answer = _answer(comment_id, text, result.assessment, result.banned, result.user, True)
+        if not result.new:
+            # recorded by a request running beside this one, between its claim and this one's
+            repeat = _repeat(services, site, user, comment_id, text, sha, now)
+            if repeat is not None:
+                return repeat
+        answer = _answer(comment_id, text, stored, result.banned, result.user, True)
         if result.new:
             flagged = flagged_categories(answer["reasons"])
             metrics.verdicts.labels(answer["verdict"]).inc()
             for category in flagged:
                 metrics.flags.labels(category).inc()
-            item = queue_item(comment_id, user, result.assessment, fields, now) if answer["verdict"] == "review" else None
+            item = queue_item(comment_id, user, stored, fields, now) if answer["verdict"] == "review" else None
             store.queue.finish(site, comment_id, answer["verdict"], flagged, now, item)
             if services.models.shadow is not None:
                 services.shadow.offer(
@@ -194,6 +193,23 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
         return answer
     except StoreUnavailable:
         return _degraded(services, site, comment_id, text, assessment, policy)
+
+
+def _repeat(services: Services, site: str, user: str, comment_id: str, text: str, sha: str, now: float) -> dict | None:
+    """Return the answer to a repeated submission from what is recorded (None: nothing is, yet); Conflict when the
+    text differs."""
+    store = services.store
+    record = store.comments.record(site, user, comment_id, now)
+    if record is None:
+        return None
+    if record["sha"] != short_sha(sha):
+        raise Conflict(ID_CONFLICT, "id_conflict")
+    if record["state"] == "pending" and not record["banned"] and record["decision"] is None and record["full"]:
+        # a retry after a failure between recording and queueing
+        item = queue_item(comment_id, user, record["assessment"], record["fields"], record["created"])
+        store.queue.enqueue(site, comment_id, item)
+    state = store.users.state(site, user, now)
+    return _answer(comment_id, text, record["assessment"], record["banned"], state, True)
 
 
 def _degraded(
@@ -213,7 +229,7 @@ def _degraded(
 
 def find(services: Services, site: str, comment_id: str) -> tuple[str, dict]:
     """Return (user, record) of one of the site's comments; NotFound when there is none."""
-    user, record = services.store.comments.find(site, comment_id)
+    user, record = services.store.comments.find(site, comment_id, services.clock())
     if record is None:
         raise NotFound(f"no comment {comment_id!r} on this site")
     return user, record
@@ -232,12 +248,13 @@ def view(services: Services, site: str, comment_id: str) -> dict:
         "decision": record["decision"],
         **{k: record["assessment"][k] for k in ("verdict", "scores", "reasons", "model_version")},
         "spans": with_utf16(record["assessment"]["spans"], fields.get("text")),
+        "full_record": record["full"],
     }
 
 
 def stored_text(services: Services, site: str, comment_id: str) -> str | None:
     """Return the text of one of the site's comments, or None when there is no such comment."""
-    _, record = services.store.comments.find(site, comment_id)
+    _, record = services.store.comments.find(site, comment_id, services.clock())
     return record["fields"].get("text") if record else None
 
 
@@ -277,8 +294,9 @@ def decide(services: Services, site: str, comment_id: str, decision: Decision, k
     )
     if result is None:
         raise NotFound(f"no comment {comment_id!r} on this site")
-    text = record["fields"].get("text", "")
-    label = decision_label(text, site, comment_id, decision.decision, categories, decision.moderator, now)
+    # a training label needs the text: none once the full record is gone
+    text = record["fields"].get("text")
+    label = decision_label(text, site, comment_id, decision.decision, categories, decision.moderator, now) if text else None
     audit = {
         "type": "decision",
         "comment_id": comment_id,
@@ -320,12 +338,12 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
         raise Conflict("there is no decision to undo on this comment", "nothing_to_undo")
     if result.status == "expired":
         raise Conflict(f"only the moderator who decided can undo, within {window:g} seconds", "undo_expired")
-    restored = store.comments.record(site, user, comment_id)
+    restored = store.comments.record(site, user, comment_id, now)
     decision = restored["decision"] if restored else None
     label = None
-    if decision:
+    if decision and record["fields"].get("text"):
         categories = sorted(c for c in (restored.get("decided_categories") or "").split(",") if c)
-        label = decision_label(record["fields"].get("text", ""), site, comment_id, decision, categories, moderator, now)
+        label = decision_label(record["fields"]["text"], site, comment_id, decision, categories, moderator, now)
     requeue = None
     if result.state == "pending":
         requeue = queue_item(comment_id, user, record["assessment"], record["fields"], record["created"])

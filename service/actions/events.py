@@ -176,7 +176,7 @@ def settle(services: Services, site: str, user: str, token: str = "") -> int:
             raw = json.loads(payload)
             comment_id = raw.get("comment_id")
             if comment_id and comment_id not in records:
-                records[comment_id] = store.comments.record(site, user, comment_id)
+                records[comment_id] = store.comments.record(site, user, comment_id, services.clock())
             event = build(site, user, raw, policy, records.get(comment_id) if comment_id else None)
             built.append((entry_id, json.dumps(event, separators=(",", ":"), ensure_ascii=False)))
         store.events.publish(site, user, built, token if len(entries) < 100 else "", min_id)

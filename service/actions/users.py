@@ -23,7 +23,26 @@ def user_body(state: dict | None) -> dict | None:
 
 def view(services: Services, site: str, user_id: str) -> dict:
     """Return everything a moderator sees about a user (times in seconds since the epoch)."""
-    return services.store.users.view(site, user_id, services.clock())
+    store, now = services.store, services.clock()
+    found = store.users.view(site, user_id, now)
+    recent = []
+    for comment_id in found.pop("comment_ids"):
+        record = store.comments.record(site, user_id, comment_id, now)
+        if record is None:
+            continue  # past its term
+        banned, assessment = record["banned"], record["assessment"]
+        recent.append(
+            {
+                "id": comment_id,
+                "state": record["state"],
+                "received_at": record["created"],
+                "text": record["fields"].get("text"),
+                "article_id": record["fields"].get("article_id"),
+                "verdict": "reject" if banned else assessment["verdict"],
+                "reasons": ["user_banned"] if banned else assessment["reasons"],
+            }
+        )
+    return {**found, "comments": recent}
 
 
 def change(

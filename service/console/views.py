@@ -291,6 +291,7 @@ def user(user_id: str):
         history=history,
         comments=comments,
         ban_choices=BAN_CHOICES,
+        full_days=s.settings.full_record_days,
     )
 
 
@@ -519,7 +520,7 @@ def model():
     summary = s.store.shadow.summary(site, 100)
     rows = []
     for d in summary["disagreements"]:
-        user, record = s.store.comments.find(site, d["comment_id"])
+        user, record = s.store.comments.find(site, d["comment_id"], s.clock())
         rows.append(
             {
                 **d,

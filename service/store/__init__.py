@@ -110,6 +110,7 @@ class Store:
         client: redis.Redis,
         *,
         retention_s: int = 180 * 86400,
+        full_s: int = 14 * 86400,
         history: int = 50,
         on_error: Callable[[str], None] = ignore,
         wait_replicas: int = 0,
@@ -119,7 +120,7 @@ class Store:
         self.on_error = on_error
         scripts = Scripts(client, wait_replicas=wait_replicas, wait_timeout_ms=wait_timeout_ms)
         self.users = UserStore(client, scripts, history=history, on_error=on_error)
-        self.comments = CommentStore(client, scripts, self.users, retention_s=retention_s, on_error=on_error)
+        self.comments = CommentStore(client, scripts, self.users, retention_s=retention_s, full_s=full_s, on_error=on_error)
         self.queue = QueueStore(client, scripts, on_error=on_error)
         self.apikeys = ApiKeyStore(client, on_error=on_error)
         self.policies = PolicyStore(client, on_error=on_error)

@@ -11,7 +11,7 @@ import redis
 from ..config import RateLimit
 from .changes import bump
 from .errors import guarded, ignore
-from .keys import SITES, api_key, api_keys, bucket
+from .keys import FORMAT, SITES, api_key, api_keys, bucket
 
 ROLES = ("site", "moderator", "admin")
 
@@ -47,6 +47,9 @@ class ApiKeyStore:
             record |= {"rate_per_s": limit.per_s, "rate_burst": limit.burst}
         # Three slots on a cluster, so no transaction: the site's lists first, the record that makes the key work
         # last. A failure in between leaves a digest without a record, which no one can use and ``list`` skips.
+        if not self.client.exists(SITES):
+            # the store's first site: no comment of a format before this one can be in it
+            self.client.hsetnx(FORMAT, "comments", "2")
         self.client.sadd(SITES, site)
         self.client.sadd(api_keys(site), h)
         self.client.hset(api_key(h), mapping=record)

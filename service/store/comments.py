@@ -1,17 +1,48 @@
-"""Comments: idempotent submission (strikes and bans included) and moderator decisions."""
+"""Comments: idempotent submission (strikes and bans included) and moderator decisions.
+
+A comment has two lifetimes (issue 24). Its **lasting record** is kept for ``retention_s`` (180 days): the claim of
+its id (which user it belongs to: ``scripts/claim_id.lua``, a field in a small hash of the site's claims) and, in
+the user's slot, about 30 packed bytes (``scripts/_user.lua``): a digest of its text (for the 409 on a changed
+text), when it came, its state, verdict, latest decision and categories, scores in hundredths, model version and
+reasons. Its **full record** (its text and fields, the whole answer with evidence spans, its strike, the undo of
+its latest decision) is kept for ``full_s`` (14 days), while it waits for review, and through the undo window of
+a decision. Repeats, decisions, undo, strikes and bans work for the whole lasting term; past the full term, a
+record has no text and no spans (``full`` False).
+
+Records of the legacy format (one hash per comment with both, and a claim key per id) are read and rewritten when
+touched; ``migrate`` moves the rest.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import redis
 
 from .. import codec
 from .errors import guarded, ignore
-from .keys import SiteKeys, UserKeys
+from .keys import FORMAT, SiteKeys, UserKeys, claims, id_digest
 from .scripts import Scripts
 from .users import UserStore, parse_state
+
+#: Claims are kept in periods of this many seconds: each period's hashes expire together, so a claim lives between
+#: ``retention_s`` and ``retention_s`` + a period, and a lookup reads one layout per period kept (13 for 180 days).
+CLAIM_PERIOD_S = 15 * 86400
+#: Claims per hash of a period, on average at most: under Redis's ``hash-max-listpack-entries`` (512 by default), so
+#: every bucket keeps the compact encoding.
+CLAIMS_PER_BUCKET = 128
+#: The categories in the order of the packed scores (``scripts/_user.lua``), as ``classifier.types.CATEGORIES``.
+SCORE_ORDER = ("abuse", "attack", "promotion")
+#: How long (seconds) a process trusts its answer to "may a legacy claim be left?" while the answer is yes.
+LEGACY_CHECK_S = 60.0
+
+
+def short_sha(sha: str) -> str:
+    """Return the part of a text's SHA-256 (hex) that a lasting record keeps (64 bits)."""
+    return sha[:16]
 
 
 @dataclass
@@ -19,9 +50,8 @@ class Submitted:
     """What Redis holds for a submitted comment."""
 
     new: bool  # False: the id was already recorded (a repeated request)
-    sha: str
-    assessment: dict  # the classifier's answer as stored
-    user: dict  # the user's state after this comment
+    sha: str  # the recorded text's short SHA-256 (``short_sha``)
+    user: dict  # the user's state after this comment (for a repeat: now)
     banned: bool  # the user was banned when the comment arrived
 
 
@@ -46,13 +76,22 @@ class CommentStore:
     """Comments of a site, keyed by the site's comment id and stored with their user's keys."""
 
     def __init__(
-        self, client: redis.Redis, scripts: Scripts, users: UserStore, retention_s: int, on_error: Callable[[str], None] = ignore
+        self,
+        client: redis.Redis,
+        scripts: Scripts,
+        users: UserStore,
+        retention_s: int,
+        full_s: int = 14 * 86400,
+        on_error: Callable[[str], None] = ignore,
     ):
         self.client = client
         self.scripts = scripts
         self.users = users
         self.retention_s = retention_s
+        self.full_s = min(full_s, retention_s)
         self.on_error = on_error
+        self._legacy: bool | None = None  # may a claim of the legacy format be left? (None: not asked yet)
+        self._legacy_asked = 0.0
 
     def _strike(self, strike: tuple[int, dict], policy) -> dict:
         """Return the arguments every script that may strike takes: the strike and the site's strike policy."""
@@ -65,28 +104,98 @@ class CommentStore:
             "history_kept": self.users.history,
         }
 
-    def claim(self, site: str, comment_id: str, user: str, sha: str) -> tuple[str, str] | None:
-        """Claim ``comment_id`` for ``user`` and text ``sha``; return the earlier (user, sha) if there was one."""
-        raw = self.scripts.call(
-            "claim_id", [SiteKeys(site).claim(comment_id)], claim=f"{user}\n{sha}", retention_s=self.retention_s
-        )
-        if not raw:
-            return None
-        owner, _, stored_sha = raw.rpartition("\n")
-        return owner, stored_sha
+    def _claim_call(self, site: str, comment_id: str, user: str, now: float) -> tuple[list[str], dict]:
+        """Return the keys and arguments of the claim script (``user`` '': only look)."""
+        prefix = claims(site, id_digest(comment_id))
+        args = {
+            "prefix": prefix,
+            "comment_id": comment_id,
+            "user": user,
+            "now": now,
+            "period_s": CLAIM_PERIOD_S,
+            "retention_s": self.retention_s,
+            "per_bucket": CLAIMS_PER_BUCKET,
+        }
+        return [f"{prefix}:m"], args
 
-    def owner(self, site: str, comment_id: str) -> str | None:
+    def _claim(self, site: str, comment_id: str, user: str, now: float) -> str | None:
+        keys, args = self._claim_call(site, comment_id, user, now)
+        return self.scripts.call("claim_id", keys, **args) or None
+
+    def claim(self, site: str, comment_id: str, user: str, now: float) -> str | None:
+        """Claim ``comment_id`` for ``user``; return the user of an earlier claim, None when this call made it."""
+        return self._legacy_owner(site, comment_id, now) or self._claim(site, comment_id, user, now)
+
+    def owner(self, site: str, comment_id: str, now: float) -> str | None:
         """Return the user a comment id belongs to, or None when the site has no such comment."""
-        return self._owner(site, comment_id)
+        return self._owner(site, comment_id, now)
 
-    def _owner(self, site: str, comment_id: str) -> str | None:
-        raw = self.client.get(SiteKeys(site).claim(comment_id))
-        return raw.rpartition("\n")[0] if raw else None
+    def _owner(self, site: str, comment_id: str, now: float) -> str | None:
+        return self._legacy_owner(site, comment_id, now) or self._claim(site, comment_id, "", now)
 
-    def find(self, site: str, comment_id: str) -> tuple[str | None, dict | None]:
+    def find(self, site: str, comment_id: str, now: float) -> tuple[str | None, dict | None]:
         """Return (user, record) of one of the site's comments; (None, None) when there is no such comment."""
-        user = self._owner(site, comment_id)
-        return (user, self._record(site, user, comment_id)) if user is not None else (None, None)
+        user = self._owner(site, comment_id, now)
+        return (user, self._record(site, user, comment_id, now)) if user is not None else (None, None)
+
+    # -- the legacy format ---------------------------------------------------------------------------------------
+
+    def _legacy_possible(self) -> bool:
+        if self._legacy is False:
+            return False
+        if self._legacy is None or time.monotonic() - self._legacy_asked > LEGACY_CHECK_S:
+            self._legacy = self.client.hget(FORMAT, "comments") != "2"
+            self._legacy_asked = time.monotonic()
+        return self._legacy
+
+    def _legacy_owner(self, site: str, comment_id: str, now: float) -> str | None:
+        """Return the user of a legacy claim of ``comment_id``, moved to the current format on the way; None when
+        there is none."""
+        if not self._legacy_possible():
+            return None
+        key = SiteKeys(site).legacy_claim(comment_id)
+        raw = self.client.get(key)
+        if raw is None:
+            return None
+        user = raw.rpartition("\n")[0]
+        self._move(site, comment_id, user, key, now)
+        return user
+
+    def _move(self, site: str, comment_id: str, user: str, key: str, now: float) -> None:
+        # the user's side first (its record says when the comment came: its claim goes in that period), then the
+        # claim, and the legacy key last: whoever reads it in between finds the claim in one format or the other
+        record = self._read(site, user, comment_id, now)
+        self._claim(site, comment_id, user, record[1] if record else now)
+        self.client.delete(key)
+
+    def mark_current(self) -> None:
+        """Record that no legacy claim is left (a store that starts empty, or ``migrate`` done)."""
+        self.client.hset(FORMAT, "comments", "2")
+        self._legacy = False
+
+    def migrate(self, batch: int = 1000, progress: Callable[[int], None] = lambda moved: None) -> int:
+        """Move every legacy record to the current format; return how many were moved.
+
+        Safe while the service runs (each comment moves as a touch would move it, and a comment moved twice is
+        moved once) and resumable (what is moved is gone from the legacy keys: a second run finds only the rest).
+        """
+        moved = 0
+        for key in self._legacy_keys(batch):
+            raw = self.client.get(key)
+            if raw is not None:
+                site, comment_id = _legacy_parts(key)
+                self._move(site, comment_id, raw.rpartition("\n")[0], key, time.time())
+                moved += 1
+                if moved % batch == 0:
+                    progress(moved)
+        progress(moved)
+        self.mark_current()
+        return moved
+
+    def _legacy_keys(self, batch: int) -> Iterator[str]:
+        yield from self.client.scan_iter(match="mod:{s:*}:cid:*", count=batch)
+
+    # -- submissions and records ---------------------------------------------------------------------------------
 
     def submit(
         self,
@@ -105,40 +214,90 @@ class CommentStore:
     ) -> Submitted:
         """Record the comment once (see scripts/submit.lua); a repeat returns what was recorded. With
         ``verdict_event`` its verdict goes to the user's outbox as an event too."""
-        keys = UserKeys(site, user)
-        raw = self.scripts.call(
-            "submit",
-            [*keys.all(), keys.comment(comment_id)],
-            comment_id=comment_id,
-            sha=sha,
-            now=now,
-            verdict=verdict,
-            **self._strike(strike, policy),
-            assessment=assessment,
-            fields=fields,
-            retention_s=self.retention_s,
-            comments_kept=comments_kept,
-            verdict_event=verdict_event,
+        keys, args = self._submit_call(
+            site, user, comment_id, sha, verdict, assessment, fields, strike, policy, now, comments_kept, verdict_event
         )
-        status, stored_sha, stored, user_state, banned = raw
-        return Submitted(status == "new", stored_sha, codec.loads(stored), parse_state(user_state), int(banned) == 1)
+        raw = self.scripts.call("submit", keys, **args)
+        status, stored_sha, user_state, banned = raw
+        return Submitted(status == "new", stored_sha, parse_state(user_state), int(banned) == 1)
 
-    def record(self, site: str, user: str, comment_id: str) -> dict | None:
-        """Return a comment's stored record, or None."""
-        return self._record(site, user, comment_id)
+    def _submit_call(
+        self,
+        site: str,
+        user: str,
+        comment_id: str,
+        sha: str,
+        verdict: str,
+        assessment: dict,
+        fields: dict,
+        strike: tuple[int, dict],
+        policy,
+        now: float,
+        comments_kept: int = 50,
+        verdict_event: bool = False,
+    ) -> tuple[list[str], dict]:
+        """Return the keys and arguments of the submission script (``submit``'s; bulk loads queue them)."""
+        keys = UserKeys(site, user)
+        args = {
+            "comment_id": comment_id,
+            "sha": sha,
+            "now": now,
+            "verdict": verdict,
+            **self._strike(strike, policy),
+            "assessment": assessment,
+            "fields": fields,
+            "retention_s": self.retention_s,
+            "full_s": self.full_s,
+            "comments_kept": comments_kept,
+            "verdict_event": verdict_event,
+        }
+        return [*keys.all(), keys.records, keys.comment(comment_id)], args
 
-    def _record(self, site: str, user: str, comment_id: str) -> dict | None:
-        raw = self.client.hgetall(UserKeys(site, user).comment(comment_id))
-        if not raw:
+    def record(self, site: str, user: str, comment_id: str, now: float) -> dict | None:
+        """Return a comment's stored record, or None.
+
+        ``full`` False: only the lasting record is left (no text, no spans, scores in hundredths).
+        """
+        return self._record(site, user, comment_id, now)
+
+    def _read(self, site: str, user: str, comment_id: str, now: float) -> list | None:
+        keys = UserKeys(site, user)
+        return self.scripts.call(
+            "read_comment",
+            [*keys.all(), keys.records, keys.comment(comment_id)],
+            comment_id=comment_id,
+            now=now,
+            retention_s=self.retention_s,
+            full_s=self.full_s,
+        ) or None
+
+    def _record(self, site: str, user: str, comment_id: str, now: float) -> dict | None:
+        raw = self._read(site, user, comment_id, now)
+        if raw is None:
             return None
+        sha, received, state, verdict, decision, _struck, banned, decided, _number, scores, model, reasons, full = raw
+        if full:
+            body = codec.loads(full)
+            assessment, fields, created = codec.loads(body["assessment"]), codec.loads(body["fields"]), float(body["created"])
+        else:
+            assessment = {
+                "verdict": verdict,
+                "scores": {c: int(v) / 100 for c, v in zip(SCORE_ORDER, scores.split(","))},
+                "reasons": reasons.split(",") if reasons else [],
+                "spans": [],
+                "model_version": model,
+            }
+            fields, created = {}, float(received)
         return {
-            "state": raw.get("state"),
-            "assessment": codec.loads(raw.get("assessment", "{}")),
-            "fields": codec.loads(raw.get("fields", "{}")),
-            "banned": raw.get("banned") == "1",
-            "decision": raw.get("decision") or None,
-            "decided_categories": raw.get("decided_categories") or "",
-            "created": float(raw.get("created", 0)),
+            "state": state,
+            "assessment": assessment,
+            "fields": fields,
+            "banned": int(banned) == 1,
+            "decision": decision or None,
+            "decided_categories": decided,
+            "created": created,
+            "sha": sha,
+            "full": bool(full),
         }
 
     def apply_decision(
@@ -159,7 +318,7 @@ class CommentStore:
         keys = UserKeys(site, user)
         raw = self.scripts.call(
             "apply_decision",
-            [*keys.all(), keys.comment(comment_id)],
+            [*keys.all(), keys.records, keys.comment(comment_id)],
             comment_id=comment_id,
             decision=decision,
             categories=",".join(sorted(categories)),
@@ -168,8 +327,16 @@ class CommentStore:
             event=event,
             moderator=moderator,
             undo_window_s=undo_window_s,
+            retention_s=self.retention_s,
+            full_s=self.full_s,
         )
         if raw[0] == "missing":
             return None
         status, number, previous, user_state, state = raw
         return Decided(status, int(number), previous or None, parse_state(user_state), state)
+
+
+def _legacy_parts(key: str) -> tuple[str, str]:
+    """Return (site, comment id) of a legacy claim key, ``mod:{s:<site>}:cid:<id>`` (both percent-encoded)."""
+    tag, _, comment_id = key.partition("}:cid:")
+    return unquote(tag[len("mod:{s:"):]), unquote(comment_id)

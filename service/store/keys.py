@@ -9,6 +9,7 @@ different keys look the same.
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -72,8 +73,16 @@ class UserKeys:
         written by the script that makes the change, in the same step."""
         return f"{self.tag}:outbox"
 
+    @property
+    def records(self) -> str:
+        """Hash: the lasting record of each of the user's comments (``service.store.records``), by 8 bytes of the
+        comment id's SHA-1, packed in about 30 bytes; field ``~``: when the next sweep of expired records is due."""
+        return f"{self.tag}:r"
+
     def comment(self, comment_id: str) -> str:
-        """Hash: the stored answer and state of one comment."""
+        """Hash: the full record of one comment, kept for the review period (its text and fields, the classifier's
+        whole answer with evidence spans, its strike, the undo of its latest decision). Before issue 24 it held the
+        lasting record too (a legacy record: it has a ``sha`` field)."""
         return f"{self.tag}:c:{_id(comment_id)}"
 
     def all(self) -> list[str]:
@@ -87,8 +96,8 @@ class SiteKeys:
     def __init__(self, site: str):
         self.tag = f"{PREFIX}:{{s:{_id(site)}}}"
 
-    def claim(self, comment_id: str) -> str:
-        """String "<user>\\n<text sha>": which user a comment id belongs to (idempotency)."""
+    def legacy_claim(self, comment_id: str) -> str:
+        """String "<user>\\n<text sha>": a claim written before issue 24 (``moderation migrate`` moves them)."""
         return f"{self.tag}:cid:{_id(comment_id)}"
 
     @property
@@ -196,6 +205,28 @@ class SiteKeys:
     def queue_keys(self) -> list[str]:
         """Return the keys the queue scripts need, in their KEYS order."""
         return [self.queue, self.items, self.leases, self.lease_owners]
+
+
+#: Shards of a site's comment id claims: each is a hash tag of its own, so one very large site's claims spread over
+#: the cluster's slots instead of filling its own.
+CLAIM_SHARDS = 16
+
+
+def id_digest(comment_id: str) -> str:
+    """Return the SHA-1 (hex) of a comment id, as the scripts compute it (``redis.sha1hex``)."""
+    return hashlib.sha1(comment_id.encode("utf-8")).hexdigest()
+
+
+def claims(site: str, digest: str) -> str:
+    """The prefix of the claim keys of one shard of a site (``scripts/claim_id.lua``), chosen by the id's digest:
+    ``<prefix>:m`` (hash: per period, its bucket counts and claims made) and ``<prefix>:<period>:<bucket>`` (hash:
+    12 bytes of the id's digest -> user id)."""
+    return f"{PREFIX}:{{s:{_id(site)}:i{int(digest[0], 16) % CLAIM_SHARDS}}}"
+
+
+#: Hash: ``comments`` -> ``2`` once no claim of the legacy format is left (set when a store starts empty, and by
+#: ``moderation migrate`` when it has moved every one); ``migrate`` -> the migration's SCAN cursor, to resume.
+FORMAT = f"{PREFIX}:format"
 
 
 def console_session(digest: str) -> str:

@@ -29,7 +29,7 @@ SCRIPTS_DIR = Path(__file__).with_name("scripts")
 #: The functions shared by the scripts that change one (site, user), prepended to them.
 PRELUDE = "_user.lua"
 #: Scripts that start with the prelude.
-USER_SCRIPTS = ("submit", "apply_decision", "change_user", "user_state")
+USER_SCRIPTS = ("submit", "apply_decision", "change_user", "user_state", "read_comment")
 
 _ARGS_LINE = re.compile(r"^--! args:(.*)$", re.MULTILINE)
 _NAME = re.compile(r"^(\.\.\.)?[a-z_][a-z0-9_]*$")
@@ -114,8 +114,9 @@ class Script:
     def __call__(self, keys: Sequence[str], **args: Any) -> Any:
         return self.run(keys, args)
 
-    def run(self, keys: Sequence[str], args: Mapping[str, Any]) -> Any:
-        """Run the script on ``keys`` with ``args`` (every declared name, no other)."""
+    def run(self, keys: Sequence[str], args: Mapping[str, Any], pipe: Any = None) -> Any:
+        """Run the script on ``keys`` with ``args`` (every declared name, no other); with ``pipe`` (a pipeline of a
+        single Redis), queue it there instead."""
         try:
             if len(args) != len(self._names):
                 raise KeyError
@@ -127,6 +128,8 @@ class Script:
             missing = sorted(self._names - args.keys())
             unknown = sorted(args.keys() - self._names)
             raise TypeError(f"script {self.name}: missing arguments {missing}, unknown arguments {unknown}") from None
+        if pipe is not None:
+            return self._registered(keys=keys, args=values, client=pipe)
         if self.replicated is not None:
             return self.replicated(self._registered, keys, values)
         return self._registered(keys=keys, args=values)
@@ -185,6 +188,10 @@ class Scripts:
     def call(self, name: str, keys: Sequence[str], **args: Any) -> Any:
         """Run script ``name`` on ``keys`` with its declared arguments."""
         return self._scripts[name].run(keys, args)
+
+    def queue(self, pipe: Any, name: str, keys: Sequence[str], **args: Any) -> None:
+        """Queue script ``name`` in ``pipe``, a pipeline of a single Redis (bulk loads: the benchmarks)."""
+        self._scripts[name].run(keys, args, pipe)
 
     def __contains__(self, name: str) -> bool:
         return name in self._scripts

@@ -70,7 +70,7 @@ class UserStore:
         return Changed(parse_state(raw), int(number))
 
     def view(self, site: str, user: str, now: float, comments: int = 20) -> dict:
-        """Return everything a moderator sees about a user."""
+        """Return everything a moderator sees about a user; of the recent comments, their ids (``comment_ids``)."""
         keys = UserKeys(site, user)
         state = self._state(site, user, now)
         pipe = self.client.pipeline(transaction=False)
@@ -84,27 +84,6 @@ class UserStore:
         for comment_id, expires in strikes:
             detail = codec.loads(info.get(comment_id, "{}"))
             items.append({"comment_id": comment_id, "expires_at": expires, **detail})
-        pipe = self.client.pipeline(transaction=False)
-        for comment_id in recent:
-            pipe.hmget(keys.comment(comment_id), "state", "created", "fields", "assessment", "banned")
-        records = pipe.execute()
-        recent_comments = []
-        for comment_id, (status, created, fields, assessment, banned) in zip(recent, records):
-            if status is None:
-                continue  # expired
-            fields = codec.loads(fields or "{}")
-            assessment = codec.loads(assessment or "{}")
-            recent_comments.append(
-                {
-                    "id": comment_id,
-                    "state": status,
-                    "received_at": float(created),
-                    "text": fields.get("text", ""),
-                    "article_id": fields.get("article_id"),
-                    "verdict": "reject" if banned == "1" else assessment.get("verdict"),
-                    "reasons": ["user_banned"] if banned == "1" else assessment.get("reasons", []),
-                }
-            )
         return {
             "state": state,
             "strikes": items,
@@ -120,5 +99,5 @@ class UserStore:
                 else None
             ),
             "history": [codec.loads(e) for e in history],
-            "comments": recent_comments,
+            "comment_ids": recent,
         }

@@ -135,11 +135,11 @@ def test_work_the_queue_with_the_keyboard(page, live):
     # approve the second, then undo it with u
     page.keyboard.press("a")
     page.locator(f'article[data-comment-id="{second}"] .done').wait_for(state="visible")
-    assert store.comments.record("news", "u" + second[1:], second)["state"] == "approved"
+    assert store.comments.record("news", "u" + second[1:], second, time.time())["state"] == "approved"
     page.keyboard.press("u")
     # a locator wait, not wait_for_function: the page's CSP forbids the eval that polling needs
     page.locator(f'article[data-comment-id="{second}"]:not(.decided)').wait_for()
-    assert store.comments.record("news", "u" + second[1:], second)["state"] == "pending"
+    assert store.comments.record("news", "u" + second[1:], second, time.time())["state"] == "pending"
     assert "back" in page.locator("#toast").inner_text()
 
     # the key list

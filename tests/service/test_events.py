@@ -167,7 +167,7 @@ def test_a_process_stopped_before_publishing_loses_no_event_and_the_relay_tells_
             )
     assert events_of(client, keys["site"]) == []  # the change is made, its event waits in the user's outbox
     services = app.extensions["moderation"]
-    assert services.store.comments.record("news", "ann", "c1")["decision"] == "reject"
+    assert services.store.comments.record("news", "ann", "c1", services.clock())["decision"] == "reject"
     relay = app.extensions["moderation_events"]
     assert relay.sweep() == 0  # a mark younger than the grace period is a change still running
     assert relay.sweep(grace_s=0) == 1

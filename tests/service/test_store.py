@@ -29,13 +29,14 @@ def test_every_script_declares_its_arguments_and_reads_them_by_name():
 
 def test_a_missing_or_unknown_argument_fails_before_redis(redis_client):
     scripts = Scripts(redis_client)
+    claim = {"prefix": "mod:{s:x:i1}", "comment_id": "1", "now": START, "period_s": 86400, "per_bucket": 4}
     with pytest.raises(TypeError, match=r"missing arguments \['retention_s'\]"):
-        scripts.call("claim_id", ["mod:{s:x}:cid:1"], claim="u\nsha")
+        scripts.call("claim_id", ["mod:{s:x:i1}:m"], **claim, user="u")
     with pytest.raises(TypeError, match=r"unknown arguments \['colour'\]"):
-        scripts.call("claim_id", ["mod:{s:x}:cid:1"], claim="u\nsha", retention_s=60, colour="red")
-    assert redis_client.get("mod:{s:x}:cid:1") is None
-    assert scripts.call("claim_id", ["mod:{s:x}:cid:1"], claim="u\nsha", retention_s=60) is None
-    assert scripts.call("claim_id", ["mod:{s:x}:cid:1"], claim="v\nsha", retention_s=60) == "u\nsha"
+        scripts.call("claim_id", ["mod:{s:x:i1}:m"], **claim, user="u", retention_s=60, colour="red")
+    assert redis_client.keys("mod:*") == []
+    assert scripts.call("claim_id", ["mod:{s:x:i1}:m"], **claim, user="u", retention_s=60) is None
+    assert scripts.call("claim_id", ["mod:{s:x:i1}:m"], **claim, user="v", retention_s=60) == "u"
 
 
 @pytest.mark.parametrize(
@@ -56,11 +57,13 @@ def _calls(store: Store):
         "users.state": lambda: store.users.state("s", "u", START),
         "users.change": lambda: store.users.change("s", "u", "ban", START, "r", "m"),
         "users.view": lambda: store.users.view("s", "u", START),
-        "comments.claim": lambda: store.comments.claim("s", "c", "u", "sha"),
-        "comments.owner": lambda: store.comments.owner("s", "c"),
-        "comments.find": lambda: store.comments.find("s", "c"),
+        "comments.claim": lambda: store.comments.claim("s", "c", "u", START),
+        "comments.owner": lambda: store.comments.owner("s", "c", START),
+        "comments.find": lambda: store.comments.find("s", "c", START),
         "comments.submit": lambda: store.comments.submit("s", "u", "c", "sha", "approve", {}, {}, (1, {}), policy, START),
-        "comments.record": lambda: store.comments.record("s", "u", "c"),
+        "comments.record": lambda: store.comments.record("s", "u", "c", START),
+        "comments.migrate": lambda: store.comments.migrate(),
+        "comments.mark_current": lambda: store.comments.mark_current(),
         "comments.apply_decision": lambda: store.comments.apply_decision(
             "s", "u", "c", "approve", [], (1, {}), policy, {}, START
         ),

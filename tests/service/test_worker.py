@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from service.store import Store
 from service.worker import ANSWERS, _Deadline, answer_for, whole_request
 from tests.instances import Instance
 
@@ -138,11 +139,12 @@ def test_a_busy_server_refuses_at_once_serves_what_it_took_and_never_refuses_hea
         metrics.request("GET", "/metrics")
         assert f"moderation_shed_total {float(len(refused))}" in metrics.getresponse().read().decode()
     # what was served is stored, whole; what was refused left nothing
-    stored = {key.split(":")[-1] for key in redis_client.scan_iter("mod:{s:news}:cid:*")}
+    comments = Store(redis_client).comments
     for _, _, body, _ in served:
         ids = {r["result"]["id"] for r in body["results"]}
-        assert len(ids) == 100 and ids <= stored
-    assert len(stored) == 100 * len(served)
+        assert len(ids) == 100 and all(comments.owner("news", cid, time.time()) for cid in ids)
+    claim_hashes = [k for k in redis_client.scan_iter("mod:{s:news:i*}:*") if not k.endswith(":m")]
+    assert sum(redis_client.hlen(k) for k in claim_hashes) == 100 * len(served)
 
 
 def test_requests_sent_one_at_a_time_are_never_refused_while_other_processes_keep_every_core_busy(tmp_path, redis_url):
