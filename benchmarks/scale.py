@@ -268,8 +268,9 @@ def bulk_memory(count: int, server_binary: str | None = None) -> dict:
                 "records": redis.object("encoding", record_hash),
                 "claims": next(redis.object("encoding", k) for k in redis.scan_iter("mod:{s:*:i*}:*") if not k.endswith(":m")),
             }
-            full_sample = redis.memory_usage(UserKeys(SITE, sample_user).comment("4000000000")) or 0
-            for pattern in ("mod:{s:*:u:*}:c:*", "mod:{s:*:u:*}:comments"):
+            encodings["full"] = redis.object("encoding", UserKeys(SITE, sample_user).full)
+            full_usage = sum(redis.memory_usage(k) or 0 for k in redis.scan_iter("mod:{s:*:u:*}:f", count=5000))
+            for pattern in ("mod:{s:*:u:*}:f", "mod:{s:*:u:*}:comments"):
                 batch = []
                 for key in redis.scan_iter(pattern, count=5000):
                     batch.append(key)
@@ -279,7 +280,7 @@ def bulk_memory(count: int, server_binary: str | None = None) -> dict:
                 if batch:
                     redis.unlink(*batch)
                 settle(redis)
-                if pattern.endswith(":c:*"):
+                if pattern.endswith(":f"):
                     lasting_with_lists = used() - base
             lasting = used() - base
             claim_hashes = [k for k in redis.scan_iter("mod:{s:*:i*}:*", count=5000) if not k.endswith(":m")]
@@ -297,7 +298,7 @@ def bulk_memory(count: int, server_binary: str | None = None) -> dict:
         "lasting": lasting / count,
         "claims_usage": claims_bytes / count,
         "records_usage": records_bytes / count,
-        "full_sample": full_sample,
+        "full_usage": full_usage / count,
         "claim_hashes": len(claim_hashes),
         "encodings": encodings,
     }

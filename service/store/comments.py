@@ -2,12 +2,12 @@
 
 A comment has two lifetimes (issue 24). Its **lasting record** is kept for ``retention_s`` (180 days): the claim of
 its id (which user it belongs to: ``scripts/claim_id.lua``, a field in a small hash of the site's claims) and, in
-the user's slot, about 30 packed bytes (``scripts/_user.lua``): a digest of its text (for the 409 on a changed
-text), when it came, its state, verdict, latest decision and categories, scores in hundredths, model version and
-reasons. Its **full record** (its text and fields, the whole answer with evidence spans, its strike, the undo of
-its latest decision) is kept for ``full_s`` (14 days), while it waits for review, and through the undo window of
-a decision. Repeats, decisions, undo, strikes and bans work for the whole lasting term; past the full term, a
-record has no text and no spans (``full`` False).
+the user's slot, about 20 packed bytes (``scripts/_user.lua``): a digest of its text (for the 409 on a changed
+text), when it came, its state, verdict, latest decision and categories, scores in hundredths, model version (a
+number: ``MODEL_NUMBERS``) and reasons. Its **full record** (its text and fields, exact scores, evidence spans) is
+kept for ``full_s`` (14 days), while it waits for review, and through the undo window of a decision. Both are
+fields of a hash of the user's, not keys of their own. Repeats, decisions, undo, strikes and bans work for the
+whole lasting term; past the full term, a record has no text and no spans (``full`` False).
 
 Records of the legacy format (one hash per comment with both, and a claim key per id) are read and rewritten when
 touched; ``migrate`` moves the rest.
@@ -24,7 +24,7 @@ import redis
 
 from .. import codec
 from .errors import guarded, ignore
-from .keys import FORMAT, SiteKeys, UserKeys, claims, id_digest
+from .keys import FORMAT, MODEL_NUMBERS, SiteKeys, UserKeys, claims, id_digest
 from .scripts import Scripts
 from .users import UserStore, parse_state
 
@@ -41,8 +41,17 @@ LEGACY_CHECK_S = 60.0
 
 
 def short_sha(sha: str) -> str:
-    """Return the part of a text's SHA-256 (hex) that a lasting record keeps (64 bits)."""
-    return sha[:16]
+    """Return the part of a text's SHA-256 (hex) that a lasting record keeps (48 bits: a changed text under a
+    repeated id goes unnoticed once in 2**48)."""
+    return sha[:12]
+
+
+def full_body(fields: dict, spans: list[dict]) -> str:
+    """Return the JSON a full record keeps besides its exact scores: the comment's fields and its evidence spans
+    (without their UTF-16 offsets, computed again from the text)."""
+    spans_kept = [[s["start"], s["end"], s["category"], s["source"]] for s in spans]
+    keep = [fields.get(k) for k in ("text", "article_id", "parent_id", "author_name", "created_at")]
+    return codec.encode([*keep, spans_kept])
 
 
 @dataclass
@@ -92,6 +101,24 @@ class CommentStore:
         self.on_error = on_error
         self._legacy: bool | None = None  # may a claim of the legacy format be left? (None: not asked yet)
         self._legacy_asked = 0.0
+        self._model_numbers: dict[str, int] = {}
+        self._model_versions: dict[int, str] = {}
+
+    def _model_number(self, version: str) -> int:
+        number = self._model_numbers.get(version)
+        if number is None:
+            number = int(self.scripts.call("model_number", [MODEL_NUMBERS], version=version))
+            self._model_numbers[version] = number
+            self._model_versions[number] = version
+        return number
+
+    def _model_version(self, number: int) -> str:
+        version = self._model_versions.get(number)
+        if version is None:
+            version = self.client.hget(MODEL_NUMBERS, f"#{number}") or ""
+            if version:
+                self._model_versions[number] = version
+        return version
 
     def _strike(self, strike: tuple[int, dict], policy) -> dict:
         """Return the arguments every script that may strike takes: the strike and the site's strike policy."""
@@ -238,20 +265,23 @@ class CommentStore:
     ) -> tuple[list[str], dict]:
         """Return the keys and arguments of the submission script (``submit``'s; bulk loads queue them)."""
         keys = UserKeys(site, user)
+        scores = assessment.get("scores") or {}
         args = {
             "comment_id": comment_id,
             "sha": sha,
             "now": now,
             "verdict": verdict,
             **self._strike(strike, policy),
-            "assessment": assessment,
-            "fields": fields,
+            "scores": ",".join(repr(float(scores.get(c, 0.0))) for c in SCORE_ORDER),
+            "reasons": list(assessment.get("reasons") or []),
+            "model": self._model_number(assessment.get("model_version") or ""),
+            "body": full_body(fields, assessment.get("spans") or []),
             "retention_s": self.retention_s,
             "full_s": self.full_s,
             "comments_kept": comments_kept,
             "verdict_event": verdict_event,
         }
-        return [*keys.all(), keys.records, keys.comment(comment_id)], args
+        return [*keys.all(), keys.records, keys.full, keys.comment(comment_id)], args
 
     def record(self, site: str, user: str, comment_id: str, now: float) -> dict | None:
         """Return a comment's stored record, or None.
@@ -264,7 +294,7 @@ class CommentStore:
         keys = UserKeys(site, user)
         return self.scripts.call(
             "read_comment",
-            [*keys.all(), keys.records, keys.comment(comment_id)],
+            [*keys.all(), keys.records, keys.full, keys.comment(comment_id)],
             comment_id=comment_id,
             now=now,
             retention_s=self.retention_s,
@@ -275,19 +305,27 @@ class CommentStore:
         raw = self._read(site, user, comment_id, now)
         if raw is None:
             return None
-        sha, received, state, verdict, decision, _struck, banned, decided, _number, scores, model, reasons, full = raw
+        sha, received, state, verdict, decision, _struck, banned, decided, _number, scores, model, version = raw[:12]
+        reasons, ms, exact, body = raw[12:]
+        assessment = {
+            "verdict": verdict,
+            "scores": {c: int(v) / 100 for c, v in zip(SCORE_ORDER, scores.split(","))},
+            "reasons": reasons.split(",") if reasons else [],
+            "spans": [],
+            "model_version": self._model_version(int(model)) if int(model) else version,
+        }
+        fields: dict = {}
+        created = float(received)
+        full = bool(body)
         if full:
-            body = codec.loads(full)
-            assessment, fields, created = codec.loads(body["assessment"]), codec.loads(body["fields"]), float(body["created"])
-        else:
-            assessment = {
-                "verdict": verdict,
-                "scores": {c: int(v) / 100 for c, v in zip(SCORE_ORDER, scores.split(","))},
-                "reasons": reasons.split(",") if reasons else [],
-                "spans": [],
-                "model_version": model,
-            }
-            fields, created = {}, float(received)
+            text, article_id, parent_id, author_name, created_at, spans = codec.loads(body)
+            fields = {"text": text, "article_id": article_id, "parent_id": parent_id, "author_name": author_name,
+                      "created_at": created_at, "user_id": user}
+            assessment["scores"] = {c: int(v) / 1e6 for c, v in zip(SCORE_ORDER, exact.split(","))}
+            assessment["spans"] = [
+                {"start": a, "end": b, "category": c, "source": d} for a, b, c, d in (spans if isinstance(spans, list) else [])
+            ]
+            created += int(ms) / 1000
         return {
             "state": state,
             "assessment": assessment,
@@ -297,7 +335,7 @@ class CommentStore:
             "decided_categories": decided,
             "created": created,
             "sha": sha,
-            "full": bool(full),
+            "full": full,
         }
 
     def apply_decision(
@@ -318,7 +356,7 @@ class CommentStore:
         keys = UserKeys(site, user)
         raw = self.scripts.call(
             "apply_decision",
-            [*keys.all(), keys.records, keys.comment(comment_id)],
+            [*keys.all(), keys.records, keys.full, keys.comment(comment_id), keys.undo(comment_id)],
             comment_id=comment_id,
             decision=decision,
             categories=",".join(sorted(categories)),

@@ -18,6 +18,7 @@ behind. Nothing is published twice, and nothing is lost but with the data.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
 
 import redis
@@ -38,6 +39,11 @@ def id_before(a: str, b: str) -> bool:
     am, _, aseq = a.partition("-")
     bm, _, bseq = b.partition("-")
     return (int(am), int(aseq or 0)) < (int(bm), int(bseq or 0))
+
+
+#: How long a user's outbox is kept after its last event (``scripts/_user.lua``), and so how long the log remembers
+#: the last outbox id it took from a user.
+OUTBOX_KEPT_S = 30 * 86400
 
 
 @guarded("events")
@@ -80,10 +86,11 @@ class EventStore:
         keys = SiteKeys(site)
         last = self.scripts.call(
             "publish_events",
-            [keys.events, keys.events_published, keys.events_pending, keys.events_floor],
+            [keys.events, keys.events_published, keys.events_pending, keys.events_floor, keys.sweeps],
             user=user,
             token=token,
             min_id=min_id,
+            published_before=f"{int((time.time() - OUTBOX_KEPT_S) * 1000)}-0",
             entries=[x for pair in entries for x in pair],
         )
         if last:

@@ -75,14 +75,24 @@ class UserKeys:
 
     @property
     def records(self) -> str:
-        """Hash: the lasting record of each of the user's comments (``service.store.records``), by 8 bytes of the
-        comment id's SHA-1, packed in about 30 bytes; field ``~``: when the next sweep of expired records is due."""
+        """Hash: the lasting record of each of the user's comments, by 8 bytes of the comment id's SHA-1, packed in
+        about 20 bytes (``scripts/_user.lua``); field ``~``: when the next sweep of records past their term is due."""
         return f"{self.tag}:r"
 
+    @property
+    def full(self) -> str:
+        """Hash: the full record of each of the user's comments still in its review period (its text and fields,
+        exact scores, evidence spans), by the same 8 bytes, packed (``scripts/_user.lua``); ``~`` as above, ``~p``:
+        how many wait for review."""
+        return f"{self.tag}:f"
+
+    def undo(self, comment_id: str) -> str:
+        """String: what undoing the latest decision on a comment puts back (JSON), for the undo window."""
+        return f"{self.tag}:u:{_id(comment_id)}"
+
     def comment(self, comment_id: str) -> str:
-        """Hash: the full record of one comment, kept for the review period (its text and fields, the classifier's
-        whole answer with evidence spans, its strike, the undo of its latest decision). Before issue 24 it held the
-        lasting record too (a legacy record: it has a ``sha`` field)."""
+        """Hash: a comment's record in the legacy format (before issue 24: one hash per comment holding everything);
+        rewritten as a lasting and a full record the first time a script reads it."""
         return f"{self.tag}:c:{_id(comment_id)}"
 
     def all(self) -> list[str]:
@@ -122,19 +132,25 @@ class SiteKeys:
 
     @property
     def audit(self) -> str:
-        """Stream: every moderator decision, append-only."""
+        """Stream: every moderator decision and user action, append-only, trimmed to the retention."""
         return f"{self.tag}:audit"
 
     @property
     def labels(self) -> str:
-        """Hash: comment id -> JSON training label from the latest decision."""
+        """Hash: comment id -> JSON training label from the latest decision; kept for the retention (a sweep drops
+        older ones: ``moderation export-labels`` keeps them longer)."""
         return f"{self.tag}:labels"
 
     @property
     def recorded(self) -> str:
-        """Hash: comment id -> number of the latest decision recorded in the audit log and labels;
-        "user\\n<user id>" -> number of the latest ban, unban or reset recorded in the audit log."""
+        """Hash: comment id -> "<number> <time>" of the latest decision recorded in the audit log and labels;
+        "user\\n<user id>" -> the same of the latest ban, unban or reset recorded in the audit log. Kept a day."""
         return f"{self.tag}:recorded"
+
+    @property
+    def sweeps(self) -> str:
+        """Hash: where each sweep of the site's growing hashes stands (HSCAN cursors: labels, recorded, published)."""
+        return f"{self.tag}:sweeps"
 
     @property
     def policy(self) -> str:
@@ -220,9 +236,13 @@ def id_digest(comment_id: str) -> str:
 def claims(site: str, digest: str) -> str:
     """The prefix of the claim keys of one shard of a site (``scripts/claim_id.lua``), chosen by the id's digest:
     ``<prefix>:m`` (hash: per period, its bucket counts and claims made) and ``<prefix>:<period>:<bucket>`` (hash:
-    12 bytes of the id's digest -> user id)."""
+    8 bytes of the id's digest -> user id)."""
     return f"{PREFIX}:{{s:{_id(site)}:i{int(digest[0], 16) % CLAIM_SHARDS}}}"
 
+
+#: Hash: model version -> its number in the lasting records (2 bytes there instead of the version), ``#<n>`` -> the
+#: version of number n, ``#`` -> the last number given.
+MODEL_NUMBERS = f"{PREFIX}:model:numbers"
 
 #: Hash: ``comments`` -> ``2`` once no claim of the legacy format is left (set when a store starts empty, and by
 #: ``moderation migrate`` when it has moved every one); ``migrate`` -> the migration's SCAN cursor, to resume.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import redis
@@ -13,6 +14,8 @@ from .scripts import Scripts
 
 #: Hourly counts are kept this long (the dashboard shows the last day).
 STATS_KEPT_S = 3 * 86400
+#: How long a decision's number is kept once recorded: it only stops a retried request from being recorded twice.
+RECORDED_KEPT_S = 86400
 
 # Priority: riskier first, then older first. Risk in thousandths above the
 # arrival second keeps the score an exact integer in a double.
@@ -59,10 +62,22 @@ def priority(risk: float, received_at: float) -> int:
 class QueueStore:
     """Pending comments, leases to moderators, decisions' audit log and labels."""
 
-    def __init__(self, client: redis.Redis, scripts: Scripts, on_error: Callable[[str], None] = ignore):
+    def __init__(
+        self, client: redis.Redis, scripts: Scripts, kept_s: int = 180 * 86400, on_error: Callable[[str], None] = ignore
+    ):
         self.client = client
         self.scripts = scripts
+        self.kept_s = kept_s  # how long audit entries and training labels are kept (the retention)
         self.on_error = on_error
+
+    def _bounds(self, now: float) -> dict:
+        """Return the arguments that keep the audit log and the sweeps' hashes bounded, at ``now`` (the service's
+        clock; the audit log's ids are Redis's wall clock)."""
+        return {
+            "now": now,
+            "audit_min_id": f"{int((time.time() - self.kept_s) * 1000)}-0",
+            "recorded_before": now - RECORDED_KEPT_S,
+        }
 
     def finish(self, site: str, comment_id: str, verdict: str, categories: list[str], now: float, item: dict | None) -> None:
         """Count a new comment in its hour and, with an ``item``, queue it for review (once)."""
@@ -149,7 +164,14 @@ class QueueStore:
         return min(times) if times else None
 
     def record_decision(
-        self, site: str, comment_id: str, number: int, label: dict | None, audit: dict, requeue: dict | None = None
+        self,
+        site: str,
+        comment_id: str,
+        number: int,
+        label: dict | None,
+        audit: dict,
+        now: float,
+        requeue: dict | None = None,
     ) -> bool:
         """Log decision ``number``, keep (or drop: None) its label, take the comment out of the queue
         (or put it back: ``requeue`` is its queue item); False if that decision was already recorded."""
@@ -158,9 +180,11 @@ class QueueStore:
             audit = {**audit, "previous": _previous(audit["previous"])}
         done = self.scripts.call(
             "record_decision",
-            [keys.queue, keys.items, keys.leases, keys.lease_owners, keys.audit, keys.labels, keys.recorded],
+            [keys.queue, keys.items, keys.leases, keys.lease_owners, keys.audit, keys.labels, keys.recorded, keys.sweeps],
             comment_id=comment_id,
             number=number,
+            **self._bounds(now),
+            labels_before=now - self.kept_s,
             label=label,
             requeue=requeue is not None,
             priority=priority(requeue["risk"], requeue["received_at"]) if requeue else 0,
@@ -169,12 +193,19 @@ class QueueStore:
         )
         return bool(done)
 
-    def record_action(self, site: str, user: str, number: int, audit: dict) -> bool:
+    def record_action(self, site: str, user: str, number: int, audit: dict, now: float) -> bool:
         """Log a ban, unban or reset of ``user`` (its ``number`` from the user's side) once;
         False if that action was already logged."""
         keys = SiteKeys(site)
         return bool(
-            self.scripts.call("record_action", [keys.audit, keys.recorded], user_id=user, number=number, audit=_pairs(audit))
+            self.scripts.call(
+                "record_action",
+                [keys.audit, keys.recorded, keys.sweeps],
+                user_id=user,
+                number=number,
+                **self._bounds(now),
+                audit=_pairs(audit),
+            )
         )
 
     def audit(self, site: str, count: int = 100, before: str = "+") -> list[dict]:

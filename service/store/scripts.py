@@ -30,6 +30,9 @@ SCRIPTS_DIR = Path(__file__).with_name("scripts")
 PRELUDE = "_user.lua"
 #: Scripts that start with the prelude.
 USER_SCRIPTS = ("submit", "apply_decision", "change_user", "user_state", "read_comment")
+#: The functions shared by the scripts that keep a site's growing hashes bounded, and the scripts they start.
+SITE_PRELUDE = "_site.lua"
+SITE_SCRIPTS = ("record_decision", "record_action", "publish_events")
 
 _ARGS_LINE = re.compile(r"^--! args:(.*)$", re.MULTILINE)
 _NAME = re.compile(r"^(\.\.\.)?[a-z_][a-z0-9_]*$")
@@ -150,6 +153,7 @@ class Scripts:
         self.wait_replicas = wait_replicas
         self.wait_timeout_ms = wait_timeout_ms
         prelude = (directory / PRELUDE).read_text(encoding="utf-8")
+        site_prelude = (directory / SITE_PRELUDE).read_text(encoding="utf-8")
         self._scripts: dict[str, Script] = {}
         for path in sorted(directory.glob("*.lua")):
             if path.name.startswith("_"):
@@ -157,6 +161,8 @@ class Scripts:
             body = path.read_text(encoding="utf-8")
             if path.stem in USER_SCRIPTS:
                 body = prelude + "\n" + body
+            elif path.stem in SITE_SCRIPTS:
+                body = site_prelude + "\n" + body
             self._scripts[path.stem] = Script(client, path.stem, body)
             if wait_replicas > 0 and path.stem in STRIKE_SCRIPTS:
                 self._scripts[path.stem].replicated = self._replicated

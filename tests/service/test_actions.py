@@ -87,7 +87,7 @@ def test_a_ban_through_the_api_is_logged_once_with_its_number(app, client, keys)
     entries = services.store.queue.audit("news")
     assert [(e["decision"], e["user_id"], e["moderator"], e["note"]) for e in entries] == [("ban", "bob", "mia", "spam")]
     # The second write repeated (a retry after a lost reply) logs nothing more.
-    assert services.store.queue.record_action("news", "bob", 1, {"decision": "ban"}) is False
+    assert services.store.queue.record_action("news", "bob", 1, {"decision": "ban"}, services.clock()) is False
     assert len(services.store.queue.audit("news")) == 1
 
 
@@ -104,9 +104,9 @@ def test_a_filtered_audit_read_pages_back_past_the_first_page(app):
     services = app.extensions["moderation"]
     record = services.store.queue.record_action
     for number in range(1, 4):
-        record("news", "eve", number, {"type": "ban", "decision": "ban", "user_id": "eve", "moderator": "old", "at": 1})
+        record("news", "eve", number, {"type": "ban", "decision": "ban", "user_id": "eve", "moderator": "old", "at": 1}, 1)
     for number in range(1, 701):
-        record("news", "bob", number, {"type": "reset", "decision": "reset", "user_id": "bob", "moderator": "new", "at": 2})
+        record("news", "bob", number, {"type": "reset", "decision": "reset", "user_id": "bob", "moderator": "new", "at": 2}, 2)
     older = queue.audit(services, "news", 10, moderator="old")
     assert [e["user_id"] for e in older] == ["eve"] * 3
     assert len(queue.audit(services, "news", 5, decision="reset")) == 5

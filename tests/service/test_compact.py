@@ -38,10 +38,7 @@ def test_past_the_review_period_a_comment_keeps_its_lasting_record(client, keys,
     assert first["verdict"] == "reject" and first["user"]["strikes"] == 1
     full = get(client, keys["moderator"], "c1").get_json()
     assert full["full_record"] is True and full["text"] == ABUSIVE and full["spans"]
-    full_key = UserKeys("news", "ann").comment("c1")
-    assert 14 * DAY - 60 < redis_client.ttl(full_key) <= 14 * DAY
     clock.advance(15 * DAY)
-    redis_client.delete(full_key)  # as Redis does when its term runs out (the tests' clock is not Redis's)
     lasting = get(client, keys["moderator"], "c1").get_json()
     assert lasting["full_record"] is False and lasting["text"] is None and lasting["spans"] == []
     assert lasting["state"] == "rejected" and lasting["verdict"] == "reject"
@@ -66,28 +63,38 @@ def test_past_the_review_period_a_comment_keeps_its_lasting_record(client, keys,
 
 def test_the_full_record_waits_with_the_queue_and_then_for_the_review_period(client, keys, clock, redis_client):
     assert post(client, keys["site"], "held", REVIEW).get_json()["verdict"] == "review"
-    full = UserKeys("news", "ann").comment("held")
-    assert redis_client.ttl(full) == -1  # while it waits for review
+    full = UserKeys("news", "ann").full
+    assert redis_client.ttl(full) == -1  # while one of its records waits for review
     clock.advance(30 * DAY)
     assert get(client, keys["moderator"], "held").get_json()["text"] == REVIEW
     client.post("/v1/comments/held/decision", json={"decision": "reject", "moderator": "mia"}, headers=auth(keys["moderator"]))
     # past the review period already: kept through the undo window only
-    assert 0 < redis_client.ttl(full) <= 120
+    assert get(client, keys["moderator"], "held").get_json()["text"] == REVIEW
+    assert 0 < redis_client.ttl(full) <= DAY + 120
+    clock.advance(100)
+    assert get(client, keys["moderator"], "held").get_json()["text"] is None
+    # a new comment's full record: its review period, and a day for the sweep
     assert post(client, keys["site"], "fresh", CLEAN).status_code == 200
-    assert 14 * DAY - 60 < redis_client.ttl(UserKeys("news", "ann").comment("fresh")) <= 14 * DAY
+    assert 14 * DAY < redis_client.ttl(full) <= 15 * DAY
+    clock.advance(14 * DAY + 1)
+    assert get(client, keys["moderator"], "fresh").get_json()["full_record"] is False
+    # the user's next comment sweeps the records past their term (a day late at most)
+    clock.advance(DAY)
+    assert post(client, keys["site"], "later", CLEAN).status_code == 200
+    assert redis_client.hlen(full) == 2  # "later" and the sweep's due time
 
 
 def test_records_and_claims_are_small_hashes(client, keys, redis_client):
     for n in range(40):
         assert post(client, keys["site"], f"c{n}", CLEAN, user=f"u{n % 4}").status_code == 200
-    records = UserKeys("news", "u0").records
-    assert redis_client.hlen(records) == 11  # ten records and the sweep's due time
+    records, full = UserKeys("news", "u0").records, UserKeys("news", "u0").full
+    assert redis_client.hlen(records) == 11 and redis_client.hlen(full) == 11  # ten records and the sweep's due time
     assert encoding(redis_client, records) in ("ziplist", "listpack")
     claim_keys = [k for k in redis_client.scan_iter("mod:{s:news:i*}:*") if not k.endswith(":m")]
     assert sum(redis_client.hlen(k) for k in claim_keys) == 40
     assert all(encoding(redis_client, k) in ("ziplist", "listpack") for k in claim_keys)
-    # no key per comment is left past the review period: the lasting record is a field
-    assert not [k for k in redis_client.scan_iter("mod:*:cid:*")]
+    # no key per comment
+    assert not [k for k in redis_client.scan_iter("mod:*:cid:*")] and not [k for k in redis_client.scan_iter("mod:*:c:*")]
 
 
 def test_claims_double_their_buckets_as_a_period_fills_and_every_one_is_found(
@@ -180,7 +187,7 @@ def test_legacy_comments_are_read_and_rewritten_when_touched(client, keys, legac
     view = get(client, keys["moderator"], "old-1").get_json()
     assert view["user_id"] == user and view["state"] == "pending" and view["text"] == REVIEW + "1"
     assert not redis_client.exists(SiteKeys(site).legacy_claim("old-1"))
-    assert redis_client.hget(UserKeys(site, user).comment("old-1"), "sha") is None  # the full record, rewritten
+    assert not redis_client.exists(UserKeys(site, user).comment("old-1"))  # rewritten as a lasting and a full record
     # a repeat of a legacy comment: its answer, no strike; a changed text: 409
     site, user, _ = legacy["old-3"]  # news, approved
     assert post(client, keys["site"], "old-3", CLEAN + "3", user=user).get_json()["verdict"] == "approve"
@@ -222,8 +229,7 @@ def test_migrate_moves_every_legacy_comment_once_and_answers_stay_the_same(
         assert view["decision"] == ("approve" if n % 4 == 2 else None), cid
         if n % 4 == 0:
             assert view["scores"]["abuse"] == (0.91234 if recent else 0.91) and view["reasons"] == ["abuse:model:reject"]
-        if not recent:
-            assert not redis_client.exists(UserKeys(site, user).comment(cid))
+        assert not redis_client.exists(UserKeys(site, user).comment(cid))
     assert strikes == {(s, u): _strikes(redis_client, s, u) for s, u, _ in legacy.values()}
     # a second run finds nothing left
     assert cli_main(["migrate", "--redis-url", redis_url]) == 0
@@ -232,3 +238,42 @@ def test_migrate_moves_every_legacy_comment_once_and_answers_stay_the_same(
     store = client.application.extensions["moderation"].store
     store.comments._legacy = None
     assert post(client, keys["site"], "after", CLEAN).status_code == 200 and store.comments._legacy is False
+
+
+# -- everything else that grows has a bound -----------------------------------------------------------------------
+
+
+def test_the_audit_log_labels_and_decision_numbers_are_kept_for_their_terms(client, keys, clock, redis_client):
+    site = SiteKeys("news")
+    redis_client.xadd(site.audit, {"type": "decision", "comment_id": "ancient"}, id="1000-0")
+    redis_client.hset(site.labels, "ancient", json.dumps({"text": "t", "decided_at": clock() - 181 * DAY}))
+    redis_client.hset(site.labels, "feedback", json.dumps({"text": "t"}))  # no time: kept
+    redis_client.hset(site.recorded, mapping={"old": f"3 {clock() - 2 * DAY}", "legacy": "5", "new": f"1 {clock()}"})
+    assert post(client, keys["site"], "h1", REVIEW).status_code == 200
+    decided = client.post("/v1/comments/h1/decision", json={"decision": "reject", "moderator": "mia"}, headers=auth(keys["moderator"]))
+    assert decided.status_code == 200
+    assert [e[0] for e in redis_client.xrange(site.audit)] != [] and "1000-0" not in [e[0] for e in redis_client.xrange(site.audit)]
+    assert set(redis_client.hkeys(site.labels)) == {"feedback", "h1"}
+    assert set(redis_client.hkeys(site.recorded)) == {"new", "h1"}
+
+
+def test_an_inactive_users_keys_expire(client, keys, redis_client):
+    assert post(client, keys["site"], "r1", ABUSIVE).get_json()["verdict"] == "reject"
+    user = UserKeys("news", "ann")
+    ttl = {name: redis_client.ttl(getattr(user, name)) for name in ("records", "full", "comments", "history", "strikes", "strike_info", "outbox")}
+    assert 180 * DAY < ttl["records"] <= 181 * DAY
+    assert 14 * DAY < ttl["full"] <= 15 * DAY
+    assert ttl["comments"] == ttl["history"] and 179 * DAY < ttl["comments"] <= 180 * DAY
+    assert ttl["strikes"] == ttl["strike_info"] and 30 * DAY < ttl["strikes"] <= 31 * DAY  # the default strike term
+    # a decision is an event: the user's outbox (emptied once the event is published) goes after 30 days
+    client.post("/v1/comments/r1/decision", json={"decision": "approve", "moderator": "mia"}, headers=auth(keys["moderator"]))
+    assert 29 * DAY < redis_client.ttl(user.outbox) <= 30 * DAY
+
+
+def test_the_event_log_forgets_users_whose_outbox_is_gone(client, keys, redis_client):
+    site = SiteKeys("news")
+    redis_client.hset(site.events_published, "gone", "1000-0")
+    assert post(client, keys["site"], "r1", ABUSIVE).status_code == 200
+    client.post("/v1/comments/r1/decision", json={"decision": "approve", "moderator": "mia"}, headers=auth(keys["moderator"]))
+    published = redis_client.hgetall(site.events_published)
+    assert "gone" not in published and "ann" in published

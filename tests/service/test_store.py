@@ -74,8 +74,8 @@ def _calls(store: Store):
         "queue.claim": lambda: store.queue.claim("s", "m", 10, 60, START),
         "queue.depth": lambda: store.queue.depth("s"),
         "queue.oldest": lambda: store.queue.oldest("s"),
-        "queue.record_decision": lambda: store.queue.record_decision("s", "c", 1, None, {"a": 1}),
-        "queue.record_action": lambda: store.queue.record_action("s", "u", 1, {"a": 1}),
+        "queue.record_decision": lambda: store.queue.record_decision("s", "c", 1, None, {"a": 1}, START),
+        "queue.record_action": lambda: store.queue.record_action("s", "u", 1, {"a": 1}, START),
         "queue.audit": lambda: store.queue.audit("s"),
         "queue.put_label": lambda: store.queue.put_label("s", "n", {"text": "t"}),
         "queue.labels": lambda: list(store.queue.labels("s")),
@@ -148,13 +148,13 @@ def test_a_user_action_is_numbered_and_its_audit_entry_written_once(redis_client
     assert (first.number, second.number) == (1, 2)
     assert first.state["banned"] and not second.state["banned"]
     entry = {"type": "ban", "decision": "ban", "user_id": "bob", "moderator": "mia", "note": "spam", "at": START}
-    assert store.queue.record_action("news", "bob", first.number, entry) is True
-    assert store.queue.record_action("news", "bob", first.number, entry) is False  # a repeated second write
-    assert store.queue.record_action("news", "bob", second.number, dict(entry, type="unban", decision="unban")) is True
-    assert store.queue.record_action("news", "bob", first.number, entry) is False  # an old number, late
+    assert store.queue.record_action("news", "bob", first.number, entry, START) is True
+    assert store.queue.record_action("news", "bob", first.number, entry, START) is False  # a repeated second write
+    assert store.queue.record_action("news", "bob", second.number, dict(entry, type="unban", decision="unban"), START) is True
+    assert store.queue.record_action("news", "bob", first.number, entry, START) is False  # an old number, late
     logged = store.queue.audit("news")
     assert [e["decision"] for e in logged] == ["unban", "ban"]
     # Another user's numbers are their own.
     other = store.users.change("news", "eve", "reset", START, "", "mia")
     assert other.number == 1
-    assert store.queue.record_action("news", "eve", other.number, dict(entry, user_id="eve")) is True
+    assert store.queue.record_action("news", "eve", other.number, dict(entry, user_id="eve"), START) is True

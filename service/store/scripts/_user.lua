@@ -4,14 +4,20 @@
 -- KEYS[6] outbox (stream: events of this user's changes for the site's event log, service/events.py).
 -- Times are seconds since the epoch passed in by the service (injectable), never Redis TIME.
 
+local OUTBOX_KEPT_S = 30 * 86400  -- the relay publishes an outbox within seconds; an idle one goes after this
+
 local function emit(event)
   -- An event the site must learn of, written in the same step as the change it tells of.
   redis.call('XADD', KEYS[6], '*', 'e', cjson.encode(event))
+  redis.call('EXPIRE', KEYS[6], OUTBOX_KEPT_S)
 end
 
 local function emit_json(event)
   -- An event prepared by the service (JSON), or nothing for ''.
-  if event ~= nil and event ~= '' then redis.call('XADD', KEYS[6], '*', 'e', event) end
+  if event ~= nil and event ~= '' then
+    redis.call('XADD', KEYS[6], '*', 'e', event)
+    redis.call('EXPIRE', KEYS[6], OUTBOX_KEPT_S)
+  end
 end
 
 local function purge(now)
@@ -68,6 +74,10 @@ local function add_strike(id, weight, info, now, ttl, steps, history_keep)
   local before = active_strikes()
   redis.call('ZADD', KEYS[1], now + ttl, id)
   redis.call('HSET', KEYS[2], id, info)
+  -- both go a day after the last strike ends (an inactive user's expired strikes leave nothing behind)
+  for _, key in ipairs({KEYS[1], KEYS[2]}) do
+    if redis.call('TTL', key) < ttl + 86400 then redis.call('EXPIRE', key, math.ceil(ttl + 86400)) end
+  end
   local after = before + weight
   local crossed = nil
   for _, step in ipairs(steps) do
@@ -106,13 +116,20 @@ local function remove_strike(id, now, history_keep)
   return count
 end
 
--- A comment's lasting record (service/store/comments.py): one field of the user's records hash, keyed by 8 bytes
--- of the comment id's SHA-1, packed as
---   text sha (8 bytes) | received (uint32 s) | flags (byte: state, verdict, decision, struck, banned)
+-- A comment's two records (service/store/comments.py), each a field of a hash of the user's, named by 8 bytes of
+-- the comment id's SHA-1 (small values in one hash keep Redis's compact encoding: no key per comment).
+-- The lasting record (records hash), kept for the retention, packed as
+--   text sha (6 bytes) | received (uint32 s) | flags (byte: state, verdict, decision, struck, banned)
 --   | decided categories (byte, a bit each) | decisions (uint16) | scores (3 bytes, hundredths)
---   | model version (length byte, +128 when packed from hexadecimal, and its bytes) | reasons (a byte each)
--- The comment's full record (its text, the whole answer, the strike, the undo) is a hash of its own, kept for the
--- review period only. A legacy record (one hash with both, before issue 24) is rewritten the first time it is read.
+--   | model (uint16: its number in the store's model list; 0: a length byte and the version follow)
+--   | reasons (a byte each)
+-- The full record (full hash), kept for the review period, while the comment waits for review, and through the undo
+-- window of a decision, packed as
+--   ends (uint32 s; 0: while it waits for review) | milliseconds of its arrival (uint16) | scores (3 x uint32, millionths)
+--   | JSON [text, article_id, parent_id, author_name, created_at, spans]
+-- Field '~' of each hash: when its next sweep of records past their term is due; '~p' of the full hash: how many of
+-- its records wait for review (while any does, the hash does not expire).
+-- A legacy record (one hash per comment holding both, before issue 24) is rewritten the first time it is read.
 local STATE_CODE = {pending = 0, approved = 1, rejected = 2}
 local STATE_NAME = {[0] = 'pending', 'approved', 'rejected'}
 local VERDICT_CODE = {approve = 0, review = 1, reject = 2}
@@ -123,6 +140,7 @@ local CATEGORY_BIT = {abuse = 1, attack = 2, promotion = 4}
 local CATEGORY_ORDER = {'abuse', 'attack', 'promotion'}
 local REASON_PART = {{abuse = 0, attack = 1, promotion = 2}, {rule = 0, site = 1, model = 2}, {block = 0, review = 1, reject = 2}}
 local REASON_NAME = {{'abuse', 'attack', 'promotion'}, {'rule', 'site', 'model'}, {'block', 'review', 'reject'}}
+local DAY = 86400
 
 local function unhex(h) return (h:gsub('..', function(c) return string.char(tonumber(c, 16)) end)) end
 local function tohex(s) return (s:gsub('.', function(c) return string.format('%02x', c:byte()) end)) end
@@ -146,7 +164,7 @@ local function category_list(mask)
 end
 
 local function reason_codes(reasons)
-  -- '<category>:<rule|site|model>:<block|review|reject>' -> one byte each (others are kept by the full record only)
+  -- '<category>:<rule|site|model>:<block|review|reject>' -> one byte each, in order
   local out = {}
   for _, r in ipairs(reasons) do
     local a, b, c = string.match(r, '^(%a+):(%a+):(%a+)$')
@@ -165,98 +183,157 @@ local function reason_names(codes)
   return out
 end
 
-local function pack_record(r)
-  local flags = STATE_CODE[r.state] + VERDICT_CODE[r.verdict] * 4 + DECISION_CODE[r.decision] * 16 + r.struck * 64 + r.banned * 128
-  local model, size = r.model, #r.model
-  if size > 0 and size <= 254 and size % 2 == 0 and not model:find('[^0-9a-f]') then
-    model = unhex(model)
-    size = #model + 128
-  elseif size > 127 then
-    model, size = model:sub(1, 127), 127
-  end
-  return struct.pack('>c8I4BBH', unhex(r.sha), math.floor(r.created), flags, r.decided, r.decisions) .. r.scores
-    .. string.char(size) .. model .. r.reasons
-end
-
-local function unpack_record(raw)
-  local sha, created, flags, decided, decisions, at = struct.unpack('>c8I4BBH', raw)
-  local scores = raw:sub(at, at + 2)
-  local size = raw:byte(at + 3)
-  local model = raw:sub(at + 4, at + 3 + size % 128)
-  if size >= 128 then model = tohex(model) end
-  return {
-    sha = tohex(sha), created = created, state = STATE_NAME[flags % 4], verdict = VERDICT_NAME[math.floor(flags / 4) % 4],
-    decision = DECISION_NAME[math.floor(flags / 16) % 4], struck = math.floor(flags / 64) % 2, banned = math.floor(flags / 128),
-    decided = decided, decisions = decisions, scores = scores, model = model, reasons = raw:sub(at + 4 + size % 128),
-  }
-end
-
-local function score_bytes(scores)
+local function hundredths(scores)
+  -- three scores (a list, in category order) -> three bytes
   local out = ''
-  for _, c in ipairs(CATEGORY_ORDER) do
-    out = out .. string.char(math.max(0, math.min(100, math.floor((tonumber(scores[c]) or 0) * 100 + 0.5))))
-  end
+  for i = 1, 3 do out = out .. string.char(math.max(0, math.min(100, math.floor((tonumber(scores[i]) or 0) * 100 + 0.5)))) end
   return out
 end
 
-local function save_record(records, field, r, now, retention_s)
-  redis.call('HSET', records, field, pack_record(r))
-  -- the whole hash goes a day after its newest record's term (an inactive user leaves nothing behind)
-  redis.call('EXPIRE', records, math.ceil(retention_s + 86400))
+local function pack_record(r)
+  local flags = STATE_CODE[r.state] + VERDICT_CODE[r.verdict] * 4 + DECISION_CODE[r.decision] * 16 + r.struck * 64 + r.banned * 128
+  local model = struct.pack('>H', r.model)
+  if r.model == 0 then model = model .. string.char(math.min(#r.version, 255)) .. r.version:sub(1, 255) end
+  return struct.pack('>c6I4BBH', unhex(r.sha), math.floor(r.created), flags, r.decided, r.decisions) .. r.scores .. model .. r.reasons
 end
 
-local function sweep_records(records, now, retention_s)
-  -- Drop the records past their term: once a day at most per user, when the oldest one is due.
-  local due = tonumber(redis.call('HGET', records, '~') or '0')
+local function unpack_record(raw)
+  local sha, created, flags, decided, decisions, at = struct.unpack('>c6I4BBH', raw)
+  local scores = raw:sub(at, at + 2)
+  local model, next_at = struct.unpack('>H', raw, at + 3)
+  local version = ''
+  if model == 0 then
+    local size = raw:byte(next_at)
+    version = raw:sub(next_at + 1, next_at + size)
+    next_at = next_at + 1 + size
+  end
+  return {
+    sha = tohex(sha), created = created, state = STATE_NAME[flags % 4], verdict = VERDICT_NAME[math.floor(flags / 4) % 4],
+    decision = DECISION_NAME[math.floor(flags / 16) % 4], struck = math.floor(flags / 64) % 2, banned = math.floor(flags / 128),
+    decided = decided, decisions = decisions, scores = scores, model = model, version = version, reasons = raw:sub(next_at),
+  }
+end
+
+local function sweep(hash, now, ends_at, slack)
+  -- Drop the fields of ``hash`` whose ``ends_at(value)`` (nil: never) is past ``now``; the next sweep is due when the
+  -- first of the others ends, plus ``slack`` (so at most once per ``slack`` per user).
+  local due = tonumber(redis.call('HGET', hash, '~') or '0')
   if now < due then return end
-  local limit, oldest = now - retention_s, nil
-  local all = redis.call('HGETALL', records)
+  local first = nil
+  local all = redis.call('HGETALL', hash)
   for i = 1, #all, 2 do
-    if all[i] ~= '~' then
-      local created = struct.unpack('>I4', all[i + 1], 9)
-      if created < limit then
-        redis.call('HDEL', records, all[i])
-      elseif oldest == nil or created < oldest then
-        oldest = created
+    if #all[i] == 8 then
+      local ends = ends_at(all[i + 1])
+      if ends ~= nil and ends < now then
+        redis.call('HDEL', hash, all[i])
+      elseif ends ~= nil and (first == nil or ends < first) then
+        first = ends
       end
     end
   end
-  redis.call('HSET', records, '~', math.floor((oldest or now) + retention_s + 86400))
+  redis.call('HSET', hash, '~', math.floor((first or now) + slack))
 end
 
-local LEGACY_ONLY = {'sha', 'state', 'struck', 'decision', 'decided_categories', 'decisions', 'banned', 'user', 'decided_at'}
+local function sweep_records(records, now, retention_s)
+  sweep(records, now, function(raw) return struct.unpack('>I4', raw, 7) + retention_s end, DAY)
+end
 
-local function keep_full(full, created, state, now, full_s)
-  -- The full record stays while the comment waits for review, and for full_s after it was received.
-  if state == 'pending' then
+local function save_record(records, field, r, retention_s)
+  redis.call('HSET', records, field, pack_record(r))
+  -- the whole hash goes a day after its newest record's term (an inactive user leaves nothing behind)
+  redis.call('EXPIRE', records, math.ceil(retention_s + DAY))
+end
+
+-- the full record
+
+local function full_ends(raw)
+  local ends = struct.unpack('>I4', raw)
+  if ends == 0 then return nil end
+  return ends
+end
+
+local function sweep_full(full, now)
+  sweep(full, now, full_ends, DAY)
+end
+
+local function put_full(full, field, ends, now, ms, exact, body)
+  local before = redis.call('HGET', full, field)
+  local was_waiting = before and struct.unpack('>I4', before) == 0
+  redis.call('HSET', full, field, struct.pack('>I4HI4I4I4', math.ceil(ends), ms, exact[1], exact[2], exact[3]) .. body)
+  local waiting = tonumber(redis.call('HGET', full, '~p') or '0')
+  if ends == 0 and not was_waiting then
+    waiting = redis.call('HINCRBY', full, '~p', 1)
+  elseif ends ~= 0 and was_waiting then
+    waiting = redis.call('HINCRBY', full, '~p', -1)
+    if waiting <= 0 then redis.call('HDEL', full, '~p') end
+  end
+  if waiting > 0 then
     redis.call('PERSIST', full)
   else
-    local left = math.ceil(created + full_s - now)
-    if left > 0 then redis.call('EXPIRE', full, left) else redis.call('DEL', full) end
+    -- a day after the last term; a sweep on the user's next comment drops each record sooner
+    local left = math.ceil(ends - now) + DAY
+    if redis.call('TTL', full) < left then redis.call('EXPIRE', full, left) end
   end
 end
 
-local function load_record(records, field, full, now, retention_s, full_s)
-  -- Return the comment's lasting record (a table) or nil; a legacy record is rewritten as a lasting and a full one.
+local function save_full(full, field, ends, now, received, scores, body)
+  -- ends: 0 while the comment waits for review; received: its arrival (seconds); scores: 3 numbers
+  local ms = math.floor((received - math.floor(received)) * 1000 + 0.5) % 1000
+  local exact = {}
+  for i = 1, 3 do exact[i] = math.max(0, math.floor((tonumber(scores[i]) or 0) * 1000000 + 0.5)) end
+  put_full(full, field, ends, now, ms, exact, body)
+end
+
+local function set_full_ends(full, field, ends, now)
+  -- Change when a full record ends (a decision); nothing when there is none.
+  local raw = redis.call('HGET', full, field)
+  if not raw then return end
+  local _, ms, a, b, c, at = struct.unpack('>I4HI4I4I4', raw)
+  put_full(full, field, ends, now, ms, {a, b, c}, raw:sub(at))
+end
+
+local function read_full(full, field)
+  -- Return {ends, milliseconds, scores (3, millionths), body JSON} or nil.
+  local raw = redis.call('HGET', full, field)
+  if not raw then return nil end
+  local ends, ms, a, b, c, at = struct.unpack('>I4HI4I4I4', raw)
+  return {ends = ends, ms = ms, scores = {a, b, c}, body = raw:sub(at)}
+end
+
+local LEGACY_FIELDS = {'sha', 'assessment', 'created', 'state', 'struck', 'decision', 'decided_categories', 'decisions',
+                       'banned', 'fields'}
+
+local function load_record(records, field, full, legacy, now, retention_s, full_s)
+  -- Return the comment's lasting record (a table), or nil (none, or past its term); a legacy record is rewritten.
   local raw = redis.call('HGET', records, field)
   if raw then
     local r = unpack_record(raw)
     if r.created + retention_s < now then return nil end  -- past its term, not swept yet
     return r
   end
-  local legacy = redis.call('HMGET', full, 'sha', 'assessment', 'created', 'state', 'struck', 'decision',
-                            'decided_categories', 'decisions', 'banned')
-  if not legacy[1] then return nil end
-  local assessment = cjson.decode(legacy[2] or '{}')
+  local old = redis.call('HMGET', legacy, unpack(LEGACY_FIELDS))
+  if not old[1] then return nil end
+  local assessment = cjson.decode(old[2] or '{}')
+  local scores = {}
+  for i, c in ipairs(CATEGORY_ORDER) do scores[i] = (assessment.scores or {})[c] or 0 end
+  local received = tonumber(old[3] or now)
   local r = {
-    sha = legacy[1]:sub(1, 16), created = tonumber(legacy[3] or now), state = legacy[4] or 'approved',
-    verdict = assessment.verdict or 'approve', decision = legacy[6] or '', struck = tonumber(legacy[5] or '0'),
-    banned = tonumber(legacy[9] or '0'), decided = category_mask(legacy[7]), decisions = tonumber(legacy[8] or '0'),
-    scores = score_bytes(assessment.scores or {}), model = assessment.model_version or '',
-    reasons = reason_codes(assessment.reasons or {}),
+    sha = old[1]:sub(1, 12), created = received, state = old[4] or 'approved', verdict = assessment.verdict or 'approve',
+    decision = old[6] or '', struck = tonumber(old[5] or '0'), banned = tonumber(old[9] or '0'),
+    decided = category_mask(old[7]), decisions = tonumber(old[8] or '0'), scores = hundredths(scores), model = 0,
+    version = assessment.model_version or '', reasons = reason_codes(assessment.reasons or {}),
   }
-  save_record(records, field, r, now, retention_s)
-  redis.call('HDEL', full, unpack(LEGACY_ONLY))
-  keep_full(full, r.created, r.state, now, full_s)
+  save_record(records, field, r, retention_s)
+  local ends = received + full_s
+  if r.state == 'pending' then ends = 0 end
+  if ends == 0 or ends > now then
+    local fields = cjson.decode(old[10] or '{}')
+    local spans = {}
+    for _, s in ipairs(assessment.spans or {}) do spans[#spans + 1] = {s.start, s['end'], s.category, s.source} end
+    local body = cjson.encode({fields.text or '', fields.article_id or cjson.null, fields.parent_id or cjson.null,
+                               fields.author_name or cjson.null, fields.created_at or cjson.null, spans})
+    save_full(full, field, ends, now, received, scores, body)
+  end
+  redis.call('DEL', legacy)
   return r
 end

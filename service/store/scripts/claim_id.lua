@@ -4,13 +4,13 @@
 -- bucket counts of that period's layouts, n<period> -> claims made in that period.
 --! args: prefix comment_id user now period_s retention_s per_bucket
 -- A claim is one field of a small hash, <prefix>:<period>:<bucket> (the shard's hash tag: the same slot), whose
--- field is 12 bytes of the id's SHA-1 and whose value is the user: small hashes keep Redis's compact encoding, so a
--- claim costs its bytes, not a key. Each period (period_s) has its own hashes, which expire together retention_s
--- after the period ends. A period starts with as many buckets as the period before needed for per_bucket claims
+-- field is 8 bytes of the id's SHA-1 (other bits than the bucket's) and whose value is the user: small hashes keep
+-- Redis's compact encoding, so a claim costs its bytes, not a key. Each period (period_s) has its own hashes,
+-- which expire together retention_s after the period ends. A period starts with as many buckets as the period before needed for per_bucket claims
 -- each, and doubles them whenever it holds that many; a lookup reads every layout of every period still kept.
 -- user '' only looks. Returns the claim's user, or false when there is none (looking) or this call made it.
 local digest = redis.sha1hex(ARG.comment_id)
-local field = (digest:sub(9, 32):gsub('..', function(c) return string.char(tonumber(c, 16)) end))
+local field = (digest:sub(9, 24):gsub('..', function(c) return string.char(tonumber(c, 16)) end))
 local hv = tonumber(digest:sub(2, 8), 16)
 local now, period_s, retention_s = tonumber(ARG.now), tonumber(ARG.period_s), tonumber(ARG.retention_s)
 local current = math.floor(now / period_s)

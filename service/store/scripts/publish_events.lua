@@ -1,9 +1,11 @@
 -- Publish a user's outbox entries to the site's event log, each once, and settle the change under way.
 -- KEYS[1] the site's event log (stream), KEYS[2] published (hash: user -> last outbox id published),
--- KEYS[3] pending changes (hash: user -> "<time> <token>"), KEYS[4] the log's floor (newest id trimmed).
---! args: user token min_id ...entries
+-- KEYS[3] pending changes (hash: user -> "<time> <token>"), KEYS[4] the log's floor (newest id trimmed),
+-- KEYS[5] the sweeps' cursors.
+--! args: user token min_id published_before ...entries
 -- entries are pairs: outbox id, event JSON (in outbox order). token: the change's mark in KEYS[3], cleared if it is
--- still this one ('' leaves it). min_id: events older than it are trimmed ('' trims nothing).
+-- still this one ('' leaves it). min_id: events older than it are trimmed ('' trims nothing). published_before: a
+-- step of the sweep of KEYS[2] drops the users whose last published outbox id is older (their outbox is gone).
 -- Returns the last outbox id published for this user ('' when none ever was).
 local function older(a, b)
   -- Tell whether stream id a sorts before stream id b ("<ms>-<seq>").
@@ -13,6 +15,7 @@ local function older(a, b)
   return ams < bms or (ams == bms and aseq < bseq)
 end
 
+sweep_step(KEYS[2], KEYS[5], 'published', 16, function(value) return older(value, ARG.published_before) end)
 local last = redis.call('HGET', KEYS[2], ARG.user) or ''
 local entries = ARG.entries
 for i = 1, #entries, 2 do

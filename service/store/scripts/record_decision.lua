@@ -1,13 +1,16 @@
 -- The site's side of a decision (or of its undo): the queue, the audit log, the training label.
 -- KEYS[1] queue, KEYS[2] items, KEYS[3] leases, KEYS[4] lease owners, KEYS[5] audit stream, KEYS[6] labels,
--- KEYS[7] decision numbers recorded (hash: comment id -> number).
---! args: comment_id number label requeue priority item ...audit
+-- KEYS[7] decision numbers recorded (hash: comment id -> "<number> <time>"), KEYS[8] the sweeps' cursors.
+--! args: comment_id number now label requeue priority item audit_min_id labels_before recorded_before ...audit
 -- label is JSON ("" removes the label); requeue (0/1) puts the comment back with priority and item JSON;
--- audit is the entry's field/value pairs.
+-- audit is the entry's field/value pairs. Bounds: audit entries before audit_min_id are trimmed, and a step of the
+-- sweeps drops labels decided before labels_before and numbers recorded before recorded_before (they only stop a
+-- retried request from being recorded twice).
 -- Idempotent: a decision number already recorded is not recorded again.
 local id, number = ARG.comment_id, tonumber(ARG.number)
-if (tonumber(redis.call('HGET', KEYS[7], id) or '0')) >= number then return 0 end
-redis.call('HSET', KEYS[7], id, number)
+local recorded = redis.call('HGET', KEYS[7], id)
+if recorded and tonumber(string.match(recorded, '^%d+')) >= number then return 0 end
+redis.call('HSET', KEYS[7], id, number .. ' ' .. ARG.now)
 redis.call('ZREM', KEYS[3], id)
 redis.call('HDEL', KEYS[4], id)
 if ARG.requeue == '1' then
@@ -18,9 +21,16 @@ else
   redis.call('HDEL', KEYS[2], id)
 end
 redis.call('XADD', KEYS[5], '*', unpack(ARG.audit))
+redis.call('XTRIM', KEYS[5], 'MINID', ARG.audit_min_id)
 if ARG.label == '' then
   redis.call('HDEL', KEYS[6], id)
 else
   redis.call('HSET', KEYS[6], id, ARG.label)
 end
+local labels_before = tonumber(ARG.labels_before)
+sweep_step(KEYS[6], KEYS[8], 'labels', 16, function(value)
+  local at = tonumber(cjson.decode(value).decided_at)
+  return at ~= nil and at < labels_before
+end)
+sweep_step(KEYS[7], KEYS[8], 'recorded', 16, recorded_before(tonumber(ARG.recorded_before)))
 return 1
