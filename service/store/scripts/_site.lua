@@ -3,8 +3,8 @@
 
 local function sweep_step(hash, cursors, name, count, is_old)
   -- Look at about ``count`` more fields of ``hash`` (from where the last step stopped: ``cursors``[name]) and drop
-  -- those ``is_old(value)`` says are past their term. Called on each write, so the sweep goes round the hash about
-  -- ``count`` times faster than it grows.
+  -- those ``is_old(value)`` says are past their term. Called each time a field is added, so the sweep goes round
+  -- the hash about ``count`` times faster than it grows (and a request that adds nothing walks nothing).
   local cursor = redis.call('HGET', cursors, name) or '0'
   local page = redis.call('HSCAN', hash, cursor, 'COUNT', count)
   local fields = page[2]

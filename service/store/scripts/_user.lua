@@ -214,11 +214,16 @@ local function unpack_record(raw)
   }
 end
 
-local function sweep(hash, now, ends_at, slack)
+local function sweep(hash, now, ends_at, slack, horizon)
   -- Drop the fields of ``hash`` whose ``ends_at(value)`` (nil: never) is past ``now``; the next sweep is due when the
-  -- first of the others ends, plus ``slack`` (so at most once per ``slack`` per user).
-  local due = tonumber(redis.call('HGET', hash, '~') or '0')
-  if now < due then return end
+  -- first of the others ends, plus ``slack`` (so at most once per ``slack`` per user). A new hash: due once the
+  -- records about to be written can end (``horizon``), with nothing to read now.
+  local due = redis.call('HGET', hash, '~')
+  if not due then
+    redis.call('HSET', hash, '~', math.floor(now + horizon + slack))
+    return
+  end
+  if now < tonumber(due) then return end
   local first = nil
   local all = redis.call('HGETALL', hash)
   for i = 1, #all, 2 do
@@ -235,7 +240,7 @@ local function sweep(hash, now, ends_at, slack)
 end
 
 local function sweep_records(records, now, retention_s)
-  sweep(records, now, function(raw) return struct.unpack('>I4', raw, 7) + retention_s end, DAY)
+  sweep(records, now, function(raw) return struct.unpack('>I4', raw, 7) + retention_s end, DAY, retention_s)
 end
 
 local function save_record(records, field, r, retention_s)
@@ -252,8 +257,8 @@ local function full_ends(raw)
   return ends
 end
 
-local function sweep_full(full, now)
-  sweep(full, now, full_ends, DAY)
+local function sweep_full(full, now, full_s)
+  sweep(full, now, full_ends, DAY, full_s)
 end
 
 local function put_full(full, field, ends, now, ms, exact, body)
@@ -285,10 +290,11 @@ local function save_full(full, field, ends, now, received, scores, body)
 end
 
 local function set_full_ends(full, field, ends, now)
-  -- Change when a full record ends (a decision); nothing when there is none.
+  -- Change when a full record ends (a decision); nothing when there is none, or it ended already.
   local raw = redis.call('HGET', full, field)
   if not raw then return end
-  local _, ms, a, b, c, at = struct.unpack('>I4HI4I4I4', raw)
+  local was, ms, a, b, c, at = struct.unpack('>I4HI4I4I4', raw)
+  if was ~= 0 and was < now then return end
   put_full(full, field, ends, now, ms, {a, b, c}, raw:sub(at))
 end
 

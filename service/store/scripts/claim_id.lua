@@ -15,9 +15,14 @@ local hv = tonumber(digest:sub(2, 8), 16)
 local now, period_s, retention_s = tonumber(ARG.now), tonumber(ARG.period_s), tonumber(ARG.retention_s)
 local current = math.floor(now / period_s)
 local oldest = math.floor((now - retention_s) / period_s)
+-- the layouts of the periods kept, and the claims made in the one before the current one (no walk of the hash)
+local names = {'n' .. (current - 1)}
+for period = current, oldest, -1 do names[#names + 1] = 'l' .. period end
 local meta = {}
-local raw = redis.call('HGETALL', KEYS[1])
-for i = 1, #raw, 2 do meta[raw[i]] = raw[i + 1] end
+local raw = redis.call('HMGET', KEYS[1], unpack(names))
+for i, name in ipairs(names) do
+  if raw[i] then meta[name] = raw[i] end
+end
 
 local function layout(period)
   local value = meta['l' .. period]
@@ -51,11 +56,8 @@ if not first then
   while first * per_bucket < before do first = first * 2 end
   last = first
   redis.call('HSET', KEYS[1], 'l' .. current, first .. ' ' .. last)
-  -- forget the periods no longer kept
-  for name in pairs(meta) do
-    local period = tonumber(name:sub(2))
-    if period and period < oldest - 1 then redis.call('HDEL', KEYS[1], name) end
-  end
+  -- forget the periods no longer kept (those of a shard idle for longer go with its meta hash)
+  redis.call('HDEL', KEYS[1], 'l' .. (oldest - 1), 'n' .. (oldest - 1), 'l' .. (oldest - 2), 'n' .. (oldest - 2))
 end
 local made = redis.call('HINCRBY', KEYS[1], 'n' .. current, 1)
 if made > last * per_bucket then

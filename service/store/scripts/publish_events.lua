@@ -15,7 +15,6 @@ local function older(a, b)
   return ams < bms or (ams == bms and aseq < bseq)
 end
 
-sweep_step(KEYS[2], KEYS[5], 'published', 16, function(value) return older(value, ARG.published_before) end)
 local last = redis.call('HGET', KEYS[2], ARG.user) or ''
 local entries = ARG.entries
 for i = 1, #entries, 2 do
@@ -25,7 +24,9 @@ for i = 1, #entries, 2 do
     last = id
   end
 end
-if last ~= '' then redis.call('HSET', KEYS[2], ARG.user, last) end
+if last ~= '' and redis.call('HSET', KEYS[2], ARG.user, last) == 1 then
+  sweep_step(KEYS[2], KEYS[5], 'published', 16, function(value) return older(value, ARG.published_before) end)
+end
 if ARG.token ~= '' then
   local mark = redis.call('HGET', KEYS[3], ARG.user)
   if mark and string.match(mark, '%S+$') == ARG.token then redis.call('HDEL', KEYS[3], ARG.user) end

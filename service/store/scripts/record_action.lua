@@ -8,8 +8,8 @@
 local field, number = 'user\n' .. ARG.user_id, tonumber(ARG.number)
 local recorded = redis.call('HGET', KEYS[2], field)
 if recorded and tonumber(string.match(recorded, '^%d+')) >= number then return 0 end
-redis.call('HSET', KEYS[2], field, number .. ' ' .. ARG.now)
+local new_number = redis.call('HSET', KEYS[2], field, number .. ' ' .. ARG.now) == 1
 redis.call('XADD', KEYS[1], '*', unpack(ARG.audit))
 redis.call('XTRIM', KEYS[1], 'MINID', ARG.audit_min_id)
-sweep_step(KEYS[2], KEYS[3], 'recorded', 16, recorded_before(tonumber(ARG.recorded_before)))
+if new_number then sweep_step(KEYS[2], KEYS[3], 'recorded', 16, recorded_before(tonumber(ARG.recorded_before))) end
 return 1

@@ -10,7 +10,7 @@
 local id, number = ARG.comment_id, tonumber(ARG.number)
 local recorded = redis.call('HGET', KEYS[7], id)
 if recorded and tonumber(string.match(recorded, '^%d+')) >= number then return 0 end
-redis.call('HSET', KEYS[7], id, number .. ' ' .. ARG.now)
+local new_number = redis.call('HSET', KEYS[7], id, number .. ' ' .. ARG.now) == 1
 redis.call('ZREM', KEYS[3], id)
 redis.call('HDEL', KEYS[4], id)
 if ARG.requeue == '1' then
@@ -22,15 +22,18 @@ else
 end
 redis.call('XADD', KEYS[5], '*', unpack(ARG.audit))
 redis.call('XTRIM', KEYS[5], 'MINID', ARG.audit_min_id)
+local new_label = false
 if ARG.label == '' then
   redis.call('HDEL', KEYS[6], id)
 else
-  redis.call('HSET', KEYS[6], id, ARG.label)
+  new_label = redis.call('HSET', KEYS[6], id, ARG.label) == 1
 end
-local labels_before = tonumber(ARG.labels_before)
-sweep_step(KEYS[6], KEYS[8], 'labels', 16, function(value)
-  local at = tonumber(cjson.decode(value).decided_at)
-  return at ~= nil and at < labels_before
-end)
-sweep_step(KEYS[7], KEYS[8], 'recorded', 16, recorded_before(tonumber(ARG.recorded_before)))
+if new_label then
+  local labels_before = tonumber(ARG.labels_before)
+  sweep_step(KEYS[6], KEYS[8], 'labels', 16, function(value)
+    local at = tonumber(cjson.decode(value).decided_at)
+    return at ~= nil and at < labels_before
+  end)
+end
+if new_number then sweep_step(KEYS[7], KEYS[8], 'recorded', 16, recorded_before(tonumber(ARG.recorded_before))) end
 return 1

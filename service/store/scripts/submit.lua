@@ -15,7 +15,7 @@ if recorded then
 end
 purge(now)
 sweep_records(KEYS[7], now, retention_s)
-sweep_full(KEYS[8], now)
+sweep_full(KEYS[8], now, full_s)
 local banned = ban_until(now) ~= nil
 local verdict = ARG.verdict
 local state, struck = 'approved', 0
