@@ -99,8 +99,8 @@ def throughput(kind: str, instances: int, workers: int, seconds: float) -> dict:
                 nonce = f"{kind}{instances}x{workers}-{time.time():.0f}"
 
                 async def load(seconds: float, tag: str) -> float:
-                    rates = await asyncio.gather(*(closed_loop(p, key, 8, seconds, f"{nonce}-{tag}-{p}") for p in ports))
-                    return sum(rates)
+                    results = await asyncio.gather(*(closed_loop(p, key, 8, seconds, f"{nonce}-{tag}-{p}") for p in ports))
+                    return sum(r.count(200) / r.seconds for r in results)
 
                 asyncio.run(load(3.0, "warm"))
                 pids = [i.process.pid for i in fleet]
@@ -199,8 +199,10 @@ def memory() -> dict:
 #: Texts of the bulk load: news comments of typical lengths (written for this benchmark).
 BULK_TEXTS = (
     "The council should publish the full traffic study before the vote on the new bridge.",
-    "I have lived on this street for twenty years and the buses have never once run on time in winter. Fix the"
-    " timetable before spending money on new shelters that nobody asked for.",
+    (
+        "I have lived on this street for twenty years and the buses have never once run on time in winter. Fix the"
+        " timetable before spending money on new shelters that nobody asked for."
+    ),
     "Good reporting. The figures in the third paragraph do not match the table, though: which one is right?",
     "Nonsense from start to finish, and the author knows it.",
 )
@@ -270,15 +272,28 @@ def bulk_memory(count: int, server_binary: str | None = None) -> dict:
                         "verdict": "reject" if rejected else "approve",
                         "scores": {"abuse": 0.91 if rejected else 0.031, "attack": 0.2, "promotion": 0.004},
                         "reasons": ["abuse:model:reject"] if rejected else [],
-                        "spans": [{"start": 0, "end": 8, "category": "abuse", "source": "model", "start_utf16": 0, "end_utf16": 8}] if rejected else [],
+                        "spans": [
+                            {"start": 0, "end": 8, "category": "abuse", "source": "model", "start_utf16": 0, "end_utf16": 8}
+                        ]
+                        if rejected
+                        else [],
                         "model_version": "f4b38886e219",
                     }
-                    fields = {"text": text, "article_id": f"a{n % 500}", "parent_id": None, "author_name": None, "created_at": None, "user_id": user}
+                    fields = {
+                        "text": text,
+                        "article_id": f"a{n % 500}",
+                        "parent_id": None,
+                        "author_name": None,
+                        "created_at": None,
+                        "user_id": user,
+                    }
                     t = now + n * 0.001
                     keys, args = comments._claim_call(SITE, cid, user, t)
                     scripts.queue(pipe, "claim_id", keys, **args)
                     sha = hashlib.sha256(text.encode()).hexdigest()
-                    keys, args = comments._submit_call(SITE, user, cid, sha, assessment["verdict"], assessment, fields, (0, {}), policy, t)
+                    keys, args = comments._submit_call(
+                        SITE, user, cid, sha, assessment["verdict"], assessment, fields, (0, {}), policy, t
+                    )
                     args["verdict"] = "approve"  # no strikes here: their cost is measured through the app
                     scripts.queue(pipe, "submit", keys, **args)
                 pipe.execute()
@@ -331,6 +346,21 @@ def size(value: float) -> str:
         if value >= scale:
             return f"{value / scale:,.1f} {unit}"
     return f"{value / 1e3:,.0f} kB"
+
+
+#: Assumptions of the sizing table (written next to it).
+PEAK_FACTOR = 4.0  # the busiest hour's rate over the day's average
+TARGET_UTILISATION = 0.6  # of the cores given to the service at that peak
+NEW_USERS_PER_COMMENT = 0.05  # commenters never seen before, per comment (a user's keys go with their last records)
+REJECT_SHARE = 0.08  # share of comments rejected (each a strike, kept 30 days)
+REVIEW_SHARE = 0.03  # share held for review, each waiting about a day, then decided (an audit entry, label, event)
+RETENTION_DAYS = 180  # MODERATION_RETENTION_DAYS: lasting records, audit entries, labels
+FULL_DAYS = 14  # MODERATION_FULL_RECORD_DAYS
+STRIKE_DAYS = 30  # a strike's term (the site policy's strike_ttl_s)
+EVENT_DAYS = 14  # the site policy's events_retention_s
+SITES = 100  # sites, for their hourly counts (kept 3 days)
+CORES_PER_INSTANCE = 2  # an instance: one 2-core machine (or container) running gunicorn with 2 workers
+SHARD_BYTES = 25e9  # data per Redis primary, leaving room on a 64 GB machine for forks and replication
 
 
 def stored_bytes(per_day: int, mem: dict, bulk: dict) -> dict[str, float]:

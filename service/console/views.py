@@ -525,7 +525,8 @@ def model():
             {
                 **d,
                 "user_id": user,
-                "text": record["fields"].get("text", "") if record else None,
+                "text": record["fields"].get("text") if record else None,
+                "expired": bool(record) and not record["full"],
                 "state": record["state"] if record else None,
                 "at_text": render.when(float(d["at"])),
             }
@@ -539,6 +540,7 @@ def model():
         versions=versions,
         disagreements=rows,
         categories=CATEGORIES,
+        full_days=s.settings.full_record_days,
     )
 
 

@@ -46,6 +46,11 @@ def short_sha(sha: str) -> str:
     return sha[:12]
 
 
+def record_field(comment_id: str) -> bytes:
+    """Return the field of a comment's records in its user's hashes: 8 bytes of its id's SHA-1."""
+    return bytes.fromhex(id_digest(comment_id)[:16])
+
+
 def full_body(fields: dict, spans: list[dict]) -> str:
     """Return the JSON a full record keeps besides its exact scores: the comment's fields and its evidence spans
     (without their UTF-16 offsets, computed again from the text)."""
@@ -133,10 +138,12 @@ class CommentStore:
 
     def _claim_call(self, site: str, comment_id: str, user: str, now: float) -> tuple[list[str], dict]:
         """Return the keys and arguments of the claim script (``user`` '': only look)."""
-        prefix = claims(site, id_digest(comment_id))
+        digest = id_digest(comment_id)
+        prefix = claims(site, digest)
         args = {
             "prefix": prefix,
-            "comment_id": comment_id,
+            "field": bytes.fromhex(digest[8:24]),
+            "bucket": int(digest[1:8], 16),
             "user": user,
             "now": now,
             "period_s": CLAIM_PERIOD_S,
@@ -191,7 +198,7 @@ class CommentStore:
     def _move(self, site: str, comment_id: str, user: str, key: str, now: float) -> None:
         # the user's side first (its record says when the comment came: its claim goes in that period), then the
         # claim, and the legacy key last: whoever reads it in between finds the claim in one format or the other
-        record = self._read(site, user, comment_id, now)
+        record = self._read(site, user, comment_id, now, legacy=True)
         self._claim(site, comment_id, user, record[1] if record else now)
         self.client.delete(key)
 
@@ -268,7 +275,9 @@ class CommentStore:
         scores = assessment.get("scores") or {}
         args = {
             "comment_id": comment_id,
-            "sha": sha,
+            "field": record_field(comment_id),
+            "legacy": self._legacy_possible(),
+            "sha": bytes.fromhex(short_sha(sha)),
             "now": now,
             "verdict": verdict,
             **self._strike(strike, policy),
@@ -290,16 +299,20 @@ class CommentStore:
         """
         return self._record(site, user, comment_id, now)
 
-    def _read(self, site: str, user: str, comment_id: str, now: float) -> list | None:
+    def _read(self, site: str, user: str, comment_id: str, now: float, legacy: bool | None = None) -> list | None:
         keys = UserKeys(site, user)
-        return self.scripts.call(
-            "read_comment",
-            [*keys.all(), keys.records, keys.full, keys.comment(comment_id)],
-            comment_id=comment_id,
-            now=now,
-            retention_s=self.retention_s,
-            full_s=self.full_s,
-        ) or None
+        return (
+            self.scripts.call(
+                "read_comment",
+                [*keys.all(), keys.records, keys.full, keys.comment(comment_id)],
+                field=record_field(comment_id),
+                legacy=self._legacy_possible() if legacy is None else legacy,
+                now=now,
+                retention_s=self.retention_s,
+                full_s=self.full_s,
+            )
+            or None
+        )
 
     def _record(self, site: str, user: str, comment_id: str, now: float) -> dict | None:
         raw = self._read(site, user, comment_id, now)
@@ -319,8 +332,14 @@ class CommentStore:
         full = bool(body)
         if full:
             text, article_id, parent_id, author_name, created_at, spans = codec.loads(body)
-            fields = {"text": text, "article_id": article_id, "parent_id": parent_id, "author_name": author_name,
-                      "created_at": created_at, "user_id": user}
+            fields = {
+                "text": text,
+                "article_id": article_id,
+                "parent_id": parent_id,
+                "author_name": author_name,
+                "created_at": created_at,
+                "user_id": user,
+            }
             assessment["scores"] = {c: int(v) / 1e6 for c, v in zip(SCORE_ORDER, exact.split(","))}
             assessment["spans"] = [
                 {"start": a, "end": b, "category": c, "source": d} for a, b, c, d in (spans if isinstance(spans, list) else [])
@@ -358,6 +377,8 @@ class CommentStore:
             "apply_decision",
             [*keys.all(), keys.records, keys.full, keys.comment(comment_id), keys.undo(comment_id)],
             comment_id=comment_id,
+            field=record_field(comment_id),
+            legacy=self._legacy_possible(),
             decision=decision,
             categories=",".join(sorted(categories)),
             now=now,
@@ -377,4 +398,4 @@ class CommentStore:
 def _legacy_parts(key: str) -> tuple[str, str]:
     """Return (site, comment id) of a legacy claim key, ``mod:{s:<site>}:cid:<id>`` (both percent-encoded)."""
     tag, _, comment_id = key.partition("}:cid:")
-    return unquote(tag[len("mod:{s:"):]), unquote(comment_id)
+    return unquote(tag[len("mod:{s:") :]), unquote(comment_id)

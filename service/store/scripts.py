@@ -30,6 +30,9 @@ SCRIPTS_DIR = Path(__file__).with_name("scripts")
 PRELUDE = "_user.lua"
 #: Scripts that start with the prelude.
 USER_SCRIPTS = ("submit", "apply_decision", "change_user", "user_state", "read_comment")
+#: The functions of a comment's records, prepended (after the first prelude) to the scripts that use them.
+RECORDS_PRELUDE = "_records.lua"
+RECORD_SCRIPTS = ("submit", "apply_decision", "read_comment")
 #: The functions shared by the scripts that keep a site's growing hashes bounded, and the scripts they start.
 SITE_PRELUDE = "_site.lua"
 SITE_SCRIPTS = ("record_decision", "record_action", "publish_events")
@@ -154,11 +157,14 @@ class Scripts:
         self.wait_timeout_ms = wait_timeout_ms
         prelude = (directory / PRELUDE).read_text(encoding="utf-8")
         site_prelude = (directory / SITE_PRELUDE).read_text(encoding="utf-8")
+        records_prelude = (directory / RECORDS_PRELUDE).read_text(encoding="utf-8")
         self._scripts: dict[str, Script] = {}
         for path in sorted(directory.glob("*.lua")):
             if path.name.startswith("_"):
                 continue
             body = path.read_text(encoding="utf-8")
+            if path.stem in RECORD_SCRIPTS:
+                body = records_prelude + "\n" + body
             if path.stem in USER_SCRIPTS:
                 body = prelude + "\n" + body
             elif path.stem in SITE_SCRIPTS:

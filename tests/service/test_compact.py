@@ -97,15 +97,21 @@ def test_records_and_claims_are_small_hashes(client, keys, redis_client):
     assert not [k for k in redis_client.scan_iter("mod:*:cid:*")] and not [k for k in redis_client.scan_iter("mod:*:c:*")]
 
 
-def test_claims_double_their_buckets_as_a_period_fills_and_every_one_is_found(
-    client, keys, clock, redis_client, monkeypatch
-):
+def test_claims_double_their_buckets_as_a_period_fills_and_every_one_is_found(client, keys, clock, redis_client, monkeypatch):
     monkeypatch.setattr(comments_store, "CLAIMS_PER_BUCKET", 2)
     ids = [f"id-{n}" for n in range(120)]
     for cid in ids:
         assert post(client, keys["site"], cid, CLEAN, user="u" + cid[-1]).status_code == 200
-    layouts = [redis_client.hgetall(k) for k in redis_client.scan_iter("mod:{s:news:i*}:m")]
-    assert any(int(v.split()[1]) > 1 for layout in layouts for f, v in layout.items() if f.startswith("l"))
+    def layouts() -> dict[int, list[tuple[int, int]]]:
+        """Period -> (first, last) bucket counts of each shard that has a layout for it."""
+        out: dict[int, list[tuple[int, int]]] = {}
+        for key in redis_client.scan_iter("mod:{s:news:i*}:m"):
+            for entry in (redis_client.hget(key, "L") or "").split():
+                period, first, last = map(int, entry.split(":"))
+                out.setdefault(period, []).append((first, last))
+        return out
+
+    assert any(last > 1 for shards in layouts().values() for _, last in shards)
     for cid in ids:
         assert get(client, keys["moderator"], cid).get_json()["user_id"] == "u" + cid[-1]
         assert post(client, keys["site"], cid, CLEAN, user="u" + cid[-1]).status_code == 200
@@ -113,7 +119,7 @@ def test_claims_double_their_buckets_as_a_period_fills_and_every_one_is_found(
     clock.advance(comments_store.CLAIM_PERIOD_S)
     assert post(client, keys["site"], "next", CLEAN, user="u1").status_code == 200
     period = int(clock() // comments_store.CLAIM_PERIOD_S)
-    starts = [int(layout[f"l{period}"].split()[0]) for layout in map(redis_client.hgetall, redis_client.scan_iter("mod:{s:news:i*}:m")) if f"l{period}" in layout]
+    starts = [first for first, _ in layouts()[period]]
     assert starts and starts[0] > 1
     assert get(client, keys["moderator"], "id-7").get_json()["user_id"] == "u7"
 
@@ -132,7 +138,11 @@ def test_past_the_retention_a_comment_is_gone_and_its_user_keeps_no_record(clien
 def legacy_comment(redis, site, user, cid, text, created, verdict="approve", state="approved", decision="", categories=""):
     """Write one comment as the version before issue 24 did: a claim key, and one hash with the whole record."""
     sha = hashlib.sha256(text.encode()).hexdigest()
-    scores = {"abuse": 0.91234, "attack": 0.3, "promotion": 0.01} if verdict == "reject" else {"abuse": 0.02, "attack": 0.4, "promotion": 0.0}
+    scores = (
+        {"abuse": 0.91234, "attack": 0.3, "promotion": 0.01}
+        if verdict == "reject"
+        else {"abuse": 0.02, "attack": 0.4, "promotion": 0.0}
+    )
     reasons = ["abuse:model:reject"] if verdict == "reject" else (["attack:model:review"] if verdict == "review" else [])
     assessment = {"verdict": verdict, "scores": scores, "reasons": reasons, "spans": [], "model_version": "0123456789ab"}
     keys = UserKeys(site, user)
@@ -141,8 +151,14 @@ def legacy_comment(redis, site, user, cid, text, created, verdict="approve", sta
     redis.hset(
         keys.comment(cid),
         mapping={
-            "sha": sha, "assessment": json.dumps(assessment), "user": '{"strikes":0,"banned":false,"banned_until":null}',
-            "banned": 0, "state": state, "struck": struck, "created": created, "decisions": 1 if decision else 0,
+            "sha": sha,
+            "assessment": json.dumps(assessment),
+            "user": '{"strikes":0,"banned":false,"banned_until":null}',
+            "banned": 0,
+            "state": state,
+            "struck": struck,
+            "created": created,
+            "decisions": 1 if decision else 0,
             "fields": json.dumps({"text": text, "article_id": "a1", "user_id": user}),
             **({"decision": decision, "decided_categories": categories, "decided_at": created + 60} if decision else {}),
         },
@@ -250,9 +266,13 @@ def test_the_audit_log_labels_and_decision_numbers_are_kept_for_their_terms(clie
     redis_client.hset(site.labels, "feedback", json.dumps({"text": "t"}))  # no time: kept
     redis_client.hset(site.recorded, mapping={"old": f"3 {clock() - 2 * DAY}", "legacy": "5", "new": f"1 {clock()}"})
     assert post(client, keys["site"], "h1", REVIEW).status_code == 200
-    decided = client.post("/v1/comments/h1/decision", json={"decision": "reject", "moderator": "mia"}, headers=auth(keys["moderator"]))
+    decided = client.post(
+        "/v1/comments/h1/decision", json={"decision": "reject", "moderator": "mia"}, headers=auth(keys["moderator"])
+    )
     assert decided.status_code == 200
-    assert [e[0] for e in redis_client.xrange(site.audit)] != [] and "1000-0" not in [e[0] for e in redis_client.xrange(site.audit)]
+    assert [e[0] for e in redis_client.xrange(site.audit)] != [] and "1000-0" not in [
+        e[0] for e in redis_client.xrange(site.audit)
+    ]
     assert set(redis_client.hkeys(site.labels)) == {"feedback", "h1"}
     assert set(redis_client.hkeys(site.recorded)) == {"new", "h1"}
 
@@ -260,7 +280,10 @@ def test_the_audit_log_labels_and_decision_numbers_are_kept_for_their_terms(clie
 def test_an_inactive_users_keys_expire(client, keys, redis_client):
     assert post(client, keys["site"], "r1", ABUSIVE).get_json()["verdict"] == "reject"
     user = UserKeys("news", "ann")
-    ttl = {name: redis_client.ttl(getattr(user, name)) for name in ("records", "full", "comments", "history", "strikes", "strike_info", "outbox")}
+    ttl = {
+        name: redis_client.ttl(getattr(user, name))
+        for name in ("records", "full", "comments", "history", "strikes", "strike_info", "outbox")
+    }
     assert 180 * DAY < ttl["records"] <= 181 * DAY
     assert 14 * DAY < ttl["full"] <= 15 * DAY
     assert ttl["comments"] == ttl["history"] and 179 * DAY < ttl["comments"] <= 180 * DAY

@@ -235,7 +235,7 @@ def test_a_word_list_import_names_every_problem_by_its_line(client, keys):
     response = client.post("/console/rules", data={"csrf": token, "action": "import", "text": text})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    errors = re.search(r'<div class="card error" role="alert" id="rules-errors">(.*?)</div>', page, re.S).group(1)
+    errors = re.search(r'<div class="card error" role="alert" id="rules-errors">(.*?)</div>', page, re.DOTALL).group(1)
     assert [htmllib.unescape(item) for item in re.findall(r"<li>(.*?)</li>", errors)] == [
         "line 2: write <block|review|allow>[:<category>] <word or phrase>",
         "line 4: pattern is more than one word: an allow entry is one word (or word*, or a domain), which no rule then matches",
@@ -275,3 +275,15 @@ def test_webhooks_page_adds_shows_the_secret_once_and_escapes(client, keys):
 def test_webhooks_page_is_for_admins(client, keys):
     sign_in(client, keys["moderator"])
     assert client.get("/console/webhooks").status_code == 403
+
+
+def test_a_comment_past_its_review_period_shows_that_its_text_expired(client, keys, clock):
+    for n, text in enumerate(["An old remark about the bridge", "A fresh remark about the bridge"]):
+        if n:
+            clock.advance(15 * 86400)
+        answer = client.post("/v1/comments", json={"id": f"x{n}", "user_id": "u9", "text": text}, headers=auth(keys["site"]))
+        assert answer.status_code == 200
+    sign_in(client, keys["moderator"], "ann")
+    html = client.get("/console/users/u9").get_data(as_text=True)
+    assert "A fresh remark about the bridge" in html and "An old remark" not in html
+    assert html.count("text expired (full record kept 14 days)") == 1

@@ -29,7 +29,7 @@ def test_every_script_declares_its_arguments_and_reads_them_by_name():
 
 def test_a_missing_or_unknown_argument_fails_before_redis(redis_client):
     scripts = Scripts(redis_client)
-    claim = {"prefix": "mod:{s:x:i1}", "comment_id": "1", "now": START, "period_s": 86400, "per_bucket": 4}
+    claim = {"prefix": "mod:{s:x:i1}", "field": b"\x01" * 8, "bucket": 7, "now": START, "period_s": 86400, "per_bucket": 4}
     with pytest.raises(TypeError, match=r"missing arguments \['retention_s'\]"):
         scripts.call("claim_id", ["mod:{s:x:i1}:m"], **claim, user="u")
     with pytest.raises(TypeError, match=r"unknown arguments \['colour'\]"):

@@ -2,14 +2,15 @@
 -- or "undo": put back what the last decision changed (within a window, by the same moderator).
 -- KEYS[1..6] the user's keys (see _user.lua), KEYS[7] the user's lasting records, KEYS[8] the user's full records,
 -- KEYS[9] the comment's legacy record, KEYS[10] the undo of the comment's latest decision (kept for the window).
---! args: comment_id decision categories now strike_weight strike_info strike_ttl_s ban_steps history_kept event moderator undo_window_s retention_s full_s
--- decision is "approve", "reject" or "undo"; categories comma-joined; strike_info, ban_steps and event are JSON.
+--! args: comment_id field legacy decision categories now strike_weight strike_info strike_ttl_s ban_steps history_kept event moderator undo_window_s retention_s full_s
+-- field and legacy as in submit.lua; decision is "approve", "reject" or "undo"; categories comma-joined;
+-- strike_info, ban_steps and event are JSON.
 -- Returns {status, decision number, previous decision, user state JSON, state}; status "missing",
 -- "same" (nothing changed: a repeated request), "changed", or for undo "nothing"/"expired".
 local id, decision, categories, now = ARG.comment_id, ARG.decision, ARG.categories, tonumber(ARG.now)
 local retention_s, full_s, window = tonumber(ARG.retention_s), tonumber(ARG.full_s), tonumber(ARG.undo_window_s)
-local field = record_field(id)
-local record = load_record(KEYS[7], field, KEYS[8], KEYS[9], now, retention_s, full_s)
+local field = ARG.field
+local record = load_record(KEYS[7], field, KEYS[8], KEYS[9], ARG.legacy == '1', now, retention_s, full_s)
 if not record then return {'missing'} end
 purge(now)
 local previous = record.decision
