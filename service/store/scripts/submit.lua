@@ -45,9 +45,9 @@ redis.call('LTRIM', KEYS[5], 0, tonumber(ARG.comments_kept) - 1)
 redis.call('EXPIRE', KEYS[5], math.ceil(retention_s))
 if struck == 1 then
   remember(cjson.encode({type = 'strike', at = now, comment_id = id, by = 'auto'}), tonumber(ARG.history_kept))
+  -- the user's history (capped) goes with the records of an inactive user
+  redis.call('EXPIRE', KEYS[4], math.ceil(retention_s))
 end
--- the user's history (capped) goes with the records of an inactive user
-redis.call('EXPIRE', KEYS[4], math.ceil(retention_s))
 if ARG.verdict_event == '1' then
   emit({type = 'comment.verdict', at = now, comment_id = id, verdict = verdict, state = state, banned = banned_flag})
 end
