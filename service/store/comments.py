@@ -2,7 +2,7 @@
 
 A comment has two lifetimes (issue 24). Its **lasting record** is kept for ``retention_s`` (180 days): the claim of
 its id (which user it belongs to: ``scripts/claim_id.lua``, a field in a small hash of the site's claims) and, in
-the user's slot, about 20 packed bytes (``scripts/_user.lua``): a digest of its text (for the 409 on a changed
+the user's slot, about 20 packed bytes (``scripts/_records.lua``): a digest of its text (for the 409 on a changed
 text), when it came, its state, verdict, latest decision and categories, scores in hundredths, model version (a
 number: ``MODEL_NUMBERS``) and reasons. Its **full record** (its text and fields, exact scores, evidence spans) is
 kept for ``full_s`` (14 days), while it waits for review, and through the undo window of a decision. Both are
@@ -34,7 +34,7 @@ CLAIM_PERIOD_S = 15 * 86400
 #: Claims per hash of a period, on average at most: under Redis's ``hash-max-listpack-entries`` (512 by default), so
 #: every bucket keeps the compact encoding.
 CLAIMS_PER_BUCKET = 128
-#: The categories in the order of the packed scores (``scripts/_user.lua``), as ``classifier.types.CATEGORIES``.
+#: The categories in the order of the packed scores (``scripts/_records.lua``), as ``classifier.types.CATEGORIES``.
 SCORE_ORDER = ("abuse", "attack", "promotion")
 #: How long (seconds) a process trusts its answer to "may a legacy claim be left?" while the answer is yes.
 LEGACY_CHECK_S = 60.0
@@ -231,28 +231,11 @@ class CommentStore:
 
     # -- submissions and records ---------------------------------------------------------------------------------
 
-    def submit(
-        self,
-        site: str,
-        user: str,
-        comment_id: str,
-        sha: str,
-        verdict: str,
-        assessment: dict,
-        fields: dict,
-        strike: tuple[int, dict],
-        policy,
-        now: float,
-        comments_kept: int = 50,
-        verdict_event: bool = False,
-    ) -> Submitted:
-        """Record the comment once (see scripts/submit.lua); a repeat returns what was recorded. With
-        ``verdict_event`` its verdict goes to the user's outbox as an event too."""
-        keys, args = self._submit_call(
-            site, user, comment_id, sha, verdict, assessment, fields, strike, policy, now, comments_kept, verdict_event
-        )
-        raw = self.scripts.call("submit", keys, **args)
-        status, stored_sha, user_state, banned = raw
+    def submit(self, *args, **kwargs) -> Submitted:
+        """Record the comment once (see scripts/submit.lua; the arguments are ``_submit_call``'s); a repeat returns what
+        was recorded. With ``verdict_event`` its verdict goes to the user's outbox as an event too."""
+        keys, args_ = self._submit_call(*args, **kwargs)
+        status, stored_sha, user_state, banned = self.scripts.call("submit", keys, **args_)
         return Submitted(status == "new", stored_sha, parse_state(user_state), int(banned) == 1)
 
     def _submit_call(
@@ -270,7 +253,9 @@ class CommentStore:
         comments_kept: int = 50,
         verdict_event: bool = False,
     ) -> tuple[list[str], dict]:
-        """Return the keys and arguments of the submission script (``submit``'s; bulk loads queue them)."""
+        """Return the keys and arguments of the submission script for a comment (``sha``: its text's SHA-256, hex;
+        ``assessment``: the answer as stored, ``fields``: what came with it; ``strike``: (weight, info) should it be
+        rejected; ``policy``: the site's). ``submit`` runs it; bulk loads queue it."""
         keys = UserKeys(site, user)
         scores = assessment.get("scores") or {}
         args = {

@@ -76,13 +76,13 @@ class UserKeys:
     @property
     def records(self) -> str:
         """Hash: the lasting record of each of the user's comments, by 8 bytes of the comment id's SHA-1, packed in
-        about 20 bytes (``scripts/_user.lua``); field ``~``: when the next sweep of records past their term is due."""
+        about 20 bytes (``scripts/_records.lua``); field ``~``: when the next sweep of records past their term is due."""
         return f"{self.tag}:r"
 
     @property
     def full(self) -> str:
         """Hash: the full record of each of the user's comments still in its review period (its text and fields,
-        exact scores, evidence spans), by the same 8 bytes, packed (``scripts/_user.lua``); ``~`` as above, ``~p``:
+        exact scores, evidence spans), by the same 8 bytes, packed (``scripts/_records.lua``); ``~`` as above, ``~p``:
         how many wait for review."""
         return f"{self.tag}:f"
 
