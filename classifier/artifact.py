@@ -45,6 +45,12 @@ TRUSTED_TYPES = [
 VERSION_SCHEME = 2
 
 
+def sha256_file(path: Path) -> str:
+    """Return the hex SHA-256 of a file (model files, the encoder's, datasets)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 class ArtifactError(ValueError):
     """A model file that cannot or must not be loaded."""
 

