@@ -20,7 +20,7 @@ from pathlib import Path
 
 import redis
 
-from .redis_server import RedisServerError, server_command
+from .redis_server import RedisServerError, server_command, terminate
 
 SLOTS = 16384
 
@@ -191,12 +191,7 @@ class LocalCluster:
     def stop_node(self, node: Node, timeout_s: float = 10.0) -> None:
         """Stop a node (SIGTERM)."""
         if node.alive():
-            node.process.terminate()
-            try:
-                node.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                node.process.kill()
-                node.process.wait()
+            terminate(node.process, timeout_s)
 
     def restart_node(self, node: Node, timeout_s: float = 10.0) -> None:
         """Start a stopped node again with its data and cluster configuration (a failed primary rejoins as a replica)."""

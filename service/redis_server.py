@@ -89,6 +89,19 @@ def server_command(directory: Path, options: list[str], appendfsync: str | None)
     ]  # fmt: skip
 
 
+def terminate(process: subprocess.Popen, timeout_s: float = 10.0) -> None:
+    """Stop a redis-server with SIGTERM (it writes its append-only file first); SIGKILL if it has not gone in
+    ``timeout_s``."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _die_with_starter() -> Callable[[], None]:
     """Return a ``preexec_fn`` that has the child sent SIGTERM when the starting thread's process dies (Linux; elsewhere
     the next ``start(take_over=True)`` stops a server left behind)."""
@@ -271,13 +284,7 @@ class RedisServer:
         self._stopping.set()
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout_s)
         if self.process.stderr:
             self.process.stderr.close()
         self.process = None
