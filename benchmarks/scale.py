@@ -1,6 +1,6 @@
-"""Capacity, measured and projected: throughput with one and two instances, Redis memory per user and comment.
+"""Capacity, measured and projected: throughput with one and two instances, Redis memory per comment and the rest.
 
-    .venv/bin/python benchmarks/scale.py [--seconds 15] [--no-write]
+    .venv/bin/python benchmarks/scale.py [--seconds 15] [--comments 1000000] [--redis-server PATH] [--no-write]
 
 1. **Throughput.** ``moderation serve`` instances on a fresh Redis Cluster (3 x 2,
    ``service.redis_cluster``) or a single redis-server, each offered as much as
@@ -9,12 +9,15 @@
    ``--seconds``. Counted: answers a second, and CPU seconds used by the
    instances' processes and by Redis per request (from /proc), the figure that
    carries over to other machines.
-2. **Redis memory.** On a fresh single redis-server (no append-only file),
-   ``INFO memory`` before and after storing, through the app: comments of few
-   users (per stored comment), one comment each of many users (per active
-   user), comments held for review (per queued comment), rejections (per
-   strike).
-3. **Sizing** for 1,000, 100,000 and 10,000,000 comments a day, from those
+2. **Redis memory per comment** (``bulk_memory``): ``--comments`` comments
+   stored by the store's own scripts, pipelined, on the embedded redis-server
+   and, with ``--redis-server``, on another binary (e.g. a Redis 7): the
+   lasting record, the full record, how each is encoded.
+3. **Redis memory of the rest** (``memory``), through the app: comments of few
+   users, one comment each of many users (per active user), comments held for
+   review (per queued comment), rejections (per strike), decisions, and per
+   entry of the audit log, labels and event log.
+4. **Sizing** for 1,000, 100,000 and 10,000,000 comments a day, from those
    figures and the assumptions written next to the table.
 
 The result goes to its section of docs/SCALING.md.
