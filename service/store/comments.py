@@ -18,13 +18,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 import redis
 
 from .. import codec
 from .errors import guarded, ignore
-from .keys import FORMAT, MODEL_NUMBERS, SiteKeys, UserKeys, claims, id_digest
+from .keys import FORMAT, LEGACY_CLAIMS, MODEL_NUMBERS, SiteKeys, UserKeys, claims, id_digest, legacy_claim_parts
 from .scripts import Scripts
 from .users import UserStore, parse_state
 
@@ -36,6 +35,8 @@ CLAIM_PERIOD_S = 15 * 86400
 CLAIMS_PER_BUCKET = 128
 #: The categories in the order of the packed scores (``scripts/_records.lua``), as ``classifier.types.CATEGORIES``.
 SCORE_ORDER = ("abuse", "attack", "promotion")
+#: The comment's fields a full record keeps, in its order (``user_id`` is the user's own key's).
+FULL_FIELDS = ("text", "article_id", "parent_id", "author_name", "created_at")
 #: How long (seconds) a process trusts its answer to "may a legacy claim be left?" while the answer is yes.
 LEGACY_CHECK_S = 60.0
 
@@ -55,8 +56,7 @@ def full_body(fields: dict, spans: list[dict]) -> str:
     """Return the JSON a full record keeps besides its exact scores: the comment's fields and its evidence spans
     (without their UTF-16 offsets, computed again from the text)."""
     spans_kept = [[s["start"], s["end"], s["category"], s["source"]] for s in spans]
-    keep = [fields.get(k) for k in ("text", "article_id", "parent_id", "author_name", "created_at")]
-    return codec.encode([*keep, spans_kept])
+    return codec.encode([*(fields.get(k) for k in FULL_FIELDS), spans_kept])
 
 
 @dataclass
@@ -64,7 +64,6 @@ class Submitted:
     """What Redis holds for a submitted comment."""
 
     new: bool  # False: the id was already recorded (a repeated request)
-    sha: str  # the recorded text's short SHA-256 (``short_sha``)
     user: dict  # the user's state after this comment (for a repeat: now)
     banned: bool  # the user was banned when the comment arrived
 
@@ -217,7 +216,7 @@ class CommentStore:
         for key in self._legacy_keys(batch):
             raw = self.client.get(key)
             if raw is not None:
-                site, comment_id = _legacy_parts(key)
+                site, comment_id = legacy_claim_parts(key)
                 self._move(site, comment_id, raw.rpartition("\n")[0], key, time.time())
                 moved += 1
                 if moved % batch == 0:
@@ -227,7 +226,7 @@ class CommentStore:
         return moved
 
     def _legacy_keys(self, batch: int) -> Iterator[str]:
-        yield from self.client.scan_iter(match="mod:{s:*}:cid:*", count=batch)
+        yield from self.client.scan_iter(match=LEGACY_CLAIMS, count=batch)
 
     # -- submissions and records ---------------------------------------------------------------------------------
 
@@ -235,8 +234,8 @@ class CommentStore:
         """Record the comment once (see scripts/submit.lua; the arguments are ``_submit_call``'s); a repeat returns what
         was recorded. With ``verdict_event`` its verdict goes to the user's outbox as an event too."""
         keys, args_ = self._submit_call(*args, **kwargs)
-        status, stored_sha, user_state, banned = self.scripts.call("submit", keys, **args_)
-        return Submitted(status == "new", stored_sha, parse_state(user_state), int(banned) == 1)
+        status, user_state, banned = self.scripts.call("submit", keys, **args_)
+        return Submitted(status == "new", parse_state(user_state), int(banned) == 1)
 
     def _submit_call(
         self,
@@ -316,15 +315,8 @@ class CommentStore:
         created = float(received)
         full = bool(body)
         if full:
-            text, article_id, parent_id, author_name, created_at, spans = codec.loads(body)
-            fields = {
-                "text": text,
-                "article_id": article_id,
-                "parent_id": parent_id,
-                "author_name": author_name,
-                "created_at": created_at,
-                "user_id": user,
-            }
+            *kept, spans = codec.loads(body)
+            fields = {**dict(zip(FULL_FIELDS, kept)), "user_id": user}
             assessment["scores"] = {c: int(v) / 1e6 for c, v in zip(SCORE_ORDER, exact.split(","))}
             assessment["spans"] = [
                 {"start": a, "end": b, "category": c, "source": d} for a, b, c, d in (spans if isinstance(spans, list) else [])
@@ -378,9 +370,3 @@ class CommentStore:
             return None
         status, number, previous, user_state, state = raw
         return Decided(status, int(number), previous or None, parse_state(user_state), state)
-
-
-def _legacy_parts(key: str) -> tuple[str, str]:
-    """Return (site, comment id) of a legacy claim key, ``mod:{s:<site>}:cid:<id>`` (both percent-encoded)."""
-    tag, _, comment_id = key.partition("}:cid:")
-    return unquote(tag[len("mod:{s:") :]), unquote(comment_id)

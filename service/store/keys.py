@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 PREFIX = "mod"
 
@@ -238,6 +238,16 @@ def claims(site: str, digest: str) -> str:
     ``<prefix>:m`` (hash: per period, its bucket counts and claims made) and ``<prefix>:<period>:<bucket>`` (hash:
     8 bytes of the id's digest -> user id)."""
     return f"{PREFIX}:{{s:{_id(site)}:i{int(digest[0], 16) % CLAIM_SHARDS}}}"
+
+
+#: The pattern of every legacy claim key (``SiteKeys.legacy_claim``), for ``moderation migrate``'s SCAN.
+LEGACY_CLAIMS = f"{PREFIX}:{{s:*}}:cid:*"
+
+
+def legacy_claim_parts(key: str) -> tuple[str, str]:
+    """Return (site, comment id) of a legacy claim key, ``mod:{s:<site>}:cid:<id>`` (both percent-encoded)."""
+    tag, _, comment_id = key.partition("}:cid:")
+    return unquote(tag[len(f"{PREFIX}:{{s:") :]), unquote(comment_id)
 
 
 #: Hash: model version -> its number in the lasting records (2 bytes there instead of the version), ``#<n>`` -> the

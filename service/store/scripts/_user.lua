@@ -12,14 +12,6 @@ local function emit(event)
   redis.call('EXPIRE', KEYS[6], OUTBOX_KEPT_S)
 end
 
-local function emit_json(event)
-  -- An event prepared by the service (JSON), or nothing for ''.
-  if event ~= nil and event ~= '' then
-    redis.call('XADD', KEYS[6], '*', 'e', event)
-    redis.call('EXPIRE', KEYS[6], OUTBOX_KEPT_S)
-  end
-end
-
 local function purge(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
   for _, id in ipairs(expired) do

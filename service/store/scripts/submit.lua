@@ -6,13 +6,13 @@
 -- sha: 6 bytes of the text's SHA-256; scores the three scores comma-joined; reasons a JSON
 -- list; model the model version's number (service/store/comments.py); body the full record's JSON; strike_info and
 -- ban_steps are JSON. verdict_event (0/1): the site wants an event for every verdict.
--- Returns {status, sha, user state JSON, banned (0/1)}; status "dup" when already recorded (sha: the one recorded).
+-- Returns {status, user state JSON, banned (0/1)}; status "dup" when already recorded (its answer is read apart).
 local id, now = ARG.comment_id, tonumber(ARG.now)
 local retention_s, full_s = tonumber(ARG.retention_s), tonumber(ARG.full_s)
 local field = ARG.field
 local recorded = load_record(KEYS[7], field, KEYS[8], KEYS[9], ARG.legacy == '1', now, retention_s, full_s)
 if recorded then
-  return {'dup', tohex(recorded.sha), user_state(now), recorded.banned}
+  return {'dup', user_state(now), recorded.banned}
 end
 purge(now)
 sweep_records(KEYS[7], now, retention_s)
@@ -51,4 +51,4 @@ end
 if ARG.verdict_event == '1' then
   emit({type = 'comment.verdict', at = now, comment_id = id, verdict = verdict, state = state, banned = banned_flag})
 end
-return {'new', tohex(ARG.sha), user_state(now), banned_flag}
+return {'new', user_state(now), banned_flag}
