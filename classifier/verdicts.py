@@ -4,9 +4,9 @@
     review  if a ``review`` rule hits, or a score reaches its review threshold;
     approve otherwise.
 
-Reasons name what decided, as ``<category>:<rule|site|model>:<block|review|reject>``
-(``rule``: the packaged lists; ``site``: the site's own lists), strongest first, so a
-client can show them or act on them.
+Reasons name what decided, as typed values (``classifier.types.Reason``) written
+``<category>:<rule|site|model>:<block|review|reject>`` (``rule``: the packaged lists;
+``site``: the site's own lists), strongest first, so a client can show them or act on them.
 
 Capped categories: the model alone never rejects a comment for a category the caller
 names in ``capped``; a score at or above the reject threshold holds it for review
@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from .normalize import Normalized
-from .types import CATEGORIES, RuleHit
+from .types import CATEGORIES, Reason, RuleHit
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,10 @@ def verdict_for(
     scores: Mapping[str, float],
     thresholds: Mapping[str, Thresholds],
     capped: Collection[str] = (),
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[Reason]]:
     """Return (verdict, reasons) for one comment; the model's score holds a ``capped`` category at review at most."""
-    rejects: list[str] = []
-    reviews: list[str] = []
+    rejects: list[Reason] = []
+    reviews: list[Reason] = []
     levels: dict[tuple[str, str], str] = {}  # (category, "rule" or "site") -> the strongest severity
     for hit in hits:
         key = (hit.category, "site" if hit.site else "rule")
@@ -72,15 +72,15 @@ def verdict_for(
         for origin in ("rule", "site"):  # the packaged lists' hits, then the site's own ("abuse:site:block")
             level = levels.get((category, origin))
             if level == "block":
-                rejects.append(f"{category}:{origin}:block")
+                rejects.append(Reason(category, origin, "block"))
             elif level == "review":
-                reviews.append(f"{category}:{origin}:review")
+                reviews.append(Reason(category, origin, "review"))
         score = scores[category]
         limits = thresholds[category]
         if score >= limits.reject and category not in capped:
-            rejects.append(f"{category}:model:reject")
+            rejects.append(Reason(category, "model", "reject"))
         elif score >= limits.review:
-            reviews.append(f"{category}:model:review")
+            reviews.append(Reason(category, "model", "review"))
     if rejects:
         return "reject", rejects + reviews
     if reviews:
@@ -89,8 +89,8 @@ def verdict_for(
 
 
 def flagged_categories(reasons: Iterable[str]) -> list[str]:
-    """Return the categories named in ``reasons``, in category order."""
-    named = {r.split(":", 1)[0] for r in reasons}
+    """Return the categories named in ``reasons`` (``Reason`` values or their written form), in category order."""
+    named = {r.category for r in Reason.parse_all(reasons)}
     return [c for c in CATEGORIES if c in named]
 
 
@@ -101,17 +101,23 @@ def flagged_categories(reasons: Iterable[str]) -> list[str]:
 _OFFER_WORDS = (
     # contact invitations
     r"(?:dm|pm|inbox|message|text|call|email|e-mail|mail|contact|write to|reach|add|whatsapp|telegram) (?:me|us)",
-    r"hmu|hit me up|get in touch|contact (?:details|info)|my (?:number|email|whatsapp|telegram|profile|bio|page|"
-    r"site|website|blog|channel|shop|store|link)",
+    (
+        r"hmu|hit me up|get in touch|contact (?:details|info)|my (?:number|email|whatsapp|telegram|profile|bio|page|"
+        r"site|website|blog|channel|shop|store|link)"
+    ),
     r"(?:link|details|info) in (?:my|the) (?:bio|profile|description)",
     # calls to action
-    r"click\w*|subscrib\w*|sub4sub|follow (?:me|us|my|our|back)|check (?:out|it out)|checkout|visit\w*|sign up|"
-    r"register|join (?:now|today|us|here)|download\w*|order\w*|shop now|buy\w*|sell\w*|purchas\w*",
+    (
+        r"click\w*|subscrib\w*|sub4sub|follow (?:me|us|my|our|back)|check (?:out|it out)|checkout|visit\w*|sign up|"
+        r"register|join (?:now|today|us|here)|download\w*|order\w*|shop now|buy\w*|sell\w*|purchas\w*"
+    ),
     # offers and money
-    r"free|freebies?|giveaways?|win|winner|prizes?|bonus\w*|offers?|deals?|discount\w*|coupons?|promo\w*|sale|"
-    r"cheap\w*|price\w*|pric(?:es|ing)|earn\w*|income|profits?|cash|money|paid|payment|invest\w*|loans?|"
-    r"crypto\w*|bitcoin|btc|forex|casino|betting|viagra|cialis|pharmacy|pills|seo|backlinks?|followers|"
-    r"dollars?|bucks|usd|pounds|gbp|euros?|eur",
+    (
+        r"free|freebies?|giveaways?|win|winner|prizes?|bonus\w*|offers?|deals?|discount\w*|coupons?|promo\w*|sale|"
+        r"cheap\w*|price\w*|pric(?:es|ing)|earn\w*|income|profits?|cash|money|paid|payment|invest\w*|loans?|"
+        r"crypto\w*|bitcoin|btc|forex|casino|betting|viagra|cialis|pharmacy|pills|seo|backlinks?|followers|"
+        r"dollars?|bucks|usd|pounds|gbp|euros?|eur"
+    ),
 )
 _OFFER = re.compile(r"(?<![a-z0-9])(?:" + "|".join(_OFFER_WORDS) + r")(?![a-z0-9])")
 _MONEY = re.compile(r"[$£€¥₹]\s?\d|\d\s?(?:[$£€¥₹%]|k\b)")

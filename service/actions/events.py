@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Iterable
 
+from classifier.types import Reason
+
 from ..config import SitePolicy
 from ..offsets import with_utf16
 from ..store import StoreUnavailable
@@ -86,7 +88,7 @@ def build(site: str, user: str, raw: dict, policy: SitePolicy, record: dict | No
     if kind in ("comment.decided", "comment.decision_undone", "comment.verdict"):
         if kind == "comment.verdict":
             decision = raw.get("verdict")
-            categories = sorted({r.split(":", 1)[0] for r in assessment.get("reasons", []) if ":" in r})
+            categories = sorted({r.category for r in Reason.parse_all(assessment.get("reasons", []))})
             automated = True
             event.update(
                 verdict=decision,
@@ -106,7 +108,7 @@ def build(site: str, user: str, raw: dict, policy: SitePolicy, record: dict | No
                 event["previous"] = raw.get("previous") or None
             else:
                 event["undone"] = raw.get("undone") or None
-            reasons = [f"{c}:moderator:{decision}" for c in categories] if decision else []
+            reasons = [Reason(c, "moderator", decision) for c in categories] if decision else []
         restriction = RESTRICTIONS.get(raw.get("state"), "none")  # the comment's state after the event
         event["statement_of_reasons"] = {
             "restriction": restriction,

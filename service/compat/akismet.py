@@ -172,7 +172,7 @@ def comment_check():
         headers["X-Moderation-Reasons"] = ",".join(reasons)
     if "promotion" not in flagged_categories(reasons):
         return text_answer("false", headers=headers)
-    if any(r.startswith("promotion:") and r.rsplit(":", 1)[1] in ("block", "reject") for r in reasons):
+    if any(r.category == "promotion" and r.severity in ("block", "reject") for r in assessment.reasons):
         headers[PRO_TIP] = "discard"
     return text_answer("true", headers=headers)
 

@@ -27,6 +27,7 @@ from html.parser import HTMLParser
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from classifier.normalize import blank
+from classifier.types import Reason
 from classifier.verdicts import flagged_categories
 
 from .. import codec
@@ -237,13 +238,12 @@ def rejection_code(reasons: list[str]) -> str:
     """Return Coral's ``REJECTION_REASON_CODE`` for a rejection's reasons (strongest first): a listed word of the
     abuse lists -> BANNED_WORD; abuse -> ABUSIVE; a personal attack -> HARASSMENT_BULLYING; promotion -> SPAM; a
     banned author -> OTHER."""
-    for reason in reasons:
-        category, _, rest = reason.partition(":")
-        if category == "abuse":
-            return "BANNED_WORD" if rest.endswith(":block") and not rest.startswith("model") else "ABUSIVE"
-        if category == "attack":
+    for reason in Reason.parse_all(reasons):
+        if reason.category == "abuse":
+            return "BANNED_WORD" if reason.severity == "block" and reason.source != "model" else "ABUSIVE"
+        if reason.category == "attack":
             return "HARASSMENT_BULLYING"
-        if category == "promotion":
+        if reason.category == "promotion":
             return "SPAM"
     return "OTHER"
 
@@ -257,7 +257,8 @@ def rejection_reason(answer: dict, policy) -> dict:
         explanation = "The author is banned for repeated breaches of the comment rules."
     else:
         grounds = "; ".join(GROUNDS[c] for c in categories if c in GROUNDS) or "the comment rules"
-        automated = "found by automated means" if all(":site:" not in r for r in reasons) else "found by the site's word lists"
+        by_site = any(r.source == "site" for r in Reason.parse_all(reasons))
+        automated = "found by the site's word lists" if by_site else "found by automated means"
         explanation = f"Removed for {grounds} ({automated})."
     if policy.terms_url:
         explanation += f" Rules: {policy.terms_url}."

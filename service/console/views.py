@@ -15,7 +15,7 @@ from functools import wraps
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from classifier.types import CATEGORIES
+from classifier.types import CATEGORIES, Reason
 
 from ..actions import comments as comment_actions
 from ..actions import queue as queue_actions
@@ -191,8 +191,9 @@ def _view_item(item: dict) -> dict:
     item["chars"] = len(text)
     item["received"] = render.when(item.get("received_at"))
     item["written"] = render.when(render.parse_iso(item.get("created_at")))
-    item["rules"] = [r for r in item.get("reasons", []) if ":rule:" in r]
-    item["model"] = [r for r in item.get("reasons", []) if ":model:" in r]
+    reasons = Reason.parse_all(item.get("reasons", []))
+    item["rules"] = [r for r in reasons if r.source == "rule"]
+    item["model"] = [r for r in reasons if r.source == "model"]
     return item
 
 
