@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: At most this many words per category are model evidence, each carrying at
 #: least EVIDENCE_SHARE of the top word's weight. Chosen on the ToxicSpans
-#: validation split (span F1, see training/evaluate.py).
+#: validation split (span F1, see training/metrics.py).
 MAX_MODEL_SPANS = 3
 EVIDENCE_SHARE = 0.7
 _BATCH = 512

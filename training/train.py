@@ -37,7 +37,7 @@ from classifier.model import build_pipeline
 from classifier.rules import RuleSet
 from classifier.types import CATEGORIES
 
-from . import evaluate as ev
+from . import metrics as ev
 from . import second_stage
 from . import thresholds as th
 from .datasets import DATASETS, FILES, Example, dataset_files, default_data_dir, load_dir, load_jsonl, sha256_file
