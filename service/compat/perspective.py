@@ -284,24 +284,14 @@ def _unexpected(error: Exception):
 
 # -- request parsing ---------------------------------------------------------------------------------------------
 
-# Field name (lowerCamel as in the JSON mapping) -> its proto name; Google's JSON parser accepts both.
-_REQUEST_FIELDS = {
-    "comment": "comment",
-    "context": "context",
-    "requestedAttributes": "requested_attributes",
-    "languages": "languages",
-    "doNotStore": "do_not_store",
-    "clientToken": "client_token",
-    "sessionId": "session_id",
-    "communityId": "community_id",
-    "spanAnnotations": "span_annotations",
-    "dropUnsupportedAttributes": "drop_unsupported_attributes",
-}
-_TEXT_ENTRY_FIELDS = {"text": "text", "type": "type"}
-_CONTEXT_FIELDS = {"entries": "entries", "articleAndParentComment": "article_and_parent_comment"}
-_ARTICLE_FIELDS = {"article": "article", "parentComment": "parent_comment"}
-_PARAMETER_FIELDS = {"scoreType": "score_type", "scoreThreshold": "score_threshold"}
-_TEXT_TYPES = ("TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML")
+# Field name (lowerCamel as in the JSON mapping) -> its proto name; Google's JSON parser accepts both. The names are
+# those the discovery document lists (dropUnsupportedAttributes is accepted and not listed there).
+_REQUEST_FIELDS = perspective_discovery.fields("AnalyzeCommentRequest", "dropUnsupportedAttributes")
+_TEXT_ENTRY_FIELDS = perspective_discovery.fields("TextEntry")
+_CONTEXT_FIELDS = perspective_discovery.fields("Context")
+_ARTICLE_FIELDS = perspective_discovery.fields("ArticleAndParentComment")
+_PARAMETER_FIELDS = perspective_discovery.fields("AttributeParameters")
+_TEXT_TYPES = perspective_discovery.TEXT_TYPES
 
 
 def _message(value: Any, fields: dict[str, str], path: str, type_name: str) -> dict:
@@ -655,18 +645,10 @@ def discovery():
 # -- SuggestCommentScore: feedback, recorded as training labels --------------------------------------------------
 
 SUGGEST_PATH = "/v1alpha1/comments:suggestscore"
-_SUGGEST_FIELDS = {
-    "comment": "comment",
-    "context": "context",
-    "attributeScores": "attribute_scores",
-    "languages": "languages",
-    "clientToken": "client_token",
-    "sessionId": "session_id",
-    "communityId": "community_id",
-}
-_ATTRIBUTE_SCORES_FIELDS = {"summaryScore": "summary_score", "spanScores": "span_scores"}
-_SCORE_FIELDS = {"value": "value", "type": "type"}
-_SPAN_SCORE_FIELDS = {"begin": "begin", "end": "end", "score": "score"}
+_SUGGEST_FIELDS = perspective_discovery.fields("SuggestCommentScoreRequest")
+_ATTRIBUTE_SCORES_FIELDS = perspective_discovery.fields("AttributeScores")
+_SCORE_FIELDS = perspective_discovery.fields("Score")
+_SPAN_SCORE_FIELDS = perspective_discovery.fields("SpanScore")
 
 #: What a suggested attribute says about our categories (docs/COMPATIBILITY.md, "SuggestCommentScore"). The
 #: attributes of one category vote together: any at 0.5 or more makes it 1, all below make it 0. A high TOXICITY

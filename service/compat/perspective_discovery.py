@@ -10,12 +10,14 @@ such a client works with only that base URL changed.
 The document describes what this service implements: ``comments.analyze`` and
 ``comments.suggestscore`` with the request and response fields that
 ``service.compat.perspective`` reads and writes (docs/COMPATIBILITY.md). It
-follows the discovery format (https://developers.google.com/discovery/v1/reference/apis)
-and is written from this service's own field list.
+follows the discovery format (https://developers.google.com/discovery/v1/reference/apis).
+Its schemas are this service's one field list: the request parser reads each
+message's field names from them (``fields``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 NAME = "commentanalyzer"
@@ -43,10 +45,12 @@ _NUMBER = {"type": "number", "format": "float"}
 _INT = {"type": "integer", "format": "int32"}
 _BOOL = {"type": "boolean"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+#: The values of ``TextEntry.type``.
+TEXT_TYPES = ("TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML")
 
 _SCHEMAS: dict[str, dict] = {
     "TextEntry": _obj(
-        "A piece of text.", {"text": _STRING, "type": {"type": "string", "enum": ["TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML"]}}
+        "A piece of text.", {"text": _STRING, "type": {"type": "string", "enum": list(TEXT_TYPES)}}
     ),
     "Context": _obj(
         "Text around the comment; accepted and not scored.",
@@ -106,6 +110,13 @@ _SCHEMAS: dict[str, dict] = {
 }
 for _name, _schema in _SCHEMAS.items():
     _schema["id"] = _name
+
+
+def fields(message: str, *undescribed: str) -> dict[str, str]:
+    """Return a message's fields as {lowerCamel name, as in the JSON mapping: proto name}, the names its schema
+    here lists; ``undescribed``: names the parser accepts that the document does not list. Google's JSON parser
+    accepts both names of a field."""
+    return {name: re.sub("([A-Z])", r"_\1", name).lower() for name in (*_SCHEMAS[message]["properties"], *undescribed)}
 
 _PARAMETERS = {
     "key": {"type": "string", "location": "query", "description": "An API key of this service."},
