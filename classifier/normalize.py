@@ -561,17 +561,23 @@ class Lexicon:
     ordinary words (a model's training vocabulary): an obfuscated word whose
     only reading is one of them is recovered too ("1gn0r4nt"), and a word
     split into pieces that are all ordinary words is never joined. ``allowed``
-    are the allowlist's words (``stem*`` for a stem): ordinary words that
-    contain a listed one ("assassin"), kept whole wherever they are recovered.
+    are the allowlist's words (``stem*`` for a stem, as a model file keeps them;
+    or the stems apart, ``allowed_stems``): ordinary words that contain a listed
+    one ("assassin"), kept whole wherever they are recovered.
     """
 
     def __init__(
-        self, words: Iterable[str] = (), stems: Iterable[str] = (), vocabulary: Iterable[str] = (), allowed: Iterable[str] = ()
+        self,
+        words: Iterable[str] = (),
+        stems: Iterable[str] = (),
+        vocabulary: Iterable[str] = (),
+        allowed: Iterable[str] = (),
+        allowed_stems: Iterable[str] = (),
     ):
         self.words = frozenset(words)
         allowed = frozenset(allowed)
         self.allowed = frozenset(w for w in allowed if not w.endswith("*"))
-        self._allowed_stems = tuple(sorted(w[:-1] for w in allowed if w.endswith("*")))
+        self.allowed_stems = tuple(sorted({w[:-1] for w in allowed if w.endswith("*")} | set(allowed_stems)))
         self.stems = tuple(sorted(set(stems)))
         self.vocabulary = frozenset(vocabulary)
         self._known = SHORT_WORDS | self.vocabulary | self.words | self.allowed
@@ -582,6 +588,20 @@ class Lexicon:
         for w in self.words:
             self._by_length.setdefault(len(w), []).append(w)
         self._vocabulary_by_length: dict[int, list[str]] = {}
+
+    def with_entries(
+        self, words: Iterable[str] = (), stems: Iterable[str] = (), allowed: Iterable[str] = (), allowed_stems: Iterable[str] = ()
+    ) -> Lexicon:
+        """Return this lexicon with more words and stems to recover and more allowed words and stems (a site's own
+        entries, ``SiteRules.normalizer_for``); a word allowed here is no longer recovered."""
+        allowed = frozenset(allowed)
+        return Lexicon(
+            (self.words | frozenset(words)) - allowed,
+            (*self.stems, *stems),
+            self.vocabulary,
+            allowed=self.allowed | allowed,
+            allowed_stems=(*self.allowed_stems, *allowed_stems),
+        )
 
     def __contains__(self, word: str) -> bool:
         if word in self.words:
@@ -604,7 +624,7 @@ class Lexicon:
 
     def is_word(self, piece: str) -> bool:
         """Tell whether ``piece`` is a word by itself (ordinary, short or listed)."""
-        return piece in self._known or (bool(self._allowed_stems) and piece.startswith(self._allowed_stems))
+        return piece in self._known or (bool(self.allowed_stems) and piece.startswith(self.allowed_stems))
 
     def ordinary(self, reading: str) -> bool:
         """Tell whether ``reading`` is an ordinary word long enough to recover."""
@@ -643,7 +663,7 @@ class Lexicon:
 
     def allowlist(self) -> tuple[str, ...]:
         """Return ``allowed`` as given: words, and stems marked ``stem*``."""
-        return tuple(sorted(self.allowed)) + tuple(f"{w}*" for w in self._allowed_stems)
+        return tuple(sorted(self.allowed)) + tuple(f"{w}*" for w in self.allowed_stems)
 
     def fingerprint(self) -> str:
         """Return a stable description used in the model card."""
@@ -652,7 +672,7 @@ class Lexicon:
         data = "\n".join(sorted(self.words)) + "\n--\n" + "\n".join(self.stems)
         if self.vocabulary:
             data += "\n--\n" + "\n".join(sorted(self.vocabulary))
-        if self.allowed or self._allowed_stems:
+        if self.allowed or self.allowed_stems:
             data += "\n--allowed\n" + "\n".join(self.allowlist())
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 

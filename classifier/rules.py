@@ -173,9 +173,10 @@ def _heads(words: list[str]) -> list[str] | None:
 
 
 class RuleList:
-    """The rules of one category, parsed from its data file."""
+    """The rules of one category, parsed from its data file (``text``), or given one by one (``add``,
+    ``add_domains``: a site's own entries, ``classifier/site_rules.py``)."""
 
-    def __init__(self, category: str, text: str, source: str = "<string>"):
+    def __init__(self, category: str, text: str = "", source: str = "<string>"):
         self.category = category
         self.sets: dict[str, list[str]] = {}
         self.domains: dict[str, set[str]] = {}
@@ -199,11 +200,10 @@ class RuleList:
             name = name.strip()
             if not re.fullmatch(r"[a-z_]+", name):
                 raise RuleError(f"bad set name {name!r}")
-            target = self.sets.setdefault(name, []) if kind == "@set" else None
-            if target is not None:
-                target.extend(words.split())
+            if kind == "@set":
+                self.sets.setdefault(name, []).extend(words.split())
             else:
-                self.domains.setdefault(name, set()).update(w.lower() for w in words.split())
+                self.add_domains(name, words.split())
             return
         if line.startswith("@flood "):
             parts = line.split()
@@ -219,9 +219,17 @@ class RuleList:
             self.citation_words = int(m.group(1))
             return
         severity, _, pattern = line.partition(" ")
+        self.add(severity, pattern)
+
+    def add(self, severity: str, pattern: str) -> None:
+        """Add the rule ``<severity> <pattern>``, as a list line would (``RuleError`` if it cannot be understood)."""
         if severity not in SEVERITIES:
             raise RuleError(f"severity must be one of {SEVERITIES}, not {severity!r}")
         self.rules.append(self._compile(severity, " ".join(pattern.split())))
+
+    def add_domains(self, name: str, hosts: Iterable[str]) -> None:
+        """Add ``hosts`` to the domain set ``name`` (``{url:NAME}``, ``{email:NAME}``), as ``@domains`` would."""
+        self.domains.setdefault(name, set()).update(h.lower() for h in hosts)
 
     def _element(self, token: str) -> _Element:
         optional = token.endswith("?")
@@ -323,11 +331,12 @@ class Allowlist:
 
     ``text`` has the allowlist's format (words and ``stem*`` separated by spaces); ``names`` one name a line
     (``places.txt``): a one-word name joins ``words``, a longer one is a phrase that allows its words only where the
-    whole name stands.
+    whole name stands; ``entries``: more words and ``stem*``, given one by one (a site's own allow entries).
     """
 
-    def __init__(self, text: str = "", names: str = ""):
+    def __init__(self, text: str = "", names: str = "", entries: Iterable[str] = ()):
         words = [w for line in text.splitlines() for w in line.split("#", 1)[0].split()]
+        words.extend(entries)
         phrases: set[tuple[str, ...]] = set()
         for line in names.splitlines():
             name = tuple(_TOKEN.findall(_fold(line.split("#", 1)[0])))
@@ -435,16 +444,20 @@ class RuleSet:
         rule_set.texts = {name: texts.get(name, "") for name in names}
         return rule_set
 
-    def lexicon(self) -> Lexicon:
-        """Return the words the normaliser should recover from obfuscation."""
+    def words(self) -> tuple[set[str], set[str]]:
+        """Return (whole words, stems) the lists mention, for the normaliser's lexicon."""
         words: set[str] = set()
         stems: set[str] = set()
         for rule_list in self.lists.values():
             w, s = rule_list.words()
             words |= w
             stems |= s
-        allowed = [*self.allowlist.words, *(f"{s}*" for s in self.allowlist.stems)]
-        return Lexicon(words - set(self.allowlist.words), stems, allowed=allowed)
+        return words, stems
+
+    def lexicon(self) -> Lexicon:
+        """Return the words the normaliser should recover from obfuscation (less the allowed ones, kept whole)."""
+        words, stems = self.words()
+        return Lexicon(words - self.allowlist.words, stems, allowed=self.allowlist.words, allowed_stems=self.allowlist.stems)
 
     def _candidates(self, text: str, pos: int) -> list[Rule]:
         token = _TOKEN.match(text, pos).group()

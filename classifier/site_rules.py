@@ -12,7 +12,8 @@ domains): no rule, the packaged ones or the site's, matches a word the site
 allows.
 
 ``SiteRules`` compiles a site's entries once (a ``RuleSet`` of their own,
-looked up word by word however many there are) and gives the normaliser
+given entry by entry with no rule-file text in between, looked up word by
+word however many there are) and gives the normaliser
 that also recovers the site's words from their disguises
 (``normalizer_for``). Matching goes through the same normalised text as the
 packaged lists, at word boundaries; a hit is a ``RuleHit`` with ``site=True``
@@ -28,8 +29,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .normalize import Lexicon, Normalized, Normalizer
-from .rules import Allowlist, RuleError, RuleSet, _word_regex
+from .normalize import Normalized, Normalizer
+from .rules import Allowlist, RuleError, RuleList, RuleSet, _word_regex
 from .types import CATEGORIES, RuleHit
 
 SEVERITIES = ("block", "review", "allow")
@@ -105,7 +106,7 @@ class SiteRules:
 
     def __init__(self, entries: Iterable[SiteEntry]):
         self.entries = tuple(entries)
-        lines: dict[str, list[str]] = {c: [] for c in CATEGORIES}
+        lists = {c: RuleList(c) for c in CATEGORIES}
         domains: dict[tuple[str, str], list[str]] = {}
         allow_words: list[str] = []
         allowed_domains: set[str] = set()
@@ -118,17 +119,16 @@ class SiteRules:
             elif entry.is_domain:
                 domains.setdefault((entry.category or DOMAIN_CATEGORY, entry.severity), []).append(entry.pattern)
             else:
-                lines[entry.category or DEFAULT_CATEGORY].append(f"{entry.severity} {entry.pattern}")
-        for (category, severity), hosts in domains.items():
+                lists[entry.category or DEFAULT_CATEGORY].add(entry.severity, entry.pattern)
+        for (category, severity), hosts in domains.items():  # after the words, as a list file would have them
             name = f"site_{severity}"
-            lines[category].append(f"@domains {name}: {' '.join(hosts)}")
-            lines[category].append(f"{severity} {{url:{name}}}")
-            lines[category].append(f"{severity} {{email:{name}}}")
-        self.rules = RuleSet.from_texts({c: "\n".join(lines[c]) for c in CATEGORIES}, "<site>")
-        self.allow = Allowlist("\n".join(allow_words))
+            lists[category].add_domains(name, hosts)
+            lists[category].add(severity, f"{{url:{name}}}")
+            lists[category].add(severity, f"{{email:{name}}}")
+        self.rules = RuleSet(lists, Allowlist())
+        self.allow = Allowlist(entries=allow_words)
         self.allowed_domains = frozenset(allowed_domains)
-        lexicon = self.rules.lexicon()
-        self._words, self._stems = lexicon.words, lexicon.stems
+        self._words, self._stems = self.rules.words()
         self._normalizers: tuple[int, Normalizer] | None = None
         self._lock = threading.Lock()
 
@@ -141,15 +141,7 @@ class SiteRules:
         if made is not None and made[0] == id(base.lexicon):
             return made[1]
         with self._lock:
-            lex = base.lexicon
-            allowed = [*lex.allowed, *(f"{s}*" for s in lex._allowed_stems), *self.allow.words]
-            allowed += [f"{s}*" for s in self.allow.stems]
-            site_lexicon = Lexicon(
-                (lex.words | self._words) - self.allow.words,
-                (*lex.stems, *self._stems),
-                lex.vocabulary,
-                allowed=allowed,
-            )
+            site_lexicon = base.lexicon.with_entries(self._words, self._stems, self.allow.words, self.allow.stems)
             normalizer = Normalizer(site_lexicon)
             self._normalizers = (id(base.lexicon), normalizer)
             return normalizer
