@@ -1,8 +1,9 @@
 """What a process last read from Redis: fresh for a while (a ``cachetools`` TTL cache), and kept after that as a
 fallback for when Redis cannot be reached.
 
-Used for API key checks (``auth.KeyCache``), the sites' policies (``actions.context.Services``) and their Coral settings. Thread-safe: the workers' threads share
-one cache, behind one lock.
+One read-through path, ``FallbackCache.get_or_load``, used for API key checks (``actions.access.KeyCache``), the
+sites' policies (``actions.context.Services.policy``) and their Coral settings (``compat.coral.site_settings``).
+Thread-safe: the workers' threads share one cache, behind one lock.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 import cachetools
+
+from .store.errors import StoreUnavailable
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -39,6 +42,24 @@ class FallbackCache(Generic[K, V]):
                 return True, (self._fresh if fresh_only else self._last)[key]
             except KeyError:
                 return False, None
+
+    def get_or_load(self, key: K, load: Callable[[], V]) -> V:
+        """Return the fresh value of ``key``, else ``load()`` it and keep it; when ``load`` raises ``StoreUnavailable``,
+        return the last value put (stale) if there is one, else let the error pass.
+
+        Two threads missing the same key may both load it: the later ``put`` wins, as either is as recent."""
+        known, value = self.get(key)
+        if known:
+            return value  # type: ignore[return-value]
+        try:
+            value = load()
+        except StoreUnavailable:
+            known, value = self.get(key, fresh_only=False)
+            if not known:
+                raise
+            return value  # type: ignore[return-value]
+        self.put(key, value)
+        return value
 
     def put(self, key: K, value: V) -> None:
         """Remember ``value`` (``None`` too) for ``key``, fresh from now."""

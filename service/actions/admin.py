@@ -58,6 +58,11 @@ def update_policy(services: Services, site: str, changes: object) -> SitePolicy:
     return policy
 
 
+def integration(services: Services, site: str, name: str) -> dict | None:
+    """Return the site's settings for integration ``name`` (None: it has none)."""
+    return services.store.integrations.get(site, name)
+
+
 def set_integration(services: Services, site: str, name: str, settings: dict | None) -> None:
     """Store the site's settings for integration ``name`` (None: forget them)."""
     if settings is None:

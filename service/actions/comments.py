@@ -227,9 +227,14 @@ def _degraded(
     return _answer(comment_id, text, stored, False, None, False)
 
 
+def lookup(services: Services, site: str, comment_id: str) -> tuple[str | None, dict | None]:
+    """Return (user, record) of one of the site's comments; (None, None) when there is none (or no longer)."""
+    return services.store.comments.find(site, comment_id, services.clock())
+
+
 def find(services: Services, site: str, comment_id: str) -> tuple[str, dict]:
     """Return (user, record) of one of the site's comments; NotFound when there is none."""
-    user, record = services.store.comments.find(site, comment_id, services.clock())
+    user, record = lookup(services, site, comment_id)
     if record is None:
         raise NotFound(f"no comment {comment_id!r} on this site")
     return user, record
@@ -254,7 +259,7 @@ def view(services: Services, site: str, comment_id: str) -> dict:
 
 def stored_text(services: Services, site: str, comment_id: str) -> str | None:
     """Return the text of one of the site's comments, or None when there is no such comment."""
-    _, record = services.store.comments.find(site, comment_id, services.clock())
+    _, record = lookup(services, site, comment_id)
     return record["fields"].get("text") if record else None
 
 

@@ -17,8 +17,8 @@ from ..models import LiveModels, ShadowScorer
 from ..store import Store, StoreUnavailable
 
 if TYPE_CHECKING:
-    from ..auth import KeyCache
     from ..watch import ChangeWatcher
+    from .access import KeyCache
 
 #: A site's policy is read from Redis at most this often per process.
 POLICY_FRESH_S = 5.0
@@ -67,16 +67,10 @@ class Services:
 
     def policy(self, site: str) -> SitePolicy:
         """Return the site's policy (cached for a few seconds; the last known, or the default, while Redis fails)."""
-        fresh, policy = self._policies.get(site)
-        if fresh:
-            return policy
         try:
-            policy = self.store.policies.get(site, self.settings.site_policy)
+            return self._policies.get_or_load(site, lambda: self.store.policies.get(site, self.settings.site_policy))
         except StoreUnavailable:
-            known, policy = self._policies.get(site, fresh_only=False)
-            return policy if known else self.settings.site_policy
-        self._policies.put(site, policy)
-        return policy
+            return self.settings.site_policy
 
     def forget_policy(self, site: str) -> None:
         """Drop the cached policy of a site (after an admin changed it)."""

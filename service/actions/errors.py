@@ -2,12 +2,17 @@
 
 ``service/errors.py`` maps each of these, and the store's ``StoreUnavailable``,
 to the one JSON error shape; the console and the drop-in endpoints map them to
-their own answers.
+their own answers. Actions let ``StoreUnavailable`` pass: it is named here too,
+so that the HTTP layer catches it without importing the store.
 """
 
 from __future__ import annotations
 
 import math
+
+from ..store.errors import StoreUnavailable
+
+__all__ = ["ActionError", "Conflict", "Gone", "Invalid", "NotFound", "RateLimited", "StoreUnavailable"]
 
 
 class ActionError(Exception):

@@ -24,6 +24,14 @@ def depth(services: Services, site: str) -> int:
     return services.store.queue.depth(site)
 
 
+def activity(services: Services, site: str, hours: int = 24) -> dict:
+    """Return what the dashboard shows: ``hours`` (hour start, counts by verdict and category) for the last ``hours``
+    hours, oldest first; ``depth``, the comments waiting; ``oldest``, when the oldest of them arrived (None: none);
+    ``now``, the time they were read at."""
+    queue, now = services.store.queue, services.clock()
+    return {"hours": queue.hourly(site, now, hours), "depth": queue.depth(site), "oldest": queue.oldest(site), "now": now}
+
+
 def audit(
     services: Services,
     site: str,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from ..actions.health import store_ready
 from ..openapi import document
-from ..store import StoreUnavailable
 from . import services
 
 bp = Blueprint("health", __name__)
@@ -21,10 +21,7 @@ def healthz():
 def readyz():
     """Redis answers and the model is loaded."""
     s = services()
-    try:
-        redis_ok = s.store.ping()
-    except StoreUnavailable:
-        redis_ok = False
+    redis_ok = store_ready(s)
     body = {
         "status": "ok" if redis_ok else "unavailable",
         "redis": "ok" if redis_ok else "unavailable",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
+from ..actions import shadow as shadow_actions
 from ..auth import require
 from ..errors import invalid
 from ..validation import query_int
@@ -41,7 +42,7 @@ def shadow():
     limit = query_int("limit", 50, 1, 500, errors)
     if errors:
         raise invalid(errors)
-    summary = s.store.shadow.summary(g.identity.site, limit)
+    summary = shadow_actions.summary(s, g.identity.site, limit)
     shadow_model = s.models.shadow
     return jsonify(
         {

@@ -23,15 +23,12 @@ from flask import Blueprint, Response, request
 from classifier.normalize import blank
 from classifier.verdicts import flagged_categories
 
-from ..actions import limits
 from ..actions.comments import assess, stored_text
-from ..actions.errors import RateLimited
+from ..actions.errors import RateLimited, StoreUnavailable
 from ..actions.labels import record_feedback, training_text
 from ..api import services
-from ..auth import PERMISSIONS, Identity, identify
-from ..errors import ApiError
+from ..auth import Identity, KeyRefused, authenticate
 from ..schemas import AKISMET_COMMENT_ID
-from ..store import StoreUnavailable
 from ..validation import field_errors
 
 bp = Blueprint("akismet", __name__)
@@ -40,6 +37,7 @@ PREFIX = "/akismet/1.1"
 THANKS = "Thanks for making the web a better place."
 DEBUG = "X-akismet-debug-help"
 PRO_TIP = "X-akismet-pro-tip"
+UNKNOWN_KEY = "Unknown API key: use one of this service's API keys"
 #: Akismet's documented test values: this author (or e-mail) is always spam, this role never.
 GUARANTEED_SPAM_AUTHOR = "akismet-guaranteed-spam"
 GUARANTEED_SPAM_EMAIL = "akismet-guaranteed-spam@example.com"
@@ -99,16 +97,13 @@ def caller(*permissions: str) -> Identity:
     """Return who calls (``api_key``, or ``key`` as older clients send it); Akismet's ``invalid`` otherwise."""
     key = required("api_key", "key")
     try:
-        identity = identify(key)
-    except ApiError:
-        raise _Answer(text_answer("invalid", headers={DEBUG: "Unknown API key: use one of this service's API keys"})) from None
-    if not any(p in PERMISSIONS.get(identity.role, ()) for p in permissions):
-        raise _Answer(text_answer("invalid", headers={DEBUG: f"A {identity.role} key cannot do this"}))
-    try:
-        limits.take(services(), identity.site, identity.key_id, identity.limit, "akismet")
+        return authenticate(key, permissions, "akismet")
+    except KeyRefused as refused:
+        if refused.reason == "forbidden":
+            raise _Answer(text_answer("invalid", headers={DEBUG: f"A {refused.role} key cannot do this"})) from None
+        raise _Answer(text_answer("invalid", headers={DEBUG: UNKNOWN_KEY})) from None
     except RateLimited as limited:
         raise rate_limited(limited) from None
-    return identity
 
 
 def rate_limited(limited: RateLimited) -> _Answer:
@@ -142,9 +137,9 @@ def verify_key():
     if not param("blog"):
         return text_answer("invalid", headers={DEBUG: 'Empty "blog" value'})
     try:
-        identify(key)
-    except ApiError:
-        return text_answer("invalid", headers={DEBUG: "Unknown API key: use one of this service's API keys"})
+        authenticate(key)
+    except KeyRefused:
+        return text_answer("invalid", headers={DEBUG: UNKNOWN_KEY})
     return text_answer("valid")
 
 

@@ -51,7 +51,6 @@ from ..schemas import (
     CORAL_SETTINGS,
     CORAL_STORY,
 )
-from ..store import StoreUnavailable
 from ..times import iso
 from ..validation import field_errors, json_body, validate
 
@@ -87,19 +86,7 @@ def _cache() -> FallbackCache[str, dict | None]:
 
 def site_settings(site: str) -> dict | None:
     """Return the site's Coral settings (None: not configured); 503 when Redis fails and nothing is cached."""
-    cache = _cache()
-    fresh, settings = cache.get(site)
-    if fresh:
-        return settings
-    try:
-        settings = services().store.integrations.get(site, NAME)
-    except StoreUnavailable:
-        known, settings = cache.get(site, fresh_only=False)
-        if not known:
-            raise
-        return settings
-    cache.put(site, settings)
-    return settings
+    return _cache().get_or_load(site, lambda: admin_actions.integration(services(), site, NAME))
 
 
 # -- the signature ---------------------------------------------------------------------------------------------
@@ -378,7 +365,7 @@ def _secrets(values: list) -> list[str]:
 def get_settings():
     """Whether the site's Coral integration is configured, the URL to give Coral and the secrets' fingerprints."""
     site = g.identity.site
-    return jsonify(_view(site, services().store.integrations.get(site, NAME)))
+    return jsonify(_view(site, admin_actions.integration(services(), site, NAME)))
 
 
 @bp.put("/v1/integrations/coral")

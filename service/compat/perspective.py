@@ -29,14 +29,12 @@ from classifier.normalize import blank
 from classifier.types import Assessment
 
 from .. import codec
-from ..actions import limits
-from ..actions.errors import ActionError
+from ..actions.errors import ActionError, StoreUnavailable
 from ..actions.labels import record_feedback, training_text
 from ..api import services
-from ..auth import PERMISSIONS, identify
+from ..auth import KeyRefused, authenticate, presented_key
 from ..errors import ApiError, api_error
 from ..offsets import utf16_offsets
-from ..store import StoreUnavailable
 from . import perspective_discovery, relaxed_json
 
 log = logging.getLogger(__name__)
@@ -498,37 +496,27 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 def _presented_key() -> str | None:
     """Return the key from ``?key=`` (Perspective's way), ``X-Goog-Api-Key``, ``Authorization: Bearer`` or ``X-API-Key``."""
-    key = request.args.get("key") or request.headers.get("X-Goog-Api-Key")
-    if key:
-        return key
-    header = request.headers.get("Authorization", "")
-    if header[:7].lower() == "bearer ":
-        return header[7:].strip() or None
-    return request.headers.get("X-API-Key") or None
+    return request.args.get("key") or request.headers.get("X-Goog-Api-Key") or presented_key()
 
 
 def _authenticate():
-    key = _presented_key()
-    if not key:
-        raise key_error(
-            403,
-            "PERMISSION_DENIED",
-            "Method doesn't allow unregistered callers (callers without established identity). "
-            "Please use API Key or other form of API consumer identity to call this API.",
-            "API_KEY_MISSING",
-        )
+    """Return who calls (a key that may score, with a rate-limit token); Perspective's own key errors otherwise."""
     try:
-        identity = identify(key)
-    except ApiError as error:
-        if error.status == 401:
+        return authenticate(_presented_key(), "score", "perspective")  # RateLimited: 429 RESOURCE_EXHAUSTED
+    except KeyRefused as refused:
+        if refused.reason == "missing":
+            raise key_error(
+                403,
+                "PERMISSION_DENIED",
+                "Method doesn't allow unregistered callers (callers without established identity). "
+                "Please use API Key or other form of API consumer identity to call this API.",
+                "API_KEY_MISSING",
+            ) from None
+        if refused.reason == "unknown":
             raise key_error(
                 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", "API_KEY_INVALID"
             ) from None
-        raise
-    if "score" not in PERMISSIONS.get(identity.role, ()):
-        raise key_error(403, "PERMISSION_DENIED", "The caller does not have permission", "ROLE_CANNOT_SCORE")
-    limits.take(services(), identity.site, identity.key_id, identity.limit, "perspective")  # 429 RESOURCE_EXHAUSTED
-    return identity
+        raise key_error(403, "PERMISSION_DENIED", "The caller does not have permission", "ROLE_CANNOT_SCORE") from None
 
 
 def _body() -> Any:

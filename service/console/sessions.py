@@ -1,4 +1,4 @@
-"""Console sign-in: cookie names and the CSRF check (the sessions themselves are in ``service.store.sessions``).
+"""Console sign-in: cookie names and the CSRF check (the sessions themselves: ``service.actions.access``).
 
 The cookie is HttpOnly, SameSite=Strict, and Secure when the console is served
 over HTTPS. Each session has its own CSRF token, which every state-changing
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 
-from ..store.sessions import SESSION_S, ConsoleSession
+from ..actions.access import SESSION_S, ConsoleSession
 
 __all__ = ["COOKIE", "LOGIN_COOKIE", "SESSION_S", "ConsoleSession", "same_token"]
 

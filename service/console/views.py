@@ -17,15 +17,17 @@ from markupsafe import Markup
 
 from classifier.types import CATEGORIES, Reason
 
+from ..actions import access
 from ..actions import comments as comment_actions
 from ..actions import queue as queue_actions
+from ..actions import shadow as shadow_actions
 from ..actions import users as user_actions
 from ..actions import webhooks as webhook_actions
 from ..actions import words as word_actions
 from ..actions.context import Services
-from ..actions.errors import ActionError, Invalid
+from ..actions.errors import ActionError, Invalid, StoreUnavailable
 from ..actions.events import EVENT_TYPES
-from ..auth import identify
+from ..auth import KeyRefused, authenticate
 from ..config import MAX_SECONDS
 from ..errors import ApiError, api_error
 from ..schemas import (
@@ -37,16 +39,14 @@ from ..schemas import (
     USER_ID,
     WORD_SEVERITIES,
 )
-from ..store import StoreUnavailable
-from ..store.apikeys import digest
-from ..store.sessions import SessionStore
 from ..validation import validate
 from . import render
 from .sessions import COOKIE, LOGIN_COOKIE, SESSION_S, same_token
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
 
-CONSOLE_ROLES = ("moderator", "admin")
+#: What a key must grant to sign in to the console (moderator and admin keys do).
+CONSOLE_PERMISSION = "queue"
 BATCH = 10
 BAN_CHOICES = (("3600", "1 hour"), ("86400", "24 hours"), ("604800", "7 days"), ("2592000", "30 days"), ("", "for good"))
 #: Comments longer than this (characters or lines) are shown cut, with a "show all" button.
@@ -61,10 +61,6 @@ CSP = (
 
 def services() -> Services:
     return current_app.extensions["moderation"]
-
-
-def sessions() -> SessionStore:
-    return services().store.sessions
 
 
 def wants_json() -> bool:
@@ -106,7 +102,7 @@ def signed_in(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        session = sessions().get(request.cookies.get(COOKIE))
+        session = access.session(services(), request.cookies.get(COOKIE))
         if session is None:
             if wants_json():
                 raise ApiError(401, "sign in again")
@@ -152,18 +148,16 @@ def login_submit():
         error = "Give your name (1 to 100 characters): it goes into the decision log."
     if error is None:
         try:
-            identity = identify(key)
-        except ApiError:
-            error = "That key is not valid."
-        else:
-            if identity.role not in CONSOLE_ROLES:
-                error = "A moderator or admin key is needed to use the console."
+            identity = authenticate(key, CONSOLE_PERMISSION)
+        except KeyRefused as refused:
+            forbidden = refused.reason == "forbidden"
+            error = "A moderator or admin key is needed to use the console." if forbidden else "That key is not valid."
     if error:
         fresh = secrets.token_urlsafe(24)
         response = current_app.make_response((render_template("login.html", login_token=fresh, error=error, moderator=name), 401))
         _cookie(response, LOGIN_COOKIE, fresh, 600)
         return response
-    session_id = sessions().create(identity.site, identity.role, identity.key_id, name, digest(key))
+    session_id = access.sign_in(services(), identity, name, key)
     response = redirect(url_for("console.queue"))
     _cookie(response, COOKIE, session_id, SESSION_S)
     response.delete_cookie(LOGIN_COOKIE, path="/console")
@@ -173,7 +167,7 @@ def login_submit():
 @bp.post("/logout")
 @signed_in
 def logout():
-    sessions().end(request.cookies.get(COOKIE))
+    access.sign_out(services(), request.cookies.get(COOKIE))
     response = redirect(url_for("console.login"))
     response.delete_cookie(COOKIE, path="/console")
     return response
@@ -485,11 +479,8 @@ def webhooks_change():
 @bp.get("/dashboard")
 @signed_in
 def dashboard():
-    s = services()
-    now = s.clock()
-    site = g.console.site
-    hours = s.store.queue.hourly(site, now, 24)
-    oldest = s.store.queue.oldest(site)
+    activity = queue_actions.activity(services(), g.console.site, 24)
+    hours, oldest, now = activity["hours"], activity["oldest"], activity["now"]
     totals = {v: sum(c.get(f"verdict:{v}", 0) for _, c in hours) for v in render.VERDICTS}
     flagged = {c: sum(x.get(f"category:{c}", 0) for _, x in hours) for c in CATEGORIES}
     # The charts are SVG made from numbers and fixed labels only (see render.hourly_chart).
@@ -504,7 +495,7 @@ def dashboard():
         totals=totals,
         flagged=flagged,
         total=sum(c.get("all", 0) for _, c in hours),
-        depth=s.store.queue.depth(site),
+        depth=activity["depth"],
         oldest_age=render.age(now - oldest) if oldest else None,
         verdicts=render.VERDICTS,
         categories=CATEGORIES,
@@ -518,10 +509,10 @@ def model():
     s = services()
     site = g.console.site
     active, shadow = s.models.active.assessor, s.models.shadow
-    summary = s.store.shadow.summary(site, 100)
+    summary = shadow_actions.summary(s, site, 100)
     rows = []
     for d in summary["disagreements"]:
-        user, record = s.store.comments.find(site, d["comment_id"], s.clock())
+        user, record = comment_actions.lookup(s, site, d["comment_id"])
         rows.append(
             {
                 **d,
