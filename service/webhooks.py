@@ -240,9 +240,9 @@ class Deliverer(Loop):
             if state["next_at"] > time.time():
                 return 0
             while (event_id := store.next_redelivery(site, endpoint_id)) is not None:
-                raw = services.store.events.get(site, event_id)
-                if raw is not None:
-                    attempt = self._send(services, site, endpoint_id, record, (event_id, raw), redelivery=True)
+                event = services.store.events.get(site, event_id)
+                if event is not None:
+                    attempt = self._send(services, site, endpoint_id, record, (event_id, event), redelivery=True)
                     made += 1
                     if attempt.status == 410:
                         return made
@@ -267,8 +267,7 @@ class Deliverer(Loop):
                     return made
                 cursor, attempts = floor, 0
             types = set(record.get("types") or ())
-            for event_id, raw in services.store.events.read(site, cursor, BATCH):
-                event = json.loads(raw)
+            for event_id, event in services.store.events.read(site, cursor, BATCH):
                 if types and event.get("type") not in types:
                     if not store.advance(site, endpoint_id, self.holder, cursor, event_id):
                         return made
@@ -276,7 +275,7 @@ class Deliverer(Loop):
                     continue
                 if not store.take_lease(site, endpoint_id, self.holder, LEASE_S):
                     return made
-                attempt = self._send(services, site, endpoint_id, record, (event_id, raw), attempt_number=attempts + 1)
+                attempt = self._send(services, site, endpoint_id, record, (event_id, event), attempt_number=attempts + 1)
                 made += 1
                 if attempt.status == 410:
                     return made
@@ -307,8 +306,8 @@ class Deliverer(Loop):
 
     def _send(self, services, site, endpoint_id, record, entry, attempt_number: int = 1, redelivery: bool = False) -> Attempt:
         settings = services.settings
-        event_id, raw = entry
-        event = {"id": event_id, **json.loads(raw)}
+        event_id, stored = entry
+        event = {"id": event_id, **stored}
         body = payload(event)
         now = time.time()
         headers = signature_headers(record["secret"], event_id, body, now)

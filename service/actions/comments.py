@@ -307,10 +307,10 @@ def decide(services: Services, site: str, comment_id: str, decision: Decision, k
         "comment_id": comment_id,
         "user_id": user,
         "decision": decision.decision,
-        "categories": ",".join(categories),
-        "previous": result.previous or "",  # none before this one: null in the log, as in the answer
+        "categories": categories,
+        "previous": result.previous,  # none before this one: null in the log, as in the answer
         "moderator": decision.moderator,
-        "note": decision.note or "",
+        "note": decision.note,
         "at": now,
         "key": key_id,
     }
@@ -347,8 +347,7 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
     decision = restored["decision"] if restored else None
     label = None
     if decision and record["fields"].get("text"):
-        categories = sorted(c for c in (restored.get("decided_categories") or "").split(",") if c)
-        label = decision_label(record["fields"]["text"], site, comment_id, decision, categories, moderator, now)
+        label = decision_label(record["fields"]["text"], site, comment_id, decision, restored["decided_categories"], moderator, now)
     requeue = None
     if result.state == "pending":
         requeue = queue_item(comment_id, user, record["assessment"], record["fields"], record["created"])
@@ -357,8 +356,8 @@ def undo(services: Services, site: str, comment_id: str, moderator: str, key_id:
         "comment_id": comment_id,
         "user_id": user,
         "decision": "undo",
-        "categories": "",
-        "previous": result.previous or "",
+        "categories": [],
+        "previous": result.previous,
         "moderator": moderator,
         "note": "",
         "at": now,

@@ -8,7 +8,6 @@ Services Act, Article 17(3).
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -57,11 +56,8 @@ POLL_S = 0.05
 
 
 def _categories(value: object) -> list[str]:
-    if isinstance(value, str):
-        return sorted(c for c in value.split(",") if c)
-    if isinstance(value, list):
-        return sorted(str(c) for c in value)
-    return []
+    """Return an entry's categories (a list, as the store decodes them) sorted; none when missing."""
+    return sorted(str(c) for c in value) if isinstance(value, list) else []
 
 
 def _ground(categories: Iterable[str], policy: SitePolicy, extra: str | None = None) -> dict:
@@ -125,8 +121,7 @@ def build(site: str, user: str, raw: dict, policy: SitePolicy, record: dict | No
         facts: dict = {"reason": raw.get("reason") or ""}
         extra = None
         if automatic:
-            strike = raw.get("strike")
-            strike = json.loads(strike) if isinstance(strike, str) else (strike or {})
+            strike = raw.get("strike") or {}
             facts.update(
                 strikes=raw.get("strikes"),
                 threshold=raw.get("threshold"),
@@ -166,22 +161,20 @@ def settle(services: Services, site: str, user: str, token: str = "") -> int:
     events the outbox held."""
     store = services.store
     policy = services.policy(site)
-    # The log's ids are Redis's clock: its retention is measured on the wall clock, not the service's (tests set it).
-    min_id = f"{int((time.time() - policy.events_retention_s) * 1000)}-0"
     total = 0
     while True:
         entries = store.events.outbox(site, user)
         total += len(entries)
         records: dict[str, dict | None] = {}
         built = []
-        for entry_id, payload in entries:
-            raw = json.loads(payload)
+        for entry_id, raw in entries:
             comment_id = raw.get("comment_id")
             if comment_id and comment_id not in records:
                 records[comment_id] = store.comments.record(site, user, comment_id, services.clock())
             event = build(site, user, raw, policy, records.get(comment_id) if comment_id else None)
-            built.append((entry_id, json.dumps(event, separators=(",", ":"), ensure_ascii=False)))
-        store.events.publish(site, user, built, token if len(entries) < 100 else "", min_id)
+            built.append((entry_id, event))
+        # The log is kept for the policy's events_retention_s, on Redis's clock (the service's may be set by tests).
+        store.events.publish(site, user, built, token if len(entries) < 100 else "", policy.events_retention_s)
         if built:
             services.published()
         if len(entries) < 100:
@@ -195,11 +188,6 @@ def settle_quietly(services: Services, site: str, user: str, token: str) -> None
         settle(services, site, user, token)
     except StoreUnavailable:
         pass
-
-
-def _decode(entry_id: str, payload: str) -> dict:
-    event = json.loads(payload)
-    return {"id": entry_id, **event}
 
 
 def feed(services: Services, site: str, after: str | None, types: frozenset[str] | None, limit: int, wait_s: float) -> dict:
@@ -250,7 +238,7 @@ def _read(store, site: str, cursor: str, types: frozenset[str] | None, limit: in
     deadline = time.monotonic() + min(max(wait_s, 0.0), MAX_WAIT_S)
     while True:
         found = store.read(site, cursor, limit)
-        events = [_decode(i, p) for i, p in found]
+        events = [{"id": i, **event} for i, event in found]
         if found:
             cursor = found[-1][0]
         if types is not None:

@@ -170,7 +170,7 @@ def _checked(
     return out
 
 
-def _audit(who: str, now: float, summary: str, key_name: str) -> dict[str, str]:
+def _audit(who: str, now: float, summary: str, key_name: str) -> dict:
     return {
         "type": "rules",
         "decision": "rules",
@@ -178,7 +178,7 @@ def _audit(who: str, now: float, summary: str, key_name: str) -> dict[str, str]:
         "moderator": who,
         "key": key_name,
         "note": "",
-        "at": str(now),
+        "at": now,
     }
 
 

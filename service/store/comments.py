@@ -328,7 +328,7 @@ class CommentStore:
             "fields": fields,
             "banned": int(banned) == 1,
             "decision": decision or None,
-            "decided_categories": decided,
+            "decided_categories": sorted(c for c in (decided or "").split(",") if c),
             "created": created,
             "sha": sha,
             "full": full,

@@ -17,6 +17,7 @@ behind. Nothing is published twice, and nothing is lost but with the data.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +40,27 @@ def id_before(a: str, b: str) -> bool:
     am, _, aseq = a.partition("-")
     bm, _, bseq = b.partition("-")
     return (int(am), int(aseq or 0)) < (int(bm), int(bseq or 0))
+
+
+def id_kept(kept_s: float) -> str:
+    """Return the oldest stream id of what is kept for ``kept_s`` seconds (stream ids are Redis's wall clock)."""
+    return f"{int((time.time() - kept_s) * 1000)}-0"
+
+
+def _outbox_entry(payload: str) -> dict:
+    """Return a raw outbox entry as the scripts wrote it, decoded: ``categories`` a list (a decision's are written
+    comma-joined), ``strike`` an object (a ban by strikes carries the strike's JSON)."""
+    raw = json.loads(payload)
+    if isinstance(raw.get("categories"), str):
+        raw["categories"] = [c for c in raw["categories"].split(",") if c]
+    if isinstance(raw.get("strike"), str):
+        raw["strike"] = json.loads(raw["strike"])
+    return raw
+
+
+def _event_json(event: dict) -> str:
+    """Return an event as the site's log keeps it: compact JSON, UTF-8 as is."""
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
 
 
 #: How long a user's outbox is kept after its last event (``scripts/_user.lua``), and so how long the log remembers
@@ -73,41 +95,42 @@ class EventStore:
                 out[user] = (0.0, token)
         return out
 
-    def outbox(self, site: str, user: str, count: int = 100) -> list[tuple[str, str]]:
-        """Return the oldest ``count`` entries of a user's outbox: (outbox id, event JSON)."""
+    def outbox(self, site: str, user: str, count: int = 100) -> list[tuple[str, dict]]:
+        """Return the oldest ``count`` entries of a user's outbox: (outbox id, the raw event, decoded)."""
         return [
-            (entry_id, fields.get("e", "{}")) for entry_id, fields in self.client.xrange(UserKeys(site, user).outbox, count=count)
+            (entry_id, _outbox_entry(fields.get("e", "{}")))
+            for entry_id, fields in self.client.xrange(UserKeys(site, user).outbox, count=count)
         ]
 
-    def publish(self, site: str, user: str, entries: list[tuple[str, str]], token: str = "", min_id: str = "") -> str:
-        """Add ``entries`` (outbox id, final event JSON) to the site's log, each once; clear the mark ``token``;
-        trim the log before ``min_id``; trim the user's outbox up to what the log has. Return the last outbox id
-        published ('' when none ever was)."""
+    def publish(self, site: str, user: str, entries: list[tuple[str, dict]], token: str = "", kept_s: float | None = None) -> str:
+        """Add ``entries`` (outbox id, final event) to the site's log, each once; clear the mark ``token``; trim the
+        log of events older than ``kept_s`` seconds (None: keep them); trim the user's outbox up to what the log has.
+        Return the last outbox id published ('' when none ever was)."""
         keys = SiteKeys(site)
         last = self.scripts.call(
             "publish_events",
             [keys.events, keys.events_published, keys.events_pending, keys.events_floor, keys.sweeps],
             user=user,
             token=token,
-            min_id=min_id,
-            published_before=f"{int((time.time() - OUTBOX_KEPT_S) * 1000)}-0",
-            entries=[x for pair in entries for x in pair],
+            min_id=id_kept(kept_s) if kept_s is not None else "",
+            published_before=id_kept(OUTBOX_KEPT_S),
+            entries=[x for entry_id, event in entries for x in (entry_id, _event_json(event))],
         )
         if last:
             self.client.xtrim(UserKeys(site, user).outbox, minid=next_id(last), approximate=False)
         return last or ""
 
-    def read(self, site: str, after: str, count: int) -> list[tuple[str, str]]:
+    def read(self, site: str, after: str, count: int) -> list[tuple[str, dict]]:
         """Return up to ``count`` events of the site's log after the id ``after`` ("0-0": from the oldest)."""
         return [
-            (entry_id, fields.get("e", "{}"))
+            (entry_id, json.loads(fields.get("e", "{}")))
             for entry_id, fields in self.client.xrange(SiteKeys(site).events, min=f"({after}", count=count)
         ]
 
-    def get(self, site: str, event_id: str) -> str | None:
-        """Return one event of the site's log (JSON), or None when the log does not hold it (any more)."""
+    def get(self, site: str, event_id: str) -> dict | None:
+        """Return one event of the site's log, or None when the log does not hold it (any more)."""
         found = self.client.xrange(SiteKeys(site).events, min=event_id, max=event_id, count=1)
-        return found[0][1].get("e", "{}") if found else None
+        return json.loads(found[0][1].get("e", "{}")) if found else None
 
     def newest(self, site: str) -> str | None:
         """Return the id of the newest event of the site's log, or None when it is empty."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 
 import redis
 
 from .. import codec
 from .errors import guarded, ignore
+from .events import id_kept
 from .keys import SiteKeys
 from .scripts import Scripts
 
@@ -26,9 +26,19 @@ _SECONDS = 2**33
 _DECISIONS = ("approve", "reject")
 
 
-def _pairs(fields: dict) -> list[str]:
-    """Return an audit entry as the field/value list a stream takes (None as "")."""
-    return [str(x) for k, v in fields.items() for x in (k, "" if v is None else v)]
+def _encoded(value: object) -> str:
+    """Return one value of an audit entry as a stream keeps it: None as "", a list of names comma-joined (as
+    ``audit_entry`` reads ``categories`` back), a number or text as ``str`` gives it."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(str(x) for x in value)
+    return str(value)
+
+
+def audit_pairs(fields: dict) -> list[str]:
+    """Return an audit entry (typed values: see ``_encoded``) as the field/value list a stream takes."""
+    return [x for k, v in fields.items() for x in (k, _encoded(v))]
 
 
 def _previous(value: object) -> str | None:
@@ -75,7 +85,7 @@ class QueueStore:
         clock; the audit log's ids are Redis's wall clock)."""
         return {
             "now": now,
-            "audit_min_id": f"{int((time.time() - self.kept_s) * 1000)}-0",
+            "audit_min_id": id_kept(self.kept_s),
             "recorded_before": now - RECORDED_KEPT_S,
         }
 
@@ -189,7 +199,7 @@ class QueueStore:
             requeue=requeue is not None,
             priority=priority(requeue["risk"], requeue["received_at"]) if requeue else 0,
             item=requeue,
-            audit=_pairs(audit),
+            audit=audit_pairs(audit),
         )
         return bool(done)
 
@@ -204,7 +214,7 @@ class QueueStore:
                 user_id=user,
                 number=number,
                 **self._bounds(now),
-                audit=_pairs(audit),
+                audit=audit_pairs(audit),
             )
         )
 

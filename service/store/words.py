@@ -16,6 +16,7 @@ from .. import codec
 from .changes import bump
 from .errors import guarded, ignore
 from .keys import SiteKeys
+from .queue import audit_pairs
 from .scripts import Scripts
 
 
@@ -47,18 +48,17 @@ class WordStore:
         return {site: int(v or 0) for site, v in zip(sites, found)}
 
     def change(
-        self, site: str, put: dict[str, dict], remove: Iterable[str], audit: dict[str, str], replace: bool = False
+        self, site: str, put: dict[str, dict], remove: Iterable[str], audit: dict, replace: bool = False
     ) -> tuple[int, int]:
-        """Set ``put`` and delete ``remove`` (every entry first, with ``replace``), logging ``audit``; return (the new
-        version, how many entries the site has now)."""
+        """Set ``put`` and delete ``remove`` (every entry first, with ``replace``), logging ``audit`` (typed values, as
+        ``queue.audit_pairs`` takes them); return (the new version, how many entries the site has now)."""
         keys = SiteKeys(site)
         removed = list(remove)
         rest: list = [*removed]
         for pattern, entry in put.items():
             rest += [pattern, codec.dumps(entry)]
         rest.append("")
-        for name, value in audit.items():
-            rest += [name, str(value)]
+        rest += audit_pairs(audit)
         version, count = self.scripts.call(
             "change_words",
             [keys.words, keys.words_version, keys.audit],
