@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Blueprint, Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
 from . import codec
@@ -30,6 +30,29 @@ class JSONProvider(DefaultJSONProvider):
         return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
 
+def blueprints() -> tuple[Blueprint, ...]:
+    """Return the blueprints ``create_app`` registers: the API, the console, the drop-ins (their routes make the
+    OpenAPI document, ``service.openapi``)."""
+    from .api import admin, comments, events, health, queue, rules, users, webhooks
+    from .api import models as models_api
+    from .compat import BLUEPRINTS as COMPAT_BLUEPRINTS
+    from .console import bp as console_bp
+
+    return (
+        comments.bp,
+        queue.bp,
+        users.bp,
+        events.bp,
+        webhooks.bp,
+        admin.bp,
+        rules.bp,
+        health.bp,
+        models_api.bp,
+        console_bp,
+        *COMPAT_BLUEPRINTS,
+    )
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Return the app: defaults, then MODERATION_* variables, then ``config``.
 
@@ -41,12 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     from . import errors
     from .actions.context import Services
-    from .api import admin, comments, events, health, queue, rules, users, webhooks
-    from .api import models as models_api
     from .auth import KeyCache
-    from .compat import BLUEPRINTS as COMPAT_BLUEPRINTS
     from .config import load_settings
-    from .console import bp as console_bp
     from .events import EventRelay
     from .metrics import Metrics
     from .models import LiveModels, ShadowScorer
@@ -113,19 +132,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     deliverer = app.extensions["moderation_webhooks"] = Deliverer(services, settings.webhook_poll_s)
     services.published = deliverer.wake
     errors.register(app)
-    for blueprint in (
-        comments.bp,
-        queue.bp,
-        users.bp,
-        events.bp,
-        webhooks.bp,
-        admin.bp,
-        rules.bp,
-        health.bp,
-        models_api.bp,
-        console_bp,
-        *COMPAT_BLUEPRINTS,
-    ):
+    for blueprint in blueprints():
         app.register_blueprint(blueprint)
 
     @app.before_request

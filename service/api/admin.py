@@ -6,18 +6,27 @@ import json
 
 from flask import Blueprint, Response, g, jsonify
 
+from .. import openapi as doc
 from ..actions import admin as actions
 from ..actions.labels import site_labels
 from ..auth import require
-from ..schemas import KEY, KEY_CHANGE
+from ..schemas import KEY, KEY_CHANGE, ApiKey, KeyChange, KeyInput, KeyList, NewKey, Policy, PolicyInput, Revoked
 from ..times import iso
 from ..validation import json_body, validate
 from . import services
 
 bp = Blueprint("admin", __name__)
 
+_KEY_ID = doc.param("key_id", "path", doc.string(), "The key's id (at least its first 16 hex digits).")
+
 
 @bp.get("/v1/keys")
+@doc.documented(
+    "listKeys",
+    "List the site's API keys",
+    "admin",
+    {"200": doc.ok("Ids, roles and names; keys themselves are never stored.", doc.ref(KeyList))},
+)
 @require("admin")
 def list_keys():
     """The site's API keys (ids, roles and names; keys themselves are never stored)."""
@@ -26,6 +35,13 @@ def list_keys():
 
 
 @bp.post("/v1/keys")
+@doc.documented(
+    "createKey",
+    "Create an API key for the site",
+    "admin",
+    {"201": doc.ok("The new key (the only time it is shown).", doc.ref(NewKey))},
+    request=doc.body(KeyInput),
+)
 @require("admin")
 def create_key():
     """Create a key for this site; the answer is the only time the key is shown."""
@@ -46,6 +62,15 @@ def create_key():
 
 
 @bp.patch("/v1/keys/<key_id>")
+@doc.documented(
+    "changeKey",
+    "Set or clear a key's own rate limit",
+    "admin",
+    {"200": doc.ok("The key as listed; every process applies the change within a second.", doc.ref(ApiKey))},
+    request=doc.body(KeyChange),
+    errors=(404, 422),
+    parameters=[_KEY_ID],
+)
 @require("admin")
 def change_key(key_id: str):
     """Set or clear one of the site's keys' own rate limit (``{"rate_limit": {"per_s", "burst"} | null}``)."""
@@ -57,6 +82,14 @@ def change_key(key_id: str):
 
 
 @bp.delete("/v1/keys/<key_id>")
+@doc.documented(
+    "revokeKey",
+    "Revoke one of the site's keys",
+    "admin",
+    {"200": doc.ok("The revoked key id.", doc.ref(Revoked))},
+    errors=(404,),
+    parameters=[_KEY_ID],
+)
 @require("admin")
 def revoke_key(key_id: str):
     """Revoke one of the site's keys by its id."""
@@ -65,6 +98,12 @@ def revoke_key(key_id: str):
 
 
 @bp.get("/v1/policy")
+@doc.documented(
+    "getPolicy",
+    "Read the site's policy",
+    "admin",
+    {"200": doc.ok("The policy (the default one while Redis is down).", doc.ref(Policy))},
+)
 @require("admin")
 def get_policy():
     """The site's policy: strike weights, strike lifetime, ban steps, allowed domains."""
@@ -72,6 +111,13 @@ def get_policy():
 
 
 @bp.put("/v1/policy")
+@doc.documented(
+    "putPolicy",
+    "Change the site's policy",
+    "admin",
+    {"200": doc.ok("The policy now in force.", doc.ref(Policy))},
+    request=doc.body(PolicyInput),
+)
 @require("admin")
 def put_policy():
     """Change the site's policy (keys left out keep their current value)."""
@@ -79,6 +125,17 @@ def put_policy():
 
 
 @bp.get("/v1/labels")
+@doc.documented(
+    "exportLabels",
+    "Export moderator labels",
+    "admin",
+    {
+        "200": {
+            "description": "JSON Lines, one LabelRow per line (the latest decision per comment).",
+            "content": {"application/x-ndjson": {"schema": doc.string()}},
+        }
+    },
+)
 @require("admin")
 def labels():
     """The site's moderator labels as JSON Lines, for ``moderation train --extra``."""

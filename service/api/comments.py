@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
+from .. import openapi as doc
 from ..actions import comments as actions
 from ..auth import require
 from ..errors import ApiError, api_error
-from ..schemas import BATCH, COMMENT, DECISION, SCORE, UNDO
+from ..schemas import (
+    BATCH,
+    COMMENT,
+    DECISION,
+    SCORE,
+    UNDO,
+    Assessment,
+    BatchAnswer,
+    BatchInput,
+    CommentAnswer,
+    CommentInput,
+    CommentRecord,
+    DecisionAnswer,
+    DecisionInput,
+    ScoreInput,
+    UndoAnswer,
+    UndoInput,
+)
 from ..validation import json_body, validate
 from . import services
 
 bp = Blueprint("comments", __name__)
+
+_COMMENT_ID = doc.param("comment_id", "path", doc.string(), "The site's comment id.")
 
 
 def _limits() -> dict:
@@ -19,6 +39,17 @@ def _limits() -> dict:
 
 
 @bp.post("/v1/comments")
+@doc.documented(
+    "submitComment",
+    "Moderate one comment",
+    "comments",
+    {"200": doc.ok("The verdict, scores, reasons, evidence and the user's strikes.", doc.ref(CommentAnswer))},
+    errors=(409,),
+    request=doc.body(CommentInput),
+    description="Scores, records (strike and ban on reject) and queues the comment for review once; the same"
+    " request again returns the stored answer. When Redis is down the comment is still answered"
+    " (store: unavailable).",
+)
 @require("submit")
 def submit_comment():
     """Moderate one comment: verdict, scores, reasons, spans, the user's strikes."""
@@ -27,6 +58,13 @@ def submit_comment():
 
 
 @bp.post("/v1/comments/batch")
+@doc.documented(
+    "submitBatch",
+    "Moderate a batch of comments",
+    "comments",
+    {"200": doc.ok("One result per comment.", doc.ref(BatchAnswer))},
+    request=doc.body(BatchInput),
+)
 @require("submit")
 def submit_batch():
     """Moderate up to ``batch_max`` comments; each result stands alone."""
@@ -48,6 +86,13 @@ def submit_batch():
 
 
 @bp.post("/v1/score")
+@doc.documented(
+    "scoreText",
+    "Assess a text without storing anything",
+    "comments",
+    {"200": doc.ok("The classifier's answer.", doc.ref(Assessment))},
+    request=doc.body(ScoreInput),
+)
 @require("score")
 def score():
     """Assess a text without storing anything."""
@@ -56,6 +101,14 @@ def score():
 
 
 @bp.get("/v1/comments/<comment_id>")
+@doc.documented(
+    "getComment",
+    "Read a stored comment",
+    "comments",
+    {"200": doc.ok("The comment's record (a site key reads its own comments).", doc.ref(CommentRecord))},
+    errors=(404,),
+    parameters=[_COMMENT_ID],
+)
 @require("read")
 def get_comment(comment_id: str):
     """Return a comment's record: its answer, state and latest decision (a site key reads its own comments: nothing
@@ -64,6 +117,20 @@ def get_comment(comment_id: str):
 
 
 @bp.post("/v1/comments/<comment_id>/undo")
+@doc.documented(
+    "undoDecision",
+    "Undo the last decision on a comment",
+    "comments",
+    {"200": doc.ok("What was undone and the user's state after it.", doc.ref(UndoAnswer))},
+    errors=(404, 409),
+    parameters=[_COMMENT_ID],
+    request=doc.body(UndoInput),
+    description=(
+        "Only the moderator who decided, within `undo_window_s` seconds (10 by default): a strike the decision "
+        "added is lifted, one it lifted comes back, and a comment that was pending returns to the queue. 409 when "
+        "there is nothing to undo or the window has passed."
+    ),
+)
 @require("decide")
 def undo(comment_id: str):
     """Undo the last decision on a comment (the same moderator, within ``undo_window_s`` seconds)."""
@@ -72,6 +139,16 @@ def undo(comment_id: str):
 
 
 @bp.post("/v1/comments/<comment_id>/decision")
+@doc.documented(
+    "decideComment",
+    "Record a moderator's decision",
+    "comments",
+    {"200": doc.ok("The decision and the user's state after it.", doc.ref(DecisionAnswer))},
+    errors=(404,),
+    parameters=[_COMMENT_ID],
+    request=doc.body(DecisionInput),
+    description="Idempotent. Reject adds a strike; approve lifts a strike the comment caused.",
+)
 @require("decide")
 def decide(comment_id: str):
     """Record a moderator's decision (idempotent): strike on reject, lift an overturned strike on approve."""

@@ -6,10 +6,11 @@ from flask import Blueprint, g, jsonify, request
 
 from classifier.types import CATEGORIES
 
+from .. import openapi as doc
 from ..actions import queue as actions
 from ..auth import require
 from ..errors import invalid
-from ..schemas import AUDIT_DECISIONS, CLAIM
+from ..schemas import AUDIT_DECISIONS, CLAIM, AuditPage, Category, ClaimAnswer, ClaimInput, QueuePage
 from ..times import iso
 from ..validation import json_body, query_choice, query_int, validate
 from . import services
@@ -36,6 +37,17 @@ def _query(default: int, most: int, name: str, choices: tuple[str, ...]) -> tupl
 
 
 @bp.get("/v1/queue")
+@doc.documented(
+    "listQueue",
+    "List pending comments",
+    "queue",
+    {"200": doc.ok("Highest risk first, oldest first among equals.", doc.ref(QueuePage))},
+    errors=(422,),
+    parameters=[
+        doc.param("limit", "query", doc.integer(minimum=1, maximum=500, default=50), "Most items to return."),
+        doc.param("category", "query", doc.ref(Category), "Only items flagged for this category."),
+    ],
+)
 @require("queue")
 def pending():
     """Pending comments of the site, highest risk first, oldest first among equals."""
@@ -45,6 +57,13 @@ def pending():
 
 
 @bp.post("/v1/queue/claim")
+@doc.documented(
+    "claimQueue",
+    "Lease pending comments to a moderator",
+    "queue",
+    {"200": doc.ok("The leased items (items already leased to the same moderator come again).", doc.ref(ClaimAnswer))},
+    request=doc.body(ClaimInput),
+)
 @require("queue")
 def claim():
     """Lease up to ``limit`` pending comments to one moderator (others do not get them)."""
@@ -55,6 +74,18 @@ def claim():
 
 
 @bp.get("/v1/audit")
+@doc.documented(
+    "listAudit",
+    "Read the decision and user-action log",
+    "queue",
+    {"200": doc.ok("Newest first.", doc.ref(AuditPage))},
+    errors=(422,),
+    parameters=[
+        doc.param("limit", "query", doc.integer(minimum=1, maximum=1000, default=100), "Most entries to return."),
+        doc.param("decision", "query", doc.enum(AUDIT_DECISIONS), "Only entries with this decision or action."),
+        doc.param("moderator", "query", doc.string(), "Only entries by this moderator."),
+    ],
+)
 @require("queue")
 def audit():
     """Recent decisions and user actions, newest first (filter by moderator and decision)."""

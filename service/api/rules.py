@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from .. import openapi as doc
 from ..actions import words as actions
 from ..auth import require
 from ..errors import ApiError, invalid
-from ..schemas import WORD_SEVERITIES, WORDS_MAX_BYTES
+from ..schemas import WORD_SEVERITIES, WORDS_MAX_BYTES, SiteWords, SiteWordsChanged, SiteWordsInput, SiteWordsPatch
 from ..times import iso
 from ..validation import json_body, query_choice
 from . import services
 
 bp = Blueprint("rules", __name__)
+
+_ABOUT = (
+    "The site's own words and phrases: block (reject), review (hold for a moderator), allow (no rule, packaged or"
+    " the site's, matches it; a domain is allowed as the policy's allowed_domains are). Matched like the packaged lists,"
+    " through the same normalisation; hits are evidence with source rule:site and reasons <category>:site:<severity>."
+    " Every process uses a change within about MODERATION_CHANGE_POLL_S; each change is in the audit log."
+)
 
 PATH = "/v1/rules"
 FORMATS = ("json", "text", "csv")
@@ -41,6 +49,28 @@ def _shown(row: dict) -> dict:
 
 
 @bp.get(PATH)
+@doc.documented(
+    "listRules",
+    "Read (or export) the site's own word lists",
+    "admin",
+    {
+        "200": {
+            "description": "The entries (JSON), or with format=text or csv the list to save and import again.",
+            "content": {
+                **doc.json_content(doc.ref(SiteWords)),
+                "text/plain": {"schema": doc.string()},
+                "text/csv": {"schema": doc.string()},
+            },
+        }
+    },
+    errors=(422,),
+    parameters=[
+        doc.param("q", "query", doc.string(), "Only entries whose pattern or note contains this."),
+        doc.param("severity", "query", doc.enum(WORD_SEVERITIES), "Only entries of this severity."),
+        doc.param("format", "query", doc.enum(FORMATS), "json (default), text or csv."),
+    ],
+    description=_ABOUT,
+)
 @require("admin")
 def list_rules():
     """The site's entries: JSON, or ``?format=text|csv`` to export them; ``q`` searches patterns and notes."""
@@ -82,6 +112,23 @@ def _import_body() -> tuple[object, object]:
 
 
 @bp.put(PATH)
+@doc.documented(
+    "replaceRules",
+    "Replace the site's own word lists (bulk import)",
+    "admin",
+    {"200": doc.ok("Replaced: the lists' version and size.", doc.ref(SiteWordsChanged))},
+    request={
+        "required": True,
+        "content": {
+            **doc.json_content(doc.ref(SiteWordsInput)),
+            "text/plain": {"schema": doc.string("One entry a line: <severity>[:<category>] <pattern>  # note")},
+            "text/csv": {"schema": doc.string("A header with pattern,severity and optionally category,note.")},
+        },
+    },
+    parameters=[doc.param("moderator", "query", doc.string(), "Who adds them, for a text or CSV body.")],
+    description=_ABOUT + " Every entry is checked first: any bad one (422, each listed) and nothing is"
+    f" applied. Up to {WORDS_MAX_BYTES // (1024 * 1024)} MB.",
+)
 @require("admin")
 def replace_rules():
     """Replace every entry (JSON, ``text/plain`` or ``text/csv``); a bad entry refuses the whole list."""
@@ -92,6 +139,14 @@ def replace_rules():
 
 
 @bp.patch(PATH)
+@doc.documented(
+    "changeRules",
+    "Add and remove entries of the site's own word lists",
+    "admin",
+    {"200": doc.ok("Changed: the lists' version and size.", doc.ref(SiteWordsChanged))},
+    request=doc.body(SiteWordsPatch),
+    description=_ABOUT,
+)
 @require("admin")
 def change_rules():
     """Add (or change) entries and remove patterns, together."""
@@ -115,6 +170,15 @@ def change_rules():
 
 
 @bp.delete(PATH)
+@doc.documented(
+    "deleteRules",
+    "Remove entries (or all) of the site's own word lists",
+    "admin",
+    {"200": doc.ok("Removed: the lists' version and size.", doc.ref(SiteWordsChanged))},
+    errors=(422,),
+    parameters=[doc.param("pattern", "query", doc.string(), "An entry to remove (repeatable); none: remove every entry.")],
+    description=_ABOUT,
+)
 @require("admin")
 def delete_rules():
     """Remove the entries named by ``?pattern=`` (repeatable), or every entry when none is named."""

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from .. import openapi as doc
 from ..actions import users as actions
 from ..auth import require
-from ..schemas import BAN, USER_ACTION, USER_ID
+from ..schemas import BAN, USER_ACTION, USER_ID, BanInput, UserActionInput, UserIdPath, UserStateAnswer, UserView
 from ..times import iso
 from ..validation import json_body, validate
 from . import services
 
 bp = Blueprint("users", __name__)
+
+_USER_ID = doc.param(
+    "user_id", "path", doc.field_schema(UserIdPath, "user_id"), "The site's user id (422 when not a valid identifier)."
+)
 
 
 def _check_user(user_id: str) -> None:
@@ -19,6 +24,14 @@ def _check_user(user_id: str) -> None:
 
 
 @bp.get("/v1/users/<user_id>")
+@doc.documented(
+    "getUser",
+    "Read a user's strikes, ban, history and comments",
+    "users",
+    {"200": doc.ok("What a moderator sees about the user.", doc.ref(UserView))},
+    errors=(422,),
+    parameters=[_USER_ID],
+)
 @require("users")
 def view(user_id: str):
     """A user's active strikes (reason, expiry), ban, recent events and comments."""
@@ -56,6 +69,14 @@ def view(user_id: str):
 
 
 @bp.post("/v1/users/<user_id>/ban")
+@doc.documented(
+    "banUser",
+    "Ban a user",
+    "users",
+    {"200": doc.ok("The user's state.", doc.ref(UserStateAnswer))},
+    parameters=[_USER_ID],
+    request=doc.body(BanInput),
+)
 @require("users")
 def ban(user_id: str):
     """Ban a user for ``duration_s`` seconds, or for good without it."""
@@ -77,6 +98,14 @@ def _change(user_id: str, action: str):
 
 
 @bp.delete("/v1/users/<user_id>/ban")
+@doc.documented(
+    "unbanUser",
+    "Lift a user's ban",
+    "users",
+    {"200": doc.ok("The user's state.", doc.ref(UserStateAnswer))},
+    parameters=[_USER_ID],
+    request=doc.body(UserActionInput, required=False),
+)
 @require("users")
 def unban(user_id: str):
     """Lift a user's ban."""
@@ -84,6 +113,14 @@ def unban(user_id: str):
 
 
 @bp.post("/v1/users/<user_id>/strikes/reset")
+@doc.documented(
+    "resetStrikes",
+    "Forget a user's strikes",
+    "users",
+    {"200": doc.ok("The user's state (a ban stays).", doc.ref(UserStateAnswer))},
+    parameters=[_USER_ID],
+    request=doc.body(UserActionInput, required=False),
+)
 @require("users")
 def reset(user_id: str):
     """Forget a user's strikes."""

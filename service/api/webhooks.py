@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
+from .. import openapi as doc
 from ..actions import webhooks as actions
 from ..auth import require
+from ..schemas import NewWebhook, RedeliverInput, Redelivery, Webhook, WebhookInput, WebhookList, WebhookPatch, WebhookView
 from ..validation import json_body
 from . import services
 
 bp = Blueprint("webhooks", __name__)
 
+_ENDPOINT_ID = doc.param("endpoint_id", "path", doc.string(), "The endpoint's id (wh_...).")
+
 
 @bp.post("/v1/webhooks")
+@doc.documented(
+    "createWebhook",
+    "Add a webhook endpoint",
+    "events",
+    {"201": doc.ok("The endpoint, with its signing secret (shown only here).", doc.ref(NewWebhook))},
+    request=doc.body(WebhookInput),
+    description=(
+        "Every event of the feed from now on (or of `types`) is POSTed to the URL, signed as the Standard"
+        " Webhooks specification says, and retried for about 27 hours until the receiver answers 2xx;"
+        " 410 turns the endpoint off. docs/EVENTS.md."
+    ),
+)
 @require("admin")
 def create():
     """Add an endpoint; the answer shows its signing secret, once."""
@@ -20,6 +36,9 @@ def create():
 
 
 @bp.get("/v1/webhooks")
+@doc.documented(
+    "listWebhooks", "List the site's webhook endpoints", "events", {"200": doc.ok("No secrets.", doc.ref(WebhookList))}
+)
 @require("admin")
 def listing():
     """The site's endpoints (no secrets)."""
@@ -27,6 +46,14 @@ def listing():
 
 
 @bp.get("/v1/webhooks/<endpoint_id>")
+@doc.documented(
+    "getWebhook",
+    "Read an endpoint and its latest deliveries",
+    "events",
+    {"200": doc.ok("Where its deliveries stand, and the latest attempts.", doc.ref(WebhookView))},
+    errors=(404,),
+    parameters=[_ENDPOINT_ID],
+)
 @require("admin")
 def view(endpoint_id: str):
     """One endpoint: where its deliveries stand and its latest attempts."""
@@ -34,6 +61,15 @@ def view(endpoint_id: str):
 
 
 @bp.patch("/v1/webhooks/<endpoint_id>")
+@doc.documented(
+    "changeWebhook",
+    "Change an endpoint, or turn it off and on",
+    "events",
+    {"200": doc.ok("The endpoint.", doc.ref(Webhook))},
+    errors=(404,),
+    parameters=[_ENDPOINT_ID],
+    request=doc.body(WebhookPatch),
+)
 @require("admin")
 def change(endpoint_id: str):
     """Change an endpoint's URL, event types, description, or turn it off and on."""
@@ -41,6 +77,14 @@ def change(endpoint_id: str):
 
 
 @bp.delete("/v1/webhooks/<endpoint_id>")
+@doc.documented(
+    "deleteWebhook",
+    "Remove an endpoint",
+    "events",
+    {"204": {"description": "Removed, with its delivery log."}},
+    errors=(404,),
+    parameters=[_ENDPOINT_ID],
+)
 @require("admin")
 def remove(endpoint_id: str):
     """Remove an endpoint and its delivery log."""
@@ -49,6 +93,15 @@ def remove(endpoint_id: str):
 
 
 @bp.post("/v1/webhooks/<endpoint_id>/redeliver")
+@doc.documented(
+    "redeliverWebhook",
+    "Send an event to an endpoint again",
+    "events",
+    {"202": doc.ok("Queued: sent once more, whatever happened before.", doc.ref(Redelivery))},
+    errors=(404,),
+    parameters=[_ENDPOINT_ID],
+    request=doc.body(RedeliverInput),
+)
 @require("admin")
 def redeliver(endpoint_id: str):
     """Send one event of the log to the endpoint again."""

@@ -23,15 +23,31 @@ from flask import Blueprint, Response, request
 from classifier.normalize import blank
 from classifier.verdicts import flagged_categories
 
+from .. import openapi as doc
 from ..actions.comments import assess, stored_text
 from ..actions.errors import RateLimited, StoreUnavailable
 from ..actions.labels import record_feedback, training_text
 from ..api import services
 from ..auth import Identity, KeyRefused, authenticate
-from ..schemas import AKISMET_COMMENT_ID
+from ..schemas import AKISMET_COMMENT_ID, AkismetComment, AkismetVerifyKey
 from ..validation import field_errors
 
 bp = Blueprint("akismet", __name__)
+
+_ABOUT = (
+    "Akismet's REST API 1.1: form fields in, plain text out. `api_key` (or `key`) is one of this service's API keys"
+    " (any role); the site comes from the key. Akismet-style problems (a missing field, an unknown key) are answered"
+    " 200 with a plain-text body and an `X-akismet-debug-help` header, as Akismet does."
+)
+_ANSWERS = {
+    "200": doc.text("`true`/`false`, `valid`/`invalid`, the thanks sentence, or Akismet's wording of a problem."),
+    "413": {"$ref": "#/components/responses/TooLarge"},
+    "429": doc.text(
+        "The key's rate limit is used up (comment-check, submit-spam, submit-ham); the reason is also in `X-akismet-debug-help`.",
+        doc.RETRY_LIMIT,
+    ),
+    "503": doc.text("The store (Redis) is needed and unavailable: a key never seen by this process, or a label.", doc.RETRY),
+}
 
 PREFIX = "/akismet/1.1"
 THANKS = "Thanks for making the web a better place."
@@ -129,6 +145,14 @@ def our_comment_id() -> str | None:
 
 
 @bp.post(f"{PREFIX}/verify-key")
+@doc.documented_drop_in(
+    "akismet",
+    "akismetVerifyKey",
+    "Akismet: verify a key",
+    {status: answer for status, answer in _ANSWERS.items() if status != "429"},  # not rate-limited
+    description=f"`valid` for one of our keys with a `blog`. {_ABOUT}",
+    request=doc.form(AkismetVerifyKey),
+)
 def verify_key():
     """``valid`` for one of our API keys (with a ``blog``), ``invalid`` otherwise."""
     key = param("api_key") or param("key")
@@ -144,6 +168,15 @@ def verify_key():
 
 
 @bp.post(f"{PREFIX}/comment-check")
+@doc.documented_drop_in(
+    "akismet",
+    "akismetCommentCheck",
+    "Akismet: is this comment spam",
+    _ANSWERS,
+    description="`true` when our promotion category is flagged (`X-akismet-pro-tip: discard` at the block or reject level),"
+    f" `false` otherwise. Scores only: nothing is stored. {_ABOUT}",
+    request=doc.form(AkismetComment),
+)
 def comment_check():
     """``true`` when the promotion (spam) category is flagged; ``X-akismet-pro-tip: discard`` when it is blocked."""
     identity = caller("score")
@@ -198,12 +231,28 @@ def _feedback(kind: str, promotion: int) -> Response:
 
 
 @bp.post(f"{PREFIX}/submit-spam")
+@doc.documented_drop_in(
+    "akismet",
+    "akismetSubmitSpam",
+    "Akismet: this was spam",
+    _ANSWERS,
+    description=f"Records a training label `promotion: 1`. {_ABOUT}",
+    request=doc.form(AkismetComment),
+)
 def submit_spam():
     """A comment the site found to be spam: label it ``promotion: 1``."""
     return _feedback("submit-spam", 1)
 
 
 @bp.post(f"{PREFIX}/submit-ham")
+@doc.documented_drop_in(
+    "akismet",
+    "akismetSubmitHam",
+    "Akismet: this was not spam",
+    _ANSWERS,
+    description=f"Records a training label `promotion: 0`. {_ABOUT}",
+    request=doc.form(AkismetComment),
+)
 def submit_ham():
     """A comment the site found not to be spam: label it ``promotion: 0``."""
     return _feedback("submit-ham", 0)

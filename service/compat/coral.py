@@ -31,6 +31,7 @@ from classifier.types import Reason
 from classifier.verdicts import flagged_categories
 
 from .. import codec
+from .. import openapi as doc
 from ..actions import admin as admin_actions
 from ..actions import comments as comment_actions
 from ..actions import limits
@@ -50,11 +51,22 @@ from ..schemas import (
     CORAL_SECRETS_MAX,
     CORAL_SETTINGS,
     CORAL_STORY,
+    CoralAnswer,
+    CoralRequest,
+    CoralSettings,
+    CoralSettingsInput,
+    Error,
 )
 from ..times import iso
 from ..validation import field_errors, json_body, validate
 
 bp = Blueprint("coral", __name__)
+
+_HEADERS = {
+    "X-Moderation-Comment-Id": doc.header("Our id of the comment (`coral:` and a SHA-256 of who wrote what where)."),
+    "X-Moderation-Action": doc.header("Coral's action: NEW or EDIT."),
+    "X-Moderation-Verdict": doc.header("Our verdict (`none`: empty text, `text_too_long`: held without reading)."),
+}
 
 NAME = "coral"
 SIGNATURE_HEADER = "X-Coral-Signature"
@@ -287,6 +299,42 @@ def _answer(body: dict | None, headers: dict) -> Response:
 
 
 @bp.post("/coral/<site>/moderate")
+@doc.documented_drop_in(
+    "coral",
+    "coralModerate",
+    "Coral Talk: external moderation phase",
+    {
+        "200": doc.ok(
+            "Our verdict in Coral's terms (review: SYSTEM_WITHHELD, reject: REJECTED).", doc.ref(CoralAnswer), _HEADERS
+        ),
+        "204": {"description": "No opinion: approved, or an empty text.", "headers": _HEADERS},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": doc.ok("`X-Coral-Signature` is missing or matches no secret of the site (code unauthorized).", doc.ref(Error)),
+        "404": doc.ok("No Coral integration is configured for the site (code not_found).", doc.ref(Error)),
+        "413": {"$ref": "#/components/responses/TooLarge"},
+        "422": {"$ref": "#/components/responses/Invalid"},
+        "429": doc.ok(
+            "The site policy's rate limit is used up (code rate_limited); Coral logs it and goes on without this phase.",
+            doc.ref(Error),
+            doc.RETRY_LIMIT,
+        ),
+        "503": {"$ref": "#/components/responses/Unavailable"},
+    },
+    description="Coral posts each new or edited comment; we check the signature with the site's secrets"
+    " (`PUT /v1/integrations/coral`), moderate it as `POST /v1/comments` does (strikes, bans, queue) and"
+    " answer as Coral reads answers. Bad fields are named `comment.body`, `author.id`, ...",
+    parameters=[
+        doc.param("site", "path", doc.string(), "Our site whose Coral integration this is."),
+        doc.param(
+            "X-Coral-Signature",
+            "header",
+            doc.string(pattern="sha256="),
+            "`sha256=<hex>` elements: the HMAC-SHA256 of the raw body with each active signing secret.",
+            required=True,
+        ),
+    ],
+    request=doc.body(CoralRequest),
+)
 def moderate(site: str):
     """Coral's external moderation phase for ``site``: verify the signature, moderate, answer in Coral's terms."""
     settings = site_settings(site)
@@ -361,6 +409,13 @@ def _secrets(values: list) -> list[str]:
 
 
 @bp.get("/v1/integrations/coral")
+@doc.documented(
+    "getCoralSettings",
+    "Read the Coral Talk integration settings",
+    "admin",
+    {"200": doc.ok("Whether it is configured, the URL to give Coral, secret fingerprints.", doc.ref(CoralSettings))},
+    description="See docs/COMPATIBILITY.md for the Coral external moderation phase.",
+)
 @require("admin")
 def get_settings():
     """Whether the site's Coral integration is configured, the URL to give Coral and the secrets' fingerprints."""
@@ -369,6 +424,13 @@ def get_settings():
 
 
 @bp.put("/v1/integrations/coral")
+@doc.documented(
+    "putCoralSettings",
+    "Set the Coral Talk signing secrets",
+    "admin",
+    {"200": doc.ok("The settings as stored (without the secrets).", doc.ref(CoralSettings))},
+    request=doc.body(CoralSettingsInput),
+)
 @require("admin")
 def put_settings():
     """Set the signing secrets Coral shows for the phase (two while a rotated secret is still active)."""
@@ -385,6 +447,12 @@ def put_settings():
 
 
 @bp.delete("/v1/integrations/coral")
+@doc.documented(
+    "deleteCoralSettings",
+    "Forget the Coral Talk settings (Coral's requests are refused from then on)",
+    "admin",
+    {"200": doc.ok("The settings, now empty.", doc.ref(CoralSettings))},
+)
 @require("admin")
 def delete_settings():
     """Forget the site's Coral settings: Coral's requests are refused (404) from then on."""

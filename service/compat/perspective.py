@@ -29,17 +29,35 @@ from classifier.normalize import blank
 from classifier.types import Assessment
 
 from .. import codec
+from .. import openapi as doc
 from ..actions.errors import ActionError, StoreUnavailable
 from ..actions.labels import record_feedback, training_text
 from ..api import services
 from ..auth import KeyRefused, authenticate, presented_key
 from ..errors import ApiError, api_error
 from ..offsets import utf16_offsets
+from ..schemas import (
+    AnalyzeCommentRequest,
+    AnalyzeCommentResponse,
+    GoogleError,
+    SuggestCommentScoreRequest,
+    SuggestCommentScoreResponse,
+)
 from . import perspective_discovery, relaxed_json
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("perspective", __name__)
+
+_GOOGLE_ERROR = "Google's error shape, with the messages Perspective's documentation lists"
+_KEY = (
+    "One of this service's API keys (any role) where the Google key was: `?key=`, `X-Goog-Api-Key`,"
+    " `Authorization: Bearer` or `X-API-Key`."
+)
+_KEY_PARAMETERS = [
+    doc.param("key", "query", doc.string(), _KEY),
+    doc.param("X-Goog-Api-Key", "header", doc.string(), "The key, as Google's clients may send it."),
+]
 
 PATH = "/v1alpha1/comments:analyze"
 #: Perspective's own limit on the comment text: 20 KB of UTF-8.
@@ -552,6 +570,39 @@ def _score(value: float, kind: str = "PROBABILITY") -> dict:
 
 
 @bp.route(PATH, methods=["POST", "GET", "PUT", "PATCH", "DELETE"])
+@doc.documented_drop_in(
+    "perspective",
+    "perspectiveAnalyze",
+    "Perspective API: AnalyzeComment",
+    {
+        "200": doc.ok("The scores asked for, in Perspective's shape.", doc.ref(AnalyzeCommentResponse)),
+        "400": doc.ok(
+            f"{_GOOGLE_ERROR} (INVALID_ARGUMENT): a body that is not a request, a bad or unknown field, no or"
+            " too long a text, no or unknown attributes, a language other than English, an unknown API key,"
+            f" a body over {doc.BODY_MAX} bytes.",
+            doc.ref(GoogleError),
+        ),
+        "403": doc.ok(f"{_GOOGLE_ERROR} (PERMISSION_DENIED): no API key.", doc.ref(GoogleError)),
+        "429": doc.ok(
+            f"{_GOOGLE_ERROR} (RESOURCE_EXHAUSTED, reason RATE_LIMIT_EXCEEDED): the key's rate limit is"
+            " used up, as Google answers a quota.",
+            doc.ref(GoogleError),
+            doc.RETRY_LIMIT,
+        ),
+        "503": doc.ok(f"{_GOOGLE_ERROR} (UNAVAILABLE): the key could not be checked (Redis).", doc.ref(GoogleError), doc.RETRY),
+    },
+    description="Scores a comment for Perspective attributes from our three categories; nothing is stored. " + _KEY,
+    parameters=_KEY_PARAMETERS,
+    request=doc.body(AnalyzeCommentRequest),
+    method="POST",
+)
+@doc.documented_drop_in(  # the route's other methods
+    "perspective",
+    "perspectiveAnalyze{Method}",
+    "{METHOD} on AnalyzeComment: not found, as Google answers a wrong method",
+    {"404": doc.ok(f"{_GOOGLE_ERROR}: NOT_FOUND, Method not found.", doc.ref(GoogleError), {"Allow": doc.header("POST.")})},
+    description="Google's front end answers a wrong HTTP method on an API method with 404.",
+)
 def analyze():
     """Score a comment for the requested Perspective attributes (nothing is stored)."""
     if request.method != "POST":
@@ -619,6 +670,21 @@ DISCOVERY_PATH = "/$discovery/rest"
 
 
 @bp.get(DISCOVERY_PATH)
+@doc.documented_drop_in(
+    "perspective",
+    "perspectiveDiscovery",
+    "Perspective API: discovery document",
+    {
+        "200": doc.ok(
+            "The discovery document of comments.analyze and comments.suggestscore, with `rootUrl` this service's address.",
+            {"type": "object"},
+        ),
+        "404": doc.ok(f"{_GOOGLE_ERROR} (NOT_FOUND): a version other than v1alpha1.", doc.ref(GoogleError)),
+    },
+    description="What Google's client libraries build a Perspective client from at run time (Perspective's"
+    " Python sample: `googleapiclient.discovery.build(..., discoveryServiceUrl=...)`). No key needed.",
+    parameters=[doc.param("version", "query", doc.string(enum=["v1alpha1"]), "The API version (default v1alpha1).")],
+)
 def discovery():
     """The discovery document Google's clients build a Perspective client from (no key needed, as at Google)."""
     version = request.args.get("version", perspective_discovery.VERSION)
@@ -731,6 +797,37 @@ def suggested_labels(suggested: dict[str, float]) -> dict[str, int]:
 
 
 @bp.post(SUGGEST_PATH)
+@doc.documented_drop_in(
+    "perspective",
+    "perspectiveSuggestScore",
+    "Perspective API: SuggestCommentScore",
+    {
+        "200": doc.ok(
+            "Recorded (`X-Moderation-Label` names the label, or `none` when the attributes say nothing of our categories).",
+            doc.ref(SuggestCommentScoreResponse),
+            {"X-Moderation-Label": doc.header("The training label's name, or none.", {"type": "string"})},
+        ),
+        "400": doc.ok(
+            f"{_GOOGLE_ERROR} (INVALID_ARGUMENT): a body that is not a request, no or too long a text, no or"
+            " empty or unknown attribute scores, a score that is not set or not a probability, an unknown"
+            " API key.",
+            doc.ref(GoogleError),
+        ),
+        "403": doc.ok(f"{_GOOGLE_ERROR} (PERMISSION_DENIED): no API key.", doc.ref(GoogleError)),
+        "429": doc.ok(
+            f"{_GOOGLE_ERROR} (RESOURCE_EXHAUSTED): the key's rate limit is used up.", doc.ref(GoogleError), doc.RETRY_LIMIT
+        ),
+        "503": doc.ok(
+            f"{_GOOGLE_ERROR} (UNAVAILABLE): the key could not be checked, or the label not stored (Redis).",
+            doc.ref(GoogleError),
+            doc.RETRY,
+        ),
+    },
+    description="A client's suggested scores for a comment, recorded as a training label for our categories"
+    " (`moderation retrain` reads it, like the moderators' decisions). " + _KEY,
+    parameters=_KEY_PARAMETERS,
+    request=doc.body(SuggestCommentScoreRequest),
+)
 def suggest_score():
     """Record a client's suggested scores for a comment as a training label (``moderation retrain`` reads it)."""
     identity = _authenticate()

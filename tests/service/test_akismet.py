@@ -16,7 +16,7 @@ from service import create_app
 from service.store import connect
 
 from .conftest import auth
-from .test_openapi import break_redis
+from .openapi_checks import break_redis
 
 EXAMPLES = Path(__file__).with_name("compat_examples")
 BASE = "/akismet/1.1"

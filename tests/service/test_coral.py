@@ -20,7 +20,7 @@ from service.compat import coral
 from service.store import connect
 
 from .conftest import auth
-from .test_openapi import break_redis
+from .openapi_checks import break_redis
 
 EXAMPLES = Path(__file__).with_name("compat_examples")
 URL = "/coral/news/moderate"

@@ -26,7 +26,7 @@ from classifier.normalize import blank
 from service.config import SitePolicy
 
 from .conftest import auth
-from .test_openapi import errors_of, operation, operations, resolve
+from .openapi_checks import errors_of, operation, operations, resolve
 
 ABUSIVE = "You are a pathetic idiot and everyone knows it."
 REVIEW = "You clown, read the article first"

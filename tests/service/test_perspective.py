@@ -30,7 +30,7 @@ from service.store import connect
 from service.store.errors import REDIS_ERRORS
 
 from .conftest import auth
-from .test_openapi import break_redis
+from .openapi_checks import break_redis
 
 URL = "/v1alpha1/comments:analyze"
 CLIENT_DIR = Path(__file__).resolve().parents[1] / "compat" / "perspective_client"

@@ -74,7 +74,7 @@ def test_the_last_compiled_lists_serve_while_redis_is_down(redis_url, assessor, 
     from service import create_app
     from service.store import connect
 
-    from .test_openapi import break_redis
+    from .openapi_checks import break_redis
 
     put_words(client, keys["admin"], [{"pattern": TROLL, "severity": "block"}])
     own = connect(redis_url, 5.0)

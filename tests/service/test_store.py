@@ -12,7 +12,7 @@ from service.store import Store, StoreUnavailable, connect
 from service.store.scripts import SCRIPTS_DIR, Scripts, declared_args
 
 from .conftest import START
-from .test_openapi import break_redis
+from .openapi_checks import break_redis
 
 
 def test_every_script_declares_its_arguments_and_reads_them_by_name():
