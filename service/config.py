@@ -35,33 +35,6 @@ class PolicyError(ValueError):
         self.fields = fields
 
 
-def _integer(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _threshold_problems(raw: Any, path: str = "thresholds") -> list[dict]:
-    """Tell what is wrong with thresholds: ``{category: {"review"/"reject": 0..1}}`` with review <= reject."""
-    if not isinstance(raw, Mapping):
-        return [{"field": path, "message": 'must be an object of category: {"review": p, "reject": p}'}]
-    out = []
-    for category, limits in raw.items():
-        where = f"{path}.{category}"
-        if category not in CATEGORIES:
-            out.append({"field": where, "message": f"is not a category ({', '.join(CATEGORIES)})"})
-        elif not isinstance(limits, Mapping) or not limits:
-            out.append({"field": where, "message": 'must be {"review": p, "reject": p} (either may be left out)'})
-        else:
-            for name, value in limits.items():
-                if name not in ("review", "reject"):
-                    out.append({"field": f"{where}.{name}", "message": "is not a threshold (review, reject)"})
-                elif isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                    out.append({"field": f"{where}.{name}", "message": "must be a number from 0 to 1"})
-            pair = [limits.get(name) for name in ("review", "reject")]
-            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair) and pair[0] > pair[1]:
-                out.append({"field": f"{where}.review", "message": "must not be above reject"})
-    return out
-
-
 #: Largest request rate or burst a rate limit may name.
 MAX_RATE = 1_000_000
 
@@ -95,23 +68,13 @@ class RateLimit:
 
     @staticmethod
     def problems(data: Any, path: str = "rate_limit") -> list[dict]:
-        """Tell what is wrong with a rate limit's JSON form (null is none, and fine)."""
+        """Tell what is wrong with a rate limit's JSON form (null is none, and fine), each problem under ``path``."""
         if data is None:
             return []
-        if not isinstance(data, Mapping):
-            return [{"field": path, "message": 'must be {"per_s": number, "burst": integer} or null'}]
-        out = [{"field": f"{path}.{name}", "message": "is required"} for name in ("per_s", "burst") if name not in data]
-        out += [
-            {"field": f"{path}.{name}", "message": "is not a rate limit field (per_s, burst)"}
-            for name in data
-            if name not in ("per_s", "burst")
-        ]
-        per_s = data.get("per_s", 1)
-        if isinstance(per_s, bool) or not isinstance(per_s, (int, float)) or not 0 < per_s <= MAX_RATE:
-            out.append({"field": f"{path}.per_s", "message": f"must be a number above 0 and at most {MAX_RATE}"})
-        if not _integer(data.get("burst", 1), 1, MAX_RATE):
-            out.append({"field": f"{path}.burst", "message": f"must be an integer from 1 to {MAX_RATE}"})
-        return out
+        from .schemas import RATE_LIMIT  # the schemas import this module
+        from .validation import field_errors
+
+        return field_errors(data, RATE_LIMIT, prefix=path)
 
 
 @dataclass(frozen=True)
@@ -214,72 +177,12 @@ STATEMENT_TEXT_MAX = 1000
 
 def policy_problems(data: Mapping[str, Any]) -> list[dict]:
     """Tell everything wrong with (part of) a policy's JSON form: ``[{"field": path, "message": ...}]``, empty when
-    it is fine."""
-    out: list[dict] = []
+    it is fine. The form is ``service.schemas.PolicyInput``, validated as every request body is."""
+    from .schemas import POLICY  # the schemas import this module
+    from .validation import field_errors
 
-    def bad(where: str, message: str) -> None:
-        out.append({"field": where, "message": message})
-
-    for key in data:
-        if key not in POLICY_KEYS:
-            bad(str(key), f"is not a policy key ({', '.join(POLICY_KEYS)})")
-    if "weights" in data:
-        weights = data["weights"]
-        if not isinstance(weights, Mapping):
-            bad("weights", "must be an object of category: integer")
-        else:
-            for category, weight in weights.items():
-                if category not in CATEGORIES:
-                    bad(f"weights.{category}", f"is not a category ({', '.join(CATEGORIES)})")
-                elif not _integer(weight, 0, MAX_STRIKES):
-                    bad(f"weights.{category}", f"must be an integer from 0 to {MAX_STRIKES}")
-    if "strike_ttl_s" in data and not _integer(data["strike_ttl_s"], 1, MAX_SECONDS):
-        bad("strike_ttl_s", f"must be an integer from 1 to {MAX_SECONDS} (seconds)")
-    if "ban_steps" in data:
-        steps = data["ban_steps"]
-        if not isinstance(steps, (list, tuple)):
-            bad("ban_steps", "must be a list of [strikes, seconds] pairs")
-        else:
-            before = 0
-            for i, step in enumerate(steps):
-                if not isinstance(step, (list, tuple)) or len(step) != 2:
-                    bad(f"ban_steps[{i}]", "must be a [strikes, seconds] pair")
-                    continue
-                strikes, seconds = step
-                if not _integer(strikes, 1, MAX_STRIKES):
-                    bad(f"ban_steps[{i}][0]", f"must be an integer from 1 to {MAX_STRIKES} (strikes)")
-                elif strikes <= before:
-                    bad(f"ban_steps[{i}][0]", "must be more strikes than the step before")
-                else:
-                    before = strikes
-                if not _integer(seconds, 0, MAX_SECONDS):
-                    bad(f"ban_steps[{i}][1]", f"must be an integer from 0 (for good) to {MAX_SECONDS} (seconds)")
-    if "allowed_domains" in data:
-        domains = data["allowed_domains"]
-        if not isinstance(domains, (list, tuple)):
-            bad("allowed_domains", "must be a list of host names")
-        else:
-            for i, domain in enumerate(domains):
-                if not isinstance(domain, str) or not 1 <= len(domain) <= 253:
-                    bad(f"allowed_domains[{i}]", "must be a host name of 1 to 253 characters")
-                elif not domain.isascii() or not domain.isprintable():
-                    bad(f"allowed_domains[{i}]", "must be an ASCII host name (use the xn-- form for others)")
-    if "thresholds" in data:
-        out += _threshold_problems(data["thresholds"])
-    if "rate_limit" in data:
-        out += RateLimit.problems(data["rate_limit"])
-    if "events_retention_s" in data and not _integer(data["events_retention_s"], *EVENTS_RETENTION_RANGE_S):
-        low, high = EVENTS_RETENTION_RANGE_S
-        bad("events_retention_s", f"must be an integer from {low} to {high} (seconds)")
-    if "verdict_events" in data and not isinstance(data["verdict_events"], bool):
-        bad("verdict_events", "must be true or false")
-    for key in ("terms_url", "appeal"):
-        value = data.get(key)
-        if value is not None and (not isinstance(value, str) or len(value) > STATEMENT_TEXT_MAX or not value.isprintable()):
-            bad(key, f"must be null or text of at most {STATEMENT_TEXT_MAX} printable characters")
-    if isinstance(data.get("terms_url"), str) and data["terms_url"] and not data["terms_url"].startswith(("https://", "http://")):
-        bad("terms_url", "must be an http(s) URL")
-    return out
+    problems = field_errors(data, POLICY)
+    return sorted(problems, key=lambda p: p["field"].split(".")[0].split("[")[0] in POLICY_KEYS)  # unknown keys first
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from ..actions.context import Services
 from ..actions.errors import ActionError, Invalid, StoreUnavailable
 from ..actions.events import EVENT_TYPES
 from ..auth import KeyRefused, authenticate
-from ..config import MAX_SECONDS
 from ..errors import ApiError, api_error
 from ..schemas import (
     CONSOLE_BAN,
@@ -38,6 +37,7 @@ from ..schemas import (
     CONSOLE_USER_ACTION,
     USER_ID,
     WORD_SEVERITIES,
+    form_body,
 )
 from ..validation import validate
 from . import render
@@ -292,14 +292,10 @@ def user(user_id: str):
 
 def _user_action(user_id: str, action: str):
     validate({"user_id": user_id}, USER_ID)
-    spec = CONSOLE_BAN if action == "ban" else CONSOLE_USER_ACTION
-    data = validate({k: v for k, v in request.form.items() if k in spec}, spec)
+    spec = CONSOLE_BAN if action == "ban" else CONSOLE_USER_ACTION  # the API's own shapes: one rule at both doors
+    data = validate(form_body(request.form, spec), spec)
     reason = (data.get("reason") or "").strip()
-    if action == "ban" and not reason:
-        raise ApiError(422, "a ban needs a reason", fields=[{"field": "reason", "message": "must not be empty"}])
-    duration = data.get("duration_s") or ""
-    if duration and (not duration.isdigit() or not 0 < int(duration) <= MAX_SECONDS):
-        raise ApiError(422, "unknown ban length", fields=[{"field": "duration_s", "message": "must be a number of seconds"}])
+    duration = data.get("duration_s")
     session = g.console
     user_actions.change(
         services(),
@@ -308,7 +304,7 @@ def _user_action(user_id: str, action: str):
         action,
         session.moderator,
         reason,
-        int(duration) if duration and action == "ban" else None,
+        duration if action == "ban" else None,
     )
     return redirect(url_for("console.user", user_id=user_id))
 
