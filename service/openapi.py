@@ -178,7 +178,7 @@ RETRY = {"Retry-After": header("Seconds to wait (5).", integer())}
 RETRY_LIMIT = {"Retry-After": header("Seconds until a request is taken again.", integer())}
 
 
-# -- operations -------------------------------------------------------------------------------------------------
+# -- operations, on the views -----------------------------------------------------------------------------------
 
 _ERROR_RESPONSES = {
     400: "BadRequest",
@@ -198,72 +198,6 @@ def roles_for(permission: str) -> list[str]:
     """Return the roles whose keys grant ``permission``."""
     return [role for role in ROLES if permission in PERMISSIONS.get(role, ())]
 
-
-def operation(
-    operation_id: str,
-    summary: str,
-    tag: str,
-    responses: dict,
-    *,
-    permission: str | None = None,
-    errors: tuple[int, ...] = (),
-    parameters: list | None = None,
-    request: dict | None = None,
-    description: str | None = None,
-) -> dict:
-    """Return an operation; ``permission`` adds the security, the roles and the 401/403/429/503 answers."""
-    op: dict = {"operationId": operation_id, "summary": summary, "tags": [tag]}
-    text_ = description or ""
-    statuses = set(errors)
-    if permission is not None:
-        roles = roles_for(permission)
-        op["security"] = [{"bearerKey": []}, {"headerKey": []}]
-        op["x-permission"] = permission
-        op["x-roles"] = roles
-        text_ = f"{text_} Roles: {', '.join(roles)}.".strip()
-        statuses |= {401, 429, 503}
-        if len(roles) < len(ROLES):
-            statuses.add(403)
-    else:
-        op["security"] = []
-    if text_:
-        op["description"] = text_
-    if parameters:
-        op["parameters"] = parameters
-    if request is not None:
-        op["requestBody"] = request
-        statuses |= {400, 413, 422}
-    all_responses = dict(responses)
-    for status in sorted(statuses):
-        all_responses[str(status)] = {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status]}"}
-    op["responses"] = all_responses
-    return op
-
-
-def drop_in(
-    original: str,
-    operation_id: str,
-    summary: str,
-    responses: dict,
-    *,
-    description: str,
-    parameters: list | None = None,
-    request: dict | None = None,
-) -> dict:
-    """Return an operation of a drop-in endpoint: its original's authentication and answers, every status listed."""
-    op: dict = {"operationId": operation_id, "summary": summary, "tags": ["compatibility"], "x-compatibility": original}
-    # Not this API's key schemes: each drop-in authenticates as its original does (see the description).
-    op["security"] = []
-    op["description"] = f"{description} See docs/COMPATIBILITY.md."
-    if parameters:
-        op["parameters"] = parameters
-    if request is not None:
-        op["requestBody"] = request
-    op["responses"] = dict(sorted(responses.items()))
-    return op
-
-
-# -- the views' own descriptions --------------------------------------------------------------------------------
 
 #: The attribute of a view function that holds its operations: method (None: any other) -> a function of the
 #: method and the view's permission that returns the operation.
@@ -292,26 +226,42 @@ def documented(
     description: str | None = None,
     method: str | None = None,
 ) -> Callable:
-    """Decorate a view of this service's API with its operation (see ``operation``); it only keeps the arguments.
+    """Decorate a view of this service's API with its operation; it only keeps the arguments on the function.
 
     ``responses`` are the success answers (and any answer not in the shared error shape); ``errors`` the statuses
-    of shared error answers besides those the permission and the request body bring. The permission is read from
-    the view's ``@require`` when the document is made. ``method``: the one method of the route described (default:
-    every method).
+    of shared error answers besides those the permission and the request body bring. The permission, read from
+    the view's ``@require`` when the document is made, adds the security, the roles and the 401/403/429/503
+    answers; a request body adds 400/413/422. ``method``: the one method of the route described (default: every
+    method).
     """
 
     def build(_method: str, permission: str | None) -> dict:
-        return operation(
-            operation_id,
-            summary,
-            tag,
-            responses,
-            permission=permission,
-            errors=errors,
-            parameters=parameters,
-            request=request,
-            description=description,
-        )
+        op: dict = {"operationId": operation_id, "summary": summary, "tags": [tag]}
+        text_ = description or ""
+        statuses = set(errors)
+        if permission is not None:
+            roles = roles_for(permission)
+            op["security"] = [{"bearerKey": []}, {"headerKey": []}]
+            op["x-permission"] = permission
+            op["x-roles"] = roles
+            text_ = f"{text_} Roles: {', '.join(roles)}.".strip()
+            statuses |= {401, 429, 503}
+            if len(roles) < len(ROLES):
+                statuses.add(403)
+        else:
+            op["security"] = []
+        if text_:
+            op["description"] = text_
+        if parameters:
+            op["parameters"] = parameters
+        if request is not None:
+            op["requestBody"] = request
+            statuses |= {400, 413, 422}
+        all_responses = dict(responses)
+        for status in sorted(statuses):
+            all_responses[str(status)] = {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status]}"}
+        op["responses"] = all_responses
+        return op
 
     return _attach(method, build)
 
@@ -327,23 +277,30 @@ def documented_drop_in(
     request: dict | None = None,
     method: str | None = None,
 ) -> Callable:
-    """Decorate a drop-in view with its operation (see ``drop_in``); it only keeps the arguments.
+    """Decorate a drop-in view with its operation: its original's authentication and answers, every status listed.
 
-    ``method``: the one method of the route described; None describes every method not described otherwise, and
-    then ``{METHOD}`` and ``{Method}`` in ``operation_id`` and ``summary`` stand for the method (``GET``, ``Get``).
+    It only keeps the arguments on the function. ``method``: the one method of the route described; None describes
+    every method not described otherwise, and then ``{METHOD}`` and ``{Method}`` in ``operation_id`` and ``summary``
+    stand for the method (``GET``, ``Get``).
     """
 
     def build(method_: str, _permission: str | None) -> dict:
         names = {"METHOD": method_.upper(), "Method": method_.title()}
-        return drop_in(
-            original,
-            operation_id.format(**names),
-            summary.format(**names),
-            responses,
-            description=description,
-            parameters=parameters,
-            request=request,
-        )
+        op: dict = {
+            "operationId": operation_id.format(**names),
+            "summary": summary.format(**names),
+            "tags": ["compatibility"],
+            "x-compatibility": original,
+        }
+        # Not this API's key schemes: each drop-in authenticates as its original does (see the description).
+        op["security"] = []
+        op["description"] = f"{description} See docs/COMPATIBILITY.md."
+        if parameters:
+            op["parameters"] = parameters
+        if request is not None:
+            op["requestBody"] = request
+        op["responses"] = dict(sorted(responses.items()))
+        return op
 
     return _attach(method, build)
 
