@@ -18,8 +18,7 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from .actions.errors import ActionError, Conflict, Gone, Invalid, NotFound, RateLimited
-from .store.errors import StoreUnavailable
+from .actions.errors import ActionError, Conflict, Gone, Invalid, NotFound, RateLimited, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
