@@ -76,6 +76,8 @@ MESSAGES = {
     "dict_type": "must be an object",
     "extra_forbidden": "is not a field of this request",
 }
+#: What a body that is no object is told, unless its shape words it otherwise.
+_BODY = Words({"*": "must be a JSON object"})
 _NAME = re.compile(r"\{(\w+)\}")
 
 
@@ -84,13 +86,12 @@ def _fields(error: ValidationError, schema: Schema, prefix: str = "") -> list[di
     out = []
     for found in error.errors(include_url=False):
         location = found["loc"]
-        if not location and not prefix:
-            out.append({"field": "(body)", "message": "must be a JSON object"})
-            continue
         name = prefix
         for part in location:
             name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
         words = words_at(schema.shape, location)
+        if not location:  # the body itself, in its shape's words if it has some
+            name, words = name or "(body)", words if words is not NO_WORDS else _BODY
         out.extend({"field": name, "message": message} for message in messages(found, words))
     return out
 

@@ -22,17 +22,16 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from classifier.site_rules import DEFAULT_CATEGORY, DOMAIN_CATEGORY, MAX_ENTRY, SEVERITIES, canonical, check, is_domain
-from classifier.types import CATEGORIES
+from classifier.site_rules import DEFAULT_CATEGORY, DOMAIN_CATEGORY, SEVERITIES, canonical, check, is_domain
 
+from ..schemas import WORD_ENTRY, WORDS_REMOVED
 from ..times import iso
+from ..validation import field_errors
 from .context import Services
 from .errors import Invalid
 
 #: The most entries one site may have.
 MAX_ENTRIES = 50_000
-#: The longest note kept with an entry.
-MAX_NOTE = 500
 #: The most entries an audit entry names (then how many more).
 AUDIT_NAMES = 20
 
@@ -69,62 +68,25 @@ def entries(services: Services, site: str, query: str = "", severity: str | None
     return version, out
 
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def text_problem(value: object, most: int) -> str | None:
-    """Why ``value`` cannot be kept as a name or a note (None: it can): text of at most ``most`` characters, without
-    unpaired surrogates or control characters."""
-    if not isinstance(value, str) or len(value) > most:
-        return f"must be text of at most {most} characters"
-    if _SURROGATE.search(value):
-        return "must not contain unpaired surrogates"
-    if _CONTROL.search(value):
-        return "must not contain control characters"
-    return None
+#: The order an entry's problems are told in: its unknown fields first (by name), then its own.
+_ORDER = {"severity": 1, "pattern": 2, "category": 3, "note": 4}
 
 
 def _entry(raw: object, report, who: str, now: float) -> tuple[str, dict] | None:
     """Return (pattern, entry) of one raw entry, or None after telling ``report(part, message)`` each problem (part
-    None: the entry itself)."""
-    if not isinstance(raw, dict):
-        report(None, "must be an object with pattern and severity")
+    None: the entry itself). The entry's shape is ``service.schemas.SiteWordInput``, validated as request bodies are."""
+    problems = field_errors(raw, WORD_ENTRY)
+    if problems:
+        for problem in sorted(problems, key=lambda p: (_ORDER.get(p["field"], 0), p["field"])):
+            report(None if problem["field"] == "(body)" else problem["field"], problem["message"])
         return None
-    unknown = sorted(set(raw) - {"pattern", "severity", "category", "note"})
-    if unknown:
-        report(unknown[0], "is not a field of an entry")
-    severity = raw.get("severity")
-    if severity not in SEVERITIES:
-        report("severity", f"must be one of {', '.join(SEVERITIES)}")
-        severity = "block"
-    if isinstance(raw.get("pattern"), str) and _SURROGATE.search(raw["pattern"]):
-        pattern, problem = "", "must not contain unpaired surrogates"
-    else:
-        pattern, problem = check(raw.get("pattern"), severity)
-    if problem:
-        report("pattern", problem)
-    category = raw.get("category")
-    if "category" in raw and category not in CATEGORIES:
-        report("category", f"must be one of {', '.join(CATEGORIES)}")
-        category = "?"
-    note = raw.get("note", "")
-    note_problem = text_problem(note, MAX_NOTE)
-    if note_problem:
-        report("note", note_problem)
-    if problem or note_problem or category not in (None, *CATEGORIES) or severity not in SEVERITIES:
-        return None
+    severity, category = raw["severity"], raw.get("category")
+    pattern, _ = check(raw["pattern"], severity)
     if severity == "allow":
         category = ""
     elif category is None:
         category = DOMAIN_CATEGORY if is_domain(pattern) else DEFAULT_CATEGORY
-    return pattern, {
-        "severity": severity,
-        "category": category,
-        "note": note if isinstance(note, str) else "",
-        "added_by": who,
-        "added_at": now,
-    }
+    return pattern, {"severity": severity, "category": category, "note": raw.get("note", ""), "added_by": who, "added_at": now}
 
 
 def _checked(
@@ -250,16 +212,9 @@ def change(
         put = _checked(add if add is not None else [], who, services.clock(), field="add")
     except Invalid as exc:
         errors += exc.fields
-    patterns: list[str] = []
-    if remove is not None and not isinstance(remove, list):
-        errors.append({"field": "remove", "message": "must be a list of patterns"})
-    for index, raw in enumerate(remove if isinstance(remove, list) else []):
-        problem = text_problem(raw, MAX_ENTRY)
-        pattern = canonical(raw) if problem is None else ""
-        if not pattern:
-            errors.append({"field": f"remove[{index}]", "message": problem or "must be an entry's pattern"})
-        else:
-            patterns.append(pattern)
+    removed = field_errors({"remove": remove}, WORDS_REMOVED) if remove is not None else []
+    errors += removed
+    patterns = [canonical(raw) for raw in remove] if remove is not None and not removed else []
     if errors:
         raise Invalid(errors)
     if not put and not patterns:

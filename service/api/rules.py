@@ -12,9 +12,19 @@ from .. import openapi as doc
 from ..actions import words as actions
 from ..auth import require
 from ..errors import ApiError, invalid
-from ..schemas import WORD_SEVERITIES, WORDS_MAX_BYTES, SiteWords, SiteWordsChanged, SiteWordsInput, SiteWordsPatch
+from ..schemas import (
+    WORD_SEVERITIES,
+    WORDS_BY,
+    WORDS_CHANGED,
+    WORDS_MAX_BYTES,
+    WORDS_REPLACED,
+    SiteWords,
+    SiteWordsChanged,
+    SiteWordsInput,
+    SiteWordsPatch,
+)
 from ..times import iso
-from ..validation import json_body, query_choice
+from ..validation import field_errors, json_body, query_choice, validate
 from . import services
 
 bp = Blueprint("rules", __name__)
@@ -33,15 +43,10 @@ FORMATS = ("json", "text", "csv")
 def _who(data: object) -> tuple[str, list[dict]]:
     """Return who is recorded as making the change (the ``moderator`` given, in the body or the query, else the key's
     id) and the problem with the name given, if any."""
-    if isinstance(data, dict):
-        name = data.get("moderator")
-        problem = actions.text_problem(name, 200) if "moderator" in data else None
-    else:
-        name = request.args.get("moderator")
-        problem = None if name is None else actions.text_problem(name, 200)
-    if problem:
-        return g.identity.key_id, [{"field": "moderator", "message": problem}]
-    return name or g.identity.key_id, []
+    given = ("moderator" in data) if isinstance(data, dict) else ("moderator" in request.args)
+    name = data.get("moderator") if isinstance(data, dict) else request.args.get("moderator")
+    problems = field_errors({"moderator": name}, WORDS_BY) if given else []
+    return (g.identity.key_id if problems else name or g.identity.key_id), problems
 
 
 def _shown(row: dict) -> dict:
@@ -101,13 +106,7 @@ def _import_body() -> tuple[object, object]:
             raise ApiError(400, "the list must be UTF-8 text", "bad_request") from None
         return (actions.parse_csv(text) if kind == "text/csv" else actions.parse_text(text)), None
     data = json_body()
-    if not isinstance(data, dict):
-        raise invalid([{"field": "(body)", "message": "must be an object with entries"}])
-    unknown = sorted(set(data) - {"entries", "moderator"})
-    if unknown:
-        raise invalid([{"field": name, "message": "is not a field of this request"} for name in unknown])
-    if "entries" not in data:
-        raise invalid([{"field": "entries", "message": "is required"}])
+    validate(data, WORDS_REPLACED)  # its own fields; its entries and moderator are checked with the change
     return data["entries"], data
 
 
@@ -152,18 +151,7 @@ def change_rules():
     """Add (or change) entries and remove patterns, together."""
     request.max_content_length = WORDS_MAX_BYTES
     data = json_body()
-    if not isinstance(data, dict):
-        raise invalid([{"field": "(body)", "message": "must be an object with add and/or remove"}])
-    unknown = sorted(set(data) - {"add", "remove", "moderator"})
-    if unknown:
-        raise invalid([{"field": name, "message": "is not a field of this request"} for name in unknown])
-    wrong = [
-        {"field": name, "message": "must be a list"}
-        for name in ("add", "remove")
-        if name in data and not isinstance(data[name], list)
-    ]
-    if wrong:
-        raise invalid(wrong)
+    validate(data, WORDS_CHANGED)  # its own fields; its entries, patterns and moderator are checked with the change
     who, problems = _who(data)
     result = actions.change(services(), g.identity.site, data.get("add"), data.get("remove"), who, g.identity.key_id, problems)
     return jsonify(result)

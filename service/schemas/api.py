@@ -7,16 +7,22 @@ not checked at run time: their shapes are for the document, and the tests check
 real answers against it. The kinds of fields are ``service.schemas.kinds``'s.
 """
 
+import re
 from typing import Annotated, Any, Literal, NotRequired, Required
 
 from pydantic import (
     AfterValidator,
     ConfigDict,
     Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     with_config,
 )
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType, TypedDict
 
+from classifier.site_rules import MAX_ENTRY, canonical, check
 from classifier.types import CATEGORIES
 
 from ..actions.events import EVENT_TYPES
@@ -42,7 +48,9 @@ from .kinds import (
     Text,
     Time,
     Timestamp,
+    Words,
     answer,
+    at,
     choices,
     fail,
     shape,
@@ -402,14 +410,88 @@ class SiteWordsChanged(TypedDict):
     entries: Int("Entries the site has now.", minimum=0)
 
 
+#: The longest note kept with an entry.
+WORD_NOTE_MAX = 500
+#: Control characters, but tab and line breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ONE_OF_SEVERITIES = f"must be one of {', '.join(WORD_SEVERITIES)}"
+
+
+def _no_control(text: str) -> str:
+    if _CONTROL.search(text):
+        raise fail("must not contain control characters")
+    return text
+
+
+def Plain(description: str | None = None, max_length: int = 200, **constraints: Any) -> Any:
+    """A name, a note or a pattern kept with the word lists: text of at most ``max_length`` characters, without control
+    characters (tab and line breaks are fine) or unpaired surrogates."""
+    return Annotated[
+        str,
+        Field(description=description, max_length=max_length, **constraints),
+        AfterValidator(_no_control),
+        Words(
+            {"*": "must be text of at most {max_length} characters", "string_unicode": "must not contain unpaired surrogates"},
+            {"max_length": max_length},
+        ),
+    ]
+
+
+def _word(pattern: str) -> str:
+    """A pattern the lists can hold, whatever its severity (an allow entry's one word is checked with the entry)."""
+    _, problem = check(pattern, "block")
+    if problem:
+        raise fail(problem)
+    return pattern
+
+
+def _one_word_if_allowed(raw: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """An allow entry is one word: told with the entry's other problems, as its pattern's own are."""
+    problem = None
+    if isinstance(raw, dict) and raw.get("severity") == "allow" and isinstance(raw.get("pattern"), str):
+        problem = None if check(raw["pattern"], "block")[1] else check(raw["pattern"], "allow")[1]
+    try:
+        entry = handler(raw)
+    except ValidationError as exc:
+        if not problem:
+            raise
+        found = [(e["loc"], e["input"], PydanticCustomError(e["type"], e["msg"], e.get("ctx")), None) for e in exc.errors()]
+        raise at([*found, (("pattern",), raw["pattern"], fail(problem), None)]) from None
+    if problem:
+        raise at([(("pattern",), raw["pattern"], fail(problem), None)])
+    return entry
+
+
+def _a_pattern(text: str) -> str:
+    if not canonical(text):
+        raise fail("must be an entry's pattern")
+    return text
+
+
 @answer
 class SiteWordInput(TypedDict):
     """An entry to add. Words of letters, digits, ' and -, with * at a word's start or end; a phrase; or a domain."""
 
-    pattern: Str("At most 200 characters.", max_length=200)
-    severity: Enum(WORD_SEVERITIES)
-    category: NotRequired[Enum(CATEGORIES, "Default: abuse for a word, promotion for a domain.")]
-    note: NotRequired[Str(max_length=500)]
+    pattern: Annotated[
+        Str("At most 200 characters.", max_length=MAX_ENTRY),
+        AfterValidator(_word),
+        Words(
+            {
+                "*": "must be text",
+                "missing": "must be text",
+                "string_too_long": "is longer than {max_length} characters",
+                "string_unicode": "must not contain unpaired surrogates",
+            }
+        ),
+    ]
+    severity: Annotated[Enum(WORD_SEVERITIES), Words({"*": _ONE_OF_SEVERITIES, "missing": _ONE_OF_SEVERITIES})]
+    category: NotRequired[
+        Annotated[
+            Enum(CATEGORIES, "Default: abuse for a word, promotion for a domain."),
+            Words({"*": f"must be one of {', '.join(CATEGORIES)}"}),
+        ]
+    ]
+    note: NotRequired[Plain(max_length=WORD_NOTE_MAX)]
 
 
 @answer
@@ -417,7 +499,19 @@ class SiteWordsInput(TypedDict):
     """Every entry of the lists (PUT replaces them all). Nothing is applied when any entry is bad."""
 
     entries: list[SiteWordInput]
-    moderator: NotRequired[Str("Recorded as who added the entries.", max_length=200)]
+    moderator: NotRequired[Plain("Recorded as who added the entries.")]
+
+
+_Patterns = Annotated[
+    list[
+        Annotated[
+            Plain("An entry's pattern.", min_length=1, max_length=MAX_ENTRY),
+            AfterValidator(_a_pattern),
+            Words({"string_too_short": "must be an entry's pattern"}),
+        ]
+    ],
+    Words({"*": "must be a list of patterns"}),
+]
 
 
 @answer
@@ -425,8 +519,50 @@ class SiteWordsPatch(TypedDict, total=False):
     """Entries to add (or change) and patterns to remove, together."""
 
     add: list[SiteWordInput]
-    remove: list[Str("An entry's pattern.", min_length=1, max_length=200)]
-    moderator: Str("Recorded as who added the entries.", max_length=200)
+    remove: _Patterns
+    moderator: Plain("Recorded as who added the entries.")
+
+
+# What the word lists' requests are checked with (the shapes above are the document's): a body's own fields first,
+# then its moderator and its entries, all of whose problems are answered together (service.actions.words).
+
+
+@answer
+class WordsReplaced(TypedDict):
+    entries: Any
+    moderator: NotRequired[Any]
+
+
+@answer
+class WordsChanged(TypedDict, total=False):
+    add: list[Any]
+    remove: list[Any]
+    moderator: Any
+
+
+class WordsBy(TypedDict):
+    moderator: Plain()
+
+
+class WordsRemoved(TypedDict):
+    remove: _Patterns
+
+
+WORDS_REPLACED = Schema(Annotated[WordsReplaced, Words({"*": "must be an object with entries"})], strict=True)
+WORDS_CHANGED = Schema(Annotated[WordsChanged, Words({"*": "must be an object with add and/or remove"})], strict=True)
+#: Who a change of the word lists is recorded as made by (given in the body or the query).
+WORDS_BY = Schema(WordsBy, strict=True)
+#: One entry of a site's word lists, checked on its own: problems are named by its place, or its line in a text body.
+WORD_ENTRY = Schema(
+    Annotated[
+        SiteWordInput,
+        WrapValidator(_one_word_if_allowed),
+        Words({"*": "must be an object with pattern and severity", "extra_forbidden": "is not a field of an entry"}),
+    ],
+    strict=True,
+)
+#: The patterns a change removes.
+WORDS_REMOVED = Schema(WordsRemoved, strict=True)
 
 
 @answer

@@ -88,11 +88,19 @@ class Words:
     at: Mapping[int | str, "Words"] = field(default_factory=dict)
 
 
+    def over(self, inner: "Words") -> "Words":
+        """These words with ``inner``'s where these say nothing (an ``Annotated`` around a kind rewording some errors)."""
+        return Words(
+            {**inner.messages, **self.messages}, {**inner.ctx, **self.ctx}, self.items or inner.items, {**inner.at, **self.at}
+        )
+
+
 NO_WORDS = Words()
 
 
 def _unwrap(annotation: Any) -> tuple[Any, Words | None]:
-    """Return a type without its aliases, ``Required``, ``Annotated`` and ``| None``, and its outermost ``Words``."""
+    """Return a type without its aliases, ``Required``, ``Annotated`` and ``| None``, and its ``Words`` (the outer
+    over the inner)."""
     found = None
     while True:
         if isinstance(annotation, TypeAliasType):
@@ -100,7 +108,12 @@ def _unwrap(annotation: Any) -> tuple[Any, Words | None]:
         elif get_origin(annotation) in (Required, NotRequired):
             annotation = get_args(annotation)[0]
         elif get_origin(annotation) is Annotated:
-            found = found or next((m for m in annotation.__metadata__ if isinstance(m, Words)), None)
+            level = None  # nested Annotated are flattened, inner metadata first: a later Words is an outer one
+            for marker in annotation.__metadata__:
+                if isinstance(marker, Words):
+                    level = marker.over(level) if level else marker
+            if level:
+                found = found.over(level) if found else level
             annotation = annotation.__origin__
         elif get_origin(annotation) in (Union, UnionType):
             others = [a for a in get_args(annotation) if a is not NoneType]

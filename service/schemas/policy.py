@@ -220,6 +220,6 @@ class PolicyInput(TypedDict, total=False):
 
 
 #: A site's policy (or the part of it a change gives), checked as a whole: no type conversions, no unknown key.
-POLICY = Schema(Annotated[PolicyInput, Words({"extra_forbidden": f"is not a policy key ({', '.join(POLICY_KEYS)})"})], strict=True)
+POLICY = Schema(Annotated[PolicyInput, Words({"*": "must be a JSON object", "extra_forbidden": f"is not a policy key ({', '.join(POLICY_KEYS)})"})], strict=True)
 #: A rate limit's JSON form (null is none, and is told apart before this).
 RATE_LIMIT = Schema(Annotated[RateLimitShape, RATE_LIMIT_WORDS], strict=True)
