@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from service.auth import Identity, KeyCache
 from service.cache import FallbackCache
+from service.store import StoreUnavailable
 
 
 class Timer:
@@ -90,3 +93,25 @@ def test_threads_share_it():
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_get_or_load_reads_through_and_falls_back_on_the_stale_value():
+    timer = Timer()
+    cache = FallbackCache(5.0, timer=timer)
+    loads = []
+
+    def load():
+        loads.append(1)
+        return len(loads)
+
+    def down():
+        raise StoreUnavailable("test")
+
+    assert cache.get_or_load("k", load) == 1 and cache.get_or_load("k", load) == 1 and len(loads) == 1  # fresh: no load
+    timer.now += 6
+    assert cache.get_or_load("k", load) == 2  # stale: loaded again
+    timer.now += 6
+    assert cache.get_or_load("k", down) == 2  # the store is down: the stale value
+    with pytest.raises(StoreUnavailable):
+        cache.get_or_load("never", down)  # nothing to fall back on: the error passes
+    assert cache.get_or_load("none", lambda: None) is None and cache.get("none") == (True, None)  # None is kept
