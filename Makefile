@@ -44,7 +44,7 @@ $(VENV)/.bench: $(TESTED)
 	touch $(VENV)/.bench
 
 bench: $(VENV)/.bench
-	$(BIN)/python benchmarks/classifier.py
+	$(BIN)/python -m benchmarks.classifier
 
 # Retrain the shipped model from ../shared/datasets (the heads and the stack on the shipped encoder; no torch).
 model: $(STAMP)

@@ -1,6 +1,6 @@
 """Keep every core busy with CPU-bound processes, to check that something holds on a loaded machine.
 
-    .venv/bin/python benchmarks/busy.py [--per-core 1] [--seconds 0] -- COMMAND...
+    .venv/bin/python -m benchmarks.busy [--per-core 1] [--seconds 0] -- COMMAND...
 
 Starts ``--per-core`` processes per core, each spinning in a Python loop at normal priority (the same as the
 command's), runs COMMAND, stops them, and exits with COMMAND's code. Without COMMAND it spins for ``--seconds``
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     spinners = [
         subprocess.Popen([sys.executable, "-c", SPIN], stdin=subprocess.DEVNULL) for _ in range(args.per_core * cores)
     ]
-    print(f"busy.py: {len(spinners)} spinning processes on {cores} cores", file=sys.stderr)
+    print(f"benchmarks.busy: {len(spinners)} spinning processes on {cores} cores", file=sys.stderr)
     try:
         if command:
             return subprocess.call(command)

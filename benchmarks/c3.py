@@ -1,6 +1,6 @@
 """Judge models on C3's evaluation half: Globe and Mail comments that no model here ever trained or chose a threshold on.
 
-    .venv/bin/python benchmarks/c3.py [--model PATH] [--against PATH --against-encoder DIR] [--no-write]
+    .venv/bin/python -m benchmarks.c3 [--model PATH] [--against PATH --against-encoder DIR] [--sample N] [--no-write]
 
 C3 (``training/datasets.load_c3``) may judge designs but not fit them (its licence note): its articles are split in
 halves (``training/splits.py``), one to choose thresholds, this one to judge. For each model and encoder mode, and
@@ -14,26 +14,20 @@ for ``alt-profanity-check`` (the ``bench`` extra):
   (level 2 or more) flagged.
 
 ``--against`` is the previous model (v2: ``git show <commit>:classifier/models/default.model``) with its own
-encoder folder (``--against-encoder``), so that both are judged the same way. Written to its section of
-docs/BENCHMARKS.md.
+encoder folder (``--against-encoder``), so that both are judged the same way. ``--sample N`` judges N comments
+spread over the half instead of all (a smoke run). Written to its section of docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from benchmarks import report
+from benchmarks import harness
 
 
 def rows_of(examples, scores_attack, scores_abuse, flagged, rejected) -> dict:
@@ -79,18 +73,19 @@ def peer(examples) -> dict | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--model", type=Path, help="model file (default: the shipped one)")
     parser.add_argument("--against", type=Path, help="the previous model file, judged the same way")
     parser.add_argument("--against-encoder", help="the previous model's encoder folder")
     parser.add_argument("--against-name", default="v2", help="what to call it (default v2)")
-    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--sample", type=int, help="judge this many comments, spread over the half (default: all)")
     args = parser.parse_args(argv)
 
-    from training.datasets import default_data_dir, load_dir
-    from training.splits import C3_EVALUATION, split
+    from training.splits import C3_EVALUATION
 
-    examples = split(load_dir(default_data_dir()))[C3_EVALUATION]
+    examples = harness.splits()[C3_EVALUATION]
+    if args.sample:
+        examples = examples[:: max(1, len(examples) // args.sample)][: args.sample]
     table = []
     for name, path, encoder_dir in ((args.against_name, args.against, args.against_encoder), ("v3", args.model, None)):
         if name == args.against_name and not args.against:
@@ -105,10 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "## C3: news comments never trained on",
         "",
-        f"Command: `.venv/bin/python benchmarks/c3.py{' --against ' + str(args.against) + ' --against-encoder ' + str(args.against_encoder) if args.against else ''}`"
-        f" ({time.strftime('%Y-%m-%d %H:%M')}; {report.cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}).",
-        f"C3's evaluation half: {len(examples):,} Globe and Mail comments of about 125 articles (no model here trained or"
-        " chose a threshold on them; the other half chooses thresholds).",
+        (
+            f"Command: `.venv/bin/python -m benchmarks.c3{' --against ' + str(args.against) + ' --against-encoder ' + str(args.against_encoder) if args.against else ''}`"
+            f" ({time.strftime('%Y-%m-%d %H:%M')}; {harness.machine()})."
+        ),
+        (
+            f"C3's evaluation half: {len(examples):,} Globe and Mail comments of about 125 articles (no model here trained or"
+            " chose a threshold on them; the other half chooses thresholds)."
+        ),
         "",
         "| model | attack ROC AUC | abusive: abuse ROC AUC | abusive: max(abuse, attack) | toxicity ROC AUC (max of both) | healthy rejected | healthy flagged | toxic flagged |",
         "|---|---|---|---|---|---|---|---|",
@@ -118,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, r in table
         ),
     ]
-    report.publish(ROOT / "docs" / "BENCHMARKS.md", "<!-- c3:start -->", "<!-- c3:end -->", "\n".join(lines), write=not args.no_write)
+    harness.publish(args, "c3", "\n".join(lines))
     return 0
 
 

@@ -14,8 +14,8 @@ The peers, alt-profanity-check and better-profanity, come from the ``bench``
 extra (``pip install -e '.[bench]'``); a peer that is not installed is reported
 as "n/a". Run from the project root:
 
-    .venv/bin/python benchmarks/classifier.py           # full run (a few minutes)
-    .venv/bin/python benchmarks/classifier.py --quick   # smoke run on samples
+    .venv/bin/python -m benchmarks.classifier           # full run (a few minutes)
+    .venv/bin/python -m benchmarks.classifier --quick   # smoke run on samples
 
 The tables are printed and written into the output file (default
 docs/BENCHMARKS.md) between ``<!-- classifier:start -->`` and
@@ -30,9 +30,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse
 import math
-import platform
 import random
-import shlex
 import statistics
 import subprocess
 import sys
@@ -43,22 +41,18 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-# This file's name would shadow the ``classifier`` package: import the project from its root instead.
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-
 import numpy as np
-import sklearn
 from sklearn.metrics import f1_score, roc_auc_score
 
-from benchmarks import report
+from benchmarks import harness
+from benchmarks.harness import ROOT, percentile
 from classifier.assessor import Assessor
 from classifier.types import CATEGORIES
 from classifier.verdicts import flagged_categories
-from training.datasets import Example, default_data_dir, load_dir
-from training.splits import TEST, split
+from training.datasets import Example
+from training.splits import TEST
 
-START, END = "<!-- classifier:start -->", "<!-- classifier:end -->"
+SECTION = "classifier"
 OURS = "ours"
 OURS_NEWS = "ours, news comments only ³"
 APC, BP = "alt-profanity-check", "better-profanity"
@@ -263,7 +257,7 @@ def latency_us(score_one: Callable[[str], object], comments: list[str]) -> tuple
         start = time.perf_counter_ns()
         score_one(text)
         times[i] = time.perf_counter_ns() - start
-    return float(np.percentile(times, 50)) / 1000, float(np.percentile(times, 99)) / 1000
+    return float(percentile(times, 50)) / 1000, float(percentile(times, 99)) / 1000
 
 
 def bulk(score_many: Callable[[list[str]], object], texts: list[str], runs: int) -> tuple[float, object]:
@@ -328,11 +322,8 @@ def peer_quality(rows: list[Row], position: dict[int, int], score: np.ndarray, p
 
 def machine(cpu: int) -> str:
     """Return a one-line description of the machine and libraries."""
-    model = report.cpu_model()
-    return (
-        f"{model}, {os.cpu_count()} CPUs (all timings pinned to CPU {cpu}, BLAS/OpenMP threads = 1); "
-        f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, NumPy {np.__version__}"
-    )
+    cores = f"{os.cpu_count()} CPUs (all timings pinned to CPU {cpu}, BLAS/OpenMP threads = 1)"
+    return harness.machine(cores, ("scikit-learn", "NumPy"))
 
 
 def rules_note(assessor: Assessor) -> str:
@@ -476,14 +467,6 @@ def targets_table(rows: list[Row], results: dict[str, dict | None], speeds: dict
     return "\n".join(lines)
 
 
-def command_line() -> str:
-    """Return the command that ran this script, with the interpreter relative to the cwd when inside it."""
-    exe = os.path.relpath(sys.executable)
-    if exe.startswith(".."):
-        exe = sys.executable
-    return shlex.join([exe, *sys.argv])
-
-
 def notes(n_test: int, n_latency: int, n_bulk: int, quick: bool) -> str:
     """Return the footnotes of the section."""
     lines = [
@@ -535,28 +518,21 @@ def notes(n_test: int, n_latency: int, n_bulk: int, quick: bool) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of ``path`` (or add it), keeping everything else."""
-    report.write_section(path, START, END, section)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(description="Benchmark the classifier against profanity-filter peers.")
+    parser = harness.parser(__doc__)
     parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md", help="markdown file to update")
     parser.add_argument("--encoder", choices=("off", "uncertain", "all"), help="second stage mode (default: the model's)")
     parser.add_argument("--quick", action="store_true", help=f"smoke run: {QUICK_ROWS} comments per row, {QUICK_LATENCY} samples")
     parser.add_argument("--no-peers", action="store_true", help="measure ours only (the peers' cells are n/a)")
+    parser.add_argument("--runs", type=int, default=3, help="bulk runs and fresh processes timing the load (default 3)")
     return parser.parse_args(argv)
 
 
 def load_test_split(data_dir: Path | None) -> list[Example]:
     """Return the test split, or exit with a message when there is no data."""
-    if data_dir is None or not data_dir.is_dir():
-        sys.exit(f"no datasets folder ({data_dir or '../shared/datasets not found'}); pass --data DIR")
-    examples = split(load_dir(data_dir))[TEST]
+    examples = harness.splits(data_dir)[TEST]
     if not examples:
         sys.exit(f"{data_dir}: no known dataset files, or none in the test split")
     return examples
@@ -565,7 +541,9 @@ def load_test_split(data_dir: Path | None) -> list[Example]:
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement, print the section and write it into the output file."""
     args = parse_args(argv)
-    examples = load_test_split(args.data or default_data_dir())
+    global BULK_RUNS, LOAD_RUNS  # the notes name them too
+    BULK_RUNS = LOAD_RUNS = args.runs
+    examples = load_test_split(args.data)
     cpu = pin_one_core()
     assessor = Assessor.load(args.model, encoder=args.encoder)
     peers = {name: None if args.no_peers else loader() for name, loader in ((APC, load_apc), (BP, load_bp))}
@@ -617,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             "## Classifier",
             "",
-            f"- Command: `{command_line()}`" + (" (quick run)" if args.quick else ""),
+            f"- Command: `{harness.command_line('classifier')}`" + (" (quick run)" if args.quick else ""),
             f"- Date (UTC): {datetime.now(UTC).isoformat(timespec='seconds')}",
             f"- Machine: {machine(cpu)}",
             f"- Model: `{assessor.version}`, encoder `{assessor.encoder_mode}`; {rules_note(assessor)}; peers: {peer_versions}",
@@ -638,9 +616,7 @@ def main(argv: list[str] | None = None) -> int:
             notes(len(examples), len(comments), len(texts), args.quick),
         ]
     )
-    print(section)
-    write_section(args.out, section)
-    log(f"wrote {args.out}")
+    harness.publish(args, SECTION, section)
     return 0
 
 

@@ -1,6 +1,6 @@
 """The default configuration's speed and memory, the encoder on (issue 22), and the sub-millisecond path for comparison.
 
-    .venv/bin/python benchmarks/default_path.py [--encoder uncertain] [--requests 1000] [--seconds 20] [--no-write]
+    .venv/bin/python -m benchmarks.default_path [--encoder uncertain] [--requests 1000] [--seconds 20] [--no-write]
 
 Against a real ``moderation serve`` (its defaults: a worker per core, 2 threads each, the embedded Redis, the
 model's default encoder mode unless ``--encoder``), with the load generator on the same machine:
@@ -24,11 +24,9 @@ model load <= 3 s. Written to its section of docs/BENCHMARKS.md, one section per
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -36,32 +34,26 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+from benchmarks import harness
+from benchmarks.harness import HOST, ROOT, percentile
 
-from benchmarks import report
-from benchmarks.http import Proc, free_port, percentile, wait_ready
-
-HOST = "127.0.0.1"
 SITE = "bench"
 
 
 def news_texts() -> list[str]:
     """The held-out news comments (UCC test split, C3 evaluation half), in a fixed order."""
-    from training.datasets import default_data_dir, load_dir
-    from training.splits import C3_EVALUATION, TEST, split
+    from training.splits import C3_EVALUATION, TEST
 
-    parts = split(load_dir(default_data_dir()))
+    parts = harness.splits()
     return [e.text for e in parts[TEST] if e.source == "ucc"] + [e.text for e in parts[C3_EVALUATION]]
 
 
 def mix_texts(count: int) -> list[str]:
     """The classifier benchmark's latency mix."""
     from benchmarks.classifier import latency_comments
-    from training.datasets import default_data_dir, load_dir
-    from training.splits import TEST, split
+    from training.splits import TEST
 
-    return latency_comments([e.text for e in split(load_dir(default_data_dir()))[TEST]], count)
+    return latency_comments([e.text for e in harness.splits()[TEST]], count)
 
 
 def one_at_a_time(port: int, key: str, texts: list[str], nonce: str) -> list[float]:
@@ -85,49 +77,16 @@ def one_at_a_time(port: int, key: str, texts: list[str], nonce: str) -> list[flo
 
 
 async def closed_loop(port: int, key: str, texts: list[str], connections: int, seconds: float, nonce: str) -> tuple[int, int, float]:
-    """Return (answered 200, other answers, seconds) from ``connections`` connections sending back to back."""
-    ok = other = 0
-    loop = asyncio.get_running_loop()
-    stop = loop.time() + seconds
+    """Return (answered 200, other answers and cut connections, seconds) from ``connections`` connections sending
+    the texts back to back (``harness.closed_loop``)."""
 
-    async def worker(w: int) -> None:
-        nonlocal ok, other
-        reader = writer = None
-        n = 0
-        while loop.time() < stop:
-            if writer is None:
-                reader, writer = await asyncio.open_connection(HOST, port)
-            text = texts[(w * 7919 + n) % len(texts)]
-            body = json.dumps({"id": f"{nonce}-{w}-{n}", "user_id": f"{nonce}-u{(w * 31 + n) % 700}", "text": text}).encode()
-            n += 1
-            writer.write(
-                f"POST /v1/comments HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer {key}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.lower().split(b"\r\n")
-                length = next(int(line.split(b":")[1]) for line in lines if line.startswith(b"content-length"))
-                await reader.readexactly(length)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                other += 1
-                writer.close()
-                writer = None
-                continue
-            if head[9:12] == b"200":
-                ok += 1
-            else:
-                other += 1
-            if b"connection: close" in lines:
-                writer.close()
-                writer = None
-        if writer is not None:
-            writer.close()
+    def body(w: int, n: int, _rng) -> bytes:
+        text = texts[(w * 7919 + n) % len(texts)]
+        return json.dumps({"id": f"{nonce}-{w}-{n}", "user_id": f"{nonce}-u{(w * 31 + n) % 700}", "text": text}).encode()
 
-    started = time.monotonic()
-    await asyncio.gather(*(worker(w) for w in range(connections)))
-    return ok, other, time.monotonic() - started
+    result = await harness.closed_loop(port, key, connections, seconds, nonce, body)
+    ok = result.count(200)
+    return ok, result.sent - ok + sum(result.errors.values()), result.seconds
 
 
 def worker_rss_mb(master: int) -> list[float]:
@@ -158,44 +117,37 @@ def score_rate(texts: list[str], env: dict, tmp: Path) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def load_seconds(env: dict) -> float:
-    """Median of 3 fresh processes: ``Assessor.load()`` after the imports."""
+def load_seconds(env: dict, runs: int) -> float:
+    """Median of ``runs`` fresh processes: ``Assessor.load()`` after the imports."""
     code = (
         "import time; from classifier.assessor import Assessor; t = time.perf_counter(); a = Assessor.load();"
         " a.assess('warm'); print(time.perf_counter() - t)"
     )
-    runs = [float(subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout) for _ in range(3)]
+    runs = [float(subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout) for _ in range(runs)]
     return statistics.median(runs)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--encoder", choices=("off", "uncertain", "all"), help="MODERATION_ENCODER (default: the model's)")
     parser.add_argument("--requests", type=int, default=1000, help="comments sent one at a time, per traffic (default 1000)")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the throughput run (default 20)")
-    parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
+    parser.add_argument("--news", type=int, help="news comments used at most (default: all; smaller for a smoke run)")
+    parser.add_argument("--load-runs", type=int, default=3, help="fresh processes timing the model's load (default 3)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a setting for the server (experiments)")
     args = parser.parse_args(argv)
 
     from classifier.assessor import Assessor
 
     mode = args.encoder or Assessor.load().encoder_mode
-    news, mix = news_texts(), mix_texts(args.requests)
+    news, mix = news_texts()[: args.news], mix_texts(args.requests)
     tmp = Path(tempfile.mkdtemp(prefix="default-path-", dir="/tmp"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_") and k not in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")}
-    env["MODERATION_DATA_DIR"] = str(tmp / "data")
-    env["MODERATION_ENCODER"] = mode
+    env = harness.service_env(tmp / "data", MODERATION_ENCODER=mode)
     for setting in args.set:  # experiments: --set MODERATION_X=value
         name, _, value = setting.partition("=")
         env[name] = value
-    port = free_port()
-    server = Proc("moderation serve", [sys.executable, "-m", "cli", "serve", "--bind", f"{HOST}:{port}"], env, tmp / "serve.log")
-    try:
-        wait_ready(server, f"http://{HOST}:{port}/readyz")
-        from service.redis_server import RedisServer
-        from service.store import Store, connect
-
-        key = Store(connect(RedisServer(tmp / "data" / "redis").url, 5.0)).apikeys.create(SITE, "site", "bench", time.time())[0]
+    with harness.serving(env, tmp / "serve.log") as (server, port):
+        key = harness.site_key(tmp / "data", SITE, "bench")
         nonce = f"{time.time():.0f}"
         one_at_a_time(port, key, news[:100], nonce + "w")  # warm-up
         single = {
@@ -204,10 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         ok, other, took = asyncio.run(closed_loop(port, key, news, 16, args.seconds, nonce + "t"))
         rss = worker_rss_mb(server.popen.pid)
-    finally:
-        server.stop()
     rate = score_rate(news, env, tmp)
-    load = load_seconds(env)
+    load = load_seconds(env, args.load_runs)
     throughput = ok / took
     p = {name: (percentile(v, 50), percentile(v, 99)) for name, v in single.items()}
     verdicts = {
@@ -223,10 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         [
             f"## The default path, encoder `{mode}`",
             "",
-            f"Command: `.venv/bin/python benchmarks/default_path.py --encoder {mode}` ({time.strftime('%Y-%m-%d %H:%M')};"
-            f" {report.cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}). `moderation serve` with its"
-            f" defaults ({len(rss)} workers, 2 threads each, embedded Redis), `MODERATION_ENCODER={mode}`; the load generator on"
-            " the same machine.",
+            (
+                f"Command: `.venv/bin/python -m benchmarks.default_path --encoder {mode}` ({time.strftime('%Y-%m-%d %H:%M')};"
+                f" {harness.machine()}). `moderation serve` with its defaults ({len(rss)} workers, 2 threads each, embedded"
+                f" Redis), `MODERATION_ENCODER={mode}`; the load generator on the same machine."
+            ),
             "",
             "| measure | value |",
             "|---|---|",
@@ -237,15 +188,14 @@ def main(argv: list[str] | None = None) -> int:
             f"| 16 connections back to back, news traffic, {took:.0f} s | {throughput:,.0f} requests/s answered 200 ({other:,} others: refused or cut) |",
             f"| resident memory per worker after the runs | {', '.join(f'{m:.0f}' for m in rss)} MB |",
             f"| `moderation score`, {len(news):,} news comments | {rate:,.0f} comments/s (the whole command, load included) |",
-            f"| model load (`Assessor.load()` and a first comment, median of 3 processes) | {load:.2f} s |",
+            f"| model load (`Assessor.load()` and a first comment, median of {args.load_runs} processes) | {load:.2f} s |",
             "",
             "| target | met |",
             "|---|---|",
             *(f"| {k} | {'yes' if v else '**no**'} |" for k, v in verdicts.items()),
         ]
     )
-    marker = (f"<!-- default-path-{mode}:start -->", f"<!-- default-path-{mode}:end -->")
-    report.publish(ROOT / "docs" / "BENCHMARKS.md", *marker, section, write=not args.no_write)
+    harness.publish(args, f"default-path-{mode}", section)
     return 0
 
 

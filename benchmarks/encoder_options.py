@@ -1,6 +1,6 @@
 """How to run the sentence encoder: truncation, threads, micro-batches (issue 22, item 3), measured on one core.
 
-    .venv/bin/python benchmarks/encoder_options.py [--head build/finetune/head.pt] [--count 400] [--no-write]
+    .venv/bin/python -m benchmarks.encoder_options [--head build/finetune/head.pt] [--count 400] [--no-write]
 
 1. **Truncation**: for 64, 96, 128, 192 and 256 tokens, the time to embed a comment (news comments as sites send
    them and the classifier benchmark's 300-character mix) and, with ``--head`` (the fine-tuning head
@@ -15,21 +15,18 @@ Written to its section of docs/BENCHMARKS.md.
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 
 import numpy as np
 
-from benchmarks import report
+from benchmarks import harness
+from benchmarks.harness import percentile
 
 LENGTHS = (64, 96, 128, 192, 256)
 
@@ -76,15 +73,14 @@ def ms_per_comment(sess, encoded: list[list[int]]) -> tuple[float, float]:
         started = time.perf_counter()
         run(sess, [ids])
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(0.99 * (len(times) - 1))]
+    return statistics.median(times), percentile(times, 99)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--head", type=Path, help="the fine-tuning head (head.pt) for the quality columns")
     parser.add_argument("--count", type=int, default=400, help="comments timed per row (default 400)")
-    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--judged", type=int, help="comments the head judges per split (default: all)")
     args = parser.parse_args(argv)
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as a worker has
 
@@ -92,11 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     from classifier.model import build_pipeline
     from classifier.rules import RuleSet
     from classifier.types import CATEGORIES
-    from training.datasets import default_data_dir, load_dir
-    from training.splits import C3_EVALUATION, TRAIN, VALIDATION, label_matrix, split
+    from training.splits import C3_EVALUATION, TRAIN, VALIDATION, label_matrix
 
     rules = RuleSet.load()
-    parts = split(load_dir(default_data_dir()))
+    parts = harness.splits()
     normalize = build_pipeline(rules).named_steps["normalize"]
     normalize.fit([e.text for e in parts[TRAIN]])
     news = [n.text for n in normalize.transform(news_texts()[: args.count])]
@@ -109,15 +104,17 @@ def main(argv: list[str] | None = None) -> int:
         from training.finetune_encoder import HEAD_SCALE
 
         head = (state["weight"].numpy().astype(np.float64) * HEAD_SCALE, state["bias"].numpy().astype(np.float64))
-    judged = {name: parts[name] for name in (C3_EVALUATION, VALIDATION)}
+    judged = {name: parts[name][: args.judged] for name in (C3_EVALUATION, VALIDATION)}
     judged_texts = {name: [n.text for n in normalize.transform([e.text for e in rows])] for name, rows in judged.items()}
     one = session(1)
     lines = [
         "## Sentence encoder: truncation, threads, micro-batches",
         "",
-        f"Command: `.venv/bin/python benchmarks/encoder_options.py{' --head ' + str(args.head) if args.head else ''}`"
-        f" ({time.strftime('%Y-%m-%d %H:%M')}; {report.cpu_model()}, one core; Python {platform.python_version()};"
-        f" the shipped int8 encoder). {args.count} comments a row.",
+        (
+            f"Command: `.venv/bin/python -m benchmarks.encoder_options{' --head ' + str(args.head) if args.head else ''}`"
+            f" ({time.strftime('%Y-%m-%d %H:%M')}; {harness.machine('one core')}; the shipped int8 encoder)."
+            f" {args.count} comments a row."
+        ),
         "",
         "| tokens at most | news: p50 / p99 ms | mix: p50 / p99 ms |"
         + (" head ROC AUC, C3 evaluation (attack / abuse) | head ROC AUC, validation (abuse / attack / promotion) |" if head else ""),
@@ -171,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| two news comments in one run (padded to the longer) | {batched:.2f} ms a pair |",
         f"| a comment's embedding alone vs in a pair: cosine, min / median | {cosine.min():.4f} / {np.median(cosine):.4f} |",
     ]
-    report.publish(ROOT / "docs" / "BENCHMARKS.md", "<!-- encoder-options:start -->", "<!-- encoder-options:end -->", "\n".join(lines), write=not args.no_write)
+    harness.publish(args, "encoder-options", "\n".join(lines))
     return 0
 
 

@@ -14,7 +14,7 @@ comment again. Reported per family:
   original comments and in the disguised ones (spans are offsets into the
   disguised text, as a site would receive them).
 
-    .venv/bin/python benchmarks/evasion.py [--model PATH] [--out docs/BENCHMARKS.md]
+    .venv/bin/python -m benchmarks.evasion [--model PATH] [--out docs/BENCHMARKS.md] [--no-write]
 
 Results go into the output file between ``<!-- evasion:start -->`` and
 ``<!-- evasion:end -->``.
@@ -26,25 +26,20 @@ import os
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"
 
-import argparse
 import re
-import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-
 import numpy as np
 
-from benchmarks import report
+from benchmarks import harness
 from classifier.assessor import Assessor
-from training.datasets import default_data_dir, load_dir
+from training.datasets import default_data_dir
 from training.disguise import FAMILIES, SPLITTING, halves
-from training.splits import TEST, split
+from training.splits import TEST
 
-START, END = "<!-- evasion:start -->", "<!-- evasion:end -->"
+SECTION = "evasion"
 TARGET = 0.98
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -84,18 +79,18 @@ def coverage(text: str, ranges: list[tuple[int, int]], spans) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--encoder", choices=("off", "uncertain", "all"), help="second stage mode (default: the model's)")
+    parser.add_argument("--sample", type=int, help="use at most this many posts (default: all; a smoke run)")
     args = parser.parse_args(argv)
     data = args.data or default_data_dir()
     if data is None:
         parser.error("no datasets folder")
     assessor = Assessor.load(args.model, encoder=args.encoder)
     lexicon = assessor.normalizer.lexicon
-    posts = [e for e in split(load_dir(data))[TEST] if e.source == "toxic-spans" and e.spans]
+    posts = [e for e in harness.splits(data)[TEST] if e.source == "toxic-spans" and e.spans][: args.sample]
     first = assessor.assess_many([e.text for e in posts])
     flagged = [(e, r) for e, r in zip(posts, first) if r.verdict != "approve"]
     print(f"{len(flagged)} of {len(posts)} held-out annotated ToxicSpans posts flagged", file=sys.stderr)
@@ -115,7 +110,7 @@ def main(argv=None) -> int:
     lines = [
         "## Evasion",
         "",
-        f"- Command: `{' '.join(shlex.quote(a) for a in ['.venv/bin/python', 'benchmarks/evasion.py', *(argv or sys.argv[1:])])}`",
+        f"- Command: `{harness.command_line('evasion', argv)}`",
         f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d')}; model `{assessor.version}`, encoder `{assessor.encoder_mode}`",
         (
             f"- Data: the {len(posts)} held-out ToxicSpans posts with annotated spans (test split), of which the "
@@ -147,9 +142,7 @@ def main(argv=None) -> int:
             " word (`tests/classifier/test_evasion.py`)."
         ),
     ]
-    section = "\n".join(lines)
-    print(section)
-    report.write_section(args.out, START, END, section)
+    harness.publish(args, SECTION, "\n".join(lines))
     return 0
 
 

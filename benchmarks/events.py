@@ -1,7 +1,7 @@
 """The event log (issue 23): Redis memory per event, how soon a long poll hears of a decision, and how fast the relay
 publishes a backlog that stopped processes left behind.
 
-    .venv/bin/python benchmarks/events.py [--decisions 2000] [--backlog 10000] [--no-write]
+    .venv/bin/python -m benchmarks.events [--decisions 2000] [--backlog 10000] [--rounds 200] [--comments 1000] [--no-write]
 
 One app in this process on a redis-server of its own (started here), the shipped model, the Flask test client (no
 HTTP: the figures are the service's own work and Redis's, not a network's):
@@ -9,14 +9,14 @@ HTTP: the figures are the service's own work and Redis's, not a network's):
 * **memory**: ``--decisions`` held comments of different users decided by a moderator; ``MEMORY USAGE`` of the
   site's event log (exact, ``SAMPLES 0``) divided by its events (the outboxes are empty again; the published marks
   are one small hash field per user);
-* **latency**: 200 times, a reader long-polls the feed (``wait=30``) on a thread while a moderator decides; the
+* **latency**: ``--rounds`` (200) times, a reader long-polls the feed (``wait=30``) on a thread while a moderator decides; the
   time from the decision's answer to the reader's answer (p50, p99, max);
 * **backlog**: ``--backlog`` decisions whose process "stopped" before publishing (their events are in the users'
   outboxes, their marks left), then one relay sweep: events published a second;
 * **webhooks**, to the tests' receiver (``tests/service/webhook_receiver.py``, a process of its own that verifies
   every delivery with the ``standardwebhooks`` library): the time from a decision's answer to the receiver's
-  having the event (200 decisions, the app's own delivery thread); that backlog of events, waiting while the
-  endpoint was off, delivered once it is on again (events a second); and one comment's answer (1,000 comments,
+  having the event (``--rounds`` decisions, the app's own delivery thread); that backlog of events, waiting while the
+  endpoint was off, delivered once it is on again (events a second); and one comment's answer (``--comments``,
   every verdict an event) with no endpoint and with an endpoint whose receiver holds every delivery until it
   times out (p50, p99).
 
@@ -25,38 +25,25 @@ Written to its section of docs/BENCHMARKS.md.
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-
-from benchmarks import report
+from benchmarks import harness
+from benchmarks.harness import ROOT, percentile
 
 HELD = "Write to me at someone@example.net"  # held by a promotion rule
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def webhooks(app, client, store, raw, site, moderator, held, backlog: int, tmp: str) -> dict:
+def webhooks(app, client, store, raw, site, moderator, held, args, tmp: str) -> dict:
     """The webhook measures (see the module's docstring)."""
     import json
-    import socket
     import subprocess
 
+    backlog, rounds = args.backlog, args.rounds
     folder = Path(tmp)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = harness.free_port()
     log, mode, secret = folder / "deliveries.jsonl", folder / "mode", folder / "secret"
     mode.write_text("ok")
     receiver = subprocess.Popen(
@@ -75,9 +62,9 @@ def webhooks(app, client, store, raw, site, moderator, held, backlog: int, tmp: 
             return [json.loads(line) for line in log.read_text().split("\n")[:-1] if line] if log.exists() else []
 
         # latency: the app's own delivery thread, woken by the decision's publishing
-        held("w", 200)
+        held("w", rounds)
         delays = []
-        for i in range(200):
+        for i in range(rounds):
             before = len(got())
             client.post(f"/v1/comments/w{i}/decision", json={"decision": "approve", "moderator": "mia"}, headers=moderator)
             answered = time.time()
@@ -111,7 +98,7 @@ def webhooks(app, client, store, raw, site, moderator, held, backlog: int, tmp: 
 
         def verdicts(prefix: str) -> list[float]:
             out = []
-            for i in range(1000):
+            for i in range(args.comments):
                 body = {"id": f"{prefix}{i}", "user_id": f"{prefix}u{i % 50}", "text": texts[i % 3]}
                 started = time.perf_counter()
                 client.post("/v1/comments", json=body, headers=site)
@@ -136,112 +123,110 @@ def webhooks(app, client, store, raw, site, moderator, held, backlog: int, tmp: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--decisions", type=int, default=2000, help="decisions for the memory figure (default 2000)")
     parser.add_argument("--backlog", type=int, default=10000, help="events left to the relay (default 10000)")
-    parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
+    parser.add_argument("--rounds", type=int, default=200, help="long polls and webhook deliveries timed (default 200)")
+    parser.add_argument("--comments", type=int, default=1000, help="comments timed with and without an endpoint (default 1000)")
     args = parser.parse_args(argv)
 
     from classifier.assessor import Assessor
     from service import create_app
     from service.actions import events as event_actions
-    from service.redis_server import RedisServer
     from service.store import connect
     from service.store.keys import SiteKeys
 
     assessor = Assessor.load()
-    with tempfile.TemporaryDirectory(prefix="events-", dir="/tmp") as tmp:
-        server = RedisServer(tmp, persist=False).start()
+    with harness.private_redis("events-") as (url, tmp):
+        app = create_app(
+            {
+                "redis_url": url,
+                "assessor": assessor,
+                "event_relay_s": 0,
+                "change_poll_s": 0,
+                "webhook_allow_private": True,
+                "webhook_poll_s": 0.25,
+                "webhook_timeout_s": 2.0,
+            }
+        )
+        services = app.extensions["moderation"]
+        store = services.store
+        client = app.test_client()
+        now = time.time()
+        site_key = store.apikeys.create("news", "site", "bench", now)[0]
+        moderator = {"Authorization": f"Bearer {store.apikeys.create('news', 'moderator', 'bench', now)[0]}"}
+        site = {"Authorization": f"Bearer {site_key}"}
+        raw = connect(url, 5.0)
+
+        def held(prefix: str, n: int) -> None:
+            for i in range(n):
+                body = {"id": f"{prefix}{i}", "user_id": f"{prefix}u{i}", "text": HELD}
+                answer = client.post("/v1/comments", json=body, headers=site).get_json()
+                assert answer["verdict"] == "review", answer
+
+        # memory
+        held("m", args.decisions)
+        for i in range(args.decisions):
+            client.post(f"/v1/comments/m{i}/decision", json={"decision": "reject", "moderator": "mia"}, headers=moderator)
+        events_key = SiteKeys("news").events
+        count = raw.xlen(events_key)
+        log_bytes = raw.memory_usage(events_key, samples=0)
+        per_event = log_bytes / count
+        # the decisions also wrote audit entries, labels and the comments' new state: the log's share is above
+
+        # latency
+        held("l", args.rounds)
+        waits = []
+        for i in range(args.rounds):
+            cursor = client.get("/v1/events", query_string={"limit": 1000}, headers=site).get_json()["cursor"]
+            while True:
+                page = client.get("/v1/events", query_string={"after": cursor, "limit": 1000}, headers=site).get_json()
+                if not page["events"]:
+                    break
+                cursor = page["cursor"]
+            got: dict = {}
+
+            def reader(cursor: str = cursor, got: dict = got) -> None:
+                answer = app.test_client().get("/v1/events", query_string={"after": cursor, "wait": 30}, headers=site)
+                got["at"] = time.perf_counter()
+                got["events"] = answer.get_json()["events"]
+
+            thread = threading.Thread(target=reader)
+            thread.start()
+            time.sleep(0.02)
+            client.post(f"/v1/comments/l{i}/decision", json={"decision": "approve", "moderator": "mia"}, headers=moderator)
+            decided = time.perf_counter()
+            thread.join(35)
+            assert got["events"] and got["events"][0]["comment_id"] == f"l{i}"
+            waits.append((got["at"] - decided) * 1000)
+
+        # backlog
+        held("b", args.backlog)
+        original = event_actions.settle_quietly
+        event_actions.settle_quietly = lambda *a, **k: None  # the process "stops" before publishing
         try:
-            app = create_app(
-                {
-                    "redis_url": server.url,
-                    "assessor": assessor,
-                    "event_relay_s": 0,
-                    "change_poll_s": 0,
-                    "webhook_allow_private": True,
-                    "webhook_poll_s": 0.25,
-                    "webhook_timeout_s": 2.0,
-                }
-            )
-            services = app.extensions["moderation"]
-            store = services.store
-            client = app.test_client()
-            now = time.time()
-            site_key = store.apikeys.create("news", "site", "bench", now)[0]
-            moderator = {"Authorization": f"Bearer {store.apikeys.create('news', 'moderator', 'bench', now)[0]}"}
-            site = {"Authorization": f"Bearer {site_key}"}
-            raw = connect(server.url, 5.0)
-
-            def held(prefix: str, n: int) -> None:
-                for i in range(n):
-                    body = {"id": f"{prefix}{i}", "user_id": f"{prefix}u{i}", "text": HELD}
-                    answer = client.post("/v1/comments", json=body, headers=site).get_json()
-                    assert answer["verdict"] == "review", answer
-
-            # memory
-            held("m", args.decisions)
-            for i in range(args.decisions):
-                client.post(f"/v1/comments/m{i}/decision", json={"decision": "reject", "moderator": "mia"}, headers=moderator)
-            events_key = SiteKeys("news").events
-            count = raw.xlen(events_key)
-            log_bytes = raw.memory_usage(events_key, samples=0)
-            per_event = log_bytes / count
-            # the decisions also wrote audit entries, labels and the comments' new state: the log's share is above
-
-            # latency
-            held("l", 200)
-            waits = []
-            for i in range(200):
-                cursor = client.get("/v1/events", query_string={"limit": 1000}, headers=site).get_json()["cursor"]
-                while True:
-                    page = client.get("/v1/events", query_string={"after": cursor, "limit": 1000}, headers=site).get_json()
-                    if not page["events"]:
-                        break
-                    cursor = page["cursor"]
-                got: dict = {}
-
-                def reader(cursor: str = cursor, got: dict = got) -> None:
-                    answer = app.test_client().get("/v1/events", query_string={"after": cursor, "wait": 30}, headers=site)
-                    got["at"] = time.perf_counter()
-                    got["events"] = answer.get_json()["events"]
-
-                thread = threading.Thread(target=reader)
-                thread.start()
-                time.sleep(0.02)
-                client.post(f"/v1/comments/l{i}/decision", json={"decision": "approve", "moderator": "mia"}, headers=moderator)
-                decided = time.perf_counter()
-                thread.join(35)
-                assert got["events"] and got["events"][0]["comment_id"] == f"l{i}"
-                waits.append((got["at"] - decided) * 1000)
-
-            # backlog
-            held("b", args.backlog)
-            original = event_actions.settle_quietly
-            event_actions.settle_quietly = lambda *a, **k: None  # the process "stops" before publishing
-            try:
-                for i in range(args.backlog):
-                    client.post(f"/v1/comments/b{i}/decision", json={"decision": "reject", "moderator": "mia"}, headers=moderator)
-            finally:
-                event_actions.settle_quietly = original
-            waiting = raw.xlen(events_key)
-            relay = app.extensions["moderation_events"]
-            started = time.perf_counter()
-            settled = relay.sweep(grace_s=0)
-            took = time.perf_counter() - started
-            published = raw.xlen(events_key) - waiting
-            assert published == args.backlog and settled == args.backlog, (published, settled)
-
-            hooks = webhooks(app, client, store, raw, site, moderator, held, args.backlog, tmp)
+            for i in range(args.backlog):
+                client.post(f"/v1/comments/b{i}/decision", json={"decision": "reject", "moderator": "mia"}, headers=moderator)
         finally:
-            server.stop()
+            event_actions.settle_quietly = original
+        waiting = raw.xlen(events_key)
+        relay = app.extensions["moderation_events"]
+        started = time.perf_counter()
+        settled = relay.sweep(grace_s=0)
+        took = time.perf_counter() - started
+        published = raw.xlen(events_key) - waiting
+        assert published == args.backlog and settled == args.backlog, (published, settled)
+
+        hooks = webhooks(app, client, store, raw, site, moderator, held, args, tmp)
 
     stamp = time.strftime("%Y-%m-%d %H:%M")
-    machine = f"{report.cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}"
+    machine = harness.machine()
     command = (
-        ".venv/bin/python benchmarks/events.py"
+        ".venv/bin/python -m benchmarks.events"
         + (f" --decisions {args.decisions}" if args.decisions != 2000 else "")
         + (f" --backlog {args.backlog}" if args.backlog != 10000 else "")
+        + (f" --rounds {args.rounds}" if args.rounds != 200 else "")
+        + (f" --comments {args.comments}" if args.comments != 1000 else "")
     )
     lines = [
         "## Events",
@@ -252,20 +237,18 @@ def main(argv: list[str] | None = None) -> int:
         "| measure | value |",
         "|---|---|",
         f"| Redis memory per event (`comment.decided` with its statement of reasons; `MEMORY USAGE` of the log / {count:,} events) | {per_event:,.0f} bytes |",
-        f"| a long poll's answer after the decision's, 200 decisions: p50 / p99 / max | {percentile(waits, 50):.1f} / {percentile(waits, 99):.1f} / {max(waits):.1f} ms |",
+        f"| a long poll's answer after the decision's, {args.rounds} decisions: p50 / p99 / max | {percentile(waits, 50):.1f} / {percentile(waits, 99):.1f} / {max(waits):.1f} ms |",
         f"| the relay publishing {args.backlog:,} events left by a stopped process (one sweep) | {published / took:,.0f} events/s ({took:.1f} s) |",
-        f"| webhooks: the receiver has the event after the decision's answer, 200 decisions: p50 / p99 / max | {hooks['latency']} |",
+        f"| webhooks: the receiver has the event after the decision's answer, {args.rounds} decisions: p50 / p99 / max | {hooks['latency']} |",
         f"| webhooks: {args.backlog:,} events waiting while the endpoint was off, delivered once it is on | {hooks['drain']} |",
-        f"| one comment's answer (1,000, every verdict an event): no endpoint / an endpoint whose receiver never answers in time: p50, p99 | {hooks['verdicts']} |",
+        f"| one comment's answer ({args.comments:,}, every verdict an event): no endpoint / an endpoint whose receiver never answers in time: p50, p99 | {hooks['verdicts']} |",
         "",
         (
             "At the default retention (14 days) a site with 10,000 decisions and bans a day keeps 140,000 events: about "
             f"{per_event * 140000 / 2**20:,.0f} MiB."
         ),
     ]
-    report.publish(
-        ROOT / "docs" / "BENCHMARKS.md", "<!-- events:start -->", "<!-- events:end -->", "\n".join(lines), not args.no_write
-    )
+    harness.publish(args, "events", "\n".join(lines))
     return 0
 
 

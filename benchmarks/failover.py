@@ -1,6 +1,6 @@
 """Failover: a Redis Cluster primary dies under steady load through two instances.
 
-    .venv/bin/python benchmarks/failover.py [--seconds 20] [--kill-at 6] [--no-write]
+    .venv/bin/python -m benchmarks.failover [--seconds 20] [--kill-at 6] [--modes kill,partition] [--waits 0,1] [--no-write]
 
 Each run starts a fresh cluster (3 primaries, 1 replica each, node timeout
 1 s; ``service.redis_cluster``) and two ``moderation serve`` instances on it
@@ -23,17 +23,15 @@ Reported per run: answers by status; answers whose ``store`` was
 ``unavailable`` (degraded verdicts) and when the last one came, counted from
 the replica's promotion; latency before the kill; and, checked in Redis after
 the run, how many **acknowledged** strikes (answered 200, ``store: ok``,
-verdict reject) are missing. Each failover is run without and with
-``MODERATION_REDIS_WAIT_REPLICAS=1``. The result goes to its section of
-docs/SCALING.md.
+verdict reject) are missing. Each failover (``--modes``) is run without and with
+``MODERATION_REDIS_WAIT_REPLICAS=1`` (``--waits``). The result goes to its section
+of docs/SCALING.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
-import platform
 import signal
 import subprocess
 import sys
@@ -43,13 +41,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+from benchmarks import harness
+from benchmarks.harness import percentile
 
-from benchmarks import report
-from benchmarks.http import percentile
-
-SECTION = ("<!-- failover:start -->", "<!-- failover:end -->")
+SECTION = "failover"
 SITE = "bench"
 USERS = [f"fo-user-{n}" for n in range(300)]
 TEXT = "You are a pathetic idiot and everyone knows it."  # a block rule: rejected, one strike
@@ -204,9 +199,9 @@ def render(results: list[dict], args) -> str:
             "### Measured",
             "",
             (
-                f"Command: `.venv/bin/python benchmarks/failover.py --seconds {args.seconds:g} --kill-at {args.kill_at:g}`"
-                f" ({time.strftime('%Y-%m-%d')}; {report.cpu_model()}, {os.cpu_count()} cores; Python"
-                f" {platform.python_version()}; the cluster, both instances and the load on the same cores)."
+                f"Command: `.venv/bin/python -m benchmarks.failover --seconds {args.seconds:g} --kill-at {args.kill_at:g}`"
+                f" ({time.strftime('%Y-%m-%d')}; {harness.machine()}; the cluster, both instances and the load on the same"
+                " cores)."
             ),
             "",
             (
@@ -231,20 +226,22 @@ def render(results: list[dict], args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__, harness.SCALING)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--kill-at", type=float, default=6.0)
     parser.add_argument("--threads", type=int, default=6)
-    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--modes", default="kill,partition", help="failovers to run: kill, partition (default both)")
+    parser.add_argument("--waits", default="0,1", help="MODERATION_REDIS_WAIT_REPLICAS values (default 0,1)")
     args = parser.parse_args(argv)
     os.environ.pop("REDIS_URL", None)
     results = []
-    for mode in (KILL, PARTITION):
-        for wait in (0, 1):
+    modes = {"kill": KILL, "partition": PARTITION}
+    for mode in (modes[m] for m in args.modes.split(",")):
+        for wait in (int(w) for w in args.waits.split(",")):
             result = run(mode, wait, args.seconds, args.kill_at, args.threads)
             print(result, file=sys.stderr)
             results.append(result)
-    report.publish(ROOT / "docs" / "SCALING.md", *SECTION, render(results, args), write=not args.no_write)
+    harness.publish(args, SECTION, render(results, args))
     return 0
 
 

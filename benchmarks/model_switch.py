@@ -16,7 +16,7 @@ One run:
    old version (the slowest worker's switch), answers that were not 200,
    and latency percentiles before and during the switch.
 
-    .venv/bin/python benchmarks/model_switch.py [--workers 2] [--model FILE]
+    .venv/bin/python -m benchmarks.model_switch [--workers 2] [--model FILE] [--no-write]
 
 Results are printed and written into docs/BENCHMARKS.md between
 ``<!-- switch:start -->`` and ``<!-- switch:end -->``.
@@ -24,31 +24,21 @@ Results are printed and written into docs/BENCHMARKS.md between
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# benchmarks/http.py would shadow the standard library's ``http`` package: put the project root first instead.
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-
-import argparse
-import contextlib
 import http.client
 import json
-import os
-import platform
-import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
-from benchmarks import report
+from benchmarks import harness
+from benchmarks.harness import percentile
 from classifier import artifact
 
-START, END = "<!-- switch:start -->", "<!-- switch:end -->"
+SECTION = "switch"
 TEXTS = [
     "The council should publish the full traffic study before the vote.",
     "You clown, read the article first",
@@ -60,17 +50,6 @@ EXTRA = [
     for thing in ("bus", "budget", "bridge", "school", "stadium", "hospital")
     for word, label in (("thorough", 0), ("useful", 0), ("bollocks", 1))
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli_command() -> list[str]:
-    script = Path(sys.executable).with_name("moderation")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
 
 
 def call(port: int, method: str, path: str, body: dict | None = None, key: str | None = None) -> tuple[int, dict]:
@@ -120,11 +99,6 @@ class Load:
             t.join(10)
 
 
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(p * len(values)))] * 1000 if values else float("nan")
-
-
 def switch(load: Load, command: list[str], pointer: Path, old: str, new: str, settle_s: float) -> dict:
     """Run ``command`` (publish or rollback) under load; return what happened."""
     with load.lock:
@@ -147,30 +121,20 @@ def switch(load: Load, command: list[str], pointer: Path, old: str, new: str, se
         "answers": len(during),
         "failed": sum(1 for r in during if r[1] != 200),
         "after_all_new": bool(tail) and all(r[2] == new for r in tail),
-        "p50_before_ms": percentile([r[3] for r in before], 0.50),
-        "p99_before_ms": percentile([r[3] for r in before], 0.99),
-        "p99_during_ms": percentile([r[3] for r in during if r[0] <= t1 + 5], 0.99),
+        "p50_before_ms": percentile((r[3] for r in before), 50) * 1000,
+        "p99_before_ms": percentile((r[3] for r in before), 99) * 1000,
+        "p99_during_ms": percentile((r[3] for r in during if r[0] <= t1 + 5), 99) * 1000,
         "max_during_ms": max((r[3] for r in during if r[0] <= t1 + 5), default=0) * 1000,
     }
 
 
-def machine() -> str:
-    model = report.cpu_model()
-    return f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}"
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of ``path`` (or add it), keeping everything else."""
-    report.write_section(path, START, END, section)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="load threads")
     parser.add_argument("--model", type=Path, help="the second version (default: train one, about a minute)")
     parser.add_argument("--settle", type=float, default=8.0, help="seconds of load after each switch")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load before the first switch (default 5)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="switch-bench-") as tmp:
@@ -181,49 +145,30 @@ def main(argv: list[str] | None = None) -> int:
             extra.write_text("".join(json.dumps(r) + "\n" for r in EXTRA), encoding="utf-8")
             second = tmp / "second.model"
             print("training a second version (about a minute)...", file=sys.stderr)
-            subprocess.run([*cli_command(), "train", "--extra", str(extra), "--out", str(second), "--quiet"], check=True)
+            subprocess.run([*harness.cli_command(), "train", "--extra", str(extra), "--out", str(second), "--quiet"], check=True)
         old = artifact.read_card(artifact.DEFAULT_MODEL)["version"]
         new = artifact.read_card(second)["version"]
         if old == new:
             print("the second model has the shipped model's version; give another --model", file=sys.stderr)
             return 2
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_") and k not in ("REDIS_URL",)}
-        env["MODERATION_DATA_DIR"] = str(tmp / "var")
+        env = harness.service_env(tmp / "var")
+        cli = harness.cli_command()
         models = ["--model-dir", str(tmp / "var" / "models")]
         pointer = tmp / "var" / "models" / "active"
-        subprocess.run([*cli_command(), "model", *models, "rollback", old], check=True, env=env, capture_output=True)
-        port = free_port()
-        server = subprocess.Popen(
-            [*cli_command(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                with contextlib.suppress(OSError, http.client.HTTPException, ValueError):
-                    if call(port, "GET", "/readyz")[0] == 200:
-                        break
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the service did not start")
-                time.sleep(0.2)
+        subprocess.run([*cli, "model", *models, "rollback", old], check=True, env=env, capture_output=True)
+        with harness.serving(env, tmp / "serve.log", ["--workers", str(args.workers)]) as (_, port):
             key = subprocess.run(
-                [*cli_command(), "keys", "create", "--site", "bench", "--role", "site"],
+                [*cli, "keys", "create", "--site", "bench", "--role", "site"],
                 env=env,
                 check=True,
                 capture_output=True,
                 text=True,
             ).stdout.strip()
             with Load(port, key, args.threads) as load:
-                time.sleep(5)
-                forward = switch(load, [*cli_command(), "model", *models, "publish", str(second)], pointer, old, new, args.settle)
-                back = switch(load, [*cli_command(), "model", *models, "rollback", old], pointer, new, old, args.settle)
+                time.sleep(args.warmup)
+                forward = switch(load, [*cli, "model", *models, "publish", str(second)], pointer, old, new, args.settle)
+                back = switch(load, [*cli, "model", *models, "rollback", old], pointer, new, old, args.settle)
                 total = len(load.records)
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(30)
 
     poll = 2.0
     rows = [("publish (shipped -> second)", forward), ("rollback (second -> shipped)", back)]
@@ -231,9 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         "## Model switch under load",
         "",
         (
-            f"Command: `.venv/bin/python benchmarks/model_switch.py --workers {args.workers}"
+            f"Command: `.venv/bin/python -m benchmarks.model_switch --workers {args.workers}"
             f"{' --model ' + str(args.model) if args.model else ''}` "
-            f"({datetime.now(UTC).strftime('%Y-%m-%d')}; {machine()})."
+            f"({datetime.now(UTC).strftime('%Y-%m-%d')}; {harness.machine()})."
         ),
         "",
         (
@@ -266,9 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             "of CPU on its background thread; requests go on meanwhile, slower for that moment (the max column)."
         ),
     ]
-    section = "\n".join(lines)
-    print(section)
-    write_section(args.out, section)
+    harness.publish(args, SECTION, "\n".join(lines))
     return 0 if ok else 1
 
 

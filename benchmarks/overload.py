@@ -1,6 +1,6 @@
 """Overload: a standing queue is refused at once, a busy moment is not, and what is accepted is served on time.
 
-    .venv/bin/python benchmarks/overload.py [--seconds 60] [--factor 2.0] [--no-write] [--server-root DIR]
+    .venv/bin/python -m benchmarks.overload [--seconds 60] [--factor 2.0] [--no-write] [--server-root DIR]
 
 Against a real ``moderation serve`` (its default workers, threads and shedding
 settings, its embedded Redis, a data folder of its own), three scenarios:
@@ -15,8 +15,9 @@ settings, its embedded Redis, a data folder of its own), three scenarios:
    p99 <= 80 ms.
 3. **Twice the capacity, open loop**: capacity C is the 200 answers a second
    while offered ``--probe-rate`` (1,500 a second, far above what it serves)
-   for 20 s, which pays for that run's refusals (the goodput is also given
-   against the closed loop's rate, which pays for none); then 30 s at 50% of C
+   for ``--probe-seconds`` (20), which pays for that run's refusals (the goodput is also given
+   against the closed loop's rate, which pays for none); then ``--half-seconds``
+   (30) at 50% of C
    and ``--seconds`` at
    ``--factor`` x C. An open-loop generator (asyncio, one process) sends each
    request at its planned time on an idle keep-alive connection or a new one,
@@ -28,38 +29,30 @@ settings, its embedded Redis, a data folder of its own), three scenarios:
 
 ``--server-root`` runs the server from another checkout (a ``git worktree`` of
 an earlier commit), so a before and after are measured with the same
-generator. The comments and users are ``benchmarks/http.py``'s. The result goes
+generator. The comments and users are ``benchmarks/http_load.py``'s. The result goes
 to its section of docs/BENCHMARKS.md (``--no-write``: printed only).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import collections
 import gc
 import json
 import os
-import platform
 import random
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+from benchmarks import harness
+from benchmarks.harness import HOST, ROOT, Client, Result, percentile
+from benchmarks.http_load import make_body
 
-from benchmarks import report
-from benchmarks.http import Proc, free_port, make_body, percentile, wait_ready
-
-SECTION = ("<!-- overload:start -->", "<!-- overload:end -->")
-HOST = "127.0.0.1"
+SECTION = "overload"
 SITE = "bench"
-#: A keep-alive connection idle this long is not used again (gunicorn's keepalive is 5 s).
-IDLE_S = 4.0
 #: The server's niceness (the generator's is 0).
 NICE = 10
 #: Answers slower than this are kept with their time, to be lined up with the machine's pauses (and ``--slow-log``).
@@ -95,86 +88,8 @@ while True:
 """
 
 
-@dataclass
-class Result:
-    """What one run at one arrival rate saw."""
-
-    rate: float
-    seconds: float
-    sent: int = 0
-    latencies: dict[int, list[float]] = field(default_factory=lambda: collections.defaultdict(list))  # status -> ms
-    errors: collections.Counter = field(default_factory=collections.Counter)  # socket errors by kind
-    accepted: list[tuple[str, str, bytes]] = field(default_factory=list)  # (comment id, user, answer body)
-    refused: list[tuple[str, str]] = field(default_factory=list)
-    connections_opened: int = 0
-    lag: list[float] = field(default_factory=list)
-    slow: list[tuple[float, int, float, float]] = field(default_factory=list)  # (wall clock, status, ms, lag ms)
-    generator_cores: float = 0.0  # ms from the planned time to the moment the generator got to it
-
-    def count(self, *statuses: int) -> int:
-        return sum(len(self.latencies[s]) for s in statuses)
-
-    def pct(self, statuses: tuple[int, ...], p: float) -> float:
-        values = sorted(v for s in statuses for v in self.latencies[s])
-        return percentile(values, p)
-
-    def within(self, statuses: tuple[int, ...], ms: float) -> float:
-        values = [v for s in statuses for v in self.latencies[s]]
-        return sum(1 for v in values if v <= ms) / len(values) if values else 1.0
-
-    def worst(self, statuses: tuple[int, ...]) -> float:
-        return max((v for s in statuses for v in self.latencies[s]), default=0.0)
-
-
-class Client:
-    """Keep-alive HTTP/1.1 connections to the server: one request at a time on each, a new one when none is idle."""
-
-    def __init__(self, port: int, key: str, result: Result):
-        self.port, self.key, self.result = port, key, result
-        self.idle: collections.deque = collections.deque()
-        self.head = (
-            f"POST /v1/comments HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {key}\r\n"
-            "Content-Type: application/json\r\nContent-Length: "
-        ).encode()
-
-    async def send(self, body: bytes) -> tuple[int, bytes]:
-        now = time.monotonic()
-        while self.idle and now - self.idle[-1][2] > IDLE_S:  # the server closes idle connections after 5 s
-            self.idle.pop()[1].close()
-        if self.idle:
-            reader, writer, _ = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection(HOST, self.port)
-            self.result.connections_opened += 1
-        try:
-            writer.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length, close = 0, False
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"connection" and value.strip().lower() == b"close":
-                    close = True
-            answer = await reader.readexactly(length) if length else b""
-        except BaseException:
-            writer.close()
-            raise
-        if close:
-            writer.close()
-        else:
-            self.idle.append((reader, writer, time.monotonic()))
-        return status, answer
-
-    def close(self) -> None:
-        while self.idle:
-            self.idle.pop()[1].close()
-
-
 def body_for(nonce: str, worker: int, n: int, rng: random.Random) -> bytes:
-    """``benchmarks/http.py``'s body, with users of this run only (so its trolls get strikes, not earlier bans)."""
+    """``benchmarks/http_load.py``'s body, with users of this run only (so its trolls get strikes, not earlier bans)."""
     return make_body(nonce, worker, n, rng).replace(b'"user_id": "user-', f'"user_id": "{nonce}-user-'.encode())
 
 
@@ -241,32 +156,10 @@ async def _open_loop(port: int, key: str, rate: float, seconds: float, nonce: st
 
 async def closed_loop(port: int, key: str, connections: int, seconds: float, nonce: str) -> Result:
     """Return what ``connections`` connections saw, each sending its next request as soon as the last was answered
-    (latency from the request's start)."""
-    result = Result(0, seconds)
-    loop = asyncio.get_running_loop()
-    stop = loop.time() + seconds
-
-    async def worker(w: int) -> None:
-        client = Client(port, key, result)
-        rng = random.Random(f"{nonce}-{w}")
-        n = 0
-        while loop.time() < stop:
-            body = body_for(nonce, w, n, rng)
-            started = loop.time()
-            try:
-                status, _ = await asyncio.wait_for(client.send(body), 10.0)
-            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as error:
-                result.errors[type(error).__name__] += 1
-                continue
-            result.latencies[status].append((loop.time() - started) * 1000)
-            result.sent += 1
-            n += 1
-        client.close()
-
-    started = time.monotonic()
-    await asyncio.gather(*(worker(w) for w in range(connections)))
-    result.seconds = time.monotonic() - started
-    return result
+    (latency from the request's start): ``harness.closed_loop`` with this benchmark's bodies."""
+    return await harness.closed_loop(
+        port, key, connections, seconds, nonce, lambda w, n, rng: body_for(nonce, w, n, rng)
+    )
 
 
 def sequential(port: int, key: str, count: int, nonce: str, burners: int) -> Result:
@@ -426,12 +319,15 @@ def row(label: str, r: Result) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the overloaded run (default 60)")
     parser.add_argument("--factor", type=float, default=2.0, help="offered load as a multiple of C (default 2)")
     parser.add_argument("--connections", type=int, default=8, help="connections of the warm-up (default 8)")
     parser.add_argument("--closed", type=int, default=16, help="connections of the closed-loop run (default 16)")
     parser.add_argument("--closed-seconds", type=float, default=30.0, help="length of the closed-loop run (default 30)")
+    parser.add_argument("--warmup-seconds", type=float, default=5.0, help="length of the warm-up (default 5)")
+    parser.add_argument("--half-seconds", type=float, default=30.0, help="length of the run at 0.5 x C (default 30)")
+    parser.add_argument("--probe-seconds", type=float, default=20.0, help="length of the capacity run (default 20)")
     parser.add_argument("--sequential", type=int, default=1000, help="requests of the sequential run (default 1000)")
     parser.add_argument("--burners", type=int, default=1, help="CPU-bound processes per core in the sequential run (1)")
     parser.add_argument("--probe-rate", type=float, default=1500.0, help="arrivals a second of the capacity run (1500)")
@@ -440,29 +336,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-wait-ms", type=float, help="MODERATION_MAX_WAIT_MS for the server (default: its default)")
     parser.add_argument("--redis-url", help="a Redis for the server (default: its embedded one, with its AOF)")
     parser.add_argument("--server-root", type=Path, default=ROOT, help="run the server from this checkout (default: this one)")
-    parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
     parser.add_argument("--slow-log", type=Path, help=f"write the overloaded run's answers slower than {SLOW_MS:g} ms here")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="overload-", dir="/tmp"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_") and k not in ("REDIS_URL",)}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    env["MODERATION_DATA_DIR"] = str(tmp / "data")
+    env = harness.service_env(tmp / "data")
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
     if args.max_queued is not None:
         env["MODERATION_MAX_QUEUED"] = str(args.max_queued)
     if args.max_wait_ms is not None:
         env["MODERATION_MAX_WAIT_MS"] = str(args.max_wait_ms)
-    port = free_port()
+    cores = len(os.sched_getaffinity(0))
     # The server runs at a lower priority (nice 10) than this generator: on a machine with as few cores as this one,
     # a starved generator would send late and read late, and its own delay would count as the server's (clients
     # are on other machines in production). With nice 5 instead, 0.3% of refusals still took over 20 ms.
-    command = ["nice", "-n", str(NICE), sys.executable, "-m", "cli", "serve", "--bind", f"{HOST}:{port}"]
-    server = Proc("moderation serve", command, env, tmp / "serve.log", cwd=args.server_root.resolve())
-    cores = len(os.sched_getaffinity(0))
-    try:
-        wait_ready(server, f"http://{HOST}:{port}/readyz")
+    with harness.serving(env, tmp / "serve.log", nice=NICE, root=args.server_root.resolve()) as (_, port):
         from service.redis_server import RedisServer
         from service.store import Store, connect
 
@@ -471,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         nonce = f"{time.time():.0f}"
         generator_realtime = realtime(GENERATOR_PRIORITY)
         print("warming up ...", file=sys.stderr)
-        asyncio.run(closed_loop(port, key, args.connections, 5.0, nonce + "w"))
+        asyncio.run(closed_loop(port, key, args.connections, args.warmup_seconds, nonce + "w"))
         print("sequential, every core busy ...", file=sys.stderr)
         alone = sequential(port, key, args.sequential, nonce + "s", args.burners * cores)
         progress("sequential", alone)
@@ -483,13 +372,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.capacity:
             capacity = args.capacity
         else:  # what it serves while offered far more than that (paying for its refusals), as the targets were set
-            probe = asyncio.run(open_loop(port, key, args.probe_rate, 20.0, nonce + "c"))
+            probe = asyncio.run(open_loop(port, key, args.probe_rate, args.probe_seconds, nonce + "c"))
             probe_rate = probe.count(200) / probe.seconds
             capacity = probe_rate
         print(f"capacity C = {capacity:,.0f} requests/s", file=sys.stderr)
         pauses = PauseProbe(tmp)
         try:
-            half = asyncio.run(open_loop(port, key, capacity * 0.5, 30.0, nonce + "h"))
+            half = asyncio.run(open_loop(port, key, capacity * 0.5, args.half_seconds, nonce + "h"))
             progress("0.5 x C", half)
             over = asyncio.run(open_loop(port, key, capacity * args.factor, args.seconds, nonce + "o"))
             progress("over", over)
@@ -500,8 +389,6 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(1.0)
         found = check_store(redis_url, over)
         found_half = check_store(redis_url, half)
-    finally:
-        server.stop()
     ok = (200,)
     refused = (429, 503)
 
@@ -531,16 +418,15 @@ def main(argv: list[str] | None = None) -> int:
             "## Overload: load shedding",
             "",
             (
-                f"Command: `.venv/bin/python benchmarks/overload.py --seconds {args.seconds:g} --factor {args.factor:g}`{code}"
-                f" ({time.strftime('%Y-%m-%d %H:%M')}; {report.cpu_model()}, {os.cpu_count()} cores;"
-                f" Python {platform.python_version()})."
+                f"Command: `.venv/bin/python -m benchmarks.overload --seconds {args.seconds:g} --factor {args.factor:g}`{code}"
+                f" ({time.strftime('%Y-%m-%d %H:%M')}; {harness.machine()})."
             ),
             "",
             (
                 "`moderation serve` (nice 10) with its defaults (workers: one per core, 2 threads each, load shedding"
                 " as `MODERATION_MAX_QUEUED`, `MODERATION_MAX_WAIT_MS` and `MODERATION_SHED_INTERVAL_MS` default to)"
                 + (" and the Redis at `--redis-url`" if args.redis_url else " and its embedded Redis (AOF on)")
-                + "; `POST /v1/comments` with `benchmarks/http.py`'s comments. The generator"
+                + "; `POST /v1/comments` with `benchmarks/http_load.py`'s comments. The generator"
                 " (one process on the same cores, "
                 + (f"at real-time priority {GENERATOR_PRIORITY}" if generator_realtime else "at normal priority")
                 + ", so the server cannot keep it from a core: clients are on other machines in production)."
@@ -566,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             (
                 f"Capacity C: **{capacity:,.0f} requests/s** answered 200"
-                + (f", what it serves while offered {args.probe_rate:,.0f} a second for 20 s" if probe_rate else " (given)")
+                + (f", what it serves while offered {args.probe_rate:,.0f} a second for {args.probe_seconds:g} s" if probe_rate else " (given)")
                 + " (the definition the targets were set with; it pays for the refusals of that run). Without"
                 f" refusals, kept busy by the {args.closed} closed-loop connections, it served **{closed_rate:,.0f} a"
                 f" second**. Goodput at {args.factor:g} x C: **{goodput:,.0f} a second, {goodput / capacity:.2f} x C,"
@@ -578,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
                 " refused p50 / p99 / max (ms) | refused within 20 ms | other errors | connections opened | answered |"
             ),
             "|---|---|---|---|---|---|---|---|---|---|---|",
-            row("0.5 x C, 30 s", half),
+            row(f"0.5 x C, {args.half_seconds:g} s", half),
             row(f"{args.factor:g} x C, {args.seconds:g} s", over),
             "",
             "Checked in Redis afterwards (the overloaded run): "
@@ -590,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             *(f"| {k} | {'yes' if v else '**no**'} |" for k, v in verdicts.items()),
         ]
     )
-    report.publish(ROOT / "docs" / "BENCHMARKS.md", *SECTION, section, write=not args.no_write)
+    harness.publish(args, SECTION, section)
     return 0
 
 

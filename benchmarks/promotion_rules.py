@@ -16,13 +16,14 @@ The rules only; the model, which learns from the rule hits, is measured by
 whoever retrains it. No comment text is printed unless ``--show N`` asks for
 the false positives on the terminal (never into a file).
 
-    .venv/bin/python benchmarks/promotion_rules.py [--before REV] [--data DIR] [--out docs/BENCHMARKS.md] [--show N]
+    .venv/bin/python -m benchmarks.promotion_rules [--before REV] [--data DIR] [--out docs/BENCHMARKS.md] [--show N] [--sample N]
 
 ``--before`` is a git revision (default ``HEAD``): its rule lists *and* its rules
 engine (``classifier/*.py``, run from a temporary copy), so changes to how rules
 match count too; "after" is the working tree. Both use the working tree's shipped
 model file for the normaliser. With ``--out`` the table replaces the text between
-``<!-- promotion-rules:start -->`` and ``<!-- promotion-rules:end -->``.
+``<!-- promotion-rules:start -->`` and ``<!-- promotion-rules:end -->``. ``--sample N``
+takes at most N comments of each kind per corpus (a smoke run).
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# benchmarks/classifier.py would shadow the classifier package
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+from benchmarks import harness
+from benchmarks.harness import ROOT
+
 MODEL = ROOT / "classifier" / "models" / "default.model"
-START, END = "<!-- promotion-rules:start -->", "<!-- promotion-rules:end -->"
+SECTION = "promotion-rules"
 
 
 def checkout(revision: str, folder: Path) -> Path:
@@ -57,19 +58,24 @@ def checkout(revision: str, folder: Path) -> Path:
     return folder
 
 
-def measure(engine: Path, data: Path) -> dict:
-    """Run ``--engine`` in a fresh interpreter with ``engine``'s classifier package; return its per-comment flags."""
+def measure(engine: Path, data: Path, sample: int | None) -> dict:
+    """Run ``--engine`` in a fresh interpreter with ``engine``'s classifier package; return its per-comment flags.
+
+    The interpreter runs in ``engine`` (first on its path, so its ``classifier`` package is the one imported), this
+    project's root next (for ``benchmarks`` and ``training``)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(engine), str(ROOT)]))
+    command = [sys.executable, "-m", "benchmarks.promotion_rules", "--engine", str(engine), "--data", str(data)]
     out = subprocess.run(
-        [sys.executable, __file__, "--engine", str(engine), "--data", str(data)], env=env, capture_output=True, text=True
+        [*command, *(["--sample", str(sample)] if sample else [])], cwd=engine, env=env, capture_output=True, text=True, check=False
     )
     if out.returncode:
         raise SystemExit(out.stderr)
     return json.loads(out.stdout)
 
 
-def corpora(data: Path) -> list[tuple[str, list[str], list[str]]]:
-    """Return (name, positives, negatives) per corpus; a corpus without spam has no positives."""
+def corpora(data: Path, sample: int | None = None) -> list[tuple[str, list[str], list[str]]]:
+    """Return (name, positives, negatives) per corpus, at most ``sample`` of each; a corpus without spam has no
+    positives."""
     from training.datasets import load_sms, load_ucc, load_youtube
 
     youtube = [e for path in sorted((data / "youtube-spam").glob("*.csv")) for e in load_youtube(path)]
@@ -77,15 +83,16 @@ def corpora(data: Path) -> list[tuple[str, list[str], list[str]]]:
     ucc = [e for e in load_ucc(data / "ucc" / "val.csv") if e.label("promotion") == 0]
     with open(data / "jigsaw-wikipedia" / "jigsaw_subsets.csv", encoding="utf-8", newline="") as f:
         wiki = [row["comment_text"] for row in csv.DictReader(f) if row["is_bad"].strip() == "False"]
-    return [
+    found = [
         ("youtube-spam", [e.text for e in youtube if e.label("promotion")], [e.text for e in youtube if not e.label("promotion")]),
         ("sms-spam", [e.text for e in sms if e.label("promotion")], [e.text for e in sms if not e.label("promotion")]),
         ("ucc healthy (news)", [], [e.text for e in ucc]),
         ("jigsaw-wikipedia, not bad", [], wiki),
     ]
+    return [(name, positives[:sample], negatives[:sample]) for name, positives, negatives in found]
 
 
-def engine_flags(data: Path) -> dict:
+def engine_flags(data: Path, sample: int | None) -> dict:
     """In the ``--engine`` interpreter: per corpus, (any promotion hit, a block hit) per comment, and which negatives
     have a link (the normaliser's entities)."""
     from classifier import artifact
@@ -94,7 +101,7 @@ def engine_flags(data: Path) -> dict:
     normalizer = artifact.load(MODEL).pipeline.named_steps["normalize"].normalizer
     rules = RuleSet.load()
     out = {"fingerprint": rules.fingerprint, "corpora": []}
-    for name, positives, negatives in corpora(data):
+    for name, positives, negatives in corpora(data, sample):
         flagged = {}
         for kind, texts in (("pos", positives), ("neg", negatives)):
             rows = []
@@ -114,25 +121,24 @@ def share(flagged: Iterable[bool], n: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__, out=None)
     parser.add_argument("--before", default="HEAD", help="git revision of the 'before' lists and engine (default HEAD)")
     parser.add_argument("--data", type=Path)
-    parser.add_argument("--out", type=Path, help="write the table into this file between the markers")
     parser.add_argument("--show", type=int, default=0, help="print up to N false positives of 'after' (terminal only)")
+    parser.add_argument("--sample", type=int, help="at most N comments of each kind per corpus (default: all)")
     parser.add_argument("--engine", type=Path, help=argparse.SUPPRESS)  # internal: measure with this classifier package
     args = parser.parse_args(argv)
     if args.engine:
-        json.dump(engine_flags(args.data), sys.stdout)
+        json.dump(engine_flags(args.data, args.sample), sys.stdout)
         return 0
-    sys.path.insert(0, str(ROOT))
     from training.datasets import default_data_dir
 
     data = args.data or default_data_dir()
     if data is None or not data.is_dir():
         parser.error("no datasets folder: give --data")
     with tempfile.TemporaryDirectory() as tmp:
-        before = measure(checkout(args.before, Path(tmp)), data)
-    after = measure(ROOT, data)
+        before = measure(checkout(args.before, Path(tmp)), data, args.sample)
+    after = measure(ROOT, data, args.sample)
     rows = []
     for b, a in zip(before["corpora"], after["corpora"]):
         linked = [i for i, row in enumerate(a["neg"]) if row[2]]
@@ -144,23 +150,15 @@ def main(argv: list[str] | None = None) -> int:
             row += [share((neg[i][0] for i in linked), len(linked))]
             rows.append(row)
     if args.show:
-        for c in corpora(data):
+        for c in corpora(data, args.sample):
             run = next(r for r in after["corpora"] if r["name"] == c[0])
             for text in [t for t, r in zip(c[2], run["neg"]) if r[0]][: args.show]:
                 print(f"  FP {c[0]}: {text[:160]!r}", file=sys.stderr)
     head = ["corpus", "lists", "spam flagged", "spam blocked", "not spam flagged", "not spam blocked", "not spam with a link, flagged"]
     table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     table += ["| " + " | ".join(r) + " |" for r in rows]
-    text = "\n".join(table)
     print(f"before: {args.before} (rules {before['fingerprint']}), after: working tree (rules {after['fingerprint']})")
-    print(text)
-    if args.out:
-        doc = args.out.read_text(encoding="utf-8")
-        if START not in doc or END not in doc:
-            parser.error(f"{args.out} has no {START} ... {END} markers")
-        head_part, rest = doc.split(START, 1)
-        _, tail = rest.split(END, 1)
-        args.out.write_text(f"{head_part}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+    harness.publish(args, SECTION, "\n".join(table))
     return 0
 
 

@@ -11,7 +11,7 @@ One run, with the shipped model active in a temporary model directory:
    peak resident memory, and its report: which comparisons ran on how many rows, the decision;
 3. the rollback command the report ends with, run as printed (it must make the shipped model active again).
 
-    .venv/bin/python benchmarks/retrain.py [--data DIR] [--decisions 240] [--no-write]
+    .venv/bin/python -m benchmarks.retrain [--data DIR] [--decisions 240] [--no-write]
 
 Results are printed and written into docs/BENCHMARKS.md between ``<!-- retrain:start -->`` and
 ``<!-- retrain:end -->``. No dataset row is written anywhere: the decisions are made up here.
@@ -19,29 +19,23 @@ Results are printed and written into docs/BENCHMARKS.md between ``<!-- retrain:s
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# benchmarks/http.py would shadow the standard library's ``http`` package: put the project root first instead.
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-
-import argparse
 import json
 import os
-import platform
 import re
 import resource
 import shlex
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
-from benchmarks import report
+from benchmarks import harness
+from benchmarks.harness import ROOT, cli_command
 from classifier import artifact
 
-START, END = "<!-- retrain:start -->", "<!-- retrain:end -->"
+SECTION = "retrain"
 WORD = "zorblaxian"  # in no dataset: only the moderators' decisions can teach it
 SUBJECTS = ["the council", "this article", "the new stadium", "the mayor's plan", "the bus service", "our school"]
 ENDINGS = ["", " honestly", " as usual", " again", " today", " and everyone knows it"]
@@ -70,14 +64,9 @@ def decisions(count: int) -> list[dict]:
     return rows
 
 
-def cli_command() -> list[str]:
-    script = Path(sys.executable).with_name("moderation")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
-
-
 def environment() -> dict[str, str]:
     """This process's environment without the service's settings (a local model registry, no Redis)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_") and k != "REDIS_URL"}
+    return harness.service_env()
 
 
 def state(models: Path) -> tuple:
@@ -127,12 +116,10 @@ def steps(stderr: str, total: float) -> list[tuple[str, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets)")
     parser.add_argument("--decisions", type=int, default=240, help="made-up decisions (default 240)")
     parser.add_argument("--date", default=datetime.now(UTC).strftime("%Y-%m-%d"), help="date written (default: today)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
-    parser.add_argument("--no-write", action="store_true", help="print the section only")
     args = parser.parse_args(argv)
     data = args.data or ROOT.parent / "shared" / "datasets"
     if not data.is_dir():
@@ -176,20 +163,21 @@ def main(argv: list[str] | None = None) -> int:
 
     c, a = result["candidate"], result["active"]
     held = result["labels"]["held_out"]
-    f = lambda x: "-" if x is None else f"{x:.4f}"  # noqa: E731
+    f = lambda x: "-" if x is None else f"{x:.4f}"
     table = [
         "| | candidate | active (shipped) |",
         "|---|---|---|",
         f"| version | {c['version']} | {a['version']} |",
-        f"| validation PR AUC (mean over categories, {result['validation_rows']:,} rows) | "
-        f"{f(c['validation_pr_auc'])} | {f(a['validation_pr_auc'])} |",
-        f"| agreement with the {held} newest decisions (held out) | "
-        f"{f(c['decision_agreement'])} | {f(a['decision_agreement'])} |",
+        (
+            f"| validation PR AUC (mean over categories, {result['validation_rows']:,} rows) | "
+            f"{f(c['validation_pr_auc'])} | {f(a['validation_pr_auc'])} |"
+        ),
+        f"| agreement with the {held} newest decisions (held out) | {f(c['decision_agreement'])} | {f(a['decision_agreement'])} |",
     ]
     for cat in sorted(set(c["decision_roc_auc"]) | set(a["decision_roc_auc"])):
         table.append(f"| held-out ROC AUC, {cat} | {f(c['decision_roc_auc'].get(cat))} | {f(a['decision_roc_auc'].get(cat))} |")
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in steps(done.stderr, wall) if seconds >= 0.05)
-    machine = f"{report.cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}"
+    machine = harness.machine()
     tail = output[next((i for i, line in enumerate(output) if line.startswith("data:")), 0) :]
     refused = [
         f"- {r['name']}: exit {r['exit']} in {r['seconds']:.1f} s, nothing trained, the model directory unchanged "
@@ -208,16 +196,20 @@ def main(argv: list[str] | None = None) -> int:
         [
             "## Retrain with moderator labels",
             "",
-            f"Command: `.venv/bin/python benchmarks/retrain.py` ({args.date}; {machine}): in a temporary model directory "
-            f"whose active version is the shipped model, `moderation retrain --data ../shared/datasets --labels "
-            f"labels.jsonl`, with {args.decisions} made-up decisions ({args.decisions // 2} rejections, as abuse, of "
-            f"comments with a word no dataset has, {args.decisions // 2} approvals of ordinary comments).",
+            (
+                f"Command: `.venv/bin/python -m benchmarks.retrain` ({args.date}; {machine}): in a temporary model directory "
+                f"whose active version is the shipped model, `moderation retrain --data ../shared/datasets --labels "
+                f"labels.jsonl`, with {args.decisions} made-up decisions ({args.decisions // 2} rejections, as abuse, of "
+                f"comments with a word no dataset has, {args.decisions // 2} approvals of ordinary comments)."
+            ),
             "",
             *table,
             "",
-            f"Exit {done.returncode}, **{result['decision']}**: {result['why']}. Wall time {wall:.0f} s ({timing}); "
-            f"peak resident memory {peak_gb:.1f} GB. The machine's 1-minute load average was {load_before:.1f} before the "
-            f"retrain and {load_after:.1f} after it (other processes shared the {os.cpu_count()} cores).",
+            (
+                f"Exit {done.returncode}, **{result['decision']}**: {result['why']}. Wall time {wall:.0f} s ({timing}); "
+                f"peak resident memory {peak_gb:.1f} GB. The machine's 1-minute load average was {load_before:.1f} before "
+                f"the retrain and {load_after:.1f} after it (other processes shared the {os.cpu_count()} cores)."
+            ),
             "",
             "What it printed after the table (paths shortened):",
             "",
@@ -232,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             *refused,
         ]
     )
-    report.publish(args.out, START, END, section, write=not args.no_write)
+    harness.publish(args, SECTION, section)
     return 0 if all(r["ok"] for r in refusals) and (rolled_back is None or rolled_back[2] == shipped) else 1
 
 

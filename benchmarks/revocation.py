@@ -1,6 +1,6 @@
 """How soon a revoked API key stops working in another process that had it cached.
 
-    .venv/bin/python benchmarks/revocation.py [--trials 20] [--no-write]
+    .venv/bin/python -m benchmarks.revocation [--trials 20] [--no-write]
 
 Two apps (``create_app``) on one private redis-server stand for two processes
 (workers or instances): the key is checked on app B (so B caches it, for
@@ -13,33 +13,24 @@ check adds none to it. The result goes to its section of docs/BENCHMARKS.md.
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+from benchmarks import harness
 
-from benchmarks import report
-
-SECTION = ("<!-- revocation:start -->", "<!-- revocation:end -->")
+SECTION = "revocation"
 TEXT = "The council should publish the full traffic study before the vote."
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.pop("REDIS_URL", None)
     from service.store import connect
 
     delays = []
-    with report.two_apps("revoke-") as (redis_url, a, b):
+    with harness.two_apps("revoke-") as (redis_url, a, b):
         ca, cb = a.test_client(), b.test_client()
         store = a.extensions["moderation"].store
         admin = store.apikeys.create("bench", "admin", "admin", 0)[0]
@@ -67,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                 cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": TEXT}, headers=headers)
 
         started = time.monotonic()
-        commands = report.commands_during(client, submit)
+        commands = harness.commands_during(client, submit)
         elapsed = time.monotonic() - started
     polls = commands.get("hgetall", 0)
     delays.sort()
@@ -76,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             "## Key revocation across processes",
             "",
             (
-                f"Command: `.venv/bin/python benchmarks/revocation.py --trials {args.trials}` ({time.strftime('%Y-%m-%d')};"
-                f" {report.cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()})."
+                f"Command: `.venv/bin/python -m benchmarks.revocation --trials {args.trials}` ({time.strftime('%Y-%m-%d')};"
+                f" {harness.machine()})."
             ),
             "",
             (
@@ -104,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ]
     )
-    report.publish(ROOT / "docs" / "BENCHMARKS.md", *SECTION, section, write=not args.no_write)
+    harness.publish(args, SECTION, section)
     return 0
 
 

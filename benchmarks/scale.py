@@ -1,11 +1,11 @@
 """Capacity, measured and projected: throughput with one and two instances, Redis memory per comment and the rest.
 
-    .venv/bin/python benchmarks/scale.py [--seconds 15] [--comments 1000000] [--redis-server PATH] [--no-write]
+    .venv/bin/python -m benchmarks.scale [--seconds 15] [--comments 1000000] [--redis-server PATH] [--no-write]
 
 1. **Throughput.** ``moderation serve`` instances on a fresh Redis Cluster (3 x 2,
    ``service.redis_cluster``) or a single redis-server, each offered as much as
    it serves by a closed loop of 8 keep-alive connections per instance
-   (``benchmarks/overload.py``'s client, ``benchmarks/http.py``'s comments) for
+   (``benchmarks/overload.py``'s client, ``benchmarks/http_load.py``'s comments) for
    ``--seconds``. Counted: answers a second, and CPU seconds used by the
    instances' processes and by Redis per request (from /proc), the figure that
    carries over to other machines.
@@ -25,24 +25,19 @@ The result goes to its section of docs/SCALING.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-
-from benchmarks import report
+from benchmarks import harness
 from benchmarks.overload import closed_loop
 
-SECTION = ("<!-- scale:start -->", "<!-- scale:end -->")
+SECTION = "scale"
 SITE = "bench"
 TICKS = os.sysconf("SC_CLK_TCK")
 CLEAN = "The council should publish the full traffic study before the vote on the new bridge."
@@ -130,65 +125,62 @@ def throughput(kind: str, instances: int, workers: int, seconds: float) -> dict:
     }
 
 
-def memory() -> dict:
+def memory(comments: int = 5000) -> dict:
     """Bytes of Redis memory per comment in its review period, active user, queued comment, strike and decision (and
-    per entry of what a decision writes), through the app."""
+    per entry of what a decision writes), through the app: ``comments`` comments of 50 users, as many of one user
+    each, and 2/5 of that held for review and rejected; 1/5 of it decided."""
     from service import create_app
-    from service.redis_server import RedisServer
     from service.store import connect
     from service.store.keys import SiteKeys
 
-    with tempfile.TemporaryDirectory(prefix="scale-mem-", dir="/tmp") as folder:
-        server = RedisServer(folder, persist=False).start()
-        try:
-            app = create_app({"redis_url": server.url, "data_dir": folder, "change_poll_s": 0})
-            client = app.test_client()
-            store = app.extensions["moderation"].store
-            key = store.apikeys.create(SITE, "site", "memory", time.time())[0]
-            moderator = store.apikeys.create(SITE, "moderator", "memory", time.time())[0]
-            headers = {"Authorization": f"Bearer {key}"}
-            redis = connect(server.url, 5.0)
-            site = SiteKeys(SITE)
-            # every rejection a strike, no ban: strikes are counted alone
-            redis.set(site.policy, '{"ban_steps": [[1000, 60]]}')
+    with harness.private_redis("scale-mem-") as (url, folder):
+        app = create_app({"redis_url": url, "data_dir": folder, "change_poll_s": 0})
+        client = app.test_client()
+        store = app.extensions["moderation"].store
+        key = store.apikeys.create(SITE, "site", "memory", time.time())[0]
+        moderator = store.apikeys.create(SITE, "moderator", "memory", time.time())[0]
+        headers = {"Authorization": f"Bearer {key}"}
+        redis = connect(url, 5.0)
+        site = SiteKeys(SITE)
+        # every rejection a strike, no ban: strikes are counted alone
+        redis.set(site.policy, '{"ban_steps": [[1000, 60]]}')
 
-            def used() -> int:
-                return int(redis.info("memory")["used_memory"])
+        def used() -> int:
+            return int(redis.info("memory")["used_memory"])
 
-            def add(prefix: str, count: int, users: int, text: str) -> float:
-                before = used()
-                for n in range(count):
-                    body = {"id": f"{prefix}-{n}", "user_id": f"{prefix}-u{n % users}", "text": f"{text} ({n})"}
-                    answer = client.post("/v1/comments", json=body, headers=headers)
-                    assert answer.status_code == 200, answer.get_data()
-                return (used() - before) / count
-
-            add("warm", 200, 20, CLEAN)
-            per_comment_few_users = add("few", 5000, 50, CLEAN)
-            per_comment_own_user = add("many", 5000, 5000, CLEAN)
-            per_review = add("review", 2000, 50, REVIEW)
-            per_reject = add("reject", 2000, 50, ABUSIVE)
+        def add(prefix: str, count: int, users: int, text: str) -> float:
             before = used()
-            for n in range(1000):
-                answer = client.post(
-                    f"/v1/comments/review-{n}/decision",
-                    json={"decision": "reject" if n % 2 else "approve", "moderator": "mia"},
-                    headers={"Authorization": f"Bearer {moderator}"},
-                )
+            for n in range(count):
+                body = {"id": f"{prefix}-{n}", "user_id": f"{prefix}-u{n % users}", "text": f"{text} ({n})"}
+                answer = client.post("/v1/comments", json=body, headers=headers)
                 assert answer.status_code == 200, answer.get_data()
-            per_decision = (used() - before) / 1000
+            return (used() - before) / count
 
-            def each(key: str, count: int) -> float:
-                return (redis.memory_usage(key, samples=0) or 0) / max(count, 1)
+        add("warm", 200, 20, CLEAN)
+        held, decided = comments * 2 // 5, comments // 5
+        per_comment_few_users = add("few", comments, 50, CLEAN)
+        per_comment_own_user = add("many", comments, comments, CLEAN)
+        per_review = add("review", held, 50, REVIEW)
+        per_reject = add("reject", held, 50, ABUSIVE)
+        before = used()
+        for n in range(decided):
+            answer = client.post(
+                f"/v1/comments/review-{n}/decision",
+                json={"decision": "reject" if n % 2 else "approve", "moderator": "mia"},
+                headers={"Authorization": f"Bearer {moderator}"},
+            )
+            assert answer.status_code == 200, answer.get_data()
+        per_decision = (used() - before) / decided
 
-            parts = {
-                "audit": each(site.audit, redis.xlen(site.audit)),
-                "label": each(site.labels, redis.hlen(site.labels)),
-                "event": each(site.events, redis.xlen(site.events)),
-                "hour": max((redis.memory_usage(k, samples=0) or 0) for k in redis.scan_iter(f"{site.tag}:stats:*")),
-            }
-        finally:
-            server.stop()
+        def each(key: str, count: int) -> float:
+            return (redis.memory_usage(key, samples=0) or 0) / max(count, 1)
+
+        parts = {
+            "audit": each(site.audit, redis.xlen(site.audit)),
+            "label": each(site.labels, redis.hlen(site.labels)),
+            "event": each(site.events, redis.xlen(site.events)),
+            "hour": max((redis.memory_usage(k, samples=0) or 0) for k in redis.scan_iter(f"{site.tag}:stats:*")),
+        }
     return {
         "comment": per_comment_few_users,
         "user": per_comment_own_user - per_comment_few_users,
@@ -421,11 +413,10 @@ def render(runs: list[dict], mem: dict, bulks: list[dict], args) -> str:
     return "\n".join(
         [
             (
-                f"Command: `.venv/bin/python benchmarks/scale.py --seconds {args.seconds:g} --comments {args.comments}"
+                f"Command: `.venv/bin/python -m benchmarks.scale --seconds {args.seconds:g} --comments {args.comments}"
                 + (f" --redis-server {args.redis_server}" if args.redis_server else "")
                 + f"` ({time.strftime('%Y-%m-%d')};"
-                f" {report.cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}; Redis, the"
-                " instances and the load generator share these cores)."
+                f" {harness.machine()}; Redis, the instances and the load generator share these cores)."
             ),
             "",
             "### Throughput",
@@ -459,14 +450,14 @@ def render(runs: list[dict], mem: dict, bulks: list[dict], args) -> str:
             *bulk_rows,
             "",
             (
-                "Through the app (`INFO memory` before and after, 5,000 comments of 50 users and so on; the embedded"
+                f"Through the app (`INFO memory` before and after, {args.app_comments:,} comments of 50 users and so on; the embedded"
                 " Redis): what else grows with traffic, and its bound."
             ),
             "",
             "| what | Redis memory each | kept |",
             "|---|---|---|",
             f"| a comment in its review period, through the app (both records and its share of its user's keys) | {mem['comment']:,.0f} B | 14 days, then the lasting record alone |",
-            f"| an active user (5,000 users with one comment each, less the comment) | {mem['user']:,.0f} B | until a retention after their last comment (a permanent ban stays) |",
+            f"| an active user ({args.app_comments:,} users with one comment each, less the comment) | {mem['user']:,.0f} B | until a retention after their last comment (a permanent ban stays) |",
             f"| a comment queued for review (on top of it being stored) | {mem['queued']:,.0f} B | until decided |",
             f"| a strike (a rejection, on top of the comment) | {mem['strike']:,.0f} B | the strike's term (30 days by default) |",
             f"| a decision, net (audit entry, label, event, history entry, less the queue item) | {mem['decision']:,.0f} B | |",
@@ -508,21 +499,27 @@ def render(runs: list[dict], mem: dict, bulks: list[dict], args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__, harness.SCALING)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--comments", type=int, default=1_000_000, help="comments of the bulk memory measurement")
     parser.add_argument("--redis-server", help="another redis-server binary to measure memory on (e.g. Redis 7)")
     parser.add_argument("--memory-only", action="store_true", help="skip the throughput runs (no write)")
+    parser.add_argument("--app-comments", type=int, default=5000, help="comments of the memory through the app (default 5000)")
+    parser.add_argument(
+        "--layouts",
+        default="single:1:2,cluster:1:1,cluster:2:1,cluster:1:2",
+        help="throughput runs, each REDIS:INSTANCES:WORKERS (REDIS single or cluster; default all four)",
+    )
     args = parser.parse_args(argv)
     os.environ.pop("REDIS_URL", None)
     runs = []
     if not args.memory_only:
-        for kind, instances, workers in (("single", 1, 2), ("cluster", 1, 1), ("cluster", 2, 1), ("cluster", 1, 2)):
-            result = throughput(kind, instances, workers, args.seconds)
+        for layout in args.layouts.split(","):
+            kind, instances, workers = layout.split(":")
+            result = throughput(kind, int(instances), int(workers), args.seconds)
             print(result, file=sys.stderr)
             runs.append(result)
-    mem = memory()
+    mem = memory(args.app_comments)
     print(mem, file=sys.stderr)
     bulks = [bulk_memory(args.comments)]
     print(bulks[-1], file=sys.stderr)
@@ -531,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         print(bulks[-1], file=sys.stderr)
     if args.memory_only:
         return 0
-    report.publish(ROOT / "docs" / "SCALING.md", *SECTION, render(runs, mem, bulks, args), write=not args.no_write)
+    harness.publish(args, SECTION, render(runs, mem, bulks, args))
     return 0
 
 

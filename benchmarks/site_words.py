@@ -1,9 +1,9 @@
 """A site's own word lists: what 20,000 entries cost per comment, how long they take to compile and to reach
 another process, and that the submit path makes no extra Redis call for them.
 
-    .venv/bin/python benchmarks/site_words.py [--entries 20000] [--rounds 5] [--trials 10] [--no-write]
+    .venv/bin/python -m benchmarks.site_words [--entries 20000] [--rounds 5] [--trials 10] [--no-write]
 
-1. **Per comment**: the shipped model assesses ``benchmarks/http.py``'s comments
+1. **Per comment**: the shipped model assesses ``benchmarks/http_load.py``'s comments
    (ordinary ones and abusive ones) without a site list and with one of
    ``--entries`` made-up entries (words, stems, phrases and domains; block,
    review and allow), alternating comment by comment; p50 of each and of the
@@ -19,22 +19,16 @@ The result goes to its section of docs/BENCHMARKS.md.
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import random
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+from benchmarks import harness
+from benchmarks.harness import percentile
+from benchmarks.http_load import BAD, ORDINARY
 
-from benchmarks import report
-from benchmarks.http import BAD, ORDINARY, percentile
-
-SECTION = ("<!-- site-words:start -->", "<!-- site-words:end -->")
+SECTION = "site-words"
 SITE = "bench"
 TROLL = "grimbleshank"
 
@@ -110,7 +104,7 @@ def propagation(entries: list[dict], trials: int) -> dict:
     from service.store import connect
 
     delays = []
-    with report.two_apps("site-words-") as (redis_url, a, b):
+    with harness.two_apps("site-words-") as (redis_url, a, b):
         ca, cb = a.test_client(), b.test_client()
         store = a.extensions["moderation"].store
         admin = {"Authorization": f"Bearer {store.apikeys.create(SITE, 'admin', 'admin', 0)[0]}"}
@@ -137,7 +131,7 @@ def propagation(entries: list[dict], trials: int) -> dict:
                 text = ORDINARY[n % len(ORDINARY)]
                 cb.post("/v1/comments", json={"id": f"c{n}", "user_id": f"u{n}", "text": text}, headers=site)
 
-        commands = report.commands_during(client, submit)
+        commands = harness.commands_during(client, submit)
     delays.sort()
     return {"delays": delays, "commands": commands, "poll_s": poll_s}
 
@@ -150,15 +144,14 @@ def render(args, cost: dict, spread: dict) -> str:
             "## Site word lists",
             "",
             (
-                f"Command: `.venv/bin/python benchmarks/site_words.py --entries {args.entries} --rounds {args.rounds}"
-                f" --trials {args.trials}` ({time.strftime('%Y-%m-%d')}; {report.cpu_model()}, {os.cpu_count()} cores;"
-                f" Python {platform.python_version()})."
+                f"Command: `.venv/bin/python -m benchmarks.site_words --entries {args.entries} --rounds {args.rounds}"
+                f" --trials {args.trials}` ({time.strftime('%Y-%m-%d')}; {harness.machine()})."
             ),
             "",
             (
                 f"{args.entries:,} made-up entries (80% words, 10% stems, 5% phrases, 5% domains; block, review and"
                 " allow), none of which the comments hold, as most of a real list is: the cost is that of looking."
-                f" The shipped model assessed `benchmarks/http.py`'s {len(ORDINARY) + len(BAD)} comments"
+                f" The shipped model assessed `benchmarks/http_load.py`'s {len(ORDINARY) + len(BAD)} comments"
                 f" {args.rounds} times each, without and with the list, alternating."
             ),
             "",
@@ -194,19 +187,17 @@ def render(args, cost: dict, spread: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--trials", type=int, default=10)
-    parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.pop("REDIS_URL", None)
     entries = made_up_entries(args.entries)
     cost = per_comment(entries, args.rounds)
     print(cost, file=sys.stderr)
     spread = propagation(entries, args.trials)
     print(spread, file=sys.stderr)
-    report.publish(ROOT / "docs" / "BENCHMARKS.md", *SECTION, render(args, cost, spread), write=not args.no_write)
+    harness.publish(args, SECTION, render(args, cost, spread))
     return 0
 
 

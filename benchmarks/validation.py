@@ -8,7 +8,7 @@ the text limit of the deployment (``max_text_chars``). Three bodies:
 
 * valid, every field (a 300-character comment, an ISO 8601 ``created_at``);
 * valid, the three required fields only;
-* invalid: six bad fields (empty id, a number for user_id, a list for text, a
+* invalid: six bad fields (empty id, null for user_id, a list for text, a
   control character in article_id, a 201-character author_name, a
   ``created_at`` that is not a time), all of which must be reported.
 
@@ -28,42 +28,31 @@ Each figure is the median of several runs of many calls, in microseconds per
 body, on one pinned core. msgspec comes from the ``bench`` extra; without it
 its row says n/a. Run from the project root:
 
-    .venv/bin/python benchmarks/validation.py           # 9 runs of 20,000 calls per body and candidate
-    .venv/bin/python benchmarks/validation.py --quick   # 3 runs of 2,000
+    .venv/bin/python -m benchmarks.validation           # 9 runs of 20,000 calls per body and candidate
+    .venv/bin/python -m benchmarks.validation --quick   # 3 runs of 2,000
 
 The results are printed and written into the output file (default
 docs/BENCHMARKS.md) between ``<!-- validation:start -->`` and
 ``<!-- validation:end -->``; the rest of that file is kept as it is.
 """
 
-import os
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-
-import argparse
 import math
-import platform
+import os
 import re
-import shlex
 import statistics
+import sys
 import timeit
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from typing import Annotated, Any
 
-import pydantic
-
-from benchmarks import report
+from benchmarks import harness
 from service.errors import ApiError, invalid
 from service.schemas import COMMENT, ID_MAX, TEXT_MAX, seconds
 from service.validation import field_errors, validate
 
-START, END = "<!-- validation:start -->", "<!-- validation:end -->"
+SECTION = "validation"
 LIMITS = {"text": TEXT_MAX}
 TEXT = (
     "The council should publish the full traffic study before the vote, not after it. Residents on Mill Road have"
@@ -83,7 +72,7 @@ BODIES = {
     "valid, required fields only": {"id": "c-20270115-000124", "user_id": "user-48213", "text": TEXT},
     "invalid, six bad fields": {
         "id": "",
-        "user_id": 7,
+        "user_id": None,  # was 7 until ids took integers (as their decimal strings): every candidate refuses null
         "text": ["x"],
         "article_id": "a\x00b",
         "author_name": "x" * 201,
@@ -340,23 +329,16 @@ def compare(what: str, ours: float, theirs: float, whose: str) -> str:
 
 def machine(cpu: int) -> str:
     """Return a one-line description of the machine and libraries."""
-    model = report.cpu_model()
-    try:
-        msgspec_version = metadata.version("msgspec")
-    except metadata.PackageNotFoundError:
-        msgspec_version = "not installed"
-    return (
-        f"{model}, {os.cpu_count()} CPUs (timings pinned to CPU {cpu}); Python {platform.python_version()}, "
-        f"pydantic {pydantic.VERSION} (pydantic-core {metadata.version('pydantic-core')}), msgspec {msgspec_version}"
-    )
+    return harness.machine(f"{os.cpu_count()} CPUs (timings pinned to CPU {cpu})", ("pydantic", "pydantic-core", "msgspec"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md", help="markdown file to update")
+    parser = harness.parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 runs of 2,000 calls")
+    parser.add_argument("--calls", type=int, help="calls per run (default 20,000; 2,000 with --quick)")
     args = parser.parse_args(argv)
     runs, calls = (3, 2_000) if args.quick else (9, 20_000)
+    calls = args.calls or calls
     cpu = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})
     load = os.getloadavg()
@@ -392,11 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     chosen = table["pydantic v2 (chosen)"]
     valid = "valid, every field"
     bad = "invalid, six bad fields"
-    command = [".venv/bin/python", "benchmarks/validation.py", *(argv if argv is not None else sys.argv[1:])]
     lines = [
         "## Request validation",
         "",
-        f"- Command: `{' '.join(shlex.quote(a) for a in command)}`",
+        f"- Command: `{harness.command_line('validation', argv)}`",
         f"- Date (UTC): {datetime.now(UTC).isoformat(timespec='seconds')}",
         f"- Machine: {machine(cpu)}; load average before: {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}",
         f"- Runs: the median of {runs} runs of {calls:,} calls per body and candidate, in µs per body",
@@ -446,9 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             " about a thousandth of the server's CPU per request (about 2 ms, see the HTTP service section): less than"
             " the fit is worth."
         )
-    section = "\n".join(lines)
-    print(section)
-    report.write_section(args.out, START, END, section)
+    harness.publish(args, SECTION, "\n".join(lines))
     return 0
 
 

