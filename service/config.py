@@ -71,8 +71,7 @@ class RateLimit:
         """Tell what is wrong with a rate limit's JSON form (null is none, and fine), each problem under ``path``."""
         if data is None:
             return []
-        from .schemas import RATE_LIMIT  # the schemas import this module
-        from .validation import field_errors
+        from .schemas import RATE_LIMIT, field_errors  # the schemas import this module
 
         return field_errors(data, RATE_LIMIT, prefix=path)
 
@@ -178,8 +177,7 @@ STATEMENT_TEXT_MAX = 1000
 def policy_problems(data: Mapping[str, Any]) -> list[dict]:
     """Tell everything wrong with (part of) a policy's JSON form: ``[{"field": path, "message": ...}]``, empty when
     it is fine. The form is ``service.schemas.PolicyInput``, validated as every request body is."""
-    from .schemas import POLICY  # the schemas import this module
-    from .validation import field_errors
+    from .schemas import POLICY, field_errors  # the schemas import this module
 
     problems = field_errors(data, POLICY)
     return sorted(problems, key=lambda p: p["field"].split(".")[0].split("[")[0] in POLICY_KEYS)  # unknown keys first

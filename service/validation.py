@@ -5,6 +5,9 @@ the pydantic validator made from one and answers its errors in the service's
 words (``{"field", "message"}`` per bad field, in pydantic's order): each
 message comes from the error's pydantic type and context (``MESSAGES``), or
 from the ``Words`` declared beside the field where it words an error its own way.
+Those words are made in ``service.schemas.kinds`` (``field_errors``, with no
+web framework: the actions and the settings check values with them too); this
+module adds the request: its JSON body, its query arguments, the 422.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pydantic import ValidationError
 
 from . import codec
 from .errors import ApiError, invalid
-from .schemas import FIELD_ERROR, NO_WORDS, TIME_MAX, Schema, Words, words_at
+from .schemas import MESSAGES, TIME_MAX, Schema, field_errors, fields_of, messages
 
 __all__ = ["MESSAGES", "TIME_MAX", "Schema", "field_errors", "json_body", "messages", "query_choice", "query_int", "validate"]
 
@@ -46,85 +49,7 @@ def validate(body: Any, schema: Schema, limits: Mapping[str, int] | None = None)
     try:
         return schema.adapter.validate_python(body, strict=schema.strict, context=limits)
     except ValidationError as error:
-        raise invalid(_fields(error, schema)) from None
-
-
-def field_errors(body: Any, schema: Schema, limits: Mapping[str, int] | None = None, prefix: str = "") -> list[dict]:
-    """Return the ``{"field", "message"}`` of every bad field of ``body`` (empty: valid); ``prefix``: the path of
-    ``body`` in what holds it (``rate_limit``), put before each field's name."""
-    try:
-        schema.adapter.validate_python(body, strict=schema.strict, context=limits)
-    except ValidationError as error:
-        return _fields(error, schema, prefix)
-    return []
-
-
-#: The service's words for pydantic's error types, ``{name}`` taking the error's context (and the field's ``Words``).
-MESSAGES = {
-    "missing": "is required",
-    "null": "must not be null",
-    "string_type": "must be a string",
-    "string_unicode": "must not contain unpaired surrogates",
-    "string_too_long": "must be at most {max_length} characters",
-    "int_type": "must be an integer",
-    "bool_type": "must be true or false",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "list_type": "must be a list",
-    "too_long": "must have at most {max_length} items",
-    "literal_error": "must be one of {choices}",
-    "dict_type": "must be an object",
-    "extra_forbidden": "is not a field of this request",
-}
-#: What a body that is no object is told, unless its shape words it otherwise.
-_BODY = Words({"*": "must be a JSON object"})
-_NAME = re.compile(r"\{(\w+)\}")
-
-
-def _fields(error: ValidationError, schema: Schema, prefix: str = "") -> list[dict]:
-    """Return pydantic's errors as the service's: the field (``name``, ``name[index]``, ``name.key``) and its message."""
-    out = []
-    for found in error.errors(include_url=False):
-        location = found["loc"]
-        name = prefix
-        for part in location:
-            name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
-        words = words_at(schema.shape, location)
-        if not location:  # the body itself, in its shape's words if it has some
-            name, words = name or "(body)", words if words is not NO_WORDS else _BODY
-        out.extend({"field": name, "message": message} for message in messages(found, words))
-    return out
-
-
-def messages(found: Mapping[str, Any], words: Words = NO_WORDS) -> list[str]:
-    """Return what to answer for one of pydantic's errors, in the words of its field (``words``) or else the service's
-    (``MESSAGES``). A null is told "must not be null" (but as an unknown field); a check of the service's own
-    (``FIELD_ERROR``) says its message; a choice given something else than a string is told to be a string."""
-    kind, value = found["type"], found.get("input")
-    context = {**words.ctx, **found.get("ctx", {})}
-    if kind == FIELD_ERROR:
-        return [found["msg"]]
-    if value is None and kind not in ("missing", "extra_forbidden"):
-        kind = "null"
-    elif kind == "literal_error" and not isinstance(value, str):
-        kind = "string_type"
-    elif kind == "string_unicode":
-        # pydantic-core refuses a string with an unpaired surrogate before measuring it: a string too long is told
-        # so first, as any other; a choice is told its choices too.
-        most = context.get("max_length")
-        if most is not None and isinstance(value, str) and len(value) > most:
-            return [_worded("string_too_long", words, context, found)]
-        out = [_worded(kind, words, context, found)]
-        if "choices" in context:
-            out.append(_worded("literal_error", words, context, found))
-        return out
-    return [_worded(kind, words, context, found)]
-
-
-def _worded(kind: str, words: Words, context: Mapping[str, Any], found: Mapping[str, Any]) -> str:
-    own = words.messages
-    template = own.get(kind) or (own.get("*") if kind != "missing" else None) or MESSAGES.get(kind) or found["msg"]
-    return _NAME.sub(lambda m: str(context[m.group(1)]) if m.group(1) in context else m.group(0), template)
+        raise invalid(fields_of(error, schema)) from None
 
 
 def query_choice(name: str, choices: tuple[str, ...], errors: list) -> str | None:

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 
 from classifier.site_rules import DEFAULT_CATEGORY, DOMAIN_CATEGORY, SEVERITIES, canonical, check, is_domain
 
-from ..schemas import WORD_ENTRY, WORDS_REMOVED
+from ..schemas import WORD_ENTRY, WORDS_REMOVED, field_errors
 from ..times import iso
-from ..validation import field_errors
 from .context import Services
 from .errors import Invalid
 
