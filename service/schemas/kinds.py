@@ -12,8 +12,9 @@ up to ``batch_max``; nested objects checked later) are small Python functions
 that raise pydantic's own error types with their context.
 
 The words answered for an error come from its pydantic type and context, in one
-table (``service.validation.MESSAGES``). A field that words an error its own way
-says so beside its declaration, with ``Words`` in its ``Annotated`` metadata.
+table (``MESSAGES``, below; ``service.validation`` answers them in a 422). A
+field that words an error its own way says so beside its declaration, with
+``Words`` in its ``Annotated`` metadata.
 No text field that is stored takes an unpaired surrogate (``"\\ud800"``, which
 JSON allows as an escape but is no character): each says so in a 422 naming it.
 Unknown fields of a request are ignored unless the shape forbids them; fields
@@ -80,7 +81,7 @@ class Words:
     ``messages``: a message per pydantic error type, ``{name}`` taking the error's context (``"*"``: every error but
     a missing field and the service's own checks); ``ctx``: more context (a field's ``max_length``, a choice's
     ``choices``); ``items``: the words of what the field holds (list items, object values) that declare none;
-    ``at``: those of one item or key. Messages not given are ``service.validation.MESSAGES``'s."""
+    ``at``: those of one item or key. Messages not given are ``MESSAGES``'s."""
 
     messages: Mapping[str, str] = field(default_factory=dict)
     ctx: Mapping[str, Any] = field(default_factory=dict)
