@@ -99,30 +99,37 @@ class Words:
 NO_WORDS = Words()
 
 
-def _unwrap(annotation: Any) -> tuple[Any, Words | None]:
-    """Return a type without its aliases, ``Required``, ``Annotated`` and ``| None``, and its ``Words`` (the outer
-    over the inner)."""
-    found = None
+def _peel(annotation: Any) -> tuple[Any, list[tuple], bool]:
+    """Return a type without its aliases, ``Required``, ``Annotated`` and ``| None``: the type left, the ``Annotated``
+    metadata met (outer first; nested ones are flattened, inner metadata first) and whether it takes null."""
+    levels, nullable = [], False
     while True:
         if isinstance(annotation, TypeAliasType):
             annotation = annotation.__value__
         elif get_origin(annotation) in (Required, NotRequired):
             annotation = get_args(annotation)[0]
         elif get_origin(annotation) is Annotated:
-            level = None  # nested Annotated are flattened, inner metadata first: a later Words is an outer one
-            for marker in annotation.__metadata__:
-                if isinstance(marker, Words):
-                    level = marker.over(level) if level else marker
-            if level:
-                found = found.over(level) if found else level
+            levels.append(annotation.__metadata__)
             annotation = annotation.__origin__
-        elif get_origin(annotation) in (Union, UnionType):
+        elif get_origin(annotation) in (Union, UnionType) and NoneType in get_args(annotation):
             others = [a for a in get_args(annotation) if a is not NoneType]
             if len(others) != 1:
-                return annotation, found
-            annotation = others[0]
+                return annotation, levels, nullable
+            nullable, annotation = True, others[0]
         else:
-            return annotation, found
+            return annotation, levels, nullable
+
+
+def _unwrap(annotation: Any) -> tuple[Any, Words | None]:
+    """Return a type without its aliases, ``Required``, ``Annotated`` and ``| None``, and its ``Words`` (the outer
+    over the inner)."""
+    core, levels, _ = _peel(annotation)
+    found = None
+    for markers in reversed(levels):  # from the innermost; in one level, a later Words is an outer one
+        for marker in markers:
+            if isinstance(marker, Words):
+                found = marker.over(found) if found else marker
+    return core, found
 
 
 @lru_cache(maxsize=256)
@@ -469,20 +476,8 @@ _CHECKED_BY = {"_text": "text", "_time": "time", "_object": "object", "_batch": 
 
 def summary(annotation: Any, required: bool = True) -> Summary:
     """Return what the validation of a field of type ``annotation`` checks (through aliases, ``Annotated``, ``| None``)."""
-    nullable, metadata = False, []
-    while True:
-        if isinstance(annotation, TypeAliasType):
-            annotation = annotation.__value__
-        elif get_origin(annotation) in (Required, NotRequired):
-            annotation = get_args(annotation)[0]
-        elif get_origin(annotation) is Annotated:
-            metadata += annotation.__metadata__
-            annotation = annotation.__origin__
-        elif get_origin(annotation) in (Union, UnionType) and NoneType in get_args(annotation):
-            nullable = True
-            annotation = next(a for a in get_args(annotation) if a is not NoneType)
-        else:
-            break
+    annotation, levels, nullable = _peel(annotation)
+    metadata = [marker for markers in levels for marker in markers]
     checked, max_length, pattern, items = None, None, None, None
     for found in metadata:
         if isinstance(found, StringConstraints):
