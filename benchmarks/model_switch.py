@@ -68,8 +68,8 @@ def call(port: int, method: str, path: str, body: dict | None = None, key: str |
 class Load:
     """Threads POSTing /v1/score; every answer recorded as (time, status, version, seconds)."""
 
-    def __init__(self, port: int, key: str, threads: int):
-        self.port, self.key = port, key
+    def __init__(self, port: int, key: str, threads: int, pause: float = 0.0):
+        self.port, self.key, self.pause = port, key, pause
         self.records: list[tuple[float, int, str | None, float]] = []
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -87,6 +87,8 @@ class Load:
                 status, version = 0, None
             with self.lock:
                 self.records.append((started, status, version, time.time() - started))
+            if self.pause:
+                self.stop.wait(self.pause)
 
     def __enter__(self):
         for t in self.threads:
@@ -135,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="the second version (default: train one, about a minute)")
     parser.add_argument("--settle", type=float, default=8.0, help="seconds of load after each switch")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load before the first switch (default 5)")
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds each load thread waits between requests (default 0)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="switch-bench-") as tmp:
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 capture_output=True,
                 text=True,
             ).stdout.strip()
-            with Load(port, key, args.threads) as load:
+            with Load(port, key, args.threads, args.pause) as load:
                 time.sleep(args.warmup)
                 forward = switch(load, [*cli, "model", *models, "publish", str(second)], pointer, old, new, args.settle)
                 back = switch(load, [*cli, "model", *models, "rollback", old], pointer, new, old, args.settle)

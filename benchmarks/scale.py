@@ -71,7 +71,7 @@ def tree_cpu(pids: list[int]) -> float:
     return total
 
 
-def throughput(kind: str, instances: int, workers: int, seconds: float) -> dict:
+def throughput(kind: str, instances: int, workers: int, seconds: float, warmup: float = 3.0) -> dict:
     """Answers a second and CPU per request for ``instances`` instances of ``workers`` workers on ``kind`` Redis."""
     from service.redis_cluster import LocalCluster
     from service.redis_server import RedisServer
@@ -100,7 +100,7 @@ def throughput(kind: str, instances: int, workers: int, seconds: float) -> dict:
                     results = await asyncio.gather(*(closed_loop(p, key, 8, seconds, f"{nonce}-{tag}-{p}") for p in ports))
                     return sum(r.count(200) / r.seconds for r in results)
 
-                asyncio.run(load(3.0, "warm"))
+                asyncio.run(load(warmup, "warm"))
                 pids = [i.process.pid for i in fleet]
                 server_before, redis_before = tree_cpu(pids), tree_cpu(redis_pids)
                 started = time.monotonic()
@@ -423,7 +423,7 @@ def render(runs: list[dict], mem: dict, bulks: list[dict], args) -> str:
             "",
             (
                 "`POST /v1/comments` from a closed loop of 8 keep-alive connections per instance for"
-                f" {args.seconds:g} s after a 3 s warm-up. CPU per request: the instances' processes and Redis's, from"
+                f" {args.seconds:g} s after a {args.warmup_seconds:g} s warm-up. CPU per request: the instances' processes and Redis's, from"
                 " /proc; `cores busy` is both together (the load generator's own CPU is not in it)."
             ),
             "",
@@ -504,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--comments", type=int, default=1_000_000, help="comments of the bulk memory measurement")
     parser.add_argument("--redis-server", help="another redis-server binary to measure memory on (e.g. Redis 7)")
     parser.add_argument("--memory-only", action="store_true", help="skip the throughput runs (no write)")
+    parser.add_argument("--warmup-seconds", type=float, default=3.0, help="warm-up of each throughput run (default 3)")
     parser.add_argument("--app-comments", type=int, default=5000, help="comments of the memory through the app (default 5000)")
     parser.add_argument(
         "--layouts",
@@ -516,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.memory_only:
         for layout in args.layouts.split(","):
             kind, instances, workers = layout.split(":")
-            result = throughput(kind, int(instances), int(workers), args.seconds)
+            result = throughput(kind, int(instances), int(workers), args.seconds, args.warmup_seconds)
             print(result, file=sys.stderr)
             runs.append(result)
     mem = memory(args.app_comments)

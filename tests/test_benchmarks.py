@@ -25,28 +25,32 @@ DATA = ROOT.parent / "shared" / "datasets"
 PARALLEL = 4
 TIMEOUT_S = 150
 
-#: name -> (arguments, what it needs), the longest first. Each runs a few seconds; the defaults are the real measurements.
+#: name -> (arguments, what it needs), the longest first. Each runs a few seconds (the sentence encoder off where a
+#: benchmark can do without it: it is most of the CPU); the defaults are the real measurements.
 RUNS: dict[str, tuple[list[str], set[str]]] = {
-    "model_switch": (["--warmup", "1", "--settle", "1", "--threads", "1", "--workers", "1"], set()),
-    "scale": (["--seconds", "1", "--comments", "2000", "--app-comments", "100", "--layouts", "single:1:1"], set()),
+    "model_switch": (["--warmup", "1", "--settle", "1", "--threads", "1", "--pause", "0.01", "--workers", "1"], set()),
+    "scale": (
+        ["--seconds", "0.5", "--warmup-seconds", "0.5", "--comments", "1000", "--app-comments", "100", "--layouts", "single:1:1"],
+        set(),
+    ),
     "default_path": (
-        ["--requests", "20", "--seconds", "1", "--news", "100", "--load-runs", "1", "--encoder", "uncertain"]
+        ["--requests", "20", "--seconds", "1", "--news", "100", "--load-runs", "1", "--encoder", "off"]
         + ["--set", "MODERATION_WORKERS=1"],
         {"datasets"},
     ),
-    "classifier": (["--quick", "--no-peers", "--runs", "1"], {"datasets"}),
+    "classifier": (["--quick", "--no-peers", "--runs", "1", "--encoder", "off"], {"datasets"}),
     "failover": (["--modes", "kill", "--waits", "0", "--seconds", "4", "--kill-at", "1", "--threads", "2"], set()),
-    "http_load": (["--duration", "1", "--warmup", "0.5", "--tool", "python", "--workers", "1"], set()),
+    "http_load": (["--duration", "0.5", "--warmup", "0.2", "--tool", "python", "--workers", "1"], set()),
     "overload": (
         ["--seconds", "1", "--closed-seconds", "1", "--warmup-seconds", "0.5", "--sequential", "10", "--capacity", "40"]
-        + ["--half-seconds", "1"],
+        + ["--half-seconds", "1", "--burners", "0"],
         set(),
     ),
-    "c3": (["--sample", "300"], {"datasets"}),
+    "c3": (["--sample", "100"], {"datasets"}),
     "revocation": (["--trials", "1"], set()),
     "site_words": (["--entries", "200", "--rounds", "1", "--trials", "1"], set()),
     "submit_path": (["--requests", "20", "--rounds", "1"], set()),
-    "evasion": (["--sample", "40"], {"datasets"}),
+    "evasion": (["--sample", "40", "--encoder", "off"], {"datasets"}),
     "events": (["--decisions", "5", "--backlog", "5", "--rounds", "3", "--comments", "6"], set()),
     "encoder_options": (["--count", "10", "--judged", "10"], {"datasets"}),
     "promotion_rules": (["--sample", "20"], {"datasets", "git"}),
