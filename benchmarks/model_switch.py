@@ -16,7 +16,7 @@ One run:
    old version (the slowest worker's switch), answers that were not 200,
    and latency percentiles before and during the switch.
 
-    .venv/bin/python -m benchmarks.model_switch [--workers 2] [--model FILE] [--no-write]
+    .venv/bin/python -m benchmarks.model_switch [--workers 2] [--model FILE] [--warmup 5] [--pause 0] [--no-write]
 
 Results are printed and written into docs/BENCHMARKS.md between
 ``<!-- switch:start -->`` and ``<!-- switch:end -->``.
