@@ -123,8 +123,9 @@ def load_seconds(env: dict, runs: int) -> float:
         "import time; from classifier.assessor import Assessor; t = time.perf_counter(); a = Assessor.load();"
         " a.assess('warm'); print(time.perf_counter() - t)"
     )
-    runs = [float(subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout) for _ in range(runs)]
-    return statistics.median(runs)
+    command = [sys.executable, "-c", code]
+    times = [float(subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout) for _ in range(runs)]
+    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -148,9 +148,7 @@ def splits(data_dir: Path | None = None) -> dict[str, list]:
 class Proc:
     """A child process in a process group of its own, stopped with everything it started."""
 
-    def __init__(
-        self, name: str, args: list[str], env: dict[str, str], log: Path, stdout: Path | None = None, cwd: Path = ROOT
-    ):
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path, stdout: Path | None = None, cwd: Path = ROOT):
         self.name, self.args, self.log = name, args, log
         self._log_file = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self._out_file = open(stdout, "wb") if stdout else None  # noqa: SIM115 - closed in stop()

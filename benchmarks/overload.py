@@ -452,7 +452,11 @@ def main(argv: list[str] | None = None) -> int:
             "",
             (
                 f"Capacity C: **{capacity:,.0f} requests/s** answered 200"
-                + (f", what it serves while offered {args.probe_rate:,.0f} a second for {args.probe_seconds:g} s" if probe_rate else " (given)")
+                + (
+                    f", what it serves while offered {args.probe_rate:,.0f} a second for {args.probe_seconds:g} s"
+                    if probe_rate
+                    else " (given)"
+                )
                 + " (the definition the targets were set with; it pays for the refusals of that run). Without"
                 f" refusals, kept busy by the {args.closed} closed-loop connections, it served **{closed_rate:,.0f} a"
                 f" second**. Goodput at {args.factor:g} x C: **{goodput:,.0f} a second, {goodput / capacity:.2f} x C,"

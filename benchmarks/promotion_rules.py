@@ -65,9 +65,9 @@ def measure(engine: Path, data: Path, sample: int | None) -> dict:
     project's root next (for ``benchmarks`` and ``training``)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(engine), str(ROOT)]))
     command = [sys.executable, "-m", "benchmarks.promotion_rules", "--engine", str(engine), "--data", str(data)]
-    out = subprocess.run(
-        [*command, *(["--sample", str(sample)] if sample else [])], cwd=engine, env=env, capture_output=True, text=True, check=False
-    )
+    if sample:
+        command += ["--sample", str(sample)]
+    out = subprocess.run(command, cwd=engine, env=env, capture_output=True, text=True, check=False)
     if out.returncode:
         raise SystemExit(out.stderr)
     return json.loads(out.stdout)

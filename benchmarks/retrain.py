@@ -172,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
             f"| validation PR AUC (mean over categories, {result['validation_rows']:,} rows) | "
             f"{f(c['validation_pr_auc'])} | {f(a['validation_pr_auc'])} |"
         ),
-        f"| agreement with the {held} newest decisions (held out) | {f(c['decision_agreement'])} | {f(a['decision_agreement'])} |",
+        (
+            f"| agreement with the {held} newest decisions (held out) | "
+            f"{f(c['decision_agreement'])} | {f(a['decision_agreement'])} |"
+        ),
     ]
     for cat in sorted(set(c["decision_roc_auc"]) | set(a["decision_roc_auc"])):
         table.append(f"| held-out ROC AUC, {cat} | {f(c['decision_roc_auc'].get(cat))} | {f(a['decision_roc_auc'].get(cat))} |")

@@ -423,8 +423,8 @@ def render(runs: list[dict], mem: dict, bulks: list[dict], args) -> str:
             "",
             (
                 "`POST /v1/comments` from a closed loop of 8 keep-alive connections per instance for"
-                f" {args.seconds:g} s after a {args.warmup_seconds:g} s warm-up. CPU per request: the instances' processes and Redis's, from"
-                " /proc; `cores busy` is both together (the load generator's own CPU is not in it)."
+                f" {args.seconds:g} s after a {args.warmup_seconds:g} s warm-up. CPU per request: the instances' processes"
+                " and Redis's, from /proc; `cores busy` is both together (the load generator's own CPU is not in it)."
             ),
             "",
             "| Redis | instances x workers | requests/s | service CPU ms per request | Redis CPU ms per request | cores busy | requests/s per busy core |",
