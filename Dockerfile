@@ -36,7 +36,7 @@ RUN pip install .
 # Fail the build rather than the container when the installed package is
 # incomplete: every subpackage and the Redis Lua scripts must be in the wheel,
 # not only in /src (run from / so that /src is not on sys.path).
-RUN cd / && python -c "import service.api.comments, service.store, cli.main, cli.serve, cli.models; \
+RUN cd / && python -c "import service.api.comments, service.store, cli.main, cli.serve, cli.registry; \
 from service.store import SCRIPTS_DIR; \
 assert sorted(SCRIPTS_DIR.glob('*.lua')), f'no Lua scripts in {SCRIPTS_DIR}'"
 

@@ -63,11 +63,11 @@ def made_up_entries(count: int, seed: int = 7) -> list[dict]:
 
 def per_comment(entries: list[dict], rounds: int) -> dict:
     from classifier.assessor import Assessor
-    from classifier.site_rules import SiteEntry, SiteRules
+    from classifier.site_words import SiteEntry, SiteWordLists
 
     assessor = Assessor.load()
     started = time.perf_counter()
-    rules = SiteRules(SiteEntry(e["pattern"], e["severity"], e.get("category", "")) for e in entries)
+    rules = SiteWordLists(SiteEntry(e["pattern"], e["severity"], e.get("category", "")) for e in entries)
     compiled = time.perf_counter() - started
     started = time.perf_counter()
     rules.normalizer_for(assessor.normalizer)
@@ -164,7 +164,7 @@ def render(args, cost: dict, spread: dict) -> str:
             f"| assess one comment, p99 | {cost['without_p99']:.3f} ms | {cost['with_p99']:.3f} ms | | |",
             "",
             (
-                f"Compiling the {args.entries:,} entries (`SiteRules`: one rule set looked up word by word, no regex per"
+                f"Compiling the {args.entries:,} entries (`SiteWordLists`: one rule set looked up word by word, no regex per"
                 f" entry until a comment reaches it) took {cost['compile_s'] * 1000:.0f} ms, and the site's normaliser"
                 f" {cost['normalizer_s'] * 1000:.0f} ms."
             ),

@@ -26,7 +26,7 @@ from .features import word_bounds
 from .model import FastScorer, rule_features
 from .normalize import Normalized
 from .rules import RuleSet
-from .site_rules import SiteRules
+from .site_words import SiteWordLists
 from .types import CATEGORIES, Assessment, Span
 from .verdicts import Thresholds, collapse_repeats, parse_thresholds, promotional, verdict_for
 
@@ -115,7 +115,7 @@ class Assessor:
         text: str,
         allowed_domains: Iterable[str] | None = None,
         thresholds: Mapping[str, Mapping[str, float]] | None = None,
-        site: SiteRules | None = None,
+        site: SiteWordLists | None = None,
     ) -> Assessment:
         """Assess one comment."""
         return self.assess_many([text], allowed_domains, thresholds, site)[0]
@@ -125,13 +125,13 @@ class Assessor:
         texts: list[str],
         allowed_domains: Iterable[str] | None = None,
         thresholds: Mapping[str, Mapping[str, float]] | None = None,
-        site: SiteRules | None = None,
+        site: SiteWordLists | None = None,
     ) -> list[Assessment]:
         """Assess comments in bulk (same results as ``assess`` one by one).
 
         ``thresholds`` overrides some of the model's (``{category: {"review": p, "reject": p}}``, either
         key may be left out): a site's own operating point. ``site``: the site's own word lists
-        (``classifier/site_rules.py``): the text is normalised so that their words are recovered too, their
+        (``classifier/site_words.py``): the text is normalised so that their words are recovered too, their
         allowed words and domains silence the packaged rules, and their hits count in the verdict (never in
         the model's features).
         """
@@ -140,10 +140,10 @@ class Assessor:
             site = None
         if site is not None:
             allowed = allowed | site.allowed_domains
-        limits = self.thresholds_for(thresholds)
+        cuts = self.thresholds_for(thresholds)
         out: list[Assessment] = []
         for start in range(0, len(texts), _BATCH):
-            out.extend(self._assess_batch(texts[start : start + _BATCH], allowed, limits, site))
+            out.extend(self._assess_batch(texts[start : start + _BATCH], allowed, cuts, site))
         return out
 
     def thresholds_for(self, overrides: Mapping[str, Mapping[str, float]] | None) -> Mapping[str, Thresholds]:
@@ -151,16 +151,16 @@ class Assessor:
         if not overrides:
             return self.thresholds
         merged = dict(self.thresholds)
-        for category, limits in overrides.items():
+        for category, cuts in overrides.items():
             own = merged[category]
-            review, reject = float(limits.get("review", own.review)), float(limits.get("reject", own.reject))
+            review, reject = float(cuts.get("review", own.review)), float(cuts.get("reject", own.reject))
             if review > reject:  # only one side overridden, past the model's other side: the site's side wins
-                review, reject = (review, review) if "review" in limits else (reject, reject)
+                review, reject = (review, review) if "review" in cuts else (reject, reject)
             merged[category] = Thresholds(review, reject)
         return merged
 
     def _assess_batch(
-        self, texts: list[str], allowed: frozenset[str], limits: Mapping[str, Thresholds], site: SiteRules | None = None
+        self, texts: list[str], allowed: frozenset[str], cuts: Mapping[str, Thresholds], site: SiteWordLists | None = None
     ) -> list[Assessment]:
         normalizer = self.normalizer if site is None else site.normalizer_for(self.normalizer)
         norms = [normalizer.normalize(t) for t in texts]
@@ -169,13 +169,13 @@ class Assessor:
         batch, probabilities = self._score(norms, hits)  # the packaged lists' hits only
         if site is not None:
             hits = [own + site.match(n, allowed) for own, n in zip(hits, norms)]
-        capped = self._capped(norms, hits, probabilities, limits, normalizer, allowed, allow)
+        capped = self._capped(norms, hits, probabilities, cuts, normalizer, allowed, allow)
         results = []
         for i, (norm, rule_hits) in enumerate(zip(norms, hits)):
             scores = {c: float(probabilities[i, k]) for k, c in enumerate(CATEGORIES)}
-            verdict, reasons = verdict_for(rule_hits, scores, limits, capped[i])
+            verdict, reasons = verdict_for(rule_hits, scores, cuts, capped[i])
             spans = [Span(h.start, h.end, h.category, h.source) for h in rule_hits]
-            flagged = [k for k, c in enumerate(CATEGORIES) if scores[c] >= limits[c].review]
+            flagged = [k for k, c in enumerate(CATEGORIES) if scores[c] >= cuts[c].review]
             if flagged:
                 bounds = word_bounds(norm.text)
                 for k in flagged:
@@ -202,7 +202,7 @@ class Assessor:
                 probabilities[rows] = self.second_stage.combine(batch.logits[rows], batch.probabilities[rows], embeddings)
         return batch, probabilities
 
-    def _capped(self, norms, hits, probabilities, limits, normalizer, allowed, allow) -> list[frozenset[str]]:
+    def _capped(self, norms, hits, probabilities, cuts, normalizer, allowed, allow) -> list[frozenset[str]]:
         """Return, per comment, the categories whose model score may hold it for review but not reject it.
 
         Nothing promotional in the text: ``promotion`` always, and ``abuse`` or ``attack`` where the model rejects
@@ -211,7 +211,7 @@ class Assessor:
         capped = [frozenset()] * len(norms)
         again: list[tuple[int, list[str], str]] = []
         for i, (norm, rule_hits) in enumerate(zip(norms, hits)):
-            rejecting = [c for k, c in enumerate(CATEGORIES) if probabilities[i, k] >= limits[c].reject]
+            rejecting = [c for k, c in enumerate(CATEGORIES) if probabilities[i, k] >= cuts[c].reject]
             if not rejecting or promotional(norm, rule_hits):
                 continue  # (a cap changes nothing where the model rejects nothing: most comments stop here)
             capped[i] = frozenset({"promotion"})
@@ -223,7 +223,7 @@ class Assessor:
             short = [normalizer.normalize(text) for _, _, text in again]
             _, scores = self._score(short, [self.rules.match(n, allowed, allow=allow) for n in short])
             for row, (i, rejected, _) in enumerate(again):
-                by_repetition = {c for c in rejected if scores[row, CATEGORIES.index(c)] < limits[c].reject}
+                by_repetition = {c for c in rejected if scores[row, CATEGORIES.index(c)] < cuts[c].reject}
                 capped[i] = capped[i] | by_repetition
         return capped
 

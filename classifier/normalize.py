@@ -593,7 +593,7 @@ class Lexicon:
         self, words: Iterable[str] = (), stems: Iterable[str] = (), allowed: Iterable[str] = (), allowed_stems: Iterable[str] = ()
     ) -> Lexicon:
         """Return this lexicon with more words and stems to recover and more allowed words and stems (a site's own
-        entries, ``SiteRules.normalizer_for``); a word allowed here is no longer recovered."""
+        entries, ``SiteWordLists.normalizer_for``); a word allowed here is no longer recovered."""
         allowed = frozenset(allowed)
         return Lexicon(
             (self.words | frozenset(words)) - allowed,

@@ -174,7 +174,7 @@ def _heads(words: list[str]) -> list[str] | None:
 
 class RuleList:
     """The rules of one category, parsed from its data file (``text``), or given one by one (``add``,
-    ``add_domains``: a site's own entries, ``classifier/site_rules.py``)."""
+    ``add_domains``: a site's own entries, ``classifier/site_words.py``)."""
 
     def __init__(self, category: str, text: str = "", source: str = "<string>"):
         self.category = category

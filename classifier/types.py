@@ -80,7 +80,7 @@ class RuleHit:
     rule: str  # the rule as written in its list, e.g. "fuck*" or "{url:shortener}"
     start: int
     end: int
-    site: bool = False  # an entry of the site's own lists (classifier/site_rules.py), not of the packaged ones
+    site: bool = False  # an entry of the site's own lists (classifier/site_words.py), not of the packaged ones
 
     @property
     def source(self) -> str:

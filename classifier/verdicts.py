@@ -76,10 +76,10 @@ def verdict_for(
             elif level == "review":
                 reviews.append(Reason(category, origin, "review"))
         score = scores[category]
-        limits = thresholds[category]
-        if score >= limits.reject and category not in capped:
+        cuts = thresholds[category]
+        if score >= cuts.reject and category not in capped:
             rejects.append(Reason(category, "model", "reject"))
-        elif score >= limits.review:
+        elif score >= cuts.review:
             reviews.append(Reason(category, "model", "review"))
     if rejects:
         return "reject", rejects + reviews

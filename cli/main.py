@@ -17,8 +17,8 @@ COMMANDS = {
     "migrate": ("move comments stored in the earlier one-hash format to the compact one (safe while serving)", "cli.migrate:migrate"),
     "export-labels": ("write moderator labels as JSON Lines for training", "cli.labels:export_labels"),
     "train": ("train a model from the datasets and moderator labels", "training.train:main"),
-    "retrain": ("train on the datasets plus moderator labels; publish if not worse", "cli.models:retrain"),
-    "model": ("list model versions, roll back, shadow, publish", "cli.models:model"),
+    "retrain": ("train on the datasets plus moderator labels; publish if not worse", "cli.registry:retrain"),
+    "model": ("list model versions, roll back, shadow, publish", "cli.registry:model"),
     "evaluate": ("print a model's metrics per dataset and category", "training.evaluate:main"),
     "score": ("score JSON Lines comments", "cli.score:score"),
 }

@@ -33,8 +33,8 @@ class JSONProvider(DefaultJSONProvider):
 def blueprints() -> tuple[Blueprint, ...]:
     """Return the blueprints ``create_app`` registers: the API, the console, the drop-ins (their routes make the
     OpenAPI document, ``service.openapi``)."""
-    from .api import admin, comments, events, health, queue, rules, users, webhooks
-    from .api import models as models_api
+    from .api import admin, comments, events, health, queue, users, webhooks, words
+    from .api import serving as serving_api
     from .compat import BLUEPRINTS as COMPAT_BLUEPRINTS
     from .console import bp as console_bp
 
@@ -45,9 +45,9 @@ def blueprints() -> tuple[Blueprint, ...]:
         events.bp,
         webhooks.bp,
         admin.bp,
-        rules.bp,
+        words.bp,
         health.bp,
-        models_api.bp,
+        serving_api.bp,
         console_bp,
         *COMPAT_BLUEPRINTS,
     )
@@ -68,8 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .config import load_settings
     from .events import EventRelay
     from .metrics import Metrics
-    from .models import LiveModels, ShadowScorer
     from .registry import open_registry
+    from .serving import LiveModels, ShadowScorer
     from .store import Store, connect
     from .watch import ChangeWatcher
     from .webhooks import Deliverer

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from flask import current_app, g, request
 
-from .actions import limits
+from .actions import rate_limits
 from .actions.access import Identity, KeyCache, identify
 from .errors import ApiError
 
@@ -68,7 +68,7 @@ def authenticate(key: str | None, permission: str | tuple[str, ...] | None = Non
         if not any(p in granted for p in wanted):
             raise KeyRefused("forbidden", identity.role)
     if api is not None:
-        limits.take(services, identity.site, identity.key_id, identity.limit, api)
+        rate_limits.take(services, identity.site, identity.key_id, identity.limit, api)
     return identity
 
 

@@ -35,7 +35,7 @@ def sha256(data: bytes) -> str:
 
 
 class SharedRegistry(ModelRegistry):
-    """The model registry in Redis (``service.store.models``), with the versions this process uses cached in ``cache``."""
+    """The model registry in Redis (``service.store.model_registry``), with the versions this process uses cached in ``cache``."""
 
     def __init__(self, store: ModelStore, cache: Path | str, fallback: Path | str | None = None):
         super().__init__(cache, fallback)

@@ -41,13 +41,13 @@ def json_body() -> Any:
         raise ApiError(400, f"the request body {codec.problem(error)}", "bad_json") from None
 
 
-def validate(body: Any, schema: Schema, limits: Mapping[str, int] | None = None) -> dict:
+def validate(body: Any, schema: Schema, sizes: Mapping[str, int] | None = None) -> dict:
     """Return the cleaned fields of ``body`` (those it has), or raise 422 listing every bad field.
 
-    ``limits`` are the deployment's: ``text`` (max_text_chars) and ``batch`` (batch_max).
+    ``sizes`` are the deployment's: ``text`` (max_text_chars) and ``batch`` (batch_max).
     """
     try:
-        return schema.adapter.validate_python(body, strict=schema.strict, context=limits)
+        return schema.adapter.validate_python(body, strict=schema.strict, context=sizes)
     except ValidationError as error:
         raise invalid(fields_of(error, schema)) from None
 

@@ -20,8 +20,8 @@ from classifier.types import CATEGORIES, Assessment
 from classifier.verdicts import flagged_categories
 
 from ..config import SitePolicy
-from ..models import Comparison
 from ..offsets import with_utf16
+from ..serving import Comparison
 from ..store import StoreUnavailable
 from ..store.comments import short_sha
 from ..times import iso
@@ -88,7 +88,7 @@ def assess(services: Services, site: str, text: str) -> Assessment:
     """Score ``text`` with the active model and the site's policy; nothing is stored."""
     policy = services.policy(site)
     return services.assessor.assess(
-        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds, site=services.site_rules(site)
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds, site=services.site_words(site)
     )
 
 
@@ -157,7 +157,7 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
     except StoreUnavailable:
         return _degraded(services, site, comment_id, text, assessment, policy)
     assessment = assessment or services.assessor.assess(
-        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds, site=services.site_rules(site)
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds, site=services.site_words(site)
     )
     stored = assessment_body(assessment, text)
     categories = flagged_categories(assessment.reasons)
@@ -188,7 +188,7 @@ def submit(services: Services, site: str, comment: Comment, assessment: Assessme
             store.queue.finish(site, comment_id, answer["verdict"], flagged, now, item)
             if services.models.shadow is not None:
                 services.shadow.offer(
-                    Comparison(site, comment_id, text, frozenset(policy.allowed_domains), stored, services.site_rules(site))
+                    Comparison(site, comment_id, text, frozenset(policy.allowed_domains), stored, services.site_words(site))
                 )
         return answer
     except StoreUnavailable:
@@ -218,7 +218,7 @@ def _degraded(
     """Answer without the store: scores and verdict only (approve may become review)."""
     services.metrics.degraded.inc()
     assessment = assessment or services.assessor.assess(
-        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds, site=services.site_rules(site)
+        text, allowed_domains=policy.allowed_domains, thresholds=policy.thresholds, site=services.site_words(site)
     )
     stored = assessment_body(assessment, text)
     if services.settings.degraded_verdict == "review" and stored["verdict"] == "approve":

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from classifier.assessor import Assessor
-from classifier.site_rules import SiteEntry, SiteRules
+from classifier.site_words import SiteEntry, SiteWordLists
 
 from ..cache import FallbackCache
 from ..config import Settings, SitePolicy
 from ..metrics import Metrics
-from ..models import LiveModels, ShadowScorer
+from ..serving import LiveModels, ShadowScorer
 from ..store import Store, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -26,11 +26,11 @@ POLICY_FRESH_S = 5.0
 SITE_RULES_RETRY_S = 5.0
 
 
-def compile_site_rules(found: dict[str, dict]) -> SiteRules | None:
+def compile_site_words(found: dict[str, dict]) -> SiteWordLists | None:
     """Compile a site's stored entries (None when there are none)."""
     if not found:
         return None
-    return SiteRules(SiteEntry(p, e["severity"], e.get("category") or "") for p, e in found.items())
+    return SiteWordLists(SiteEntry(p, e["severity"], e.get("category") or "") for p, e in found.items())
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Services:
     # The sites' policies as last read (the last known is served while Redis is down).
     _policies: FallbackCache[str, SitePolicy] = field(default_factory=lambda: FallbackCache(POLICY_FRESH_S))
     # The sites' own word lists, compiled: site -> (version, rules or None when the site has none).
-    _site_rules: dict[str, tuple[int, SiteRules | None]] = field(default_factory=dict)
+    _site_words: dict[str, tuple[int, SiteWordLists | None]] = field(default_factory=dict)
     # Sites whose lists could not be read, and when (tried again after SITE_RULES_RETRY_S).
     _site_rules_failed: dict[str, float] = field(default_factory=dict)
 
@@ -80,7 +80,7 @@ class Services:
         """Drop every cached policy (another process changed one)."""
         self._policies.clear()
 
-    def site_rules(self, site: str) -> SiteRules | None:
+    def site_words(self, site: str) -> SiteWordLists | None:
         """Return the site's own word lists, compiled (None: it has none).
 
         Read from Redis the first time a process needs them and kept: the request path makes no Redis call for them
@@ -88,7 +88,7 @@ class Services:
         (``refresh_site_rules``) and swaps them in. While Redis cannot be read, the last compiled lists are used,
         or none.
         """
-        known = self._site_rules.get(site)
+        known = self._site_words.get(site)
         if known is not None:
             return known[1]
         failed = self._site_rules_failed.get(site)
@@ -100,16 +100,16 @@ class Services:
             self._site_rules_failed[site] = time.monotonic()
             return None
         self._site_rules_failed.pop(site, None)
-        self._site_rules[site] = (version, compile_site_rules(found))
-        return self._site_rules[site][1]
+        self._site_words[site] = (version, compile_site_words(found))
+        return self._site_words[site][1]
 
     def forget_site_rules(self, site: str) -> None:
         """Drop a site's compiled lists (this process changed them: the next request reads them again)."""
-        self._site_rules.pop(site, None)
+        self._site_words.pop(site, None)
 
     def refresh_site_rules(self) -> None:
         """Recompile the lists of the sites this process knows whose version moved (another process changed them)."""
-        sites = list(self._site_rules)
+        sites = list(self._site_words)
         if not sites:
             return
         try:
@@ -117,11 +117,11 @@ class Services:
         except StoreUnavailable:
             return
         for site, version in versions.items():
-            known = self._site_rules.get(site)
+            known = self._site_words.get(site)
             if known is not None and known[0] == version:
                 continue
             try:
                 version, found = self.store.words.load(site)
             except StoreUnavailable:
                 return
-            self._site_rules[site] = (version, compile_site_rules(found))
+            self._site_words[site] = (version, compile_site_words(found))

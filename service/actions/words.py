@@ -4,7 +4,7 @@ Entries are checked all together: a change with any bad entry is refused as a
 whole (``Invalid`` lists every problem at once) and nothing of it is applied.
 A change is one store script (entries, version and audit entry together, the
 audit entry naming the entries changed); every process uses it within about
-``MODERATION_CHANGE_POLL_S`` (``Services.site_rules``).
+``MODERATION_CHANGE_POLL_S`` (``Services.site_words``).
 
 Text format, one entry a line: ``<severity>[:<category>] <word or phrase>``,
 optionally followed by ``  # note``; blank lines and lines starting with ``#``
@@ -22,7 +22,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from classifier.site_rules import DEFAULT_CATEGORY, DOMAIN_CATEGORY, SEVERITIES, canonical, check, is_domain
+from classifier.site_words import DEFAULT_CATEGORY, DOMAIN_CATEGORY, SEVERITIES, canonical, check, is_domain
 
 from ..schemas import WORD_ENTRY, WORDS_REMOVED, field_errors
 from ..times import iso

@@ -34,7 +34,7 @@ bp = Blueprint("comments", __name__)
 _COMMENT_ID = doc.param("comment_id", "path", doc.string(), "The site's comment id.")
 
 
-def _limits() -> dict:
+def _sizes() -> dict:
     return {"text": services().settings.max_text_chars}
 
 
@@ -53,7 +53,7 @@ def _limits() -> dict:
 @require("submit")
 def submit_comment():
     """Moderate one comment: verdict, scores, reasons, spans, the user's strikes."""
-    data = validate(json_body(), COMMENT, _limits())
+    data = validate(json_body(), COMMENT, _sizes())
     return jsonify(actions.submit(services(), g.identity.site, actions.Comment.from_dict(data)))
 
 
@@ -73,7 +73,7 @@ def submit_batch():
     results = []
     for index, item in enumerate(body["comments"]):
         try:
-            data = validate(item, COMMENT, _limits())
+            data = validate(item, COMMENT, _sizes())
             results.append(
                 {"status": 200, "result": actions.submit(services(), g.identity.site, actions.Comment.from_dict(data))}
             )
@@ -96,7 +96,7 @@ def submit_batch():
 @require("score")
 def score():
     """Assess a text without storing anything."""
-    data = validate(json_body(), SCORE, _limits())
+    data = validate(json_body(), SCORE, _sizes())
     return jsonify(actions.assessment_body(actions.assess(services(), g.identity.site, data["text"]), data["text"]))
 
 

@@ -34,7 +34,7 @@ from .. import codec
 from .. import openapi as doc
 from ..actions import admin as admin_actions
 from ..actions import comments as comment_actions
-from ..actions import limits
+from ..actions import rate_limits
 from ..actions.events import GROUNDS
 from ..api import services
 from ..auth import require
@@ -348,7 +348,7 @@ def moderate(site: str):
         raise ApiError(401, f"the {SIGNATURE_HEADER} signature does not match the body and this site's secrets")
     # The site's rate limit, one bucket for its Coral: over it, 429 with Retry-After; Coral logs any answer
     # other than 200/204 and goes on to its next phase without ours.
-    limits.take(services(), site, NAME, None, "coral")
+    rate_limits.take(services(), site, NAME, None, "coral")
     action, data = parse(raw, settings)
     headers = {"X-Moderation-Comment-Id": data["id"], "X-Moderation-Action": action}
     if blank(data["text"]):  # nothing to read (only whitespace, control and zero-width characters): no opinion

@@ -627,9 +627,9 @@ def analyze():
     scores: dict[str, dict] = {}
     if attributes:
         domains = svc.policy(identity.site).allowed_domains
-        site_rules = svc.site_rules(identity.site)
+        site_words = svc.site_words(identity.site)
         assessor = svc.assessor  # read per request: the active model may change
-        whole = assessor.assess(req.text, allowed_domains=domains, site=site_rules)
+        whole = assessor.assess(req.text, allowed_domains=domains, site=site_words)
         e, m = evidence(whole)
         parts: list[tuple[int, int, dict, dict]] = []
         if req.span_annotations and any(a.spans for _, a, _ in attributes):
@@ -637,7 +637,7 @@ def analyze():
             if len(bounds) == 1 and bounds[0] == (0, len(req.text)):
                 assessed = [whole]
             else:
-                assessed = assessor.assess_many([req.text[a:b] for a, b in bounds], allowed_domains=domains, site=site_rules)
+                assessed = assessor.assess_many([req.text[a:b] for a, b in bounds], allowed_domains=domains, site=site_words)
             offsets = utf16_offsets(req.text)
             parts = [(offsets[a], offsets[b], *evidence(x)) for (a, b), x in zip(bounds, assessed)]
         for name, attribute, threshold in attributes:

@@ -199,14 +199,14 @@ def queue():
     items = queue_actions.claim(s, session.site, session.moderator, BATCH)
     depth = queue_actions.depth(s, session.site)
     # Score bars are coloured by the thresholds in force for this site: green below review, amber to reject, red above.
-    limits = s.assessor.thresholds_for(s.policy(session.site).thresholds)
+    thresholds = s.assessor.thresholds_for(s.policy(session.site).thresholds)
     return render_template(
         "queue.html",
         items=[_view_item(i) for i in items],
         depth=depth,
         more=max(0, depth - len(items)),
         categories=CATEGORIES,
-        limits=limits,
+        thresholds=thresholds,
         lease_s=s.settings.lease_s,
         undo_s=s.settings.undo_window_s,
     )

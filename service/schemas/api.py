@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType, TypedDict
 
-from classifier.site_rules import MAX_ENTRY, canonical, check
+from classifier.site_words import MAX_ENTRY, canonical, check
 from classifier.types import CATEGORIES
 
 from ..actions.events import EVENT_TYPES

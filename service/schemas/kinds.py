@@ -204,11 +204,11 @@ def bounded(ge: float | None = None, le: float | None = None, gt: float | None =
 # -- the service's words for pydantic's errors --------------------------------------------------------------------
 
 
-def field_errors(body: Any, schema: "Schema", limits: Mapping[str, int] | None = None, prefix: str = "") -> list[dict]:
+def field_errors(body: Any, schema: "Schema", sizes: Mapping[str, int] | None = None, prefix: str = "") -> list[dict]:
     """Return the ``{"field", "message"}`` of every bad field of ``body`` (empty: valid); ``prefix``: the path of
     ``body`` in what holds it (``rate_limit``), put before each field's name."""
     try:
-        schema.adapter.validate_python(body, strict=schema.strict, context=limits)
+        schema.adapter.validate_python(body, strict=schema.strict, context=sizes)
     except ValidationError as error:
         return fields_of(error, schema, prefix)
     return []

@@ -30,10 +30,10 @@ from .comments import CommentStore
 from .errors import REDIS_ERRORS, StoreUnavailable, guarded, ignore
 from .events import EventStore
 from .integrations import IntegrationStore
-from .limits import LimitStore
+from .lua import Scripts
 from .policies import PolicyStore
 from .queue import QueueStore
-from .scripts import Scripts
+from .rate_limits import RateLimitStore
 from .sessions import SessionStore
 from .shadow import ShadowStore
 from .users import UserStore
@@ -128,7 +128,7 @@ class Store:
         self.shadow = ShadowStore(client, on_error=on_error)
         self.sessions = SessionStore(client, on_error=on_error)
         self.changes = ChangeStore(client, on_error=on_error)
-        self.limits = LimitStore(client, scripts, on_error=on_error)
+        self.rate_limits = RateLimitStore(client, scripts, on_error=on_error)
         self.words = WordStore(client, scripts, on_error=on_error)
         self.events = EventStore(client, scripts, on_error=on_error)
         self.webhooks = WebhookStore(client, scripts, on_error=on_error)

@@ -24,7 +24,7 @@ import redis
 from .. import codec
 from .errors import guarded, ignore
 from .keys import FORMAT, LEGACY_CLAIMS, MODEL_NUMBERS, SiteKeys, UserKeys, claims, id_digest, legacy_claim_parts
-from .scripts import Scripts
+from .lua import Scripts
 from .users import UserStore, parse_state
 
 #: Claims are kept in periods of this many seconds: each period's hashes expire together, so a claim lives between

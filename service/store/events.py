@@ -26,7 +26,7 @@ import redis
 
 from .errors import guarded, ignore
 from .keys import EVENT_RELAY_LEASE, SITES, SiteKeys, UserKeys
-from .scripts import Scripts
+from .lua import Scripts
 
 
 def next_id(stream_id: str) -> str:

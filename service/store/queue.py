@@ -10,7 +10,7 @@ from .. import codec
 from .errors import guarded, ignore
 from .events import id_kept
 from .keys import SiteKeys
-from .scripts import Scripts
+from .lua import Scripts
 
 #: Hourly counts are kept this long (the dashboard shows the last day).
 STATS_KEPT_S = 3 * 86400

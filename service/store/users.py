@@ -10,7 +10,7 @@ import redis
 from .. import codec
 from .errors import guarded, ignore
 from .keys import UserKeys
-from .scripts import Scripts
+from .lua import Scripts
 
 
 def parse_state(raw: str) -> dict:

@@ -16,7 +16,7 @@ import redis
 from .. import codec
 from .errors import guarded, ignore
 from .keys import WEBHOOK_SITES, SiteKeys
-from .scripts import Scripts
+from .lua import Scripts
 
 #: Attempts kept in each endpoint's delivery log.
 LOG_KEPT = 100

@@ -16,8 +16,8 @@ from .. import codec
 from .changes import bump
 from .errors import guarded, ignore
 from .keys import SiteKeys
+from .lua import Scripts
 from .queue import audit_pairs
-from .scripts import Scripts
 
 
 @guarded("words")

@@ -23,7 +23,7 @@ import pytest
 
 from service.registry import SharedRegistry
 from service.store import Store, connect
-from service.store.models import ModelStore
+from service.store.model_registry import ModelStore
 from tests.instances import Instance, http
 from tests.service.conftest import _given, clear
 

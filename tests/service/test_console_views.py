@@ -192,7 +192,7 @@ def test_open_redirects_are_refused(client, keys):
 def test_model_page_lists_shadow_disagreements_escaped(client, keys, app, assessor):
     from classifier.assessor import Assessor
     from classifier.verdicts import Thresholds
-    from service.models import Loaded
+    from service.serving import Loaded
 
     services = app.extensions["moderation"]
     # a shadow that flags everything: same model, far lower thresholds

@@ -13,7 +13,7 @@ from service import create_app
 from service.registry import SharedRegistry, sha256
 from service.store import connect
 from service.store.keys import ModelKeys
-from service.store.models import ModelStore
+from service.store.model_registry import ModelStore
 
 from .conftest import auth
 

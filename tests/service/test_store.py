@@ -9,7 +9,7 @@ import pytest
 
 from service.config import SitePolicy
 from service.store import Store, StoreUnavailable, connect
-from service.store.scripts import SCRIPTS_DIR, Scripts, declared_args
+from service.store.lua import SCRIPTS_DIR, Scripts, declared_args
 
 from .conftest import START
 from .openapi_checks import break_redis
@@ -86,7 +86,7 @@ def _calls(store: Store):
         "keys.sites": lambda: store.apikeys.sites(),
         "keys.set_limit": lambda: store.apikeys.set_limit("s", "0" * 16, None),
         "changes.counters": lambda: store.changes.counters(),
-        "limits.take": lambda: store.limits.take("s", "k", 1.0, 1),
+        "limits.take": lambda: store.rate_limits.take("s", "k", 1.0, 1),
         "policies.get": lambda: store.policies.get("s", policy),
         "policies.set": lambda: store.policies.set("s", policy),
         "policies.clear": lambda: store.policies.clear("s"),

@@ -2,7 +2,7 @@
 
 The limit of a request is the key's own (set when the key is made, or later by
 an admin), else the site policy's ``rate_limit``, else none (then no Redis call
-is made). Taking a token is one Lua call (``store.limits``). When Redis cannot
+is made). Taking a token is one Lua call (``store.rate_limits``). When Redis cannot
 be reached the request goes on (limits fail open) and that is counted.
 """
 
@@ -25,7 +25,7 @@ def take(services: Services, site: str, bucket: str, own: RateLimit | None, api:
     if limit is None:
         return
     try:
-        wait_s = services.store.limits.take(site, bucket, limit.per_s, limit.burst)
+        wait_s = services.store.rate_limits.take(site, bucket, limit.per_s, limit.burst)
     except StoreUnavailable:
         services.metrics.rate_limit_unchecked.labels(api).inc()
         return

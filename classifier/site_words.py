@@ -11,7 +11,7 @@ policy's allowed domains do. ``allow`` entries are single words (or stems, or
 domains): no rule, the packaged ones or the site's, matches a word the site
 allows.
 
-``SiteRules`` compiles a site's entries once (a ``RuleSet`` of their own,
+``SiteWordLists`` compiles a site's entries once (a ``RuleSet`` of their own,
 given entry by entry with no rule-file text in between, looked up word by
 word however many there are) and gives the normaliser
 that also recovers the site's words from their disguises
@@ -101,7 +101,7 @@ def check(raw: object, severity: str) -> tuple[str, str | None]:
     return pattern, None
 
 
-class SiteRules:
+class SiteWordLists:
     """A site's entries, compiled: its rules, its allowed words and domains, the words its normaliser recovers."""
 
     def __init__(self, entries: Iterable[SiteEntry]):

@@ -8,11 +8,11 @@ import redis
 
 from .errors import guarded, ignore
 from .keys import bucket
-from .scripts import Scripts
+from .lua import Scripts
 
 
 @guarded("limits")
-class LimitStore:
+class RateLimitStore:
     """Take tokens from the buckets."""
 
     def __init__(self, client: redis.Redis, scripts: Scripts, on_error: Callable[[str], None] = ignore):

@@ -12,7 +12,7 @@ from ..schemas import ModelInfo, ShadowSummary
 from ..validation import query_int
 from . import services
 
-bp = Blueprint("models", __name__)
+bp = Blueprint("serving", __name__)
 
 
 def _describe(loaded) -> dict:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from classifier.assessor import Assessor
 from classifier.registry import ModelRegistry, Pointers
-from classifier.site_rules import SiteRules
+from classifier.site_words import SiteWordLists
 from classifier.types import CATEGORIES
 
 from .store.errors import StoreUnavailable
@@ -158,7 +158,7 @@ class Comparison:
     text: str
     allowed_domains: frozenset[str]
     active: dict  # the stored assessment body of the active model
-    site_rules: SiteRules | None = None  # the site's own word lists, as the active model used them
+    site_words: SiteWordLists | None = None  # the site's own word lists, as the active model used them
 
 
 class ShadowScorer:
@@ -216,7 +216,7 @@ class ShadowScorer:
         shadow = self.models.shadow
         if shadow is None:
             return
-        assessment = shadow.assessor.assess(item.text, allowed_domains=item.allowed_domains, site=item.site_rules)
+        assessment = shadow.assessor.assess(item.text, allowed_domains=item.allowed_domains, site=item.site_words)
         active_verdict, shadow_verdict = item.active["verdict"], assessment.verdict
         agree = active_verdict == shadow_verdict
         version = shadow.assessor.version

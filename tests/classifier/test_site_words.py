@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.site_rules import SiteEntry, SiteRules, canonical, check
+from classifier.site_words import SiteEntry, SiteWordLists, canonical, check
 from training.disguise import FAMILIES, SPLITTING, halves
 
 from .test_evasion import _applies
@@ -53,8 +53,8 @@ def test_good_entries_are_kept_canonical(raw, kept):
     assert canonical(raw) == kept
 
 
-def site(*entries: tuple[str, str, str]) -> SiteRules:
-    return SiteRules(SiteEntry(p, s, c) for p, s, c in entries)
+def site(*entries: tuple[str, str, str]) -> SiteWordLists:
+    return SiteWordLists(SiteEntry(p, s, c) for p, s, c in entries)
 
 
 def test_a_site_word_blocks_with_its_own_reason_and_evidence(assessor):
@@ -130,7 +130,7 @@ def test_twenty_thousand_entries_compile_quickly_and_match(assessor):
 
     words = [f"zq{n:05d}troll" for n in range(20_000)]
     started = time.process_time()  # this process's CPU time: what other processes do does not count
-    rules = SiteRules(SiteEntry(w, "block", "attack") for w in words)
+    rules = SiteWordLists(SiteEntry(w, "block", "attack") for w in words)
     assert time.process_time() - started < 3.0  # measured in docs/BENCHMARKS.md: well under a second
     result = assessor.assess(f"hello {words[12_345]} and {words[7]}", site=rules)
     assert sorted(h.rule for h in result.rule_hits if h.site) == sorted([words[12_345], words[7]])

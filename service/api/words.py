@@ -1,4 +1,4 @@
-"""The site's own word lists: ``/v1/rules`` (admin). See ``service/actions/words.py`` for the formats.
+"""The site's own word lists: ``/v1/rules`` (admin; the URL keeps the name it was published with). See ``service/actions/words.py`` for the formats.
 
 A change is refused (422) with every problem of the request at once: the
 moderator's name, and each bad entry (by its path in a JSON body, by its line in
@@ -27,7 +27,7 @@ from ..times import iso
 from ..validation import field_errors, json_body, query_choice, validate
 from . import services
 
-bp = Blueprint("rules", __name__)
+bp = Blueprint("words", __name__)
 
 _ABOUT = (
     "The site's own words and phrases: block (reject), review (hold for a moderator), allow (no rule, packaged or"
