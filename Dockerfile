@@ -36,8 +36,8 @@ RUN pip install .
 # Fail the build rather than the container when the installed package is
 # incomplete: every subpackage and the Redis Lua scripts must be in the wheel,
 # not only in /src (run from / so that /src is not on sys.path).
-RUN cd / && python -c "import service.api.comments, service.store, cli.main, cli.serve, cli.registry; \
-from service.store import SCRIPTS_DIR; \
+RUN cd / && python -c "import moderation.service.api.comments, moderation.service.store, moderation.cli.main, moderation.cli.serve, moderation.cli.registry; \
+from moderation.service.store.lua import SCRIPTS_DIR; \
 assert sorted(SCRIPTS_DIR.glob('*.lua')), f'no Lua scripts in {SCRIPTS_DIR}'"
 
 # --- final stage ---
@@ -67,7 +67,7 @@ EXPOSE 8080
 
 # urllib, not curl: slim images have no curl. The port follows MODERATION_BIND, read by the service's settings.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; from service.config import load_settings; port = load_settings()[0].bind.rsplit(':', 1)[1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; from moderation.service.config import load_settings; port = load_settings()[0].bind.rsplit(':', 1)[1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4)"]
 
 # The gunicorn settings come from the installed package (service/gunicorn_conf.py,
 # which takes them from the MODERATION_* settings); it sets PROMETHEUS_MULTIPROC_DIR
@@ -76,4 +76,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # gets the container's SIGTERM. Workers default to os.cpu_count(),
 # which sees the host's CPUs, not a container CPU limit: set
 # MODERATION_WORKERS (and MODERATION_THREADS) when the container is limited.
-CMD ["gunicorn", "-c", "python:service.gunicorn_conf", "service.wsgi:app"]
+CMD ["gunicorn", "-c", "python:moderation.service.gunicorn_conf", "moderation.service.wsgi:app"]

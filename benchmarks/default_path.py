@@ -42,7 +42,7 @@ SITE = "bench"
 
 def news_texts() -> list[str]:
     """The held-out news comments (UCC test split, C3 evaluation half), in a fixed order."""
-    from training.splits import C3_EVALUATION, TEST
+    from moderation.training.splits import C3_EVALUATION, TEST
 
     parts = harness.splits()
     return [e.text for e in parts[TEST] if e.source == "ucc"] + [e.text for e in parts[C3_EVALUATION]]
@@ -51,7 +51,7 @@ def news_texts() -> list[str]:
 def mix_texts(count: int) -> list[str]:
     """The classifier benchmark's latency mix."""
     from benchmarks.classifier import latency_comments
-    from training.splits import TEST
+    from moderation.training.splits import TEST
 
     return latency_comments([e.text for e in harness.splits()[TEST]], count)
 
@@ -112,7 +112,7 @@ def score_rate(texts: list[str], env: dict, tmp: Path) -> float:
     path.write_text("".join(json.dumps({"id": n, "text": t}) + "\n" for n, t in enumerate(texts)), encoding="utf-8")
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "cli", "score", "--input", str(path), "--output", os.devnull], env=env, cwd=ROOT, check=True
+        [sys.executable, "-m", "moderation.cli", "score", "--input", str(path), "--output", os.devnull], env=env, cwd=ROOT, check=True
     )
     return len(texts) / (time.perf_counter() - started)
 
@@ -120,7 +120,7 @@ def score_rate(texts: list[str], env: dict, tmp: Path) -> float:
 def load_seconds(env: dict, runs: int) -> float:
     """Median of ``runs`` fresh processes: ``Assessor.load()`` after the imports."""
     code = (
-        "import time; from classifier.assessor import Assessor; t = time.perf_counter(); a = Assessor.load();"
+        "import time; from moderation.classifier.assessor import Assessor; t = time.perf_counter(); a = Assessor.load();"
         " a.assess('warm'); print(time.perf_counter() - t)"
     )
     command = [sys.executable, "-c", code]
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a setting for the server (experiments)")
     args = parser.parse_args(argv)
 
-    from classifier.assessor import Assessor
+    from moderation.classifier.assessor import Assessor
 
     mode = args.encoder or Assessor.load().encoder_mode
     news, mix = news_texts()[: args.news], mix_texts(args.requests)

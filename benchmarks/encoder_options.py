@@ -34,7 +34,7 @@ LENGTHS = (64, 96, 128, 192, 256)
 def session(threads: int):
     import onnxruntime as ort
 
-    from classifier.encoder import ENCODER_DIR
+    from moderation.classifier.encoder import ENCODER_DIR
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
@@ -47,7 +47,7 @@ def session(threads: int):
 def tokenizer(max_length: int):
     from tokenizers import Tokenizer
 
-    from classifier.encoder import ENCODER_DIR
+    from moderation.classifier.encoder import ENCODER_DIR
 
     tok = Tokenizer.from_file(str(ENCODER_DIR / "tokenizer.json"))
     tok.enable_truncation(max_length=max_length)
@@ -85,10 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as a worker has
 
     from benchmarks.default_path import mix_texts, news_texts
-    from classifier.model import build_pipeline
-    from classifier.rules import RuleSet
-    from classifier.types import CATEGORIES
-    from training.splits import C3_EVALUATION, TRAIN, VALIDATION, label_matrix
+    from moderation.classifier.model import build_pipeline
+    from moderation.classifier.rules import RuleSet
+    from moderation.classifier.types import CATEGORIES
+    from moderation.training.splits import C3_EVALUATION, TRAIN, VALIDATION, label_matrix
 
     rules = RuleSet.load()
     parts = harness.splits()
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         state = torch.load(args.head)
-        from training.finetune_encoder import HEAD_SCALE
+        from moderation.training.finetune_encoder import HEAD_SCALE
 
         head = (state["weight"].numpy().astype(np.float64) * HEAD_SCALE, state["bias"].numpy().astype(np.float64))
     judged = {name: parts[name][: args.judged] for name in (C3_EVALUATION, VALIDATION)}

@@ -34,10 +34,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import harness
-from classifier.assessor import Assessor
-from training.datasets import default_data_dir
-from training.disguise import FAMILIES, SPLITTING, halves
-from training.splits import TEST
+from moderation.classifier.assessor import Assessor
+from moderation.training.datasets import default_data_dir
+from moderation.training.disguise import FAMILIES, SPLITTING, halves
+from moderation.training.splits import TEST
 
 SECTION = "evasion"
 TARGET = 0.98

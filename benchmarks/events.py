@@ -130,11 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--comments", type=int, default=1000, help="comments timed with and without an endpoint (default 1000)")
     args = parser.parse_args(argv)
 
-    from classifier.assessor import Assessor
-    from service import create_app
-    from service.actions import events as event_actions
-    from service.store import connect
-    from service.store.keys import SiteKeys
+    from moderation.classifier.assessor import Assessor
+    from moderation.service import create_app
+    from moderation.service.actions import events as event_actions
+    from moderation.service.store import connect
+    from moderation.service.store.keys import SiteKeys
 
     assessor = Assessor.load()
     with harness.private_redis("events-") as (url, tmp):

@@ -65,9 +65,9 @@ def wait_until(check, deadline: float) -> float | None:
 
 
 def run(mode: str, wait_replicas: int, seconds: float, kill_at: float, threads: int) -> dict:
-    from service.redis_cluster import LocalCluster
-    from service.store import Store, connect
-    from service.store.keys import SiteKeys, UserKeys
+    from moderation.service.redis_cluster import LocalCluster
+    from moderation.service.store import Store, connect
+    from moderation.service.store.keys import SiteKeys, UserKeys
     from tests.instances import Instance, http
 
     with tempfile.TemporaryDirectory(prefix="failover-", dir="/tmp") as folder:

@@ -133,8 +133,8 @@ def percentile(values: Iterable[float], p: float) -> float:
 def splits(data_dir: Path | None = None) -> dict[str, list]:
     """Return the shared datasets (``data_dir``, default ../shared/datasets) split as training does
     (``training.splits``), loaded once per process; exit with a message when there are none."""
-    from training.datasets import default_data_dir, load_dir
-    from training.splits import split
+    from moderation.training.datasets import default_data_dir, load_dir
+    from moderation.training.splits import split
 
     folder = data_dir or default_data_dir()
     if folder is None or not Path(folder).is_dir():
@@ -265,11 +265,11 @@ def service_env(data_dir: Path | None = None, **settings: str) -> dict[str, str]
 
 def cli_command(root: Path | None = None) -> list[str]:
     """Return how to run this environment's ``moderation`` command; with ``root``, that checkout's code instead
-    (``python -m cli`` run from there)."""
+    (``python -m moderation.cli`` run from there)."""
     script = Path(sys.executable).with_name("moderation")
     if root is None and script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "cli"]
+    return [sys.executable, "-m", "moderation.cli"]
 
 
 @contextlib.contextmanager
@@ -292,8 +292,8 @@ def serving(
 
 def site_key(data_dir: Path, site: str, name: str) -> str:
     """Make a ``site`` key on the embedded Redis of a server whose data folder is ``data_dir``; return it."""
-    from service.redis_server import RedisServer
-    from service.store import Store, connect
+    from moderation.service.redis_server import RedisServer
+    from moderation.service.store import Store, connect
 
     return Store(connect(RedisServer(data_dir / "redis").url, 5.0)).apikeys.create(site, "site", name, time.time())[0]
 
@@ -437,7 +437,7 @@ def commands_during(client, action: Callable[[], None]) -> dict[str, int]:
 @contextlib.contextmanager
 def private_redis(prefix: str) -> Iterator[tuple[str, str]]:
     """A fresh redis-server (no append-only file) in a temporary folder: yield (its URL, the folder); stop it after."""
-    from service.redis_server import RedisServer
+    from moderation.service.redis_server import RedisServer
 
     os.environ.pop("REDIS_URL", None)
     with tempfile.TemporaryDirectory(prefix=prefix, dir="/tmp") as folder:
@@ -452,7 +452,7 @@ def private_redis(prefix: str) -> Iterator[tuple[str, str]]:
 def two_apps(prefix: str) -> Iterator[tuple[str, object, object]]:
     """Two apps on one fresh redis-server, standing for two processes of one deployment: yield (the Redis URL, app
     A, app B); afterwards stop both apps' change watchers and the server."""
-    from service import create_app
+    from moderation.service import create_app
 
     with private_redis(prefix) as (url, folder):
         apps = []

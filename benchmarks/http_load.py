@@ -639,7 +639,7 @@ def measure_ceiling(args, settings: dict, tool: LoadTool, tmp: Path, procs: list
 
 def gunicorn_settings(args) -> dict:
     """Return the settings both servers use: service/gunicorn_conf.py, with --workers/--threads applied."""
-    from service import gunicorn_conf
+    from moderation.service import gunicorn_conf
 
     return {
         "workers": args.workers or gunicorn_conf.workers,

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from benchmarks import harness
 from benchmarks.harness import percentile
-from classifier import artifact
+from moderation.classifier import artifact
 
 SECTION = "switch"
 TEXTS = [

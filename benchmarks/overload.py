@@ -262,8 +262,8 @@ def less_pauses(result: Result, pauses: list[tuple[float, float]], statuses: tup
 
 def check_store(redis_url: str, result: Result) -> dict[str, int]:
     """Count, in Redis, accepted comments stored once with their strike or queue entry, and refused ones stored."""
-    from service.store import connect
-    from service.store.keys import SiteKeys, UserKeys
+    from moderation.service.store import connect
+    from moderation.service.store.keys import SiteKeys, UserKeys
 
     client = connect(redis_url, 10.0)
     site = SiteKeys(SITE)
@@ -352,8 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     # a starved generator would send late and read late, and its own delay would count as the server's (clients
     # are on other machines in production). With nice 5 instead, 0.3% of refusals still took over 20 ms.
     with harness.serving(env, tmp / "serve.log", nice=NICE, root=args.server_root.resolve()) as (_, port):
-        from service.redis_server import RedisServer
-        from service.store import Store, connect
+        from moderation.service.redis_server import RedisServer
+        from moderation.service.store import Store, connect
 
         redis_url = args.redis_url or RedisServer(tmp / "data" / "redis").url
         key = Store(connect(redis_url, 5.0)).apikeys.create(SITE, "site", "overload", time.time())[0]

@@ -76,7 +76,7 @@ def measure(engine: Path, data: Path, sample: int | None) -> dict:
 def corpora(data: Path, sample: int | None = None) -> list[tuple[str, list[str], list[str]]]:
     """Return (name, positives, negatives) per corpus, at most ``sample`` of each; a corpus without spam has no
     positives."""
-    from training.datasets import load_sms, load_ucc, load_youtube
+    from moderation.training.datasets import load_sms, load_ucc, load_youtube
 
     youtube = [e for path in sorted((data / "youtube-spam").glob("*.csv")) for e in load_youtube(path)]
     sms = list(load_sms(data / "sms-spam" / "SMSSpamCollection"))
@@ -95,8 +95,8 @@ def corpora(data: Path, sample: int | None = None) -> list[tuple[str, list[str],
 def engine_flags(data: Path, sample: int | None) -> dict:
     """In the ``--engine`` interpreter: per corpus, (any promotion hit, a block hit) per comment, and which negatives
     have a link (the normaliser's entities)."""
-    from classifier import artifact
-    from classifier.rules import RuleSet
+    from moderation.classifier import artifact
+    from moderation.classifier.rules import RuleSet
 
     normalizer = artifact.load(MODEL).pipeline.named_steps["normalize"].normalizer
     rules = RuleSet.load()
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine:
         json.dump(engine_flags(args.data, args.sample), sys.stdout)
         return 0
-    from training.datasets import default_data_dir
+    from moderation.training.datasets import default_data_dir
 
     data = args.data or default_data_dir()
     if data is None or not data.is_dir():

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from benchmarks import harness
 from benchmarks.harness import ROOT, cli_command
-from classifier import artifact
+from moderation.classifier import artifact
 
 SECTION = "retrain"
 WORD = "zorblaxian"  # in no dataset: only the moderators' decisions can teach it

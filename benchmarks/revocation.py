@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = harness.parser(__doc__)
     parser.add_argument("--trials", type=int, default=20)
     args = parser.parse_args(argv)
-    from service.store import connect
+    from moderation.service.store import connect
 
     delays = []
     with harness.two_apps("revoke-") as (redis_url, a, b):

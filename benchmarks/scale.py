@@ -73,9 +73,9 @@ def tree_cpu(pids: list[int]) -> float:
 
 def throughput(kind: str, instances: int, workers: int, seconds: float, warmup: float = 3.0) -> dict:
     """Answers a second and CPU per request for ``instances`` instances of ``workers`` workers on ``kind`` Redis."""
-    from service.redis_cluster import LocalCluster
-    from service.redis_server import RedisServer
-    from service.store import Store, connect
+    from moderation.service.redis_cluster import LocalCluster
+    from moderation.service.redis_server import RedisServer
+    from moderation.service.store import Store, connect
     from tests.instances import Instance
 
     with tempfile.TemporaryDirectory(prefix="scale-", dir="/tmp") as folder:
@@ -129,9 +129,9 @@ def memory(comments: int = 5000) -> dict:
     """Bytes of Redis memory per comment in its review period, active user, queued comment, strike and decision (and
     per entry of what a decision writes), through the app: ``comments`` comments of 50 users, as many of one user
     each, and 2/5 of that held for review and rejected; 1/5 of it decided."""
-    from service import create_app
-    from service.store import connect
-    from service.store.keys import SiteKeys
+    from moderation.service import create_app
+    from moderation.service.store import connect
+    from moderation.service.store.keys import SiteKeys
 
     with harness.private_redis("scale-mem-") as (url, folder):
         app = create_app({"redis_url": url, "data_dir": folder, "change_poll_s": 0})
@@ -224,10 +224,10 @@ def bulk_memory(count: int, server_binary: str | None = None) -> dict:
     review period ends: the lasting records alone) and after the users' capped lists of recent comment ids are
     dropped too (those are per user, at most 50 ids, and counted in the user's line).
     """
-    from service.config import SitePolicy
-    from service.redis_server import RedisServer, server_command
-    from service.store import Store, connect
-    from service.store.keys import UserKeys
+    from moderation.service.config import SitePolicy
+    from moderation.service.redis_server import RedisServer, server_command
+    from moderation.service.store import Store, connect
+    from moderation.service.store.keys import UserKeys
 
     with tempfile.TemporaryDirectory(prefix="scale-bulk-", dir="/tmp") as folder:
         if server_binary:

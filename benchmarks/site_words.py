@@ -62,8 +62,8 @@ def made_up_entries(count: int, seed: int = 7) -> list[dict]:
 
 
 def per_comment(entries: list[dict], rounds: int) -> dict:
-    from classifier.assessor import Assessor
-    from classifier.site_words import SiteEntry, SiteWordLists
+    from moderation.classifier.assessor import Assessor
+    from moderation.classifier.site_words import SiteEntry, SiteWordLists
 
     assessor = Assessor.load()
     started = time.perf_counter()
@@ -101,7 +101,7 @@ def per_comment(entries: list[dict], rounds: int) -> dict:
 
 
 def propagation(entries: list[dict], trials: int) -> dict:
-    from service.store import connect
+    from moderation.service.store import connect
 
     delays = []
     with harness.two_apps("site-words-") as (redis_url, a, b):

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per round (default 2000)")
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the median round is reported (default 7)")
     args = parser.parse_args(argv)
-    from service import create_app
+    from moderation.service import create_app
 
     with harness.private_redis("submit-") as (url, folder):
         app = create_app({"redis_url": url, "data_dir": folder})

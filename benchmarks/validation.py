@@ -48,9 +48,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from benchmarks import harness
-from service.errors import ApiError, invalid
-from service.schemas import COMMENT, ID_MAX, TEXT_MAX, seconds
-from service.validation import field_errors, validate
+from moderation.service.errors import ApiError, invalid
+from moderation.service.schemas import COMMENT, ID_MAX, TEXT_MAX, seconds
+from moderation.service.validation import field_errors, validate
 
 SECTION = "validation"
 LIMITS = {"text": TEXT_MAX}

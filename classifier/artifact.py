@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import platform
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +32,15 @@ DEFAULT_MODEL = Path(__file__).with_name("models") / "default.model"
 
 #: The only types a model file may contain besides NumPy arrays and builtins.
 TRUSTED_TYPES = [
-    "classifier.features.HashedTfidf",
-    "classifier.model.CategoryModel",
-    "classifier.model.CommentFeatures",
-    "classifier.model.TextNormalizer",
+    "moderation.classifier.features.HashedTfidf",
+    "moderation.classifier.model.CategoryModel",
+    "moderation.classifier.model.CommentFeatures",
+    "moderation.classifier.model.TextNormalizer",
     "sklearn.pipeline.Pipeline",
 ]
+
+#: How files made before the packages were installed under ``moderation`` (0.3) name this package's types.
+_UNNAMESPACED = re.compile(rb'"__module__": "classifier\.')
 
 
 #: What the version covers: 1 = the first stage's parameters only (older files);
@@ -106,6 +110,27 @@ class Artifact:
         return path
 
 
+def _namespaced(data: bytes) -> bytes:
+    """Return skops bytes whose types of this package are named as installed (``moderation.classifier.model``):
+    a file made before 0.3 names them ``classifier.model``. Only the module names of its schema change, after the
+    card's SHA-256 was checked; the trusted types stay the same list."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            schema = zf.read("schema.json")
+            if not _UNNAMESPACED.search(schema):
+                return data
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as renamed:
+                for info in zf.infolist():
+                    body = zf.read(info)
+                    if info.filename == "schema.json":
+                        body = _UNNAMESPACED.sub(b'"__module__": "moderation.classifier.', body)
+                    renamed.writestr(info, body)
+    except (KeyError, zipfile.BadZipFile):
+        return data  # not a skops file: skops says so below
+    return out.getvalue()
+
+
 def read_card(path: Path | str) -> dict:
     """Return the card of an artifact without loading its pipeline."""
     try:
@@ -134,6 +159,7 @@ def load(path: Path | str | None = None) -> Artifact:
             f"{path}: made with scikit-learn {made_with}, this environment has {sklearn.__version__}; "
             "install the version the model was trained with or retrain it"
         )
+    data = _namespaced(data)
     untrusted = [t for t in sio.get_untrusted_types(data=data) if t not in TRUSTED_TYPES]
     if untrusted:
         raise ArtifactError(f"{path}: the model file contains types that are not trusted: {untrusted}")

@@ -1,7 +1,7 @@
-"""``python -m cli ...``: the ``moderation`` command."""
+"""``python -m moderation.cli ...``: the ``moderation`` command."""
 
 import sys
 
-from cli.main import main
+from moderation.cli.main import main
 
 sys.exit(main())

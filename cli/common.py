@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from service.config import Settings, load_settings
+from moderation.service.config import Settings, load_settings
 
 if TYPE_CHECKING:
     import redis
 
-    from classifier.registry import ModelRegistry
-    from service.actions.context import Services
+    from moderation.classifier.registry import ModelRegistry
+    from moderation.service.actions.context import Services
 
 
 def settings(**overrides) -> Settings:
@@ -26,8 +26,8 @@ def settings(**overrides) -> Settings:
 def redis_client(redis_url: str | None) -> Iterator[redis.Redis]:
     """Yield a client for ``redis_url`` (else REDIS_URL), or for the embedded Redis: the running service's (or another
     command's) when one runs on the data directory, else one started just for this command and stopped after it."""
-    from service.redis_server import RedisInUse, RedisServer, RedisServerError
-    from service.store import connect
+    from moderation.service.redis_server import RedisInUse, RedisServer, RedisServerError
+    from moderation.service.store import connect
 
     config = settings(redis_url=redis_url) if redis_url else settings()
     if config.redis_url:
@@ -56,8 +56,8 @@ def offline_services(redis_url: str | None) -> Iterator[Services]:
     """Yield the services the actions need outside the server (store and clock), on ``redis_client(redis_url)``."""
     import time
 
-    from service.actions.context import Services
-    from service.store import Store
+    from moderation.service.actions.context import Services
+    from moderation.service.store import Store
 
     config = settings()
     with redis_client(redis_url) as client:
@@ -70,7 +70,7 @@ def model_registry(model_dir: str | None, redis_url: str | None = None) -> Itera
     """Yield the model registry the settings name (``MODERATION_MODEL_REGISTRY``): the model directory ``model_dir``
     (else the settings' one), or the registry shared through Redis (``redis_url``, else REDIS_URL, else the embedded
     one) with that directory as its cache; with the settings' fallback model."""
-    from service.registry import open_registry
+    from moderation.service.registry import open_registry
 
     config = settings()
     root = model_dir or config.models_root

@@ -32,9 +32,9 @@ def keys(argv: list[str]) -> int:
     for p in (create, listing, revoke, limit):
         p.add_argument("--redis-url", help="Redis to use (default: REDIS_URL, else the embedded one)")
     args = parser.parse_args(argv)
-    from service.actions import admin
-    from service.actions.errors import Invalid, NotFound
-    from service.config import RateLimit
+    from moderation.service.actions import admin
+    from moderation.service.actions.errors import Invalid, NotFound
+    from moderation.service.config import RateLimit
 
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", args.site):
         parser.error("--site must be 1 to 100 letters, digits, '.', '_' or '-'")

@@ -17,7 +17,7 @@ def export_labels(argv: list[str]) -> int:
     parser.add_argument("--site", help="only this site (default: every site)")
     parser.add_argument("--redis-url", help="Redis to use (default: REDIS_URL, else the embedded one)")
     args = parser.parse_args(argv)
-    from service.actions.labels import site_labels
+    from moderation.service.actions.labels import site_labels
 
     count = 0
     with offline_services(args.redis_url) as services, contextlib.ExitStack() as stack:

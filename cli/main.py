@@ -11,16 +11,16 @@ import sys
 
 #: command -> (help line, "module:function" taking the remaining arguments and returning the exit code).
 COMMANDS = {
-    "serve": ("run the HTTP service (gunicorn; embedded Redis when REDIS_URL is unset)", "cli.serve:serve"),
-    "keys": ("create, list and revoke API keys", "cli.keys:keys"),
-    "webhooks": ("add, list, show, turn off and on, remove webhook endpoints; redeliver", "cli.webhooks:webhooks"),
-    "migrate": ("move comments stored in the earlier one-hash format to the compact one (safe while serving)", "cli.migrate:migrate"),
-    "export-labels": ("write moderator labels as JSON Lines for training", "cli.labels:export_labels"),
-    "train": ("train a model from the datasets and moderator labels", "training.train:main"),
-    "retrain": ("train on the datasets plus moderator labels; publish if not worse", "cli.registry:retrain"),
-    "model": ("list model versions, roll back, shadow, publish", "cli.registry:model"),
-    "evaluate": ("print a model's metrics per dataset and category", "training.evaluate:main"),
-    "score": ("score JSON Lines comments", "cli.score:score"),
+    "serve": ("run the HTTP service (gunicorn; embedded Redis when REDIS_URL is unset)", "moderation.cli.serve:serve"),
+    "keys": ("create, list and revoke API keys", "moderation.cli.keys:keys"),
+    "webhooks": ("add, list, show, turn off and on, remove webhook endpoints; redeliver", "moderation.cli.webhooks:webhooks"),
+    "migrate": ("move comments stored in the earlier one-hash format to the compact one (safe while serving)", "moderation.cli.migrate:migrate"),
+    "export-labels": ("write moderator labels as JSON Lines for training", "moderation.cli.labels:export_labels"),
+    "train": ("train a model from the datasets and moderator labels", "moderation.training.train:main"),
+    "retrain": ("train on the datasets plus moderator labels; publish if not worse", "moderation.cli.registry:retrain"),
+    "model": ("list model versions, roll back, shadow, publish", "moderation.cli.registry:model"),
+    "evaluate": ("print a model's metrics per dataset and category", "moderation.training.evaluate:main"),
+    "score": ("score JSON Lines comments", "moderation.cli.score:score"),
 }
 
 

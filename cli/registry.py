@@ -17,7 +17,7 @@ def rollback_command(registry, redis_url: str | None) -> Callable[[str], str]:
     directory (absolute), the --redis-url given (password masked) and, for the shared registry, its setting."""
     from urllib.parse import urlsplit
 
-    from service.registry import SharedRegistry
+    from moderation.service.registry import SharedRegistry
 
     words = ["moderation", "model", "--model-dir", str(Path(registry.root).resolve())]
     if redis_url:
@@ -31,7 +31,7 @@ def rollback_command(registry, redis_url: str | None) -> Callable[[str], str]:
 
 def retrain(argv: list[str]) -> int:
     """Train a candidate on the datasets plus the moderators' labels; publish it if it is not worse."""
-    from training.retrain import MIN_HELD_OUT, MIN_VALIDATION_ROWS
+    from moderation.training.retrain import MIN_HELD_OUT, MIN_VALIDATION_ROWS
 
     parser = argparse.ArgumentParser(
         prog="moderation retrain",
@@ -85,10 +85,10 @@ def retrain(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not 0.0 <= args.holdout < 1.0:
         parser.error("--holdout must be in [0, 1)")
-    from training.retrain import run as run_retrain
+    from moderation.training.retrain import run as run_retrain
 
     if args.labels:
-        from training.datasets import load_jsonl  # validates the file
+        from moderation.training.datasets import load_jsonl  # validates the file
 
         try:
             list(load_jsonl(args.labels))
@@ -97,7 +97,7 @@ def retrain(argv: list[str]) -> int:
             print(f"moderation retrain: {exc}", file=sys.stderr)
             return 2
     else:
-        from service.actions.labels import stored_labels
+        from moderation.service.actions.labels import stored_labels
 
         with offline_services(args.redis_url) as services:
             sites = [args.site] if args.site else services.store.apikeys.sites()
@@ -142,9 +142,9 @@ def model(argv: list[str]) -> int:
     publish.add_argument("--shadow", action="store_true", help="make it the shadow instead")
     publish.add_argument("--inactive", action="store_true", help="only add it")
     args = parser.parse_args(argv)
-    from classifier.artifact import ArtifactError
-    from classifier.registry import RegistryError
-    from service.store import StoreUnavailable
+    from moderation.classifier.artifact import ArtifactError
+    from moderation.classifier.registry import RegistryError
+    from moderation.service.store import StoreUnavailable
 
     try:
         with model_registry(args.model_dir, args.redis_url) as registry:

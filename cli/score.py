@@ -44,9 +44,9 @@ def score(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
 
-    from classifier.artifact import ArtifactError
-    from classifier.assessor import Assessor
-    from classifier.encoder import EncoderError
+    from moderation.classifier.artifact import ArtifactError
+    from moderation.classifier.assessor import Assessor
+    from moderation.classifier.encoder import EncoderError
 
     try:
         # alone on the machine: the encoder may use every core this process may run on

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from service.config import Settings
+from moderation.service.config import Settings
 
 from .common import settings
 
@@ -27,7 +27,7 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, help="worker processes (default: MODERATION_WORKERS, else one per CPU)")
     parser.add_argument("--threads", type=int, help=f"threads per worker (default: MODERATION_THREADS, else {Settings.threads})")
     args = parser.parse_args(argv)
-    from service.instance import InUse, claim
+    from moderation.service.instance import InUse, claim
 
     try:  # before anything starts: a second instance on a busy address or data directory stops here
         claim(args.bind, config.data_dir)
@@ -36,8 +36,10 @@ def serve(argv: list[str]) -> int:
         return 1
     from gunicorn.app.base import BaseApplication
 
-    from service import gunicorn_conf  # sets PROMETHEUS_MULTIPROC_DIR and empties that folder, before the app is loaded
-    from service.redis_server import RedisServer, RedisServerError
+    from moderation.service import (
+        gunicorn_conf,  # sets PROMETHEUS_MULTIPROC_DIR and empties that folder, before the app is loaded
+    )
+    from moderation.service.redis_server import RedisServer, RedisServerError
 
     app_config = {}
     embedded = None
@@ -65,7 +67,7 @@ def serve(argv: list[str]) -> int:
                     self.cfg.set(key, value)
 
         def load(self):
-            from service import create_app
+            from moderation.service import create_app
 
             return create_app(app_config)
 

@@ -34,8 +34,8 @@ def webhooks(argv: list[str]) -> int:
         p.add_argument("--site", required=True)
         p.add_argument("--redis-url", help="Redis to use (default: REDIS_URL, else the embedded one)")
     args = parser.parse_args(argv)
-    from service.actions import webhooks as actions
-    from service.actions.errors import Invalid, NotFound
+    from moderation.service.actions import webhooks as actions
+    from moderation.service.actions.errors import Invalid, NotFound
 
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", args.site):
         parser.error("--site must be 1 to 100 letters, digits, '.', '_' or '-'")

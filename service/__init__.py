@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, g, request
@@ -109,7 +110,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     metrics.model.labels(models.assessor.version).set(1)
     clock = extras.get("clock", time.time)
-    app = Flask(__name__)
+    # The instance folder is given: Flask would look for it beside the top package, and an editable install's
+    # namespace (moderation) has no folder of its own to look in. Nothing is kept there.
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent / "instance"))
     app.json = JSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     watcher = ChangeWatcher(store.changes, settings.change_poll_s)

@@ -21,14 +21,10 @@ from flask import current_app, g, request
 from .actions import rate_limits
 from .actions.access import Identity, KeyCache, identify
 from .errors import ApiError
+from .roles import PERMISSIONS
 
 __all__ = ["PERMISSIONS", "Identity", "KeyCache", "KeyRefused", "authenticate", "presented_key", "require"]
 
-PERMISSIONS = {
-    "site": {"submit", "score", "read", "events"},
-    "moderator": {"score", "read", "queue", "decide", "users"},
-    "admin": {"submit", "score", "read", "queue", "decide", "users", "admin", "events"},
-}
 
 
 class KeyRefused(Exception):

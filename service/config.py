@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from classifier.types import CATEGORIES
+from moderation.classifier.types import CATEGORIES
 
 PREFIX = "MODERATION_"
 #: Longest strike lifetime or ban a policy may set (ten years).

@@ -14,8 +14,8 @@ import os
 import shutil
 import sys
 
-from service.config import load_settings
-from service.instance import InUse, claim_address, claim_data_dir, die_with_parent
+from moderation.service.config import load_settings
+from moderation.service.instance import InUse, claim_address, claim_data_dir, die_with_parent
 
 _settings = load_settings()[0]
 _data_dir = os.path.abspath(_settings.data_dir)
@@ -43,7 +43,7 @@ control_socket = os.path.join(_data_dir, "gunicorn.ctl")
 control_socket_disable = len(control_socket.encode()) > 100
 workers = _settings.worker_processes
 # gunicorn's gthread worker, refusing requests it cannot start soon (load shedding, MODERATION_MAX_QUEUED).
-worker_class = "service.worker.ShedWorker"
+worker_class = "moderation.service.worker.ShedWorker"
 threads = _settings.threads
 # Each worker listens on its own socket (SO_REUSEPORT): the kernel spreads new
 # connections over the workers instead of letting one worker accept them all.

@@ -5,7 +5,7 @@ the kernel lets any number of sockets of one user share a port that way: a
 second instance on a busy address would start without a word and the kernel
 would split the requests between two services. ``claim`` is called before
 anything is started (``moderation serve``, and gunicorn's ``on_starting`` for
-a bare ``gunicorn -c python:service.gunicorn_conf``):
+a bare ``gunicorn -c python:moderation.service.gunicorn_conf``):
 
 - the address: an exclusive lock named after it (in the temporary folder, so
   every instance on the machine sees it) closes the race between two

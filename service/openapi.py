@@ -28,11 +28,10 @@ from flask import Flask, current_app
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
-from .auth import PERMISSIONS
 from .codec import DEPTH_MAX
 from .config import Settings
+from .roles import PERMISSIONS, ROLES
 from .schemas import BATCH_MAX, TEXT_MAX, Error, LabelRow
-from .store.apikeys import ROLES
 
 BODY_MAX = Settings().max_body_bytes
 REF = "#/components/schemas/{model}"

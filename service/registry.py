@@ -19,11 +19,11 @@ import logging
 import os
 from pathlib import Path
 
-from classifier import artifact as artifact_mod
-from classifier.artifact import Artifact, ArtifactError
-from classifier.registry import ModelRegistry, Pointers, RegistryError, _write_atomically, card_summary
+from moderation.classifier import artifact as artifact_mod
+from moderation.classifier.artifact import Artifact, ArtifactError
+from moderation.classifier.registry import ModelRegistry, Pointers, RegistryError, _write_atomically, card_summary
 
-from .store.models import ModelStore
+from .store.model_registry import ModelStore
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.assessor import Assessor
-from classifier.registry import ModelRegistry, Pointers
-from classifier.site_words import SiteWordLists
-from classifier.types import CATEGORIES
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.registry import ModelRegistry, Pointers
+from moderation.classifier.site_words import SiteWordLists
+from moderation.classifier.types import CATEGORIES
 
 from .store.errors import StoreUnavailable
 

@@ -38,7 +38,6 @@ from __future__ import annotations
 import json
 import selectors
 import socket
-import threading
 import time
 from functools import partial
 

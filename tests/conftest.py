@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.assessor import Assessor
-from classifier.rules import RuleSet
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.rules import RuleSet
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +17,7 @@ def rules() -> RuleSet:
 @pytest.fixture(scope="session")
 def normalizer(rules):
     """A normaliser with the lexicon of the package's rule lists."""
-    from classifier.normalize import Normalizer
+    from moderation.classifier.normalize import Normalizer
 
     return Normalizer(rules.lexicon())
 
@@ -31,9 +31,9 @@ def assessor() -> Assessor:
 @pytest.fixture(scope="session")
 def tiny_artifact(tmp_path_factory):
     """A small model trained on comments the tests write (fast, no datasets needed)."""
-    from classifier.artifact import VERSION_SCHEME, Artifact, model_version
-    from training.datasets import load_jsonl
-    from training.train import PARAMS, Progress, fit
+    from moderation.classifier.artifact import VERSION_SCHEME, Artifact, model_version
+    from moderation.training.datasets import load_jsonl
+    from moderation.training.train import PARAMS, Progress, fit
 
     from .synthetic import write_jsonl
 

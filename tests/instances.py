@@ -65,7 +65,7 @@ class Instance:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "cli", "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
+                [sys.executable, "-m", "moderation.cli", "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
                 env=self.env,
                 cwd=ROOT,
                 stdout=out,
@@ -104,7 +104,7 @@ class Instance:
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         """Run ``moderation <args>`` with this instance's settings."""
         return subprocess.run(
-            [sys.executable, "-m", "cli", *args],
+            [sys.executable, "-m", "moderation.cli", *args],
             env=self.env,
             cwd=ROOT,
             capture_output=True,

@@ -78,7 +78,7 @@ def missing(needs: set[str]) -> str | None:
 
 def second_model(folder: Path) -> Path:
     """Write the shipped model with its review thresholds a little lower: another version, made in a second."""
-    from classifier import artifact
+    from moderation.classifier import artifact
 
     shipped = artifact.load()
     card = {k: v for k, v in shipped.card.items() if k not in ("pipeline_sha256", "libraries")}

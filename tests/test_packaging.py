@@ -26,8 +26,9 @@ def test_the_service_and_the_cli_run_without_the_test_extras():
     """With the test extras made unimportable, the app, its worker and the CLI still load (scikit-learn imports
     pytest only if it is there)."""
     code = BLOCK.format(names=TEST_ONLY) + (
-        "import service, service.worker, service.console, service.compat, cli.main, cli.serve, cli.keys\n"
-        "from service import create_app\n"
+        "import moderation.service, moderation.service.worker, moderation.service.console, moderation.service.compat\n"
+        "import moderation.cli.main, moderation.cli.serve, moderation.cli.keys\n"
+        "from moderation.service import create_app\n"
         "app = create_app({'redis_url': 'redis://127.0.0.1:1'})\n"
         "print(len(app.url_map._rules))\n"
     )
@@ -49,7 +50,8 @@ def test_every_file_the_packages_read_is_in_the_package_data():
     """A wheel (the container installs one) holds .py files and what package-data names: nothing else."""
     import fnmatch
 
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    data, folders = setuptools["package-data"], setuptools["package-dir"]
     missing = []
     for top in ("classifier", "service", "cli", "training"):
         for path in (ROOT / top).rglob("*"):
@@ -58,13 +60,32 @@ def test_every_file_the_packages_read_is_in_the_package_data():
             relative = path.relative_to(ROOT)
             covered = False
             for package, patterns in data.items():
-                base = Path(*package.split("."))
+                top = ".".join(package.split(".")[:2])  # moderation.service -> service/, its subpackages below it
+                base = Path(folders[top], *package.split(".")[2:])
                 if relative.is_relative_to(base):
                     rest = relative.relative_to(base).as_posix()
                     covered = covered or any(fnmatch.fnmatch(rest, pattern) for pattern in patterns)
             if not covered:
                 missing.append(str(relative))
     assert missing == []
+
+
+def test_every_package_is_installed_under_the_moderation_namespace():
+    """The folders stay at the top of the repository and install as moderation.<folder>: pyproject.toml lists every
+    package (a folder with an __init__.py), and no installed name is a generic top-level one."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = setuptools["package-dir"]
+    found = set()
+    for top, folder in folders.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT / folder).parts
+            found.add(".".join((top, *parts)))
+    listed = set(setuptools["packages"])
+    assert found <= listed
+    for name in listed - found:  # a folder of data only (the Lua scripts), listed so that setuptools ships it
+        top = ".".join(name.split(".")[:2])
+        assert (ROOT / folders[top] / Path(*name.split(".")[2:])).is_dir(), name
+    assert all(name.startswith("moderation.") for name in listed)
 
 
 def test_installing_the_package_prints_no_warning_of_ours(tmp_path):

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classifier.artifact import sha256_file  # noqa: F401 (training.train imports it from here)
-from classifier.types import CATEGORIES
+from moderation.classifier.artifact import sha256_file  # noqa: F401 (training.train imports it from here)
+from moderation.classifier.types import CATEGORIES
 
 csv.field_size_limit(1 << 30)
 

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from classifier.assessor import Assessor
+from moderation.classifier.assessor import Assessor
 
 from .datasets import default_data_dir, load_dir, load_jsonl
 from .lodo import main as leave_one_out

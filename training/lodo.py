@@ -36,10 +36,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from classifier.artifact import Artifact
-from classifier.assessor import Assessor
-from classifier.rules import RuleSet
-from classifier.types import CATEGORIES
+from moderation.classifier.artifact import Artifact
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.rules import RuleSet
+from moderation.classifier.types import CATEGORIES
 
 from . import finetune_encoder
 from .datasets import Example

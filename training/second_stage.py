@@ -30,8 +30,8 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from classifier.encoder import ENCODER_DIR, SecondStage, band_mask, shared_encoder
-from classifier.types import CATEGORIES
+from moderation.classifier.encoder import ENCODER_DIR, SecondStage, band_mask, shared_encoder
+from moderation.classifier.types import CATEGORIES
 
 from . import thresholds as th
 

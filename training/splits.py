@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from classifier.types import CATEGORIES
+from moderation.classifier.types import CATEGORIES
 
 from .datasets import Example
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifier.types import CATEGORIES
+from moderation.classifier.types import CATEGORIES
 
 #: Step 1: precision targets and per-category healthy budgets.
 PRECISION_POLICY = {

@@ -29,13 +29,13 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.metrics import average_precision_score
 
-from classifier import artifact as artifact_mod
-from classifier.artifact import VERSION_SCHEME, Artifact, ArtifactError, model_version
-from classifier.assessor import Assessor
-from classifier.encoder import SecondStage
-from classifier.model import build_pipeline
-from classifier.rules import RuleSet
-from classifier.types import CATEGORIES
+from moderation.classifier import artifact as artifact_mod
+from moderation.classifier.artifact import VERSION_SCHEME, Artifact, ArtifactError, model_version
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.encoder import SecondStage
+from moderation.classifier.model import build_pipeline
+from moderation.classifier.rules import RuleSet
+from moderation.classifier.types import CATEGORIES
 
 from . import metrics as ev
 from . import second_stage

@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from classifier.types import CATEGORIES, Assessment
-from classifier.verdicts import flagged_categories
+from moderation.classifier.types import CATEGORIES, Assessment
+from moderation.classifier.verdicts import flagged_categories
 
 from ..config import SitePolicy
 from ..offsets import with_utf16

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from classifier.assessor import Assessor
-from classifier.site_words import SiteEntry, SiteWordLists
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.site_words import SiteEntry, SiteWordLists
 
 from ..cache import FallbackCache
 from ..config import Settings, SitePolicy

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from classifier.types import Reason
+from moderation.classifier.types import Reason
 
 from ..config import SitePolicy
 from ..offsets import with_utf16

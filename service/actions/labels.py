@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from classifier.types import CATEGORIES
+from moderation.classifier.types import CATEGORIES
 
 from .context import Services
 

@@ -22,7 +22,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from classifier.site_words import DEFAULT_CATEGORY, DOMAIN_CATEGORY, SEVERITIES, canonical, check, is_domain
+from moderation.classifier.site_words import DEFAULT_CATEGORY, DOMAIN_CATEGORY, SEVERITIES, canonical, check, is_domain
 
 from ..schemas import WORD_ENTRY, WORDS_REMOVED, field_errors
 from ..times import iso

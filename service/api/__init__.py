@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from ..current import services
 
-from ..actions.context import Services
-
-
-def services() -> Services:
-    """Return the app's services."""
-    return current_app.extensions["moderation"]
+__all__ = ["services"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from classifier.types import CATEGORIES
+from moderation.classifier.types import CATEGORIES
 
 from .. import openapi as doc
 from ..actions import queue as actions

@@ -20,15 +20,15 @@ import hashlib
 
 from flask import Blueprint, Response, request
 
-from classifier.normalize import blank
-from classifier.verdicts import flagged_categories
+from moderation.classifier.normalize import blank
+from moderation.classifier.verdicts import flagged_categories
 
 from .. import openapi as doc
 from ..actions.comments import assess, stored_text
 from ..actions.errors import RateLimited, StoreUnavailable
 from ..actions.labels import record_feedback, training_text
-from ..api import services
 from ..auth import Identity, KeyRefused, authenticate
+from ..current import services
 from ..schemas import AKISMET_COMMENT_ID, AkismetComment, AkismetVerifyKey
 from ..validation import field_errors
 

@@ -26,9 +26,9 @@ from html.parser import HTMLParser
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
-from classifier.normalize import blank
-from classifier.types import Reason
-from classifier.verdicts import flagged_categories
+from moderation.classifier.normalize import blank
+from moderation.classifier.types import Reason
+from moderation.classifier.verdicts import flagged_categories
 
 from .. import codec
 from .. import openapi as doc
@@ -36,9 +36,9 @@ from ..actions import admin as admin_actions
 from ..actions import comments as comment_actions
 from ..actions import rate_limits
 from ..actions.events import GROUNDS
-from ..api import services
 from ..auth import require
 from ..cache import FallbackCache
+from ..current import services
 from ..errors import ApiError, invalid
 from ..schemas import (
     COMMENT,

@@ -25,15 +25,15 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from classifier.normalize import blank
-from classifier.types import Assessment
+from moderation.classifier.normalize import blank
+from moderation.classifier.types import Assessment
 
 from .. import codec
 from .. import openapi as doc
 from ..actions.errors import ActionError, StoreUnavailable
 from ..actions.labels import record_feedback, training_text
-from ..api import services
 from ..auth import KeyRefused, authenticate, presented_key
+from ..current import services
 from ..errors import ApiError, api_error
 from ..offsets import utf16_offsets
 from ..schemas import (

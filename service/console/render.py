@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from classifier.types import CATEGORIES
+from moderation.classifier.types import CATEGORIES
 
 VERDICTS = ("approve", "review", "reject")
 

@@ -15,7 +15,7 @@ from functools import wraps
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from classifier.types import CATEGORIES, Reason
+from moderation.classifier.types import CATEGORIES, Reason
 
 from ..actions import access
 from ..actions import comments as comment_actions

@@ -6,7 +6,7 @@
 - ``dropins``: Perspective, Coral Talk and Akismet;
 - ``console``: the console's bodies (its ban and user action forms are the API's shapes).
 
-Every name is here too (``from service.schemas import X``), loaded with its module when first asked for: checking a
+Every name is here too (``from moderation.service.schemas import X``), loaded with its module when first asked for: checking a
 policy while the settings load (``service.config``) then loads ``kinds`` and ``policy`` only, not the app's modules
 that ``api`` needs.
 """

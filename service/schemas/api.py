@@ -22,11 +22,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType, TypedDict
 
-from classifier.site_words import MAX_ENTRY, canonical, check
-from classifier.types import CATEGORIES
+from moderation.classifier.site_words import MAX_ENTRY, canonical, check
+from moderation.classifier.types import CATEGORIES
 
 from ..actions.events import EVENT_TYPES
-from ..store.apikeys import ROLES
+from ..roles import ROLES
 from .kinds import (
     BATCH_MAX,
     TEN_YEARS_S,

@@ -49,7 +49,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from typing_extensions import TypeAliasType, TypedDict, is_typeddict
 
-from classifier.normalize import blank
+from moderation.classifier.normalize import blank
 
 from ..config import MAX_SECONDS, Settings
 

@@ -19,7 +19,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
-from classifier.types import CATEGORIES
+from moderation.classifier.types import CATEGORIES
 
 from ..config import EVENTS_RETENTION_RANGE_S, MAX_RATE, MAX_SECONDS, MAX_STRIKES, POLICY_KEYS, STATEMENT_TEXT_MAX
 from .kinds import Int, Number, Probability, Schema, Str, Words, answer, at, bounded, error, fail, shape

@@ -9,11 +9,10 @@ from collections.abc import Callable
 import redis
 
 from ..config import RateLimit
+from ..roles import ROLES
 from .changes import bump
 from .errors import guarded, ignore
 from .keys import FORMAT, SITES, api_key, api_keys, bucket
-
-ROLES = ("site", "moderator", "admin")
 
 
 def _limit(record: dict) -> RateLimit | None:

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from classifier import artifact
-from classifier.artifact import Artifact, ArtifactError
-from classifier.assessor import Assessor
+from moderation.classifier import artifact
+from moderation.classifier.artifact import Artifact, ArtifactError
+from moderation.classifier.assessor import Assessor
 
 TEXTS = ["you are a clown", "The budget looks promising.", "visit cheapdeals.com"]
 
@@ -73,7 +73,7 @@ def test_the_version_covers_thresholds_and_second_stage(saved, change):
 
 
 def test_files_of_the_older_version_scheme_still_load(tiny_artifact, tmp_path):
-    from classifier.model import digest
+    from moderation.classifier.model import digest
 
     card = {k: v for k, v in tiny_artifact.card.items() if k != "version_scheme"}
     card["version"] = digest(tiny_artifact.pipeline)[:12]  # scheme 1: the first stage alone
@@ -129,7 +129,7 @@ def test_a_missing_file_is_refused(tmp_path):
 def test_no_pickle_in_the_shipped_model():
     with zipfile.ZipFile(artifact.DEFAULT_MODEL) as zf:
         data = zf.read("pipeline.skops")
-    untrusted = sio.get_untrusted_types(data=data)
+    untrusted = sio.get_untrusted_types(data=artifact._namespaced(data))
     assert set(untrusted) <= set(artifact.TRUSTED_TYPES)
     with zipfile.ZipFile(__import__("io").BytesIO(data)) as inner:
         assert not any(name.endswith((".pkl", ".pickle")) for name in inner.namelist())
@@ -141,3 +141,15 @@ def test_the_shipped_model_is_small_and_loads(assessor: Assessor):
     assert card["version"] == assessor.version
     for entry in card["training"]["files"]:
         assert len(entry["sha256"]) == 64 and entry["citation"] and entry["licence"]
+
+
+def test_a_file_made_before_the_namespace_loads_with_the_same_types(tmp_path):
+    """Files made before 0.3 (the shipped one among them) name the package's types classifier.*: they load as
+    moderation.classifier.*, and a file whose schema names them so is left as it is."""
+    with zipfile.ZipFile(artifact.DEFAULT_MODEL) as zf:
+        data = zf.read("pipeline.skops")
+    before = sio.get_untrusted_types(data=data)
+    after = sio.get_untrusted_types(data=artifact._namespaced(data))
+    assert sorted(after) == sorted(t if t.startswith("sklearn.") else f"moderation.{t}" for t in before)
+    assert artifact._namespaced(artifact._namespaced(data)) == artifact._namespaced(data)
+    assert type(artifact.load().pipeline.named_steps["model"]).__module__ == "moderation.classifier.model"

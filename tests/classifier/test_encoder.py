@@ -7,9 +7,9 @@ import shutil
 import numpy as np
 import pytest
 
-from classifier.assessor import Assessor
-from classifier.encoder import ENCODER_DIR, EncoderError, SecondStage, SentenceEncoder, shared_encoder
-from classifier.types import CATEGORIES
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.encoder import ENCODER_DIR, EncoderError, SecondStage, SentenceEncoder, shared_encoder
+from moderation.classifier.types import CATEGORIES
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def encoder() -> SentenceEncoder:
 
 
 def test_the_shipped_encoder_is_fine_tuned_from_the_published_model_and_verified(encoder):
-    from training.export_encoder import EXPECTED_WEIGHTS_SHA256
+    from moderation.training.export_encoder import EXPECTED_WEIGHTS_SHA256
 
     manifest = encoder.manifest
     assert manifest["config"] == {

@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-from classifier.assessor import Assessor
-from classifier.normalize import _squeeze_options
-from training.disguise import FAMILIES, SPLITTING, halves
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.normalize import _squeeze_options
+from moderation.training.disguise import FAMILIES, SPLITTING, halves
 
 PREFIX, SUFFIX = "well ", " then"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.features import HashedTfidf, HashTable, chunks, occurrences, word_bounds
+from moderation.classifier.features import HashedTfidf, HashTable, chunks, occurrences, word_bounds
 
 TEXTS = ["you are an idiot", "hello world", "", "idiot", "council's plan, ça va 😀 ok", "a", "zurlz zurlz spam spam"]
 

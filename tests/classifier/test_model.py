@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.assessor import Assessor
-from classifier.model import UNKNOWN, CategoryModel, FastScorer, rule_features
-from classifier.types import CATEGORIES
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.model import UNKNOWN, CategoryModel, FastScorer, rule_features
+from moderation.classifier.types import CATEGORIES
 
 TEXTS = [
     "You are a clown and the budget proves it",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.normalize import PLACEHOLDERS, Lexicon, Normalizer, blank, fold_char, invisible
+from moderation.classifier.normalize import PLACEHOLDERS, Lexicon, Normalizer, blank, fold_char, invisible
 
 # (what a site sends, what rules and model see)
 CASES = [

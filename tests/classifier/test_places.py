@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.assessor import Assessor
-from classifier.normalize import Normalizer
-from classifier.rules import RULES_DIR, Allowlist, RuleSet
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.normalize import Normalizer
+from moderation.classifier.rules import RULES_DIR, Allowlist, RuleSet
 
 SENTENCES = [
     "Flooding in Shitterton again",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.assessor import Assessor
+from moderation.classifier.assessor import Assessor
 
 # (comment, words of the rule that must hit)
 OFFERS = [

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from classifier import artifact
-from classifier.registry import ModelRegistry, RegistryError
+from moderation.classifier import artifact
+from moderation.classifier.registry import ModelRegistry, RegistryError
 
 SHIPPED = artifact.DEFAULT_MODEL
 SHIPPED_VERSION = artifact.read_card(SHIPPED)["version"]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.assessor import Assessor
-from classifier.normalize import Normalizer
-from classifier.rules import RuleSet
-from classifier.types import RuleHit
-from classifier.verdicts import Thresholds, collapse_repeats, promotional, verdict_for
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.normalize import Normalizer
+from moderation.classifier.rules import RuleSet
+from moderation.classifier.types import RuleHit
+from moderation.classifier.verdicts import Thresholds, collapse_repeats, promotional, verdict_for
 
 LIMITS = {c: Thresholds(0.3, 0.8) for c in ("abuse", "attack", "promotion")}
 

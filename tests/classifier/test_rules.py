@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.normalize import Normalizer
-from classifier.rules import Allowlist, RuleError, RuleList, RuleSet, hit_counts, trie_regex
+from moderation.classifier.normalize import Normalizer
+from moderation.classifier.rules import Allowlist, RuleError, RuleList, RuleSet, hit_counts, trie_regex
 
 
 def hits_of(rules: RuleSet, normalizer: Normalizer, text: str, allowed=()):
@@ -253,7 +253,7 @@ def test_lexicon_feeds_the_normaliser(rules):
 
 def test_a_large_rule_set_finds_the_same_hits_by_looking_words_up(monkeypatch, normalizer):
     """Past LOOKUP_ABOVE first words a rule set looks each word up instead of compiling one trigger regex."""
-    import classifier.rules as rules_module
+    import moderation.classifier.rules as rules_module
 
     texts = [
         "You are a pathetic idiot and everyone knows it.",
@@ -274,7 +274,7 @@ def test_a_large_rule_set_finds_the_same_hits_by_looking_words_up(monkeypatch, n
 def test_a_plain_word_or_stem_compiles_to_the_general_paths_regex(monkeypatch):
     import re
 
-    import classifier.rules as rules_module
+    import moderation.classifier.rules as rules_module
 
     text = "block idiot\nreview moron*\nblock x9\nreview ab1*\nblock two words"
     fast = RuleList("abuse", text)

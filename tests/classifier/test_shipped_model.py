@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.assessor import Assessor
-from classifier.verdicts import flagged_categories
+from moderation.classifier.assessor import Assessor
+from moderation.classifier.verdicts import flagged_categories
 
 OBVIOUS = {
     "abuse": [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.site_words import SiteEntry, SiteWordLists, canonical, check
-from training.disguise import FAMILIES, SPLITTING, halves
+from moderation.classifier.site_words import SiteEntry, SiteWordLists, canonical, check
+from moderation.training.disguise import FAMILIES, SPLITTING, halves
 
 from .test_evasion import _applies
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.types import RuleHit
-from classifier.verdicts import Thresholds, flagged_categories, parse_thresholds, verdict_for
+from moderation.classifier.types import RuleHit
+from moderation.classifier.verdicts import Thresholds, flagged_categories, parse_thresholds, verdict_for
 
 T = {c: Thresholds(review=0.5, reject=0.9) for c in ("abuse", "attack", "promotion")}
 LOW = {"abuse": 0.1, "attack": 0.1, "promotion": 0.1}

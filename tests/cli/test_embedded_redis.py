@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from service.redis_server import RedisInUse, RedisServer
+from moderation.service.redis_server import RedisInUse, RedisServer
 from tests.instances import ROOT, Instance, http, service_env
 
 ABUSIVE = "You are a pathetic idiot and everyone knows it."
@@ -187,7 +187,7 @@ def test_a_redis_left_behind_is_stopped_before_the_next_start(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys; from service.redis_server import RedisServer; "
+            "import sys; from moderation.service.redis_server import RedisServer; "
             "print(RedisServer(sys.argv[1], die_with_starter=False).start().process.pid)",
             str(data_dir / "redis"),
         ],

@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from service.registry import SharedRegistry
-from service.store import Store, connect
-from service.store.model_registry import ModelStore
+from moderation.service.registry import SharedRegistry
+from moderation.service.store import Store, connect
+from moderation.service.store.model_registry import ModelStore
 from tests.instances import Instance, http
 from tests.service.conftest import _given, clear
 

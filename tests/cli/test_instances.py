@@ -25,7 +25,7 @@ def run_serve(data_dir, port, redis_url, timeout=60) -> subprocess.CompletedProc
     """Run a second ``moderation serve``; its one line of output (and no worker's) shows it stopped before starting
     anything (how fast is not asserted: a loaded machine takes seconds just to start Python)."""
     return subprocess.run(
-        [sys.executable, "-m", "cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [sys.executable, "-m", "moderation.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         env=service_env(data_dir, redis_url),
         cwd=ROOT,
         capture_output=True,
@@ -71,7 +71,7 @@ def test_bare_gunicorn_refuses_a_busy_address_too(first, tmp_path, redis_url):
     """The container runs gunicorn with service/gunicorn_conf.py directly: its on_starting hook checks."""
     env = service_env(tmp_path / "b", redis_url, bind=f"127.0.0.1:{first.port}")
     done = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "service.wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:moderation.service.gunicorn_conf", "moderation.service.wsgi:app"],
         env=env,
         cwd=ROOT,
         capture_output=True,

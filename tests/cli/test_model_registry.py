@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from classifier import artifact
-from service.store import connect
+from moderation.classifier import artifact
+from moderation.service.store import connect
 from tests.instances import ROOT, service_env
 from tests.service.conftest import clear
 
@@ -17,7 +17,7 @@ SHIPPED_VERSION = artifact.read_card(SHIPPED)["version"]
 def model_command(data_dir, redis_url, *args) -> subprocess.CompletedProcess:
     env = service_env(data_dir, redis_url, model_registry="redis")
     return subprocess.run(
-        [sys.executable, "-m", "cli", "model", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "moderation.cli", "model", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
 
 

@@ -22,7 +22,7 @@ def test_the_score_example_prints_what_the_readme_shows():
     stdin = re.search(r"echo '([^']*)' \| \.venv/bin/moderation score", command).group(1)
     documented = next(json.loads(b) for b in blocks("json") if '"verdict"' in b and '"model_version"' in b)
     done = subprocess.run(
-        [sys.executable, "-m", "cli", "score"],
+        [sys.executable, "-m", "moderation.cli", "score"],
         input=stdin + "\n",
         cwd=ROOT,
         capture_output=True,
@@ -37,7 +37,7 @@ def test_the_score_example_prints_what_the_readme_shows():
 
 def test_every_moderation_subcommand_the_readme_names_exists():
     named = set(re.findall(r"(?:`|bin/)moderation ([a-z][a-z-]+)", README))
-    done = subprocess.run([sys.executable, "-m", "cli", "--help"], cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run([sys.executable, "-m", "moderation.cli", "--help"], cwd=ROOT, capture_output=True, text=True, check=False)
     listed = done.stdout + done.stderr
     missing = sorted(n for n in named if n not in listed)
     assert missing == [], f"the README names commands that `moderation --help` does not list: {missing}"

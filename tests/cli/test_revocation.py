@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from service.store import Store, connect
+from moderation.service.store import Store, connect
 from tests.instances import Instance, http
 
 from .conftest import auth

@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from cli.main import main as cli
+from moderation.cli.main import main as cli
 
 
 def run_score(stdin: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "cli", "score", *args],
+        [sys.executable, "-m", "moderation.cli", "score", *args],
         input=stdin,
         capture_output=True,
         text=True,

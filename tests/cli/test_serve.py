@@ -23,7 +23,7 @@ ABUSIVE = "You are a pathetic idiot and everyone knows it."
 
 def run_cli(*args, env=None, timeout=60):
     return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
+        [sys.executable, "-m", "moderation.cli", *args],
         check=False,
         capture_output=True,
         text=True,
@@ -52,7 +52,7 @@ def test_export_labels_writes_json_lines(client, keys, redis_url, tmp_path):
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert rows == [{"text": ABUSIVE, "abuse": 0, "attack": 0, "promotion": 0, "source": "news"}]
     # the export trains: it is the format of `moderation train --extra`
-    from training.datasets import load_jsonl
+    from moderation.training.datasets import load_jsonl
 
     [example] = load_jsonl(out)
     assert example.labels == {"abuse": 0, "attack": 0, "promotion": 0}
@@ -68,7 +68,7 @@ def test_serve_runs_gunicorn_with_an_embedded_redis(tmp_path):
     env["MODERATION_DATA_DIR"] = str(data)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [sys.executable, "-m", "moderation.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -86,7 +86,7 @@ def test_serve_runs_gunicorn_with_an_embedded_redis(tmp_path):
         else:
             pytest.fail("the service did not become ready")
         key = subprocess.run(
-            [sys.executable, "-m", "cli", "keys", "create", "--site", "s", "--role", "admin"],
+            [sys.executable, "-m", "moderation.cli", "keys", "create", "--site", "s", "--role", "admin"],
             check=True,
             env=env,
             capture_output=True,
@@ -107,7 +107,7 @@ def test_serve_runs_gunicorn_with_an_embedded_redis(tmp_path):
     assert "gunicorn" in output.lower() or "Booting worker" in output
     assert (data / "redis" / "appendonly.aof").exists()
     # the embedded Redis stopped with the service
-    from service.redis_server import RedisServer
+    from moderation.service.redis_server import RedisServer
 
     assert not RedisServer(data / "redis").running()
 

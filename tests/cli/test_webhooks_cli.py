@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cli.main import main as cli
+from moderation.cli.main import main as cli
 
 from .conftest import auth
 

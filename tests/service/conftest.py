@@ -18,10 +18,10 @@ import tempfile
 import pytest
 import redis
 
-from service import create_app
-from service.redis_cluster import LocalCluster
-from service.redis_server import RedisServer
-from service.store import connect, is_cluster_url
+from moderation.service import create_app
+from moderation.service.redis_cluster import LocalCluster
+from moderation.service.redis_server import RedisServer
+from moderation.service.store import connect, is_cluster_url
 
 START = 1_800_000_000.0  # a fixed "now" (2027-01-15); tests move it forward
 

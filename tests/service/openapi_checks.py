@@ -15,8 +15,8 @@ import redis
 from flask import Flask
 from jsonschema import Draft202012Validator
 
-from service import blueprints
-from service.openapi import document
+from moderation.service import blueprints
+from moderation.service.openapi import document
 
 from .conftest import auth
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from service.actions import admin, queue, users
-from service.actions.errors import Invalid, NotFound
-from service.errors import api_error
-from service.store import StoreUnavailable
+from moderation.service.actions import admin, queue, users
+from moderation.service.actions.errors import Invalid, NotFound
+from moderation.service.errors import api_error
+from moderation.service.store import StoreUnavailable
 
 from .conftest import auth
 

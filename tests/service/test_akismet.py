@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from service import create_app
-from service.store import connect
+from moderation.service import create_app
+from moderation.service.store import connect
 
 from .conftest import auth
 from .openapi_checks import break_redis
@@ -268,7 +268,7 @@ def test_feedback_sits_beside_moderator_labels_in_the_export(client, keys, app):
 
 
 def test_feedback_rows_load_as_training_data(client, keys, tmp_path):
-    from training.datasets import load_jsonl
+    from moderation.training.datasets import load_jsonl
 
     feedback(client, "submit-spam", keys["site"], comment_content=SPAM)
     feedback(client, "submit-ham", keys["site"], comment_content=CLEAN)
@@ -281,7 +281,7 @@ def test_feedback_rows_load_as_training_data(client, keys, tmp_path):
 
 def test_feedback_labels_are_read_by_moderator_retrain(client, keys, app, clock):
     """``moderation retrain`` reads the stored labels: feedback counts, ordered by ``decided_at``, promotion only."""
-    retrain = pytest.importorskip("training.retrain")
+    retrain = pytest.importorskip("moderation.training.retrain")
     feedback(client, "submit-spam", keys["site"], comment_content=SPAM)
     clock.advance(10)
     feedback(client, "submit-ham", keys["site"], comment_content=CLEAN)

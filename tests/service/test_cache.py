@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from service.auth import Identity, KeyCache
-from service.cache import FallbackCache
-from service.store import StoreUnavailable
+from moderation.service.auth import Identity, KeyCache
+from moderation.service.cache import FallbackCache
+from moderation.service.store import StoreUnavailable
 
 
 class Timer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from service.store.changes import TOPICS
+from moderation.service.store.changes import TOPICS
 
 from .conftest import auth
 

@@ -8,8 +8,8 @@ import signal
 import pytest
 import redis
 
-from service import create_app
-from service.store import connect, is_cluster_url
+from moderation.service import create_app
+from moderation.service.store import connect, is_cluster_url
 
 
 def test_cluster_urls_are_told_apart_and_read():

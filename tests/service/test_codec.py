@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from service import codec
+from moderation.service import codec
 
 from .conftest import auth
 

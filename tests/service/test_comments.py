@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.actions.comments import assessment_body
+from moderation.service.actions.comments import assessment_body
 
 from .conftest import START, auth
 

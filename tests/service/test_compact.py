@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from cli.main import main as cli_main
-from service.store import comments as comments_store
-from service.store.keys import FORMAT, SiteKeys, UserKeys
+from moderation.cli.main import main as cli_main
+from moderation.service.store import comments as comments_store
+from moderation.service.store.keys import FORMAT, SiteKeys, UserKeys
 
 from .conftest import auth
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from service.config import PREFIX, Settings, load_settings
+from moderation.service.config import PREFIX, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +73,7 @@ def test_gunicorn_takes_its_values_from_the_settings(tmp_path):
     (tmp_path / "d" / "metrics").mkdir(parents=True)
     (tmp_path / "d" / "metrics" / "old.db").write_text("a previous run's counts")
     code = (
-        "import json, os, sys; from service import gunicorn_conf as c; "
+        "import json, os, sys; from moderation.service import gunicorn_conf as c; "
         "print(json.dumps({k: getattr(c, k) for k in ('bind', 'workers', 'threads', 'accesslog', 'loglevel')} | "
         "{'dir': os.environ['PROMETHEUS_MULTIPROC_DIR'], 'prometheus_imported': 'prometheus_client' in sys.modules}))"
     )
@@ -113,7 +113,7 @@ def test_the_readme_lists_every_setting_and_no_other():
 
 
 def test_a_comment_is_kept_for_the_retention_days(make_app, redis_client):
-    from service.store.keys import UserKeys
+    from moderation.service.store.keys import UserKeys
 
     from .conftest import auth
 

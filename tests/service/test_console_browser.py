@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from service import create_app
+from moderation.service import create_app
 
 from .conftest import auth
 
@@ -288,7 +288,7 @@ def test_the_console_has_a_favicon(page, live):
 
 def test_score_bars_are_coloured_by_the_sites_thresholds(page, live):
     """Green below the site's review threshold, amber up to its reject threshold, red above (a <meter>'s low/high)."""
-    from service.config import SitePolicy
+    from moderation.service.config import SitePolicy
 
     seed(live, REVIEW[:1])
     services = live["app"].extensions["moderation"]

@@ -190,9 +190,9 @@ def test_open_redirects_are_refused(client, keys):
 
 
 def test_model_page_lists_shadow_disagreements_escaped(client, keys, app, assessor):
-    from classifier.assessor import Assessor
-    from classifier.verdicts import Thresholds
-    from service.serving import Loaded
+    from moderation.classifier.assessor import Assessor
+    from moderation.classifier.verdicts import Thresholds
+    from moderation.service.serving import Loaded
 
     services = app.extensions["moderation"]
     # a shadow that flags everything: same model, far lower thresholds

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from service import create_app
-from service.compat import coral
-from service.store import connect
+from moderation.service import create_app
+from moderation.service.compat import coral
+from moderation.service.store import connect
 
 from .conftest import auth
 from .openapi_checks import break_redis
@@ -483,7 +483,7 @@ def test_a_rejection_carries_its_reason_for_coral_to_store(client, keys, configu
 
 
 def test_rejection_codes_follow_the_strongest_reason():
-    from service.compat.coral import rejection_code
+    from moderation.service.compat.coral import rejection_code
 
     assert rejection_code(["abuse:rule:block", "attack:model:reject"]) == "BANNED_WORD"
     assert rejection_code(["abuse:site:block"]) == "BANNED_WORD"

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from service.actions import events as event_actions
-from service.times import iso
+from moderation.service.actions import events as event_actions
+from moderation.service.times import iso
 
 from .conftest import auth
 

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from service import create_app
-from service.redis_server import RedisServer
-from service.store import connect
+from moderation.service import create_app
+from moderation.service.redis_server import RedisServer
+from moderation.service.store import connect
 
 from .conftest import Clock, auth, clear
 
@@ -132,7 +132,7 @@ def test_concurrent_rejections_count_exactly_and_ban_once(app, keys, redis_clien
 
 def _process_worker(args):
     redis_url, key, ids = args
-    from classifier.assessor import Assessor
+    from moderation.classifier.assessor import Assessor
 
     app = create_app({"redis_url": redis_url, "assessor": Assessor.load()})
     client = app.test_client()
@@ -146,8 +146,8 @@ def _process_worker(args):
 
 def test_concurrent_processes_count_every_strike(redis_url, redis_client):
     clear(redis_client)
-    from service.store.apikeys import ApiKeyStore
-    from service.store.keys import SiteKeys
+    from moderation.service.store.apikeys import ApiKeyStore
+    from moderation.service.store.keys import SiteKeys
 
     key = ApiKeyStore(connect(redis_url)).create("news", "admin", "", 0)[0]
     redis_client.set(SiteKeys("news").policy, json.dumps({"ban_steps": [[1000, 60]]}))  # no ban: count every strike
@@ -158,6 +158,6 @@ def test_concurrent_processes_count_every_strike(redis_url, redis_client):
         counts = pool.map(_process_worker, jobs)
     assert max(max(c) for c in counts) == 80
     # the workers used the real clock
-    from service.store import Store
+    from moderation.service.store import Store
 
     assert Store(connect(redis_url)).users.state("news", "many", time.time())["strikes"] == 80

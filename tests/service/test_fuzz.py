@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from classifier.normalize import blank
-from service.config import SitePolicy
+from moderation.classifier.normalize import blank
+from moderation.service.config import SitePolicy
 
 from .conftest import auth
 from .openapi_checks import errors_of, operation, operations, resolve

@@ -15,7 +15,7 @@ import threading
 import pytest
 import redis
 
-from service import create_app
+from moderation.service import create_app
 
 from .conftest import auth, clear, single_redis_url
 

@@ -18,10 +18,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 
-from service.api.comments import COMMENT, DECISION
-from service.auth import PERMISSIONS
-from service.openapi import ATTRIBUTE
-from service.store.apikeys import ROLES
+from moderation.service.api.comments import COMMENT, DECISION
+from moderation.service.auth import PERMISSIONS
+from moderation.service.openapi import ATTRIBUTE
+from moderation.service.store.apikeys import ROLES
 
 from .openapi_checks import (
     DEFS,

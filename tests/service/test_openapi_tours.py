@@ -15,10 +15,10 @@ import re
 
 import pytest
 
-from service import create_app
-from service.config import RateLimit
-from service.store import connect
-from service.store.apikeys import ROLES
+from moderation.service import create_app
+from moderation.service.config import RateLimit
+from moderation.service.store import connect
+from moderation.service.store.apikeys import ROLES
 
 from .conftest import auth
 from .openapi_checks import Api, break_redis, drop_in_operations, errors_of, fields_of, operation, operations

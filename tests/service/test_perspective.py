@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.serving import make_server
 
-from service import create_app
-from service.compat.perspective import ATTRIBUTES
-from service.store import connect
-from service.store.errors import REDIS_ERRORS
+from moderation.service import create_app
+from moderation.service.compat.perspective import ATTRIBUTES
+from moderation.service.store import connect
+from moderation.service.store.errors import REDIS_ERRORS
 
 from .conftest import auth
 from .openapi_checks import break_redis
@@ -931,7 +931,7 @@ def test_suggested_scores_become_training_labels(client, keys):
     ],
 )
 def test_the_mapping_from_attributes_to_labels(suggested, labels):
-    from service.compat.perspective import suggested_labels
+    from moderation.service.compat.perspective import suggested_labels
 
     assert suggested_labels(suggested) == labels
 

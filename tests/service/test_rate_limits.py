@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from service.compat.coral import sign
-from service.config import RateLimit
+from moderation.service.compat.coral import sign
+from moderation.service.config import RateLimit
 
 from .conftest import auth
 
@@ -69,7 +69,7 @@ def test_an_admin_changes_a_keys_limit_and_it_applies_at_once(client, store, key
 
 
 def test_limits_fail_open_when_redis_is_down_and_that_is_counted(make_app, redis_url, keys):
-    from service.store import connect
+    from moderation.service.store import connect
     from tests.service.openapi_checks import break_redis
 
     own = connect(redis_url, 5.0)

@@ -17,11 +17,11 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
-from classifier import artifact
-from classifier.registry import ModelRegistry
-from cli.main import main as cli
-from service import create_app
-from training.retrain import MIN_HELD_OUT
+from moderation.classifier import artifact
+from moderation.classifier.registry import ModelRegistry
+from moderation.cli.main import main as cli
+from moderation.service import create_app
+from moderation.training.retrain import MIN_HELD_OUT
 
 from ..synthetic import SUBJECTS, rows, write_jsonl
 from .conftest import auth
@@ -322,7 +322,7 @@ def test_the_junk_model_scenario_is_refused_and_nothing_is_published(shipped, re
     It used to fit a model on the 10 labels alone, call it "not worse" on 0 validation rows, publish it and make it
     active, and then "The weather is nice today" came back `review`. Now: one line saying what is missing, exit 2,
     the active model unchanged."""
-    monkeypatch.setattr("training.retrain.default_data_dir", lambda: None)  # as in a clone without ../shared/datasets
+    monkeypatch.setattr("moderation.training.retrain.default_data_dir", lambda: None)  # as in a clone without ../shared/datasets
     app = create_app({"redis_url": redis_url, "model_dir": str(shipped.root), "model_poll_s": 0.1, "clock": clock})
     store = app.extensions["moderation"].store
     keys = {role: store.apikeys.create("news", role, role, clock())[0] for role in ("site", "moderator", "admin")}

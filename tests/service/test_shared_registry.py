@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from classifier import artifact
-from classifier.registry import RegistryError
-from service import create_app
-from service.registry import SharedRegistry, sha256
-from service.store import connect
-from service.store.keys import ModelKeys
-from service.store.model_registry import ModelStore
+from moderation.classifier import artifact
+from moderation.classifier.registry import RegistryError
+from moderation.service import create_app
+from moderation.service.registry import SharedRegistry, sha256
+from moderation.service.store import connect
+from moderation.service.store.keys import ModelKeys
+from moderation.service.store.model_registry import ModelStore
 
 from .conftest import auth
 
@@ -56,7 +56,7 @@ def test_bytes_that_do_not_match_their_hash_are_refused_and_logged(redis_client,
     data[-200] ^= 0xFF
     redis_client.set(ModelKeys.blob(version), bytes(data))
     other = shared(redis_url, tmp_path / "b")
-    with caplog.at_level(logging.ERROR, logger="service.registry"), pytest.raises(RegistryError, match="SHA-256"):
+    with caplog.at_level(logging.ERROR, logger="moderation.service.registry"), pytest.raises(RegistryError, match="SHA-256"):
         other.activate(version)
     assert "refusing model version" in caplog.text
     assert other.active_version() is None

@@ -3,7 +3,7 @@ a burst and a busy machine are not."""
 
 from __future__ import annotations
 
-from service.shedding import PICK_UP, SHED_TO, Admission
+from moderation.service.shedding import PICK_UP, SHED_TO, Admission
 
 MS = 0.001
 

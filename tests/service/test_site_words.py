@@ -71,8 +71,8 @@ def test_every_change_is_in_the_audit_log_and_no_label_is_made(client, keys):
 
 
 def test_the_last_compiled_lists_serve_while_redis_is_down(redis_url, assessor, clock, keys, client):
-    from service import create_app
-    from service.store import connect
+    from moderation.service import create_app
+    from moderation.service.store import connect
 
     from .openapi_checks import break_redis
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from service.config import SitePolicy
-from service.store import Store, StoreUnavailable, connect
-from service.store.lua import SCRIPTS_DIR, Scripts, declared_args
+from moderation.service.config import SitePolicy
+from moderation.service.store import Store, StoreUnavailable, connect
+from moderation.service.store.lua import SCRIPTS_DIR, Scripts, declared_args
 
 from .conftest import START
 from .openapi_checks import break_redis

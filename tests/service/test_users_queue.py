@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.times import iso
+from moderation.service.times import iso
 
 from .conftest import auth
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from service import schemas
-from service.config import POLICY_KEYS, RateLimit, SitePolicy, policy_problems
-from service.errors import ApiError
-from service.schemas import form_body
-from service.validation import field_errors, validate
+from moderation.service import schemas
+from moderation.service.config import POLICY_KEYS, RateLimit, SitePolicy, policy_problems
+from moderation.service.errors import ApiError
+from moderation.service.schemas import form_body
+from moderation.service.validation import field_errors, validate
 
 from .conftest import auth
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from service import create_app
-from service.store import Store, connect
-from service.store.keys import UserKeys
+from moderation.service import create_app
+from moderation.service.store import Store, connect
+from moderation.service.store.keys import UserKeys
 
 from .conftest import auth, clear, single_redis_url
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from service.webhooks import AddressRefused, resolve, url_problem
+from moderation.service.webhooks import AddressRefused, resolve, url_problem
 
 from .conftest import auth
 
@@ -309,8 +309,8 @@ def test_redis_restarted_mid_backlog_loses_nothing(assessor, receiver, tmp_path)
     from its cursor."""
     import tempfile
 
-    from service import create_app
-    from service.redis_server import RedisServer
+    from moderation.service import create_app
+    from moderation.service.redis_server import RedisServer
 
     with tempfile.TemporaryDirectory(prefix="modhooks-", dir="/tmp") as directory:
         server = RedisServer(directory, persist=True).start()
@@ -341,7 +341,7 @@ def test_redis_restarted_mid_backlog_loses_nothing(assessor, receiver, tmp_path)
 
 
 def test_an_endpoint_behind_the_retention_says_so_and_goes_on(fast_app, keys, receiver, redis_client):
-    from service.store.keys import SiteKeys
+    from moderation.service.store.keys import SiteKeys
 
     client = fast_app.test_client()
     made = endpoint(client, keys, receiver)

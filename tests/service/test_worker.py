@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from service.store import Store
-from service.worker import ANSWERS, _Deadline, answer_for, whole_request
+from moderation.service.store import Store
+from moderation.service.worker import ANSWERS, _Deadline, answer_for, whole_request
 from tests.instances import Instance
 
 from .conftest import auth

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from training.datasets import (
+from moderation.training.datasets import (
     NEITHER_WEIGHT,
     WEAK_NEGATIVE_WEIGHT,
     c3_votes,
@@ -17,8 +17,8 @@ from training.datasets import (
     load_davidson,
     load_dir,
     load_fox_news,
-    load_jigsaw,
     load_impermium,
+    load_jigsaw,
     load_jsonl,
     load_olid,
     load_sms,
@@ -28,7 +28,7 @@ from training.datasets import (
     load_youtube,
     unescape_impermium,
 )
-from training.splits import (
+from moderation.training.splits import (
     C3_EVALUATION,
     C3_THRESHOLDS,
     TEST,
@@ -178,7 +178,7 @@ def test_load_dir_reads_known_files_only(tmp_path):
 
 
 def test_splits_keep_groups_apart_and_are_stable(tmp_path):
-    from training.datasets import Example
+    from moderation.training.datasets import Example
 
     held = Example("x", {"abuse": None, "attack": 1, "promotion": None}, "impermium", "impermium/test_with_solutions")
     video = Example("y", {"abuse": None, "attack": None, "promotion": 1}, "youtube-spam", "youtube-spam/Youtube03-LMFAO")
@@ -194,7 +194,7 @@ def test_splits_keep_groups_apart_and_are_stable(tmp_path):
 
 
 def test_training_weights_balance_labels_within_each_source():
-    from training.datasets import Example
+    from moderation.training.datasets import Example
 
     rows = [
         Example(f"a{i}", {"abuse": int(i < 90), "attack": None, "promotion": None}, "davidson", "davidson") for i in range(100)
@@ -212,7 +212,7 @@ def test_training_weights_balance_labels_within_each_source():
 
 
 def test_a_weak_label_weighs_less_for_its_own_categories_only():
-    from training.datasets import Example
+    from moderation.training.datasets import Example
 
     def row(i, weight):
         return Example(f"t{i}", {"abuse": int(i < 50), "attack": None, "promotion": None}, "toxic-spans", "t", weight=weight)
@@ -225,7 +225,7 @@ def test_a_weak_label_weighs_less_for_its_own_categories_only():
 
 
 def test_a_source_can_weigh_differently_per_category():
-    from training.splits import SOURCE_WEIGHT, source_weight
+    from moderation.training.splits import SOURCE_WEIGHT, source_weight
 
     assert isinstance(SOURCE_WEIGHT["ucc"], dict)
     # healthy news comments count double as abuse and attack negatives, and as the shared "offensive" target...

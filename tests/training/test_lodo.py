@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.rules import RuleSet
-from classifier.types import CATEGORIES
-from training.datasets import Example
-from training.lodo import format_report, leave_one_out
-from training.train import PARAMS, Progress, fit
+from moderation.classifier.rules import RuleSet
+from moderation.classifier.types import CATEGORIES
+from moderation.training.datasets import Example
+from moderation.training.lodo import format_report, leave_one_out
+from moderation.training.train import PARAMS, Progress, fit
 
 from ..synthetic import clean_comments, rows
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from training.datasets import FILES
-from training.retrain import (
+from moderation.training.datasets import FILES
+from moderation.training.retrain import (
     MIN_HELD_OUT,
     MIN_VALIDATION_ROWS,
     SOURCE,
@@ -19,7 +19,7 @@ from training.retrain import (
     hold_out,
     label_examples,
 )
-from training.splits import TRAIN, split_of
+from moderation.training.splits import TRAIN, split_of
 
 
 def rows(n: int) -> list[dict]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.types import CATEGORIES
-from training.thresholds import REJECT, REVIEW, operating_curve, operating_point, rates, verdict_levels
+from moderation.classifier.types import CATEGORIES
+from moderation.training.thresholds import REJECT, REVIEW, operating_curve, operating_point, rates, verdict_levels
 
 A, T, P = (CATEGORIES.index(c) for c in ("abuse", "attack", "promotion"))
 BASE = {c: {"review": 0.9, "reject": 0.95} for c in CATEGORIES}

@@ -9,10 +9,10 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from classifier import artifact
-from cli.main import main as cli
-from training.datasets import Example
-from training.splits import TRAIN, split_of
+from moderation.classifier import artifact
+from moderation.cli.main import main as cli
+from moderation.training.datasets import Example
+from moderation.training.splits import TRAIN, split_of
 
 from ..synthetic import rows, write_jsonl
 
@@ -108,9 +108,9 @@ def test_c3_chooses_thresholds_and_fits_nothing():
     """C3's licence allows choosing thresholds and judging, never fitting (issue 22): with C3 rows added, every fitted
     parameter (vocabulary, n-gram weights, calibration, encoder heads and blends) is the same to the bit; only the
     thresholds may move."""
-    from classifier.model import digest
-    from classifier.rules import RuleSet
-    from training.train import PARAMS, Progress, fit
+    from moderation.classifier.model import digest
+    from moderation.classifier.rules import RuleSet
+    from moderation.training.train import PARAMS, Progress, fit
 
     base = [Example(r["text"], {c: r.get(c) for c in ("abuse", "attack", "promotion")}, "extra", "extra/x", key=r["text"]) for r in rows()]
     c3 = [
