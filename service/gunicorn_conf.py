@@ -93,7 +93,8 @@ def post_fork(server, worker):
     """Stop with the master however it ends: SIGTERM (a graceful exit) when it dies, so a killed master leaves no
     worker holding the address and the data directory. Hand the interpreter lock over every 0.5 ms instead of
     Python's 5 ms: a thread back from a Redis round trip should not wait a whole interval while the other thread
-    scores a comment. Measured back to back with benchmarks/http_load.py (then benchmarks/http.py): 932 -> 1,065 requests/s, p99 29.7 -> 22.9 ms."""
+    scores a comment. Measured back to back with benchmarks/http_load.py (then benchmarks/http.py): 932 -> 1,065
+    requests/s, p99 29.7 -> 22.9 ms."""
     import sys
 
     die_with_parent(server.pid)
