@@ -26,7 +26,6 @@ from .roles import PERMISSIONS
 __all__ = ["PERMISSIONS", "Identity", "KeyCache", "KeyRefused", "authenticate", "presented_key", "require"]
 
 
-
 class KeyRefused(Exception):
     """A key that cannot do what is asked: ``reason`` is ``missing`` (no key), ``unknown`` (no such key) or
     ``forbidden`` (its ``role`` lacks the permission)."""
