@@ -124,7 +124,7 @@ _PARTS = {
     "shadow": "shadow",
     "sessions": "sessions",
     "changes": "changes",
-    "limits": "limits",
+    "limits": "rate_limits",  # named so in /metrics: moderation_redis_errors{operation="limits.take"}
 }
 
 
