@@ -34,6 +34,8 @@ def _only_this_tests_deliverers():
     for found in gc.get_objects():
         if isinstance(found, Loop):
             found.stop()
+
+
 FAST = {
     "webhook_poll_s": 0,
     "event_relay_s": 0,
